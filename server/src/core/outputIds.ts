@@ -187,7 +187,9 @@ export function encodeDag(dag: DagDefinition): DagEncoding {
   });
 
   const names = [...firstIndex.keys()];
-  const cycles = findCycles(names, (name) => inputsOf[firstIndex.get(name)!]!.filter((x) => firstIndex.has(x)));
+  // Adjacency among defined tasks, built once: the cycle search reads it many times per task.
+  const definedInputs = new Map(names.map((name) => [name, inputsOf[firstIndex.get(name)!]!.filter((x) => firstIndex.has(x))]));
+  const cycles = findCycles(names, (name) => definedInputs.get(name)!);
   for (const cycle of cycles) {
     problems.push({ code: 'cycle', cycle: cycle.path, edges: cycle.edges, message: messages.cycle(cycle.path) });
     for (const member of cycle.members) {

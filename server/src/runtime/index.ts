@@ -24,44 +24,19 @@ import {
   type EncodedDag,
   type EncodedTask,
 } from '../core/index';
+import { capture, firstFrame, type CallSite, type StackHolder } from './callSites';
 import { AlamodeError, errorFor } from './errors';
 
 export * from './errors';
 export type { BencodeValue, EncodedDag, EncodedTask };
 export type { Problem, ProblemCode } from '../core/problems';
+export type { CallSite };
 
 /** A value a spec or meta field may hold: strings, safe integers or bigints, booleans, bytes, lists, dicts. */
 export type SpecValue = BencodeValue;
 /** A task's fields: image, code sha, command, and anything else that determines its output. */
 export type Spec = { readonly [field: string]: SpecValue };
 export type Meta = { readonly [field: string]: SpecValue };
-
-/** Where in the user's code a task was defined or a dependency added (for the CLI's `file:line:col`). */
-export interface CallSite {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
-
-/** Captures the caller's stack cheaply; V8 formats it only if `.stack` is read. */
-class StackHolder {
-  declare stack: string;
-}
-
-function capture(above: Function): StackHolder {
-  const holder = new StackHolder();
-  Error.captureStackTrace(holder, above);
-  return holder;
-}
-
-const FRAME = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?$/;
-
-function callSiteOf(holder: StackHolder | undefined): CallSite | undefined {
-  const line = holder?.stack?.split('\n').find((l) => l.trimStart().startsWith('at '));
-  const m = line ? FRAME.exec(line.trim()) : null;
-  if (!m) return undefined;
-  return { file: m[1]!.replace(/^file:\/\//, ''), line: Number(m[2]), column: Number(m[3]) };
-}
 
 /** Marks objects made by this runtime, so the CLI recognises a Dag even across module copies. */
 const DAG_BRAND = Symbol.for('a-la-mode.Dag');
@@ -104,12 +79,12 @@ export class Task {
   /** @internal Where `addDep(name)` was called, for error locations. */
   inputSite(name: string): CallSite | undefined {
     const i = this.inputNames.indexOf(name);
-    return i < 0 ? undefined : callSiteOf(this.inputSites[i]);
+    return i < 0 ? undefined : firstFrame(this.inputSites[i]?.stack);
   }
 
   /** @internal Where `dag.task(...)` was called. */
   get definedAt(): CallSite | undefined {
-    return callSiteOf(this.site);
+    return firstFrame(this.site.stack);
   }
 }
 
@@ -120,6 +95,11 @@ export class Dag {
   constructor(readonly meta: Meta = {}) {
     this.site = capture(Dag);
     Object.defineProperty(this, DAG_BRAND, { value: true });
+  }
+
+  /** @internal Where `new Dag(...)` was called. */
+  get definedAt(): CallSite | undefined {
+    return firstFrame(this.site.stack);
   }
 
   /** True for a Dag made by any copy of this runtime. */

@@ -1,0 +1,54 @@
+// Builds every bundle of the project: the CLI, the language server, the `a-la-mode` runtime package
+// and the VS Code client. `--watch` rebuilds on change; `--production` minifies the extension bundles.
+// Type checking is separate (`npm run typecheck`), as in the VS Code extension samples.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+const common = {
+  define: { ALAMODE_VERSION: JSON.stringify(version) },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  // `import.meta.url` is not available in CommonJS bundles; nothing in the bundled sources relies on it.
+};
+
+const builds = [
+  // The CLI runs pipeline modules by bundling them with esbuild at run time, so esbuild stays external.
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'server/out/cli.cjs', external: ['esbuild'], banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli/moduleRunner.ts'], outfile: 'server/out/moduleRunner.cjs' },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs' },
+  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.mjs', format: 'esm' },
+  { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.cjs', external: ['vscode'] },
+];
+
+/** The runtime package's type declarations come from `tsc -b server` (declarations only). */
+function copyRuntimeTypes() {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'server'], { stdio: 'inherit' });
+  rmSync('server/a-la-mode/dist/types', { recursive: true, force: true });
+  for (const dir of ['runtime', 'core']) {
+    mkdirSync(`server/a-la-mode/dist/types/${dir}`, { recursive: true });
+    cpSync(`server/out/types/${dir}`, `server/a-la-mode/dist/types/${dir}`, { recursive: true, filter: (f) => !f.endsWith('.tsbuildinfo') });
+  }
+}
+
+const present = (b) => b.entryPoints.every((e) => existsSync(e));
+
+if (watch) {
+  const contexts = await Promise.all(builds.filter(present).map((b) => esbuild.context({ ...common, ...b })));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  copyRuntimeTypes();
+  await Promise.all(builds.filter(present).map((b) => esbuild.build({ ...common, ...b })));
+}

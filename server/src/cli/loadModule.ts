@@ -1,0 +1,113 @@
+/**
+ * Runs a pipeline module the way an engine would see it: bundle it with esbuild (resolving
+ * `a-la-mode` to this CLI's own runtime, so the module needs no `node_modules`), execute the bundle in
+ * a child process with a time limit, and take its default-export DAG.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import type { RunnerResult } from './protocol';
+
+/** A failure the CLI reports as one line and a non-zero exit. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/** The built runtime and runner, beside this bundle in `server/out/`. */
+const runtimePath = resolve(__dirname, '..', 'a-la-mode', 'dist', 'index.cjs');
+const runnerPath = resolve(__dirname, 'moduleRunner.cjs');
+
+export interface ModuleSource {
+  /** Path of the module as the user named it (used for messages and to resolve its imports). */
+  readonly path: string;
+  /** The text, when it does not come from the file itself (e.g. `HEAD:pipelines/x.alamode.ts`). */
+  readonly contents?: string;
+  /** How to name it in messages, e.g. `HEAD:pipelines/x.alamode.ts`. */
+  readonly label?: string;
+}
+
+async function bundle(source: ModuleSource): Promise<string> {
+  const absolute = resolve(source.path);
+  const label = source.label ?? source.path;
+  const options: esbuild.BuildOptions & { write: false } = {
+      ...(source.contents === undefined
+        ? { entryPoints: [absolute] }
+        : { stdin: { contents: source.contents, resolveDir: dirname(absolute), sourcefile: absolute, loader: 'ts' } }),
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'inline',
+      // The bundle runs from a temp folder; an absolute source root keeps call sites pointing at the module.
+      sourceRoot: `${dirname(absolute)}/`,
+      logLevel: 'silent',
+      outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
+      plugins: [
+        {
+          name: 'a-la-mode-runtime',
+          setup(build: esbuild.PluginBuild) {
+            // The module's `import ... from 'a-la-mode'` is this CLI's runtime, shared with the runner.
+            build.onResolve({ filter: /^a-la-mode$/ }, () => ({ path: runtimePath, external: true }));
+          },
+        },
+      ],
+  };
+  let result: esbuild.BuildResult<{ write: false }>;
+  try {
+    result = await esbuild.build(options);
+  } catch (e) {
+    const failure = e as esbuild.BuildFailure;
+    const first = failure.errors?.[0];
+    if (first) {
+      const where = first.location ? `${first.location.file === '<stdin>' ? label : first.location.file}:${first.location.line}:${first.location.column + 1}: ` : `${label}: `;
+      throw new CliError(`${where}${first.text}`);
+    }
+    throw new CliError(`${label}: could not bundle the module: ${(e as Error).message}`);
+  }
+  return result.outputFiles[0]!.text;
+}
+
+export interface RunOptions {
+  /** Milliseconds the module may run before it is stopped. */
+  readonly timeoutMs: number;
+}
+
+/** Executes a module and returns what its default export encodes to (or why it could not). */
+export async function runModule(source: ModuleSource, options: RunOptions): Promise<RunnerResult> {
+  const code = await bundle(source);
+  const dir = mkdtempSync(join(tmpdir(), 'alamode-run-'));
+  const bundlePath = join(dir, 'module.cjs');
+  writeFileSync(bundlePath, code);
+  try {
+    return await new Promise<RunnerResult>((resolvePromise, reject) => {
+      const child = fork(runnerPath, [bundlePath, runtimePath], {
+        serialization: 'advanced',
+        // The module's own console output goes to stderr, so `--json` on stdout stays clean.
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        cwd: dirname(resolve(source.path)),
+      });
+      child.stdout!.pipe(process.stderr);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      let result: RunnerResult | undefined;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new CliError(`${source.label ?? source.path}: the module did not finish within ${options.timeoutMs / 1000} s (is something waiting forever?)`));
+      }, options.timeoutMs);
+      child.on('message', (m) => { result = m as RunnerResult; });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (result) resolvePromise(result);
+        else if (signal !== 'SIGKILL') {
+          const lastLine = stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).pop();
+          reject(new CliError(`${source.label ?? source.path}: the module exited (${signal ?? `code ${code}`}) without producing a DAG${lastLine ? `: ${lastLine}` : ''}`));
+        }
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

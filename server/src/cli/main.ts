@@ -1,0 +1,178 @@
+/**
+ * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook.
+ * Every failure is one line on stderr and a non-zero exit; a stack trace means a bug in this tool.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { diffDags } from '../core/diff';
+import { bencodeDag } from '../core/outputIds';
+import type { BencodeValue } from '../core/values';
+import { CliError, runModule } from './loadModule';
+import { describeProblems, diffTable, encodedOrThrow, toJson } from './report';
+import { dagPathFor, decodeDagFile, loadSide } from './sides';
+
+declare const ALAMODE_VERSION: string | undefined;
+
+const USAGE = `usage: alamode <command> [options]
+
+commands:
+  encode <module> [--out FILE] [--json]   run a pipeline module and encode its default-export DAG
+                                          (default: write <name>.dag beside <name>.alamode.ts)
+  diff <base> <target> [--json] [--all] [--exit-code]
+                                          what changed between two DAGs; each side is a .dag file,
+                                          a module, or REV:path read through git (HEAD:pipelines/x.dag)
+  check <module>... [--stale]             report cycles, missing inputs and bad values as
+                                          file:line:col lines; --stale also fails when the .dag beside
+                                          a module no longer matches it
+
+options:
+  --timeout SECONDS   how long a module may run (default 30)
+  -h, --help          this help
+  -v, --version       the version`;
+
+const EXIT_OK = 0;
+const EXIT_PROBLEMS = 1;
+const EXIT_USAGE = 2;
+
+function usageError(message: string): never {
+  throw Object.assign(new CliError(`${message} (see alamode --help)`), { exitCode: EXIT_USAGE });
+}
+
+async function encodeCommand(positionals: string[], values: Options): Promise<number> {
+  if (positionals.length !== 1) usageError('encode takes exactly one module');
+  const modulePath = positionals[0]!;
+  if (!existsSync(modulePath)) throw new CliError(`${modulePath}: no such file`);
+  const encoded = encodedOrThrow(await runModule({ path: modulePath }, { timeoutMs: values.timeoutMs }), modulePath);
+  if (values.json) {
+    process.stdout.write(`${toJson(encoded as unknown as BencodeValue)}\n`);
+    if (values.out === undefined) return EXIT_OK;
+  }
+  const out = values.out ?? dagPathFor(modulePath);
+  writeFileSync(out, bencodeDag(encoded));
+  if (!values.json) process.stderr.write(`wrote ${relative(process.cwd(), out) || out} (${Object.keys(encoded.tasks).length} tasks)\n`);
+  return EXIT_OK;
+}
+
+async function diffCommand(positionals: string[], values: Options): Promise<number> {
+  if (positionals.length !== 2) usageError('diff takes a base and a target');
+  const [base, target] = await Promise.all(positionals.map((p) => loadSide(p, values.timeoutMs)));
+  const diff = diffDags(base!, target!);
+  if (values.json) process.stdout.write(`${toJson(diff as unknown as BencodeValue)}\n`);
+  else process.stdout.write(`${diffTable(diff, values.all)}\n`);
+  const differs = diff.counts.unchanged !== diff.tasks.length || diff.meta.length > 0;
+  return values.exitCode && differs ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+async function checkCommand(positionals: string[], values: Options): Promise<number> {
+  if (positionals.length === 0) usageError('check takes one or more modules');
+  let failed = false;
+  for (const modulePath of positionals) {
+    if (!existsSync(modulePath)) {
+      process.stderr.write(`${modulePath}: error: no such file\n`);
+      failed = true;
+      continue;
+    }
+    const result = await runModule({ path: modulePath }, { timeoutMs: values.timeoutMs }).catch((e: unknown) => {
+      if (e instanceof CliError) return e;
+      throw e;
+    });
+    if (result instanceof CliError) {
+      process.stdout.write(`${result.message.replace(/^([^:]+:\d+:\d+|[^:]+): /, '$1: error: ')}\n`);
+      failed = true;
+      continue;
+    }
+    if (result.kind !== 'ok') {
+      try { encodedOrThrow(result, modulePath); } catch (e) {
+        process.stdout.write(`${(e as Error).message.replace(/^([^:]+:\d+:\d+|[^:]+): /, '$1: error: ')}\n`);
+      }
+      failed = true;
+      continue;
+    }
+    for (const line of describeProblems(result.problems, modulePath)) process.stdout.write(`${line}\n`);
+    if (result.problems.length > 0) failed = true;
+    if (values.stale && result.encoded) {
+      const dagPath = dagPathFor(modulePath);
+      const shown = relative(process.cwd(), dagPath) || dagPath;
+      if (!existsSync(dagPath)) {
+        process.stdout.write(`${shown}: error: missing; run \`alamode encode ${modulePath}\` and commit it [stale]\n`);
+        failed = true;
+      } else {
+        const committed = readFileSync(dagPath);
+        if (!Buffer.from(bencodeDag(result.encoded)).equals(committed)) {
+          const c = diffDags(decodeDagFile(committed, shown), result.encoded).counts;
+          process.stdout.write(`${shown}: error: stale: the module now gives ${c.changed} changed, ${c.invalidated} invalidated, ${c.added} added, ${c.removed} removed, ${c.renamed} renamed task(s); run \`alamode encode ${modulePath}\` [stale]\n`);
+          failed = true;
+        }
+      }
+    }
+  }
+  return failed ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+interface Options {
+  json: boolean;
+  all: boolean;
+  stale: boolean;
+  exitCode: boolean;
+  out?: string;
+  timeoutMs: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        json: { type: 'boolean' },
+        all: { type: 'boolean' },
+        stale: { type: 'boolean' },
+        'exit-code': { type: 'boolean' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    usageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) { process.stdout.write(`${USAGE}\n`); return EXIT_OK; }
+  if (values.version) { process.stdout.write(`${typeof ALAMODE_VERSION === 'string' ? ALAMODE_VERSION : 'dev'}\n`); return EXIT_OK; }
+  const [command, ...rest] = positionals;
+  const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) usageError(`--timeout must be a number of seconds, got '${values.timeout}'`);
+  const options: Options = {
+    json: values.json ?? false,
+    all: values.all ?? false,
+    stale: values.stale ?? false,
+    exitCode: values['exit-code'] ?? false,
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    timeoutMs: timeout * 1000,
+  };
+  switch (command) {
+    case 'encode': return encodeCommand(rest, options);
+    case 'diff': return diffCommand(rest, options);
+    case 'check': return checkCommand(rest, options);
+    case undefined: process.stderr.write(`${USAGE}\n`); return EXIT_USAGE;
+    default: usageError(`unknown command '${command}'`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof CliError) {
+      process.stderr.write(`alamode: ${e.message}\n`);
+      process.exitCode = (e as { exitCode?: number }).exitCode ?? EXIT_PROBLEMS;
+    } else {
+      // A bug in alamode itself: still one line, with a pointer to more.
+      process.stderr.write(`alamode: internal error: ${(e as Error)?.message ?? String(e)} (set ALAMODE_DEBUG=1 for a stack trace)\n`);
+      if (process.env.ALAMODE_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

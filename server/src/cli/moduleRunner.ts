@@ -1,0 +1,79 @@
+/**
+ * Child process that executes one bundled pipeline module and reports its default-export DAG to the
+ * CLI (see `loadModule.ts`). Executing the module is the ground truth the static analysis is held to.
+ *
+ * argv[2]: path of the CommonJS bundle (with an inline source map, so call sites map to the .ts file).
+ */
+import type { Dag, Task } from '../runtime/index';
+import { firstFrame } from '../runtime/callSites';
+import type { LocatedProblem, RunnerResult, SourceLocation } from './protocol';
+
+process.setSourceMapsEnabled(true);
+
+function send(result: RunnerResult): void {
+  process.send!(result, () => process.exit(0));
+}
+
+/** The first stack frame of an error that lies in the user's code (not in the runtime or node). */
+function userFrame(error: unknown): SourceLocation | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  return firstFrame(stack, (s) => s.file.startsWith('/') && !s.file.includes('/node_modules/') && !s.file.includes('a-la-mode/dist/'));
+}
+
+function locate(dag: Dag, problem: LocatedProblem['problem']): SourceLocation | undefined {
+  const tasks = dag.tasks;
+  const byName = (name: string): Task | undefined => tasks.find((t) => t.name === name);
+  switch (problem.code) {
+    case 'cycle': {
+      const edge = problem.edges[0]!;
+      return byName(edge.task)?.inputSite(edge.input);
+    }
+    case 'missing-input':
+      return byName(problem.task)?.inputSite(problem.input);
+    case 'duplicate-task':
+      return tasks[problem.definitions[1]!]?.definedAt;
+    case 'invalid-value':
+    case 'reserved-key':
+      return problem.definition === undefined ? dag.definedAt : tasks[problem.definition]?.definedAt;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${Object.getPrototypeOf(value)?.constructor?.name ?? 'no prototype'})`;
+  return typeof value;
+}
+
+async function main(): Promise<void> {
+  const bundle = process.argv[2]!;
+  const runtime = require(process.argv[3]!) as typeof import('../runtime/index');
+  let exported: unknown;
+  try {
+    const mod = require(bundle) as { default?: unknown };
+    exported = mod.default;
+    // A module may export a promise of a Dag (top-level work behind an async function).
+    if (exported && typeof (exported as PromiseLike<unknown>).then === 'function') exported = await exported;
+  } catch (e) {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error value: ${String(e)}`;
+    send({ kind: 'threw', message, ...(userFrame(e) ? { at: userFrame(e)! } : {}) });
+    return;
+  }
+  if (!runtime.Dag.isDag(exported)) {
+    send({ kind: 'no-dag', exported: describe(exported) });
+    return;
+  }
+  const dag = exported;
+  const result = dag.analyse();
+  const problems = result.problems.map((problem) => {
+    const at = locate(dag, problem);
+    return at ? { problem, at } : { problem };
+  });
+  send({ kind: 'ok', ...(result.encoded ? { encoded: result.encoded } : {}), problems, taskCount: dag.tasks.length });
+}
+
+process.on('unhandledRejection', (e) => {
+  send({ kind: 'threw', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), ...(userFrame(e) ? { at: userFrame(e)! } : {}) });
+});
+
+void main();

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: how the cost grows with DAG size, so a regression to the seed's exponential
+ * behaviour (or anything super-linear) is visible at a glance. Prints a table; asserts nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bencodeDag, encodeDag, type DagDefinition } from '../../server/src/core/index';
+import { cliPath } from '../support/cli';
+import { diamondLadder, diamondLadderModule, fanOut } from './shapes';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeEncode(def: DagDefinition, runs: number): { ms: number; bytes: number } {
+  let bytes = 0;
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    const result = encodeDag(def);
+    bytes = bencodeDag(result.encoded!).length;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return { ms: median(times), bytes };
+}
+
+const section = (title: string) => console.log(`\n## ${title}`);
+const row = (...cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 24 : 12)).join(''));
+
+export function benchCore(): void {
+  section('core: encode (output IDs + bencoded .dag), median of 5, in process');
+  row('shape', 'tasks', 'ms', 'µs/task', 'dag bytes');
+  encodeDag(diamondLadder(100)); // warm up the JIT
+  for (const levels of [30, 300, 3000, 10000]) {
+    const def = diamondLadder(levels);
+    const { ms, bytes } = timeEncode(def, 5);
+    row('diamond ladder', def.tasks.length, ms.toFixed(1), ((ms * 1000) / def.tasks.length).toFixed(1), bytes);
+  }
+  for (const width of [100, 1000, 10000, 30000]) {
+    const def = fanOut(width);
+    const { ms, bytes } = timeEncode(def, 5);
+    row('fan-out + fan-in', def.tasks.length, ms.toFixed(1), ((ms * 1000) / def.tasks.length).toFixed(1), bytes);
+  }
+}
+
+export function benchCli(): void {
+  section('CLI: `alamode encode ladder.alamode.ts` end to end (node start, esbuild bundle, run, encode, write)');
+  row('shape', 'tasks', 'wall ms', 'cpu ms');
+  const dir = mkdtempSync(join(tmpdir(), 'alamode-bench-'));
+  try {
+    for (const levels of [300, 3000]) {
+      const module = join(dir, `ladder${levels}.alamode.ts`);
+      writeFileSync(module, diamondLadderModule(levels));
+      const walls: number[] = [];
+      const cpus: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = Date.now();
+        // `bash -c time` gives user+sys of the CLI and its children (esbuild, the module runner).
+        const r2 = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; time ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} encode ${JSON.stringify(module)} --out ${JSON.stringify(join(dir, 'out.dag'))} 2>/dev/null`], { encoding: 'utf8' });
+        walls.push(Date.now() - t0);
+        const [user, sys] = r2.stderr.trim().split(/\s+/).slice(-2).map(Number);
+        cpus.push(((user ?? 0) + (sys ?? 0)) * 1000);
+        if (r2.status !== 0) throw new Error(`alamode encode failed: ${r2.stderr}`);
+      }
+      row('diamond ladder', levels * 3 + 1, median(walls), median(cpus).toFixed(0));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const only = process.argv[2];
+if (!only || only === 'core') benchCore();
+if (!only || only === 'cli') benchCli();

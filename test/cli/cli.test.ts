@@ -1,0 +1,231 @@
+/**
+ * The `alamode` CLI through its real binary: encode, diff (files, modules, git revisions) and check,
+ * and every kind of bad input rejected with one clear line and a non-zero exit.
+ * Expected IDs come from the seed's printed hashes (../shared/conformance/collage.json).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { alamode } from '../support/cli';
+import { conformanceDir, fixturesDir } from '../support/paths';
+
+const vectors = JSON.parse(readFileSync(join(conformanceDir, 'collage.json'), 'utf8'));
+const collageModule = join(fixturesDir, 'pipelines', 'collage.alamode.ts');
+
+const scratch = mkdtempSync(join(tmpdir(), 'alamode-cli-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A one-line error: no stack frames, no blank lines. */
+function assertOneLine(stderr: string) {
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.doesNotMatch(stderr, /^\s+at /m);
+  assert.match(lines[0]!, /^alamode: /);
+}
+
+describe('alamode encode', () => {
+  test('--json prints the seed\'s encoded DAG, every ID equal to the seed\'s', () => {
+    const r = alamode(['encode', collageModule, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), vectors.before);
+  });
+
+  test('without options it writes <name>.dag beside the module, byte-identical to the seed\'s file', () => {
+    const dir = mkdtempSync(join(scratch, 'encode-'));
+    const module = join(dir, 'collage.alamode.ts');
+    copyFileSync(collageModule, module);
+    const r = alamode(['encode', 'collage.alamode.ts'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wrote collage\.dag \(4 tasks\)/);
+    assert.deepEqual(readFileSync(join(dir, 'collage.dag')), readFileSync(join(conformanceDir, 'collage.before.dag')));
+  });
+
+  test('--out writes the bencoded file where asked', () => {
+    const out = join(scratch, 'elsewhere.dag');
+    const r = alamode(['encode', collageModule, '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(out), readFileSync(join(conformanceDir, 'collage.before.dag')));
+  });
+
+  test('--json prints integers exactly: a bigint keeps all its digits', () => {
+    const module = join(scratch, 'big.alamode.ts');
+    writeFileSync(module, `import { Dag } from 'a-la-mode';
+const dag = new Dag();
+dag.task('count', { rows: 123456789012345678901234567890n, small: -7, flag: true });
+export default dag;
+`);
+    const r = alamode(['encode', module, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"rows": 123456789012345678901234567890,/);
+    assert.match(r.stdout, /"small": -7/);
+    assert.match(r.stdout, /"flag": 1/);
+  });
+
+  test('the module\'s own console output goes to stderr, keeping --json clean', () => {
+    const module = join(scratch, 'noisy.alamode.ts');
+    writeFileSync(module, `import { Dag } from 'a-la-mode';
+console.log('hello from the module');
+const dag = new Dag();
+dag.task('a', { image: 'x' });
+export default dag;
+`);
+    const r = alamode(['encode', module, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).tasks.a.image, 'x');
+    assert.match(r.stderr, /hello from the module/);
+  });
+
+  test('a module importing a local helper module works without node_modules', () => {
+    const dir = mkdtempSync(join(scratch, 'imports-'));
+    writeFileSync(join(dir, 'images.ts'), `export const image = 'collage';\n`);
+    writeFileSync(join(dir, 'p.alamode.ts'), `import { Dag } from 'a-la-mode';
+import { image } from './images';
+const dag = new Dag();
+dag.task('a', { image });
+export default dag;
+`);
+    const r = alamode(['encode', 'p.alamode.ts', '--json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).tasks.a.image, 'collage');
+  });
+});
+
+describe('bad input: one clear line, non-zero exit', () => {
+  const bad = (name: string) => join(fixturesDir, 'bad', name);
+  const cases: [string, string[], RegExp][] = [
+    ['a cycle', ['encode', bad('cycle.alamode.ts')], /cycle\.alamode\.ts:7:\d+: cycle: a → b → c → a/],
+    ['a missing input', ['encode', bad('missing-input.alamode.ts')], /missing-input\.alamode\.ts:5:\d+: task 'collage': input 'blurr' names no task \(did you mean 'blur'\?\)/],
+    ['a float', ['encode', bad('float.alamode.ts')], /float\.alamode\.ts:4:\d+: task 'sample': spec\.ratio is 0\.25, but bencode has no floats \(use an integer or a string\)/],
+    ['a module that throws', ['encode', bad('throws.alamode.ts')], /throws\.alamode\.ts:5:\d+: the module threw Error: the config file is missing/],
+    ['a module that never finishes', ['encode', bad('never-finishes.alamode.ts'), '--timeout', '1'], /did not finish within 1 s/],
+    ['a module without a default export', ['encode', bad('no-default-export.alamode.ts')], /the default export is missing, not a Dag/],
+    ['a syntax error', ['encode', bad('syntax-error.alamode.ts')], /syntax-error\.alamode\.ts:4:29: Expected identifier but found "\)"/],
+    ['a file that does not exist', ['encode', 'nope.alamode.ts'], /nope\.alamode\.ts: no such file/],
+    ['a corrupt .dag', ['diff', bad('../pipelines/collage.alamode.ts'), join(fixturesDir, 'bad', 'corrupt.dag')], /corrupt\.dag: not a valid \.dag file: /],
+    ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['an unknown option', ['encode', '--frob'], /Unknown option '--frob'/],
+  ];
+  for (const [what, args, message] of cases) {
+    test(what, () => {
+      const r = alamode(args);
+      assert.notEqual(r.status, 0);
+      assertOneLine(r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  test('a module that never finishes is stopped at the time limit', () => {
+    const started = Date.now();
+    const r = alamode(['encode', bad('never-finishes.alamode.ts'), '--timeout', '1']);
+    assert.equal(r.status, 1);
+    // Generous bound: the point is that it ends, not how fast.
+    assert.ok(Date.now() - started < 30_000);
+  });
+});
+
+describe('alamode diff', () => {
+  const beforeDag = join(conformanceDir, 'collage.before.dag');
+
+  test('the seed\'s edit: blur changed (sha), collage invalidated via blur', () => {
+    const edited = join(scratch, 'edited.alamode.ts');
+    writeFileSync(edited, readFileSync(collageModule, 'utf8').replace("sha: '6f09d'", "sha: 'qwetr3'"));
+    const r = alamode(['diff', beforeDag, edited]);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n');
+    assert.match(rows[0]!, new RegExp(`^changed\\s+blur\\s+${vectors.before.tasks.blur.output.slice(0, 12)} → ${vectors.after.tasks.blur.output.slice(0, 12)}\\s+sha: "6f09d" → "qwetr3"$`));
+    assert.match(rows[1]!, new RegExp(`^invalidated\\s+collage\\s+${vectors.before.tasks.collage.output.slice(0, 12)} → ${vectors.after.tasks.collage.output.slice(0, 12)}\\s+via blur$`));
+    assert.equal(rows[2], '1 changed, 1 invalidated, 0 added, 0 removed, 0 renamed, 2 unchanged');
+  });
+
+  test('--json gives the per-task statuses, and --exit-code fails when anything differs', () => {
+    const edited = join(scratch, 'edited2.alamode.ts');
+    writeFileSync(edited, readFileSync(collageModule, 'utf8').replace("sha: '6f09d'", "sha: 'qwetr3'"));
+    const r = alamode(['diff', beforeDag, edited, '--json', '--exit-code']);
+    assert.equal(r.status, 1);
+    const diff = JSON.parse(r.stdout);
+    const status = Object.fromEntries(diff.tasks.map((t: { name: string; status: string }) => [t.name, t.status]));
+    assert.deepEqual(status, { blur: 'changed', collage: 'invalidated', download_images: 'unchanged', edge_enhance: 'unchanged' });
+    assert.equal(alamode(['diff', beforeDag, collageModule, '--exit-code']).status, 0);
+  });
+
+  test('REV:path reads either side through git, .dag or module', () => {
+    const repo = mkdtempSync(join(scratch, 'repo-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+    git('init', '-q');
+    git('config', 'user.email', 't@example.com');
+    git('config', 'user.name', 't');
+    copyFileSync(collageModule, join(repo, 'collage.alamode.ts'));
+    copyFileSync(beforeDag, join(repo, 'collage.dag'));
+    git('add', '.');
+    git('commit', '-qm', 'collage');
+    writeFileSync(join(repo, 'collage.alamode.ts'), readFileSync(collageModule, 'utf8').replace("sha: '6f09d'", "sha: 'qwetr3'"));
+
+    for (const base of ['HEAD:collage.dag', 'HEAD:collage.alamode.ts']) {
+      const r = alamode(['diff', base, 'collage.alamode.ts', '--json'], repo);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+    }
+    const missing = alamode(['diff', 'HEAD:nothing.dag', 'collage.alamode.ts'], repo);
+    assert.equal(missing.status, 1);
+    assertOneLine(missing.stderr);
+    assert.match(missing.stderr, /HEAD:nothing\.dag: git could not read it/);
+  });
+});
+
+describe('alamode check', () => {
+  test('reports every problem of every module as file:line:col lines and fails', () => {
+    const r = alamode(['check', 'test/fixtures/bad/cycle.alamode.ts', 'test/fixtures/bad/float.alamode.ts', 'test/fixtures/pipelines/collage.alamode.ts']);
+    assert.equal(r.status, 1);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, r.stdout);
+    assert.match(lines[0]!, /^test\/fixtures\/bad\/cycle\.alamode\.ts:7:\d+: error: cycle: a → b → c → a .*\[cycle\]$/);
+    assert.match(lines[1]!, /^test\/fixtures\/bad\/float\.alamode\.ts:4:\d+: error: task 'sample': spec\.ratio is 0\.25, .*\[invalid-value\]$/);
+  });
+
+  test('passes silently on a good module', () => {
+    const r = alamode(['check', 'test/fixtures/pipelines/collage.alamode.ts']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+  });
+
+  test('--stale fails when the .dag beside the module no longer matches it, and passes when it does', () => {
+    const dir = mkdtempSync(join(scratch, 'stale-'));
+    copyFileSync(collageModule, join(dir, 'collage.alamode.ts'));
+    const missing = alamode(['check', '--stale', 'collage.alamode.ts'], dir);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /^collage\.dag: error: missing; run `alamode encode collage\.alamode\.ts`/);
+
+    copyFileSync(join(conformanceDir, 'collage.before.dag'), join(dir, 'collage.dag'));
+    const fresh = alamode(['check', '--stale', 'collage.alamode.ts'], dir);
+    assert.equal(fresh.status, 0, fresh.stdout);
+
+    writeFileSync(join(dir, 'collage.alamode.ts'), readFileSync(collageModule, 'utf8').replace("sha: '6f09d'", "sha: 'qwetr3'"));
+    const stale = alamode(['check', '--stale', 'collage.alamode.ts'], dir);
+    assert.equal(stale.status, 1);
+    assert.match(stale.stdout, /^collage\.dag: error: stale: the module now gives 1 changed, 1 invalidated, 0 added, 0 removed, 0 renamed task\(s\)/);
+    assert.ok(existsSync(join(dir, 'collage.dag')));
+  });
+});
+
+describe('a large pipeline', () => {
+  test('a 9,001-task diamond ladder encodes (timing lives in npm run bench)', () => {
+    const module = join(scratch, 'ladder.alamode.ts');
+    writeFileSync(module, `import { Dag } from 'a-la-mode';
+const dag = new Dag();
+let top = dag.task('top0', { image: 'x', level: 0 });
+for (let i = 1; i <= 3000; i++) {
+  const left = dag.task('left' + i, { image: 'x', level: i }).addDep(top);
+  const right = dag.task('right' + i, { image: 'y', level: i }).addDep(top);
+  top = dag.task('top' + i, { image: 'z', level: i }).addDep(left, right);
+}
+export default dag;
+`);
+    const r = alamode(['encode', module, '--out', join(scratch, 'ladder.dag')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /\(9001 tasks\)/);
+  });
+});
