@@ -9,7 +9,8 @@ import { diffDags } from '../core/diff';
 import { bencodeDag } from '../core/outputIds';
 import type { BencodeValue } from '../core/values';
 import { CliError, runModule } from './loadModule';
-import { describeProblems, diffTable, encodedOrThrow, toJson } from './report';
+import { toJson } from '../core/json';
+import { describeProblems, diffTable, encodedOrThrow } from './report';
 import { dagPathFor, decodeDagFile, loadSide } from './sides';
 
 declare const ALAMODE_VERSION: string | undefined;

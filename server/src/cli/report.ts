@@ -5,8 +5,7 @@
 import { relative } from 'node:path';
 import type { DagDiff, TaskDiff } from '../core/diff';
 import type { EncodedDag } from '../core/outputIds';
-import { compareUtf8 } from '../core/bencode';
-import { showValue, type BencodeValue } from '../core/values';
+import { showValue } from '../core/values';
 import { CliError } from './loadModule';
 import type { LocatedProblem, RunnerResult } from './protocol';
 
@@ -33,35 +32,6 @@ export function encodedOrThrow(result: RunnerResult, label: string): EncodedDag 
       }
       return result.encoded;
   }
-}
-
-/** JSON with dict keys in bencode order and integers exact (a bigint prints all its digits). */
-export function toJson(value: BencodeValue, indent = 2): string {
-  const out: string[] = [];
-  const write = (v: BencodeValue, depth: number) => {
-    const pad = ' '.repeat(indent * (depth + 1));
-    const end = ' '.repeat(indent * depth);
-    if (typeof v === 'string') out.push(JSON.stringify(v));
-    else if (typeof v === 'number' || typeof v === 'bigint') out.push(String(v));
-    else if (typeof v === 'boolean') out.push(v ? '1' : '0');
-    else if (v instanceof Uint8Array) out.push(`{"$bytes": "${Buffer.from(v).toString('hex')}"}`);
-    else if (Array.isArray(v)) {
-      if (v.length === 0) { out.push('[]'); return; }
-      out.push('[\n');
-      v.forEach((x, i) => { out.push(pad); write(x, depth + 1); out.push(i + 1 < v.length ? ',\n' : `\n${end}]`); });
-    } else {
-      const keys = Object.keys(v).sort(compareUtf8);
-      if (keys.length === 0) { out.push('{}'); return; }
-      out.push('{\n');
-      keys.forEach((k, i) => {
-        out.push(`${pad}${JSON.stringify(k)}: `);
-        write((v as Record<string, BencodeValue>)[k]!, depth + 1);
-        out.push(i + 1 < keys.length ? ',\n' : `\n${end}}`);
-      });
-    }
-  };
-  write(value, 0);
-  return out.join('');
 }
 
 const short = (id: string | undefined) => (id ? id.slice(0, 12) : '');

@@ -5,15 +5,18 @@
  * encoder sorts dict keys by UTF-16 code units (BEP-3 wants their raw UTF-8 bytes), silently drops
  * `null` and truncates floats: each of those would produce a different (wrong) output ID.
  *
- * Decoding uses the `bencode` package, with two guards: its integer reader accumulates in a double
- * (wrong beyond 2^53) so it is replaced by an exact one, and every decode is re-encoded and compared
- * byte for byte with the input, so non-canonical or lossy input is refused instead of misread.
+ * The decoder is written here too. The `bencode` package's decoder was tried first and fails on
+ * input a `.dag` reader must handle: it loops forever on a negative string length (`d-3:e`), sums
+ * integers in a double (wrong beyond 2^53), stops silently at a '.', drops a leading byte-order mark
+ * from strings, rewrites dict keys containing U+FFFD as hex, and turns a `__proto__` key into a
+ * prototype. This decoder is strict (canonical BEP-3 only) and bounded; the test suite cross-checks it
+ * against the package on ordinary input.
  */
-import bencodePackage from 'bencode';
-import { checkValue, formatPath, isPlainObject, type BencodeDict, type BencodeValue } from './values';
+import { checkValue, formatPath, isPlainObject, isWellFormedString, type BencodeDict, type BencodeValue } from './values';
 
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as data: it is part of the string, not a marker.
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Orders strings by their UTF-8 bytes, which is the order of their code points. JavaScript's default
@@ -80,6 +83,8 @@ class ByteSink {
 }
 
 function writeString(sink: ByteSink, s: string): void {
+  // A lone surrogate has no UTF-8 form; TextEncoder would silently write U+FFFD instead.
+  if (!isWellFormedString(s)) throw new BencodeEncodeError(`cannot bencode ${JSON.stringify(s)}: it holds a lone UTF-16 surrogate`);
   // Pure-ASCII strings (the common case) have byte length == string length.
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(s)) sink.text(`${s.length}:${s}`);
@@ -126,6 +131,7 @@ function writeValue(sink: ByteSink, v: BencodeValue): void {
 }
 
 function writeDict(sink: ByteSink, d: BencodeDict): void {
+  if (Object.getOwnPropertySymbols(d).length > 0) throw new BencodeEncodeError('cannot bencode a dict with symbol keys');
   sink.text('d');
   for (const key of Object.keys(d).sort(compareUtf8)) {
     writeString(sink, key);
@@ -156,97 +162,138 @@ export class BencodeDecodeError extends Error {
   override name = 'BencodeDecodeError';
 }
 
-/** The slice of the `bencode` package's decoder state that its integer reader uses. */
-interface PackageDecoder {
-  (data: Uint8Array): unknown;
-  data: Uint8Array;
-  position: number;
-  integer: () => number | bigint;
-}
+/** Dicts and lists nested deeper than this are refused rather than risking the stack. */
+const MAX_DECODE_DEPTH = 512;
 
-const packageDecode = bencodePackage.decode as unknown as PackageDecoder;
+/** A strict, bounded BEP-3 reader over a byte array. */
+class Reader {
+  private at = 0;
+  constructor(private readonly bytes: Uint8Array) {}
 
-/**
- * Exact integer reader for the package's decoder: digits only, no leading zeros, no `-0`, returning a
- * `number` when it is a safe integer and a `bigint` otherwise (the package's own reader sums in a double
- * and stops silently at a '.').
- */
-function readExactInteger(this: void): number | bigint {
-  const d = packageDecode.data;
-  const start = packageDecode.position + 1;
-  let end = start;
-  while (end < d.length && d[end] !== 0x65 /* e */) end++;
-  if (end >= d.length) throw new BencodeDecodeError(`integer at byte ${start - 1} has no end`);
-  let text = '';
-  for (let i = start; i < end; i++) text += String.fromCharCode(d[i]!);
-  if (!/^(0|-?[1-9][0-9]*)$/.test(text)) {
-    throw new BencodeDecodeError(`integer at byte ${start - 1} is not canonical: i${text}e`);
+  fail(message: string): never {
+    throw new BencodeDecodeError(`${message} at byte ${this.at}`);
   }
-  packageDecode.position = end + 1;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : BigInt(text);
-}
-packageDecode.integer = readExactInteger;
 
-/**
- * Turns decoded byte strings into JavaScript strings where they are valid UTF-8 (everything an
- * a-la-mode DAG writes), keeping other byte strings as `Uint8Array` so re-encoding gives the same bytes.
- */
-function textify(v: unknown): BencodeValue {
-  if (v instanceof Uint8Array) {
+  done(): boolean {
+    return this.at >= this.bytes.length;
+  }
+
+  value(depth: number): BencodeValue {
+    if (depth > MAX_DECODE_DEPTH) this.fail(`nested more than ${MAX_DECODE_DEPTH} levels`);
+    const c = this.bytes[this.at];
+    if (c === undefined) this.fail('the data ends too early');
+    if (c === 0x69 /* i */) return this.integer();
+    if (c === 0x6c /* l */) {
+      this.at++;
+      const list: BencodeValue[] = [];
+      while (this.peek() !== 0x65) list.push(this.value(depth + 1));
+      this.at++;
+      return list;
+    }
+    if (c === 0x64 /* d */) return this.dict(depth);
+    if (c >= 0x30 && c <= 0x39) return this.text(this.byteString());
+    return this.fail(`unexpected ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
+  private peek(): number {
+    const c = this.bytes[this.at];
+    if (c === undefined) this.fail('the data ends too early (a list or dict is not closed)');
+    return c;
+  }
+
+  private digitsUntil(end: number): string {
+    const start = this.at;
+    while (this.at < this.bytes.length && this.bytes[this.at] !== end) this.at++;
+    if (this.at >= this.bytes.length) {
+      this.at = start;
+      this.fail('the data ends too early');
+    }
+    let text = '';
+    for (let i = start; i < this.at; i++) text += String.fromCharCode(this.bytes[i]!);
+    this.at++;
+    return text;
+  }
+
+  private integer(): number | bigint {
+    const start = this.at;
+    this.at++;
+    const text = this.digitsUntil(0x65 /* e */);
+    if (!/^(0|-?[1-9][0-9]*)$/.test(text)) {
+      this.at = start;
+      this.fail(`not a canonical integer: i${text.slice(0, 20)}e`);
+    }
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  }
+
+  private byteString(): Uint8Array {
+    const start = this.at;
+    const text = this.digitsUntil(0x3a /* : */);
+    if (!/^(0|[1-9][0-9]*)$/.test(text)) {
+      this.at = start;
+      this.fail(`not a canonical string length: ${JSON.stringify(text.slice(0, 20))}`);
+    }
+    const length = Number(text);
+    if (this.at + length > this.bytes.length) {
+      this.at = start;
+      this.fail(`a string of ${length} bytes runs past the end of the data`);
+    }
+    const bytes = this.bytes.subarray(this.at, this.at + length);
+    this.at += length;
+    return bytes;
+  }
+
+  /** Valid UTF-8 becomes a string (everything an a-la-mode DAG writes); anything else stays bytes. */
+  private text(bytes: Uint8Array): string | Uint8Array {
     try {
-      return utf8Strict.decode(v);
+      return utf8Strict.decode(bytes);
     } catch {
-      return v;
+      return bytes.slice();
     }
   }
-  if (Array.isArray(v)) return v.map(textify);
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, textify(x)]));
+
+  private dict(depth: number): BencodeDict {
+    this.at++;
+    const entries: [string, BencodeValue][] = [];
+    let previous: Uint8Array | undefined;
+    while (this.peek() !== 0x65) {
+      const keyStart = this.at;
+      if (!(this.bytes[this.at]! >= 0x30 && this.bytes[this.at]! <= 0x39)) this.fail('a dict key must be a byte string');
+      const keyBytes = this.byteString();
+      if (previous && compareBytes(previous, keyBytes) >= 0) {
+        this.at = keyStart;
+        this.fail(compareBytes(previous, keyBytes) === 0 ? 'a repeated dict key' : 'dict keys out of order');
+      }
+      previous = keyBytes;
+      const key = this.text(keyBytes);
+      if (typeof key !== 'string') {
+        this.at = keyStart;
+        this.fail('a dict key that is not UTF-8');
+      }
+      entries.push([key, this.value(depth + 1)]);
+    }
+    this.at++;
+    // Object.fromEntries defines own properties: a "__proto__" key stays a key.
+    return Object.fromEntries(entries);
   }
-  throw new BencodeDecodeError('unexpected value in decoded data');
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 /**
- * Decodes canonical bencode. Byte strings that are valid UTF-8 come back as strings. Throws
- * {@link BencodeDecodeError} for anything else: truncated data, trailing bytes, unsorted or repeated
- * dict keys, non-canonical integers, or dict keys that are not UTF-8.
+ * Decodes canonical bencode. Byte strings that are valid UTF-8 come back as strings, others as
+ * `Uint8Array`; integers as `number` when safe, else `bigint`. Throws {@link BencodeDecodeError}
+ * (with the byte offset) for anything else: truncated data, trailing bytes, unsorted or repeated dict
+ * keys, non-canonical integers or lengths, dict keys that are not UTF-8, nesting beyond 512 levels.
  */
 export function decode(bytes: Uint8Array): BencodeValue {
   if (bytes.length === 0) throw new BencodeDecodeError('the data is empty');
-  let raw: unknown;
-  try {
-    raw = packageDecode(bytes);
-  } catch (e) {
-    if (e instanceof BencodeDecodeError) throw e;
-    throw new BencodeDecodeError(`not bencode: ${(e as Error).message}`);
-  }
-  let value: BencodeValue;
-  try {
-    value = textify(raw);
-  } catch (e) {
-    throw new BencodeDecodeError(`not bencode: ${(e as Error).message}`);
-  }
-  const again = encode(value);
-  if (!sameBytes(again, bytes)) {
-    throw new BencodeDecodeError(describeMismatch(again, bytes));
-  }
+  const reader = new Reader(bytes);
+  const value = reader.value(0);
+  if (!reader.done()) reader.fail('trailing data after the value');
   return value;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function describeMismatch(canonical: Uint8Array, input: Uint8Array): string {
-  let i = 0;
-  while (i < canonical.length && i < input.length && canonical[i] === input[i]) i++;
-  if (i === canonical.length && input.length > canonical.length) {
-    return `trailing data after byte ${i} (${input.length - i} bytes)`;
-  }
-  if (i >= input.length) return `the data ends too early (truncated after ${input.length} bytes)`;
-  return `not canonical bencode at byte ${i} (dict keys unsorted or repeated, a non-UTF-8 key, or a truncated string)`;
 }

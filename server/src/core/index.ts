@@ -9,3 +9,4 @@ export * from './graph';
 export * from './outputIds';
 export * from './diff';
 export * from './encodedDag';
+export * from './json';

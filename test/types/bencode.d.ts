@@ -1,4 +1,4 @@
-// The `bencode` package ships no type declarations; this is the part of its API we use.
+// The `bencode` package ships no type declarations; the tests use it as a cross-check of our codec.
 declare module 'bencode' {
   const bencode: {
     encode(value: unknown): Uint8Array;

@@ -1,0 +1,95 @@
+/**
+ * Quick fixes: create a stub task for a missing input (or use the near-miss name it suggests), and
+ * remove the `addDep` edge that closes a cycle.
+ */
+import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalysedDep, SourceRange } from '../../analysis/types';
+import type { DocumentModel, QuickFixData } from '../../model/documentModel';
+import { toRange } from './convert';
+
+function findDep(model: DocumentModel, data: { dag: number; task: string; input: string }): AnalysedDep | undefined {
+  return model.dags[data.dag]?.analysed.tasks.find((t) => t.name === data.task)?.deps.find((d) => d.name === data.input);
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/**
+ * The text to delete to drop one `addDep` argument: the argument and its comma when there are others;
+ * otherwise the whole `.addDep(...)`, or the whole statement line when the call is a statement of its own.
+ */
+export function edgeRemoval(text: string, dep: AnalysedDep): SourceRange | undefined {
+  if (dep.argumentCount > 1) {
+    if (dep.argumentIndex < dep.argumentCount - 1) {
+      const comma = text.indexOf(',', dep.range.end);
+      let end = comma + 1;
+      while (end < text.length && /[ \t]/.test(text[end]!)) end++;
+      return comma < 0 ? undefined : { start: dep.range.start, end };
+    }
+    const comma = text.lastIndexOf(',', dep.range.start);
+    return comma < 0 ? undefined : { start: comma, end: dep.range.end };
+  }
+  // `receiver.addDep(arg)`: find `.addDep(` before the argument.
+  const before = text.slice(dep.callRange.start, dep.range.start);
+  const m = /\??\.\s*addDep\s*\(\s*$/.exec(before);
+  if (!m) return undefined;
+  const start = dep.callRange.start + m.index;
+  let end = dep.callRange.end;
+  const lineBegin = lineStart(text, dep.callRange.start);
+  const afterCall = /^\s*;?[ \t]*(\r?\n|$)/.exec(text.slice(end));
+  const receiver = text.slice(dep.callRange.start, start);
+  // A statement `x.addDep(y);` on its own line (receiver a plain name) goes entirely.
+  if (/^\s*$/.test(text.slice(lineBegin, dep.callRange.start)) && afterCall && /^[\w$.]+$/.test(receiver.trim())) {
+    return { start: lineBegin, end: end + afterCall[0].length };
+  }
+  return { start, end };
+}
+
+export function codeActions(model: DocumentModel, document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  const text = model.text;
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.source !== 'alamode' || !diagnostic.data) continue;
+    const data = diagnostic.data as QuickFixData;
+    const edit = (edits: TextEdit[]) => ({ changes: { [document.uri]: edits } });
+    if (data.fix === 'create-task') {
+      const dep = findDep(model, data);
+      const dagVariable = model.dags[data.dag]?.analysed.variable;
+      if (data.suggestion && dep?.nameLiteralRange) {
+        actions.push({
+          title: `Change '${data.input}' to '${data.suggestion}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: true,
+          edit: edit([{ range: toRange(document, dep.nameLiteralRange), newText: data.suggestion }]),
+        });
+      }
+      if (dep && dagVariable) {
+        const at = lineStart(text, dep.callRange.start);
+        const indent = /^[ \t]*/.exec(text.slice(at))![0];
+        const quoted = `'${data.input.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+        const stub = `${indent}${dagVariable}.task(${quoted}, { image: '', sha: '', command: '' });\n`;
+        actions.push({
+          title: `Create task '${data.input}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: edit([{ range: toRange(document, { start: at, end: at }), newText: stub }]),
+        });
+      }
+    } else if (data.fix === 'remove-edge') {
+      const dep = findDep(model, data);
+      const range = dep && edgeRemoval(text, dep);
+      if (!range) continue;
+      actions.push({
+        title: `Remove ${data.task}.addDep(${data.input}) to break the cycle`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: data.closesCycle,
+        edit: edit([{ range: toRange(document, range), newText: '' }]),
+      });
+    }
+  }
+  return actions;
+}

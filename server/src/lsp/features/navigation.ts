@@ -1,0 +1,123 @@
+/**
+ * Moving around a pipeline by task: go to definition, find references, rename, completion of task
+ * names, and document symbols.
+ */
+import {
+  CompletionItemKind,
+  ResponseError,
+  SymbolKind,
+  type CompletionItem,
+  type DocumentSymbol,
+  type Location,
+  type LocationLink,
+  type Range,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { SourceRange, TaskReference } from '../../analysis/types';
+import { noOutputText, referenceAt, taskNamed, type DocumentModel } from '../../model/documentModel';
+import { shortId, toRange } from './convert';
+
+/** The text of a name reference without its quotes (references may or may not include them). */
+function insideQuotes(text: string, range: SourceRange): SourceRange {
+  const first = text[range.start];
+  if (range.end - range.start >= 2 && (first === "'" || first === '"' || first === '`') && text[range.end - 1] === first) {
+    return { start: range.start + 1, end: range.end - 1 };
+  }
+  return range;
+}
+
+export function definition(model: DocumentModel, document: TextDocument, offset: number): LocationLink[] | null {
+  const ref = referenceAt(model, offset);
+  if (!ref) return null;
+  const task = taskNamed(model, ref.dag, ref.task);
+  if (!task) return null;
+  return [{
+    originSelectionRange: toRange(document, ref.range),
+    targetUri: document.uri,
+    targetRange: toRange(document, task.analysed.callRange),
+    targetSelectionRange: toRange(document, task.analysed.nameLiteralRange ?? task.analysed.nameRange),
+  }];
+}
+
+function referencesOf(model: DocumentModel, ref: TaskReference): TaskReference[] {
+  return model.analysis.references.filter((r) => r.dag === ref.dag && r.task === ref.task);
+}
+
+export function references(model: DocumentModel, document: TextDocument, offset: number, includeDeclaration: boolean): Location[] {
+  const ref = referenceAt(model, offset);
+  if (!ref) return [];
+  return referencesOf(model, ref)
+    .filter((r) => includeDeclaration || r.kind !== 'definition')
+    .map((r) => ({ uri: document.uri, range: toRange(document, r.range) }));
+}
+
+/** Renaming works on a task name written as a string (its definition or a reference by name). */
+export function prepareRename(model: DocumentModel, document: TextDocument, offset: number): { range: Range; placeholder: string } | null {
+  const ref = referenceAt(model, offset);
+  if (!ref || ref.kind === 'variable') return null;
+  const task = taskNamed(model, ref.dag, ref.task);
+  if (!task?.analysed.nameLiteralRange) {
+    throw new ResponseError(0, `The name of '${ref.task}' is computed, so it cannot be renamed here`);
+  }
+  return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
+}
+
+export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string): WorkspaceEdit | null {
+  const ref = referenceAt(model, offset);
+  if (!ref || ref.kind === 'variable') return null;
+  if (/['"`\\\n\r]/.test(newName) || newName.length === 0) {
+    throw new ResponseError(0, 'A task name for rename may not be empty or contain quotes, backslashes or line breaks');
+  }
+  if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
+  const edits = referencesOf(model, ref)
+    .filter((r) => r.kind !== 'variable')
+    .map((r) => ({ range: toRange(document, insideQuotes(model.text, r.range)), newText: newName }));
+  return { changes: { [document.uri]: edits } };
+}
+
+export function completion(model: DocumentModel, document: TextDocument, offset: number): CompletionItem[] {
+  const site = model.analysis.completionSites.find((s) => s.range.start <= offset && offset <= s.range.end);
+  if (!site) return [];
+  const dag = model.dags[site.dag];
+  if (!dag) return [];
+  const range = toRange(document, site.range);
+  const seen = new Set<string>();
+  const items: CompletionItem[] = [];
+  for (const task of dag.tasks) {
+    const name = task.analysed.name;
+    if (name === undefined || seen.has(name)) continue;
+    seen.add(name);
+    items.push({
+      label: name,
+      kind: CompletionItemKind.Reference,
+      detail: task.outcome.output ? `output ${shortId(task.outcome.output)}` : noOutputText(task.outcome),
+      textEdit: { range, newText: name },
+    });
+  }
+  return items;
+}
+
+export function documentSymbols(model: DocumentModel, document: TextDocument): DocumentSymbol[] {
+  const symbols: DocumentSymbol[] = [];
+  for (const dag of model.dags) {
+    const dagRange = toRange(document, dag.analysed.range);
+    symbols.push({
+      name: dag.analysed.variable ?? 'Dag',
+      detail: `${dag.tasks.length} tasks${dag.analysed.isDefaultExport ? ' · default export' : ''}`,
+      kind: SymbolKind.Module,
+      range: dagRange,
+      selectionRange: dagRange,
+    });
+    for (const task of dag.tasks) {
+      symbols.push({
+        name: task.analysed.name ?? task.name,
+        detail: task.outcome.output ? shortId(task.outcome.output) : `no output: ${noOutputText(task.outcome)}`,
+        kind: SymbolKind.Function,
+        range: toRange(document, task.analysed.callRange),
+        selectionRange: toRange(document, task.analysed.nameRange),
+      });
+    }
+  }
+  return symbols;
+}

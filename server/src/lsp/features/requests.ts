@@ -1,0 +1,138 @@
+/**
+ * The `alamode/encodedDag` and `alamode/diff` requests (see `protocol.ts`): the encoded DAG of a
+ * document as it is now, and what it changes compared with the last committed encoded DAG.
+ */
+import { relative } from 'node:path';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { diffDags } from '../../core/diff';
+import { DagFileError, decodeDag } from '../../core/encodedDag';
+import { bencodeDag, type EncodedDag, type EncodedTask } from '../../core/outputIds';
+import { checkValue, isPlainObject, type BencodeDict } from '../../core/values';
+import { buildDocumentModel, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
+import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type WireDagDiff } from '../../protocol';
+import { readAtCommit, resolveCommit } from '../git';
+import { toRange } from './convert';
+
+export function encodedDagInfo(model: DocumentModel, document: TextDocument): EncodedDagRequest.Result {
+  return {
+    uri: document.uri,
+    version: document.version,
+    dags: model.dags.map((dag) => {
+      const tasks: EncodedTaskInfo[] = dag.tasks.map((t) => {
+        const def = dag.definition.tasks[t.outcome.definition]!;
+        const specKnown = def.unknown === undefined && t.outcome.noOutput?.kind !== 'invalid-value';
+        return {
+          name: t.analysed.name ?? t.name,
+          ...(t.outcome.output ? { output: t.outcome.output } : { noOutput: noOutputText(t.outcome) }),
+          inputs: Object.fromEntries(def.inputs.map((i) => [i, t.outcome.inputs?.[i] ?? dag.encoding.byName.get(i)?.output ?? null])),
+          ...(specKnown ? { spec: toWireValue(def.spec) as EncodedTaskInfo['spec'] } : {}),
+          range: toRange(document, t.analysed.callRange),
+          nameRange: toRange(document, t.analysed.nameLiteralRange ?? t.analysed.nameRange),
+        };
+      });
+      const encoded = dag.encoding.encoded;
+      return {
+        ...(dag.analysed.variable ? { variable: dag.analysed.variable } : {}),
+        isDefaultExport: dag.analysed.isDefaultExport,
+        range: toRange(document, dag.analysed.range),
+        tasks,
+        complete: encoded !== undefined,
+        ...(encoded ? { bencoded: Buffer.from(bencodeDag(encoded)).toString('base64') } : {}),
+      };
+    }),
+  };
+}
+
+/** The DAG a document stands for: its default export, else the first one. */
+export function mainDag(model: DocumentModel): DagView | undefined {
+  return model.dags.find((d) => d.analysed.isDefaultExport) ?? model.dags[0];
+}
+
+/** The tasks of an analysed DAG whose outputs are known, as an encoded DAG, and the others with why. */
+function knownPart(dag: DagView): { encoded: EncodedDag; unknown: { name: string; reason: string }[]; metaKnown: boolean } {
+  const tasks: Record<string, EncodedTask> = {};
+  const unknown: { name: string; reason: string }[] = [];
+  for (const t of dag.tasks) {
+    const name = t.analysed.name ?? t.name;
+    if (t.outcome.output && t.outcome.inputs && dag.encoding.byName.get(t.name) === t.outcome) {
+      const spec = dag.definition.tasks[t.outcome.definition]!.spec as BencodeDict;
+      Object.defineProperty(tasks, name, { value: { ...spec, inputs: t.outcome.inputs, output: t.outcome.output }, enumerable: true });
+    } else {
+      unknown.push({ name, reason: noOutputText(t.outcome) || 'no output' });
+    }
+  }
+  // The meta is comparable only when it is a valid, fully static dict.
+  const meta = dag.definition.meta ?? {};
+  const metaKnown = isPlainObject(meta) && checkValue(meta).length === 0;
+  return { encoded: { meta: metaKnown ? (meta as BencodeDict) : {}, tasks }, unknown, metaKnown };
+}
+
+function without(dag: EncodedDag, names: ReadonlySet<string>, keepMeta: boolean): EncodedDag {
+  return { meta: keepMeta ? dag.meta : {}, tasks: Object.fromEntries(Object.entries(dag.tasks).filter(([n]) => !names.has(n))) };
+}
+
+function toWireDiff(diff: ReturnType<typeof diffDags>): WireDagDiff {
+  const wireChanges = (changes: readonly { path: string; kind: 'added' | 'removed' | 'modified'; old?: unknown; new?: unknown }[]) =>
+    changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.old !== undefined ? { old: toWireValue(c.old) } : {}), ...(c.new !== undefined ? { new: toWireValue(c.new) } : {}) }));
+  return {
+    counts: diff.counts,
+    meta: wireChanges(diff.meta),
+    tasks: diff.tasks.map(({ changes, ...t }) => ({ ...t, ...(changes ? { changes: wireChanges(changes) } : {}) })),
+  };
+}
+
+type BaseDag = { kind: 'ok'; dag: EncodedDag; label: string; unknown: string[]; metaKnown: boolean } | { kind: 'unavailable'; reason: string };
+
+async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
+  if (base.kind === 'dag') {
+    try {
+      return { kind: 'ok', dag: decodeDag(Buffer.from(base.bencoded, 'base64')), label: base.label ?? 'the given .dag', unknown: [], metaKnown: true };
+    } catch (e) {
+      return { kind: 'unavailable', reason: e instanceof DagFileError ? e.message : String(e) };
+    }
+  }
+  const rev = base.rev ?? 'HEAD';
+  const commit = await resolveCommit(filePath, rev);
+  if ('reason' in commit) return { kind: 'unavailable', reason: commit.reason };
+  const moduleName = filePath.split(/[\\/]/).pop()!;
+  const dagName = `${moduleName.replace(/(\.alamode)?\.(m|c)?tsx?$/, '')}.dag`;
+  const shown = (name: string) => relative(commit.root, filePath.replace(/[^\\/]+$/, name)).split('\\').join('/');
+  const dagFile = await readAtCommit(filePath, commit.commit, dagName, rev);
+  if (dagFile.kind === 'found') {
+    try {
+      return { kind: 'ok', dag: decodeDag(dagFile.bytes), label: `${rev}:${shown(dagName)}`, unknown: [], metaKnown: true };
+    } catch (e) {
+      return { kind: 'unavailable', reason: `${rev}:${shown(dagName)} is ${e instanceof DagFileError ? e.message : String(e)}` };
+    }
+  }
+  // No committed .dag: analyse the module as it stood at that commit, the same way as the document.
+  const moduleFile = await readAtCommit(filePath, commit.commit, moduleName, rev);
+  if (moduleFile.kind !== 'found') {
+    return { kind: 'unavailable', reason: `nothing is committed yet at ${rev}: neither ${shown(dagName)} nor ${shown(moduleName)}` };
+  }
+  const baseModel = buildDocumentModel(moduleFile.bytes.toString('utf8'), filePath);
+  const dag = mainDag(baseModel);
+  if (!dag) return { kind: 'unavailable', reason: `${rev}:${shown(moduleName)} defines no Dag` };
+  const part = knownPart(dag);
+  return { kind: 'ok', dag: part.encoded, label: `${rev}:${shown(moduleName)} (analysed; no ${dagName} committed)`, unknown: part.unknown.map((u) => u.name), metaKnown: part.metaKnown };
+}
+
+export async function diffRequest(model: DocumentModel, document: TextDocument, filePath: string, base: DiffBase | undefined): Promise<DiffRequest.Result> {
+  const dag = mainDag(model);
+  if (!dag) return { kind: 'unavailable', uri: document.uri, reason: 'this module defines no Dag (new Dag(...) from a-la-mode)' };
+  const loaded = await loadBase(base ?? { kind: 'git' }, filePath);
+  if (loaded.kind === 'unavailable') return { kind: 'unavailable', uri: document.uri, reason: loaded.reason };
+  const current = knownPart(dag);
+  // Tasks without a known output on either side cannot be compared honestly: leave them out of both.
+  const excluded = new Set([...current.unknown.map((u) => u.name), ...loaded.unknown]);
+  const metaComparable = loaded.metaKnown && current.metaKnown;
+  const diff = diffDags(without(loaded.dag, excluded, metaComparable), without(current.encoded, excluded, metaComparable));
+  const ranges: Record<string, ReturnType<typeof toRange>> = {};
+  const edges: { task: string; input: string }[] = [];
+  for (const t of dag.tasks) {
+    const name = t.analysed.name ?? t.name;
+    ranges[name] ??= toRange(document, t.analysed.callRange);
+    for (const input of new Set(dag.definition.tasks[t.outcome.definition]!.inputs)) edges.push({ task: name, input });
+  }
+  return { kind: 'diff', uri: document.uri, version: document.version, baseLabel: loaded.label, diff: toWireDiff(diff), unknown: current.unknown, ranges, edges };
+}

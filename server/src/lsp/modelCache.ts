@@ -1,0 +1,38 @@
+/**
+ * One analysis per document version (the CSS server's language model cache): every lens, hover,
+ * diagnostic and request for a version reads the same {@link DocumentModel}. Old versions are dropped
+ * as soon as a newer one is analysed, so stale work is never done twice or kept.
+ */
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import { buildDocumentModel, type DocumentModel } from '../model/documentModel';
+
+export class ModelCache {
+  private readonly models = new Map<string, { version: number; model: DocumentModel }>();
+
+  get(document: TextDocument): DocumentModel {
+    const cached = this.models.get(document.uri);
+    if (cached && cached.version === document.version) return cached.model;
+    const model = buildDocumentModel(document.getText(), fileNameOf(document.uri));
+    this.models.set(document.uri, { version: document.version, model });
+    return model;
+  }
+
+  /** The model if this exact version has been analysed already. */
+  peek(document: TextDocument): DocumentModel | undefined {
+    const cached = this.models.get(document.uri);
+    return cached && cached.version === document.version ? cached.model : undefined;
+  }
+
+  delete(uri: string): void {
+    this.models.delete(uri);
+  }
+}
+
+export function fileNameOf(uri: string): string {
+  try {
+    return URI.parse(uri).fsPath;
+  } catch {
+    return 'pipeline.alamode.ts';
+  }
+}

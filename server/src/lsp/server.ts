@@ -1,0 +1,119 @@
+/**
+ * The language server: maps LSP requests onto the document model. Every handler reads one analysis
+ * per document version (see `modelCache.ts`) and never throws at the client (see `runSafe.ts`).
+ */
+import {
+  CodeActionKind,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DiffRequest, EncodedDagRequest } from '../protocol';
+import { codeActions } from './features/codeActions';
+import { diagnostics } from './features/diagnostics';
+import { hover } from './features/hover';
+import { codeLenses } from './features/lenses';
+import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
+import { diffRequest, encodedDagInfo } from './features/requests';
+import { fileNameOf, ModelCache } from './modelCache';
+import { runSafe, runSafeAsync } from './runSafe';
+
+/** Pipeline modules are `*.alamode.ts`; other TypeScript files are left to TypeScript. */
+export function isPipelineUri(uri: string): boolean {
+  return /\.alamode\.(m|c)?ts$/.test(uri.split('?')[0]!);
+}
+
+/** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
+const DIAGNOSTICS_DELAY_MS = 60;
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const models = new ModelCache();
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+
+  const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
+
+  process.on('uncaughtException', (e) => connection.console.error(`uncaught exception: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${e instanceof Error ? e.stack : String(e)}`));
+
+  connection.onInitialize((): InitializeResult => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeLensProvider: { resolveProvider: false },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      completionProvider: { triggerCharacters: ["'", '"', '`'] },
+      documentSymbolProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'alamode-language-server' },
+  }));
+
+  const publish = (uri: string) => {
+    pending.delete(uri);
+    const document = pipelineDocument(uri);
+    if (!document) return;
+    try {
+      const model = models.get(document);
+      void connection.sendDiagnostics({ uri, version: document.version, diagnostics: diagnostics(model, document) });
+    } catch (e) {
+      connection.console.error(`analysing ${uri} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+  };
+
+  const schedule = (uri: string, delay: number) => {
+    clearTimeout(pending.get(uri));
+    pending.set(uri, setTimeout(() => publish(uri), delay));
+  };
+
+  documents.onDidOpen((e) => isPipelineUri(e.document.uri) && schedule(e.document.uri, 0));
+  documents.onDidChangeContent((e) => isPipelineUri(e.document.uri) && schedule(e.document.uri, DIAGNOSTICS_DELAY_MS));
+  documents.onDidClose((e) => {
+    clearTimeout(pending.get(e.document.uri));
+    pending.delete(e.document.uri);
+    models.delete(e.document.uri);
+    if (isPipelineUri(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  /** Runs a feature on the document's current model; unknown documents answer `empty`. */
+  function withModel<T>(what: string, uri: string, token: Parameters<typeof runSafe>[2], empty: T, work: (model: ReturnType<ModelCache['get']>, document: TextDocument) => T) {
+    return runSafe(connection, what, token, empty, () => {
+      const document = pipelineDocument(uri);
+      return document ? work(models.get(document), document) : empty;
+    });
+  }
+
+  connection.onCodeLens((p, token) => withModel('code lenses', p.textDocument.uri, token, [], codeLenses));
+  connection.onHover((p, token) => withModel('hover', p.textDocument.uri, token, null, (m, d) => hover(m, d, d.offsetAt(p.position))));
+  connection.onDefinition((p, token) => withModel('definition', p.textDocument.uri, token, null, (m, d) => definition(m, d, d.offsetAt(p.position))));
+  connection.onReferences((p, token) => withModel('references', p.textDocument.uri, token, [], (m, d) => references(m, d, d.offsetAt(p.position), p.context.includeDeclaration)));
+  connection.onCompletion((p, token) => withModel('completion', p.textDocument.uri, token, [], (m, d) => completion(m, d, d.offsetAt(p.position))));
+  connection.onDocumentSymbol((p, token) => withModel('document symbols', p.textDocument.uri, token, [], documentSymbols));
+  connection.onCodeAction((p, token) => withModel('code actions', p.textDocument.uri, token, [], (m, d) => codeActions(m, d, p.context.diagnostics)));
+  // Rename errors (a computed name, a clash) are meant for the user, so they are not swallowed.
+  connection.onPrepareRename((p) => {
+    const document = pipelineDocument(p.textDocument.uri);
+    return document ? prepareRename(models.get(document), document, document.offsetAt(p.position)) : null;
+  });
+  connection.onRenameRequest((p) => {
+    const document = pipelineDocument(p.textDocument.uri);
+    return document ? rename(models.get(document), document, document.offsetAt(p.position), p.newName) : null;
+  });
+
+  connection.onRequest(EncodedDagRequest.type, (p, token) =>
+    withModel(EncodedDagRequest.method, p.uri, token, { uri: p.uri, version: -1, dags: [] }, encodedDagInfo));
+
+  connection.onRequest(DiffRequest.type, (p, token) =>
+    runSafeAsync(connection, DiffRequest.method, token, { kind: 'unavailable', uri: p.uri, reason: 'the diff failed; see the A La Mode output channel' } as DiffRequest.Result, async () => {
+      const document = pipelineDocument(p.uri);
+      if (!document) return { kind: 'unavailable', uri: p.uri, reason: 'not an open pipeline module (*.alamode.ts)' };
+      return diffRequest(models.get(document), document, fileNameOf(document.uri), p.base);
+    }));
+
+  documents.listen(connection);
+  connection.listen();
+}

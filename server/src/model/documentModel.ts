@@ -1,0 +1,179 @@
+/**
+ * One analysed version of a pipeline document: the static analysis joined with the core's output IDs
+ * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
+ * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
+ */
+import { analyseModule } from '../analysis/analyse';
+import { toDagDefinition } from '../analysis/definition';
+import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
+import { describeNoOutput, encodeDag, type DagDefinition, type DagEncoding, type TaskOutcome } from '../core/outputIds';
+import type { Problem, ProblemCode } from '../core/problems';
+
+export type DiagnosticCode = ProblemCode | 'not-static' | 'analysis-limit';
+
+export interface ModelDiagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: 'error' | 'warning';
+  readonly range: SourceRange;
+  readonly message: string;
+  /** Other places that belong to the same problem (the other edges of a cycle, the first definition of a duplicate). */
+  readonly related: readonly { readonly range: SourceRange; readonly message: string }[];
+  /** Data for quick fixes. */
+  readonly data?: QuickFixData;
+}
+
+export type QuickFixData =
+  | { readonly fix: 'create-task'; readonly task: string; readonly input: string; readonly dag: number; readonly suggestion?: string }
+  | { readonly fix: 'remove-edge'; readonly task: string; readonly input: string; readonly dag: number; readonly closesCycle: boolean };
+
+export interface TaskView {
+  readonly dag: number;
+  readonly analysed: AnalysedTask;
+  /** The name as the core knows it (a placeholder when the name is not static). */
+  readonly name: string;
+  readonly outcome: TaskOutcome;
+}
+
+export interface DagView {
+  readonly index: number;
+  readonly analysed: AnalysedDag;
+  readonly definition: DagDefinition;
+  readonly encoding: DagEncoding;
+  /** Aligned with `analysed.tasks`. */
+  readonly tasks: readonly TaskView[];
+}
+
+export interface DocumentModel {
+  readonly text: string;
+  readonly analysis: ModuleAnalysis;
+  readonly dags: readonly DagView[];
+  readonly diagnostics: readonly ModelDiagnostic[];
+}
+
+/** A phrase for a task without an output: "not static: …", "in a cycle: …", "upstream …". */
+export function noOutputText(outcome: TaskOutcome): string {
+  return outcome.noOutput ? describeNoOutput(outcome.noOutput) : '';
+}
+
+function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
+  const tasks = dag.analysed.tasks;
+  const taskNamed = (name: string) => tasks.find((t) => t.name === name);
+  const depOf = (task: string, input: string) => taskNamed(task)?.deps.find((d) => d.name === input);
+  switch (problem.code) {
+    case 'cycle': {
+      const edges = problem.edges.map((e) => ({ edge: e, dep: depOf(e.task, e.input) }));
+      // The edge added last in the source is the one that "closes" the cycle: the natural one to remove.
+      const last = edges.reduce<number>((best, e, i) => (e.dep && (best < 0 || e.dep.range.start > edges[best]!.dep!.range.start) ? i : best), -1);
+      return edges.flatMap(({ edge, dep }, i) => {
+        if (!dep) return [];
+        return [{
+          code: 'cycle' as const,
+          severity: 'error' as const,
+          range: dep.range,
+          message: problem.message,
+          related: edges.filter((_, j) => j !== i && edges[j]!.dep).map((o) => ({ range: o.dep!.range, message: `${o.edge.input} → ${o.edge.task}` })),
+          data: { fix: 'remove-edge' as const, task: edge.task, input: edge.input, dag: dag.index, closesCycle: i === last },
+        }];
+      });
+    }
+    case 'missing-input': {
+      const dep = depOf(problem.task, problem.input);
+      const range = dep?.nameLiteralRange ?? dep?.range ?? taskNamed(problem.task)?.callRange;
+      if (!range) return [];
+      return [{
+        code: 'missing-input', severity: 'error', range, message: problem.message, related: [],
+        data: { fix: 'create-task', task: problem.task, input: problem.input, dag: dag.index, ...(problem.suggestion ? { suggestion: problem.suggestion } : {}) },
+      }];
+    }
+    case 'duplicate-task': {
+      const [first, ...rest] = problem.definitions.map((i) => tasks[i]).filter((t): t is AnalysedTask => t !== undefined);
+      if (!first) return [];
+      return rest.map((t) => ({
+        code: 'duplicate-task' as const, severity: 'error' as const, range: t.nameRange, message: problem.message,
+        related: [{ range: first.nameRange, message: `'${problem.task}' is first defined here` }],
+      }));
+    }
+    case 'invalid-value': {
+      if (problem.definition === undefined) {
+        const range = dag.analysed.metaValueRanges.get(JSON.stringify(problem.path)) ?? dag.analysed.metaRange ?? dag.analysed.range;
+        return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: [] }];
+      }
+      const t = tasks[problem.definition];
+      if (!t) return [];
+      const range = t.valueRanges.get(JSON.stringify(problem.path)) ?? t.specRange;
+      return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: [] }];
+    }
+    case 'reserved-key': {
+      const t = tasks[problem.definition];
+      if (!t) return [];
+      const range = t.valueRanges.get(JSON.stringify([problem.key])) ?? t.specRange;
+      return [{ code: 'reserved-key', severity: 'error', range, message: problem.message, related: [] }];
+    }
+  }
+}
+
+/** Identical diagnostics (tasks made in a loop share their source) are shown once. */
+function dedupe(diagnostics: ModelDiagnostic[]): ModelDiagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.range.start}:${d.range.end}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts'): DocumentModel {
+  const analysis = analyseModule(text, fileName);
+  const dags: DagView[] = analysis.dags.map((analysed, index) => {
+    const definition = toDagDefinition(analysed);
+    const encoding = encodeDag(definition);
+    const tasks = analysed.tasks.map((t, i) => ({ dag: index, analysed: t, name: definition.tasks[i]!.name, outcome: encoding.outcomes[i]! }));
+    return { index, analysed, definition, encoding, tasks };
+  });
+  const diagnostics: ModelDiagnostic[] = [];
+  for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: [] });
+  for (const dag of dags) for (const p of dag.encoding.problems) diagnostics.push(...placeProblem(dag, p));
+  return { text, analysis, dags, diagnostics: dedupe(diagnostics) };
+}
+
+// ---- Lookups used by the editor features -------------------------------------------------------
+
+const contains = (r: SourceRange, offset: number) => r.start <= offset && offset <= r.end;
+
+/** The task reference (name literal, variable) at an offset, if any. */
+export function referenceAt(model: DocumentModel, offset: number): TaskReference | undefined {
+  let best: TaskReference | undefined;
+  for (const ref of model.analysis.references) {
+    if (contains(ref.range, offset) && (!best || ref.range.end - ref.range.start < best.range.end - best.range.start)) best = ref;
+  }
+  return best;
+}
+
+/** The tasks defined by the `dag.task(...)` call whose callee (`task`) or name argument is at the offset. */
+export function tasksAtCall(model: DocumentModel, offset: number): TaskView[] {
+  for (const dag of model.dags) {
+    const hits = dag.tasks.filter((t) => contains(t.analysed.calleeRange, offset) || contains(t.analysed.nameRange, offset));
+    if (hits.length > 0) return hits;
+  }
+  return [];
+}
+
+/** The task named `name` in a DAG (its first definition). */
+export function taskNamed(model: DocumentModel, dag: number, name: string): TaskView | undefined {
+  return model.dags[dag]?.tasks.find((t) => t.analysed.name === name);
+}
+
+/** Every task at the same `dag.task(...)` call site, grouped in source order (loops make several). */
+export function tasksByCallSite(model: DocumentModel): TaskView[][] {
+  const groups = new Map<string, TaskView[]>();
+  for (const dag of model.dags) {
+    for (const t of dag.tasks) {
+      const key = `${t.analysed.callRange.start}:${t.analysed.callRange.end}`;
+      const group = groups.get(key);
+      if (group) group.push(t);
+      else groups.set(key, [t]);
+    }
+  }
+  return [...groups.values()].sort((a, b) => a[0]!.analysed.callRange.start - b[0]!.analysed.callRange.start);
+}

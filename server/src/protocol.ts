@@ -1,0 +1,120 @@
+/**
+ * The `alamode/*` requests between the language server and its clients (the VS Code extension, and
+ * any other editor). One home for both sides, as vscode-eslint keeps its `customMessages.ts`.
+ * Only plain JSON crosses the wire: bigints and byte strings are tagged (see {@link WireValue}).
+ */
+import { RequestType } from 'vscode-languageserver-protocol';
+import type { DagDiff } from './core/diff';
+
+/** A spec value as JSON: integers beyond 2^53 as `{ $bigint: "digits" }`, non-UTF-8 bytes as `{ $bytes: "hex" }`. */
+export type WireValue = string | number | boolean | { $bigint: string } | { $bytes: string } | WireValue[] | { [key: string]: WireValue };
+
+export interface WireRange {
+  readonly start: { readonly line: number; readonly character: number };
+  readonly end: { readonly line: number; readonly character: number };
+}
+
+export interface EncodedTaskInfo {
+  readonly name: string;
+  /** Full sha256 hex, when known. */
+  readonly output?: string;
+  /** Why there is no output, when there is none. */
+  readonly noOutput?: string;
+  /** Input names, and their IDs where known. */
+  readonly inputs: { readonly [name: string]: string | null };
+  /** The spec fields as hashed (without `inputs`/`output`); absent when not static. */
+  readonly spec?: { readonly [key: string]: WireValue };
+  /** Where `dag.task(...)` is. */
+  readonly range: WireRange;
+  /** The name literal (or expression) of the task. */
+  readonly nameRange: WireRange;
+}
+
+export interface EncodedDagInfo {
+  /** The variable the Dag is bound to, if any. */
+  readonly variable?: string;
+  readonly isDefaultExport: boolean;
+  readonly range: WireRange;
+  readonly tasks: readonly EncodedTaskInfo[];
+  /** True when every task has an output and nothing is wrong: then `bencoded` is the `.dag` file. */
+  readonly complete: boolean;
+  /** Base64 of the bencoded DAG, when complete. */
+  readonly bencoded?: string;
+}
+
+export namespace EncodedDagRequest {
+  /** Client → server: the encoded DAG(s) of a pipeline document as it is now (unsaved edits included). */
+  export const method = 'alamode/encodedDag';
+  export interface Params {
+    readonly uri: string;
+  }
+  export interface Result {
+    readonly uri: string;
+    readonly version: number;
+    readonly dags: readonly EncodedDagInfo[];
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** What to diff a document against. */
+export type DiffBase =
+  /** The last committed encoded DAG: `<name>.dag` beside the module at `rev` (default HEAD), else the module itself at `rev`. */
+  | { readonly kind: 'git'; readonly rev?: string }
+  /** A bencoded `.dag`, base64. */
+  | { readonly kind: 'dag'; readonly bencoded: string; readonly label?: string };
+
+export namespace DiffRequest {
+  /** Client → server: what the document as it is now changes compared with a base (default: the last commit). */
+  export const method = 'alamode/diff';
+  export interface Params {
+    readonly uri: string;
+    readonly base?: DiffBase;
+  }
+  export type Result =
+    | {
+        readonly kind: 'diff';
+        readonly uri: string;
+        readonly version: number;
+        /** What the base is, e.g. `HEAD:pipelines/collage.dag` or `HEAD:pipelines/collage.alamode.ts (analysed)`. */
+        readonly baseLabel: string;
+        /** The core's diff over the tasks whose outputs are known on both sides. Values are wire values. */
+        readonly diff: WireDagDiff;
+        /** Tasks of the document with no output (left out of the diff), with the reason. */
+        readonly unknown: readonly { readonly name: string; readonly reason: string }[];
+        /** Where each task of the document is defined, for "reveal". */
+        readonly ranges: { readonly [task: string]: WireRange };
+        /** Input names of each task of the document, for drawing the DAG. */
+        readonly edges: readonly { readonly task: string; readonly input: string }[];
+      }
+    /** No base to compare with: not in git, nothing committed yet, or the base could not be read. */
+    | { readonly kind: 'unavailable'; readonly uri: string; readonly reason: string };
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** {@link DagDiff} with wire values in its field changes. */
+export type WireDagDiff = Omit<DagDiff, 'tasks' | 'meta'> & {
+  readonly tasks: readonly (Omit<DagDiff['tasks'][number], 'changes'> & { readonly changes?: readonly WireFieldChange[] })[];
+  readonly meta: readonly WireFieldChange[];
+};
+
+export interface WireFieldChange {
+  readonly path: string;
+  readonly kind: 'added' | 'removed' | 'modified';
+  readonly old?: WireValue;
+  readonly new?: WireValue;
+}
+
+export namespace CommandIds {
+  /** The code lens command: copies the full output ID (arguments: `[outputId, taskName]`). */
+  export const copyOutputId = 'alamode.copyOutputId';
+}
+
+/** A core value as JSON (see {@link WireValue}). */
+export function toWireValue(value: unknown): WireValue {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : { $bigint: String(value) };
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value instanceof Uint8Array) return { $bytes: Array.from(value, (b) => b.toString(16).padStart(2, '0')).join('') };
+  if (Array.isArray(value)) return value.map(toWireValue);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWireValue(v)]));
+  return String(value);
+}

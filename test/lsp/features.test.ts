@@ -1,0 +1,262 @@
+/**
+ * Every language-server feature, through the LSP protocol, on fixture modules. Expected output IDs
+ * come from the seed (../shared/conformance/collage.json) or from executing the module with the CLI.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CodeActionRequest,
+  CodeLensRequest,
+  CompletionRequest,
+  DefinitionRequest,
+  DocumentSymbolRequest,
+  HoverRequest,
+  PrepareRenameRequest,
+  ReferencesRequest,
+  RenameRequest,
+  type CodeAction,
+  type CompletionItem,
+  type Diagnostic,
+  type LocationLink,
+  type MarkupContent,
+} from 'vscode-languageserver-protocol';
+import { alamode } from '../support/cli';
+import { conformanceDir, fixturesDir } from '../support/paths';
+import { startTestClient, type TestClient } from './lspClient';
+import { applyEdits, positionOf, textAt } from './textUtil';
+
+const vectors = JSON.parse(readFileSync(join(conformanceDir, 'collage.json'), 'utf8'));
+const collagePath = join(fixturesDir, 'pipelines', 'collage.alamode.ts');
+const problemsPath = join(fixturesDir, 'lsp', 'problems.alamode.ts');
+const loopsPath = join(fixturesDir, 'lsp', 'loops.alamode.ts');
+const collageText = readFileSync(collagePath, 'utf8');
+const problemsText = readFileSync(problemsPath, 'utf8');
+
+let client: TestClient;
+before(async () => { client = await startTestClient(); });
+after(() => client.close());
+
+const lenses = (uri: string) => client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+const hoverText = async (uri: string, text: string, snippet: string, inSnippet = 0, occurrence = 0) => {
+  const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, snippet, inSnippet, occurrence) });
+  return h ? (h.contents as MarkupContent).value : '';
+};
+
+describe('code lenses', () => {
+  test('one per task at its dag.task call, with the seed\'s output IDs and input counts', async () => {
+    const uri = await client.open(collagePath);
+    const result = (await lenses(uri))!;
+    assert.equal(result.length, 4);
+    for (const [name, task] of Object.entries(vectors.before.tasks) as [string, { output: string; inputs: object }][]) {
+      const lens = result.find((l) => l.command?.arguments?.[1] === name);
+      assert.ok(lens, `no lens for ${name}`);
+      const n = Object.keys(task.inputs).length;
+      assert.equal(lens.command!.title, `output ${task.output.slice(0, 12)} · ${n} input${n === 1 ? '' : 's'}`);
+      assert.equal(lens.command!.command, 'alamode.copyOutputId');
+      assert.deepEqual(lens.command!.arguments, [task.output, name]);
+      // The lens sits on the `task` of this task's `dag.task(` call.
+      assert.deepEqual(lens.range.start, positionOf(collageText, `dag.task('${name}'`, 4));
+      assert.equal(textAt(collageText, lens.range), 'task');
+    }
+  });
+
+  test('tasks made in a loop or map get their own lens at the shared call site, with IDs equal to the CLI\'s', async () => {
+    const uri = await client.open(loopsPath);
+    const result = (await lenses(uri))!;
+    const cli = JSON.parse(alamode(['encode', loopsPath, '--json']).stdout);
+    assert.equal(result.length, Object.keys(cli.tasks).length);
+    const text = readFileSync(loopsPath, 'utf8');
+    for (const [name, task] of Object.entries(cli.tasks) as [string, { output: string }][]) {
+      const lens = result.find((l) => l.command?.arguments?.[1] === name);
+      assert.ok(lens, `no lens for ${name}`);
+      assert.equal(lens.command!.arguments![0], task.output);
+      assert.match(lens.command!.title, new RegExp(`^(${name}: )?output ${task.output.slice(0, 12)}`));
+    }
+    const extractLenses = result.filter((l) => String(l.command?.arguments?.[1]).startsWith('extract_'));
+    assert.equal(extractLenses.length, 3);
+    assert.ok(extractLenses.every((l) => l.range.start.line === positionOf(text, 'dag.task(`extract_').line));
+    assert.match(extractLenses[0]!.command!.title, /^extract_eu: output [0-9a-f]{12} · 0 inputs$/);
+  });
+
+  test('a task without an output says why, and unaffected tasks keep their IDs', async () => {
+    const uri = await client.open(problemsPath);
+    const result = (await lenses(uri))!;
+    const titleAt = (snippet: string) => result.filter((l) => l.range.start.line === positionOf(problemsText, snippet).line).map((l) => l.command!.title);
+    assert.deepEqual(titleAt("dag.task('a'"), ['no output: in a cycle: a → b → c → a']);
+    assert.deepEqual(titleAt("dag.task('report'"), ["no output: input 'claen' names no task"]);
+    assert.match(titleAt("dag.task('sample'")[0]!, /^no output: task 'sample': spec\.ratio is 0\.25, but bencode has no floats/);
+    assert.deepEqual(titleAt("dag.task('reserved'"), ['no output: spec.output is reserved']);
+    assert.match(titleAt("dag.task('stamped'")[0]!, /^output unknown: not static: /);
+    assert.match(titleAt("dag.task('publish'")[0]!, /^output unknown: input 'stamped' has no output/);
+    assert.equal(titleAt("dag.task('fetch'")[0], 'no output: the task name is defined more than once');
+    // Lenses without an ID are labels: no command to run.
+    assert.ok(result.filter((l) => !l.command!.arguments).every((l) => l.command!.command === ''));
+  });
+});
+
+describe('hover', () => {
+  test('on a variable holding a task: the full ID, each input with its ID, the hashed spec, what changes it', async () => {
+    const uri = await client.open(collagePath);
+    const text = await hoverText(uri, collageText, 'blur.addDep(download)', 1);
+    assert.match(text, new RegExp(`\\*\\*blur\\*\\* · output \`${vectors.before.tasks.blur.output}\``));
+    assert.match(text, new RegExp(`\\| download_images \\| \`${vectors.before.tasks.download_images.output.slice(0, 12)}\` \\|`));
+    assert.match(text, /"sha": "6f09d"/);
+    assert.match(text, /Changes when its spec or inputs change, or when any of its 1 upstream task changes \(download_images\)/);
+  });
+
+  test('on a dependency inside addDep(...) and on the task name literal', async () => {
+    const uri = await client.open(collagePath);
+    const onDep = await hoverText(uri, collageText, 'addDep(blur, edgeEnhance)', 'addDep(blur, '.length + 2);
+    assert.match(onDep, new RegExp(`\\*\\*edge_enhance\\*\\* · output \`${vectors.before.tasks.edge_enhance.output}\``));
+    const onName = await hoverText(uri, collageText, "dag.task('collage'", "dag.task('".length + 2);
+    assert.match(onName, new RegExp(`\\*\\*collage\\*\\* · output \`${vectors.before.tasks.collage.output}\``));
+  });
+
+  test('on a task whose output is unknown: says so and why', async () => {
+    const uri = await client.open(problemsPath);
+    const text = await hoverText(uri, problemsText, "dag.task('stamped'", "dag.task('".length);
+    assert.match(text, /\*\*stamped\*\* · output unknown: not static: /);
+  });
+});
+
+describe('diagnostics', () => {
+  let diagnostics: Diagnostic[];
+  before(async () => {
+    diagnostics = await client.diagnostics(await client.open(problemsPath));
+  });
+  const withCode = (code: string) => diagnostics.filter((d) => d.code === code);
+
+  test('all come from alamode', () => {
+    assert.ok(diagnostics.length > 0);
+    assert.ok(diagnostics.every((d) => d.source === 'alamode'));
+  });
+
+  test('cycle: an error on each addDep edge, naming the whole path, related info pointing at the other edges', () => {
+    const cycle = withCode('cycle');
+    assert.deepEqual(cycle.map((d) => textAt(problemsText, d.range)).sort(), ['a', 'b', 'c']);
+    for (const d of cycle) {
+      assert.equal(d.severity, 1);
+      assert.match(d.message, /^cycle: a → b → c → a/);
+      assert.equal(d.relatedInformation?.length, 2);
+    }
+  });
+
+  test('missing-input on the name literal, with a suggestion', () => {
+    const [d] = withCode('missing-input');
+    assert.equal(textAt(problemsText, d!.range), 'claen');
+    assert.equal(d!.message, "task 'report': input 'claen' names no task (did you mean 'clean'?)");
+  });
+
+  test('invalid-value on the offending property, naming key and value', () => {
+    const [d] = withCode('invalid-value');
+    assert.equal(textAt(problemsText, d!.range), 'ratio: 0.25');
+    assert.equal(d!.message, "task 'sample': spec.ratio is 0.25, but bencode has no floats (use an integer or a string)");
+  });
+
+  test('reserved-key on the property', () => {
+    const [d] = withCode('reserved-key');
+    assert.equal(textAt(problemsText, d!.range), "output: 's3://bucket'");
+  });
+
+  test('duplicate-task on the second definition, related to the first', () => {
+    const [d] = withCode('duplicate-task');
+    assert.equal(d!.range.start.line, positionOf(problemsText, "dag.task('fetch', { image: 'etl', sha: 'b2'").line);
+    assert.equal(d!.relatedInformation?.[0]?.location.range.start.line, positionOf(problemsText, "dag.task('fetch'").line);
+  });
+
+  test('not-static: a warning on exactly the expression read at run time', () => {
+    const [d] = withCode('not-static');
+    assert.equal(d!.severity, 2);
+    assert.equal(textAt(problemsText, d!.range), 'process.env.GIT_SHA');
+  });
+
+  test('a clean module has none, and fixing a problem clears it', async () => {
+    assert.deepEqual(await client.diagnostics(await client.open(collagePath)), []);
+    const uri = await client.open(join(fixturesDir, 'lsp', 'typo.alamode.ts'), problemsText);
+    await client.change(uri, problemsText.replace("addDep('claen')", "addDep('clean')"));
+    const after = await client.diagnostics(uri);
+    assert.equal(after.filter((d) => d.code === 'missing-input').length, 0);
+  });
+});
+
+describe('navigation', () => {
+  test('go to definition from a variable and from a name string lands on the dag.task call', async () => {
+    const uri = await client.open(collagePath);
+    const [link] = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: positionOf(collageText, 'blur.addDep(download)', 'blur.addDep('.length + 1) })) as LocationLink[];
+    assert.equal(textAt(collageText, link!.targetSelectionRange), 'download_images');
+    assert.match(textAt(collageText, link!.targetRange), /^dag\.task\('download_images'/);
+
+    const puri = await client.open(problemsPath);
+    const [link2] = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: puri }, position: positionOf(problemsText, 'addDep(stamped, clean)', 'addDep(stamped, '.length + 1) })) as LocationLink[];
+    assert.equal(textAt(problemsText, link2!.targetSelectionRange), 'clean');
+  });
+
+  test('find references of a task: its definition, variables and name strings', async () => {
+    const uri = await client.open(collagePath);
+    const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: positionOf(collageText, "'blur'", 1), context: { includeDeclaration: true } }))!;
+    const texts = refs.map((r) => textAt(collageText, r.range).replace(/'/g, ''));
+    assert.ok(texts.includes('blur'));
+    // The definition literal, `blur.addDep(download)` and `addDep(blur, edgeEnhance)`.
+    assert.ok(refs.length >= 3, JSON.stringify(texts));
+  });
+
+  test('rename a task: its name literal and every string reference change together', async () => {
+    const text = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\nconst x = dag.task('extract', {});\ndag.task('load', {}).addDep('extract');\ndag.get('extract');\nexport default dag;\n";
+    const uri = await client.open(join(fixturesDir, 'lsp', 'rename.alamode.ts'), text);
+    const position = positionOf(text, "'extract'", 2);
+    const prepared = await client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position });
+    assert.ok(prepared && 'range' in prepared);
+    assert.equal(textAt(text, prepared.range), 'extract');
+    const edit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position, newName: 'extract_all' }))!;
+    const renamed = applyEdits(text, edit.changes![uri]!);
+    assert.equal(renamed, text.replaceAll("'extract'", "'extract_all'"));
+    void x;
+  });
+
+  test('completion of task names inside addDep(\'…\') and dag.get(\'…\')', async () => {
+    const text = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\ndag.task('transform', {});\ndag.task('load', {}).addDep('');\nexport default dag;\n";
+    const uri = await client.open(join(fixturesDir, 'lsp', 'complete.alamode.ts'), text);
+    const items = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: positionOf(text, "addDep('')", "addDep('".length) })) as CompletionItem[];
+    assert.deepEqual(items.map((i) => i.label).sort(), ['extract', 'load', 'transform']);
+    assert.match(items.find((i) => i.label === 'extract')!.detail!, /^output [0-9a-f]{12}$/);
+  });
+
+  test('document symbols: the DAG and its tasks with their output IDs', async () => {
+    const uri = await client.open(collagePath);
+    const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as { name: string; detail?: string }[];
+    assert.deepEqual(symbols.map((s) => s.name), ['dag', 'download_images', 'blur', 'edge_enhance', 'collage']);
+    assert.equal(symbols.find((s) => s.name === 'blur')!.detail, vectors.before.tasks.blur.output.slice(0, 12));
+  });
+});
+
+describe('quick fixes', () => {
+  const actionsFor = async (uri: string, diagnostics: Diagnostic[]) =>
+    (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+
+  test('a missing input: use the suggested name, or create a stub task; either clears the error', async () => {
+    const uri = await client.open(join(fixturesDir, 'lsp', 'fix-missing.alamode.ts'), problemsText);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    const actions = await actionsFor(uri, missing);
+    assert.deepEqual(actions.map((a) => a.title), ["Change 'claen' to 'clean'", "Create task 'claen'"]);
+    for (const action of actions) {
+      await client.change(uri, applyEdits(problemsText, action.edit!.changes![uri]!));
+      const after = await client.diagnostics(uri);
+      assert.equal(after.filter((d) => d.code === 'missing-input').length, 0, action.title);
+    }
+  });
+
+  test('a cycle: remove the addDep that closes it, and the cycle is gone', async () => {
+    const uri = await client.open(join(fixturesDir, 'lsp', 'fix-cycle.alamode.ts'), problemsText);
+    const cycle = (await client.diagnostics(uri)).filter((d) => d.code === 'cycle');
+    const actions = await actionsFor(uri, cycle);
+    const preferred = actions.filter((a) => a.isPreferred);
+    assert.equal(preferred.length, 1);
+    assert.equal(preferred[0]!.title, 'Remove a.addDep(c) to break the cycle');
+    const fixed = applyEdits(problemsText, preferred[0]!.edit!.changes![uri]!);
+    assert.ok(!fixed.includes('a.addDep(c);'));
+    await client.change(uri, fixed);
+    assert.equal((await client.diagnostics(uri)).filter((d) => d.code === 'cycle').length, 0);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The `alamode/encodedDag` and `alamode/diff` requests, including the diff against the last commit
+ * that the VS Code side panel shows.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DiffRequest, EncodedDagRequest } from '../../server/src/protocol';
+import { conformanceDir, fixturesDir } from '../support/paths';
+import { startTestClient, type TestClient } from './lspClient';
+
+const collagePath = join(fixturesDir, 'pipelines', 'collage.alamode.ts');
+const collageText = readFileSync(collagePath, 'utf8');
+const seedDag = readFileSync(join(conformanceDir, 'collage.before.dag'));
+const edited = collageText.replace("sha: '6f09d'", "sha: 'qwetr3'");
+
+let client: TestClient;
+const scratch = mkdtempSync(join(tmpdir(), 'alamode-lsp-requests-'));
+before(async () => { client = await startTestClient(); });
+after(() => { client.close(); rmSync(scratch, { recursive: true, force: true }); });
+
+function gitRepo(files: Record<string, string | Buffer>): string {
+  const repo = mkdtempSync(join(scratch, 'repo-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  git('init', '-q');
+  git('config', 'user.email', 't@example.com');
+  git('config', 'user.name', 't');
+  for (const [name, content] of Object.entries(files)) {
+    execFileSync('mkdir', ['-p', join(repo, name, '..')]);
+    writeFileSync(join(repo, name), content);
+  }
+  git('add', '.');
+  git('commit', '-qm', 'pipelines');
+  return repo;
+}
+
+describe('alamode/encodedDag', () => {
+  test('the document\'s encoded DAG: bytes identical to the seed\'s .dag', async () => {
+    const uri = await client.open(collagePath);
+    const result = await client.connection.sendRequest(EncodedDagRequest.type, { uri });
+    assert.equal(result.dags.length, 1);
+    const [dag] = result.dags;
+    assert.equal(dag!.complete, true);
+    assert.equal(dag!.isDefaultExport, true);
+    assert.deepEqual(Buffer.from(dag!.bencoded!, 'base64'), seedDag);
+    assert.deepEqual(dag!.tasks.map((t) => t.name), ['download_images', 'blur', 'edge_enhance', 'collage']);
+  });
+
+  test('says what is unknown instead of guessing', async () => {
+    const uri = await client.open(join(fixturesDir, 'lsp', 'problems.alamode.ts'));
+    const [dag] = (await client.connection.sendRequest(EncodedDagRequest.type, { uri })).dags;
+    assert.equal(dag!.complete, false);
+    assert.equal(dag!.bencoded, undefined);
+    const stamped = dag!.tasks.find((t) => t.name === 'stamped')!;
+    assert.equal(stamped.output, undefined);
+    assert.match(stamped.noOutput!, /^not static: /);
+    assert.equal(stamped.spec, undefined);
+    assert.match(dag!.tasks.find((t) => t.name === 'clean')!.noOutput ?? '', /upstream 'fetch'/);
+  });
+});
+
+describe('alamode/diff', () => {
+  test('against a given .dag: the seed\'s edit changes blur (sha) and invalidates collage through blur', async () => {
+    const uri = await client.open(join(scratch, 'edited.alamode.ts'), edited);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'dag', bencoded: seedDag.toString('base64') } });
+    assert.equal(result.kind, 'diff');
+    if (result.kind !== 'diff') return;
+    const byName = Object.fromEntries(result.diff.tasks.map((t) => [t.name, t]));
+    assert.equal(byName.blur!.status, 'changed');
+    assert.deepEqual(byName.blur!.changes, [{ path: 'sha', kind: 'modified', old: '6f09d', new: 'qwetr3' }]);
+    assert.equal(byName.collage!.status, 'invalidated');
+    assert.deepEqual(byName.collage!.via, ['blur']);
+    assert.deepEqual(result.diff.counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+    assert.deepEqual(result.edges.filter((e) => e.task === 'collage').map((e) => e.input), ['blur', 'edge_enhance']);
+    assert.ok(result.ranges.blur);
+  });
+
+  test('by default against the .dag committed beside the module at HEAD (unsaved edits included)', async () => {
+    const repo = gitRepo({ 'pipelines/collage.alamode.ts': collageText, 'pipelines/collage.dag': seedDag });
+    const uri = await client.open(join(repo, 'pipelines', 'collage.alamode.ts'), edited);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.equal(result.kind, 'diff');
+    if (result.kind !== 'diff') return;
+    assert.equal(result.baseLabel, 'HEAD:pipelines/collage.dag');
+    assert.equal(result.diff.counts.changed, 1);
+    assert.equal(result.diff.counts.invalidated, 1);
+  });
+
+  test('with no .dag committed: against the module as it stood at HEAD, analysed the same way', async () => {
+    const repo = gitRepo({ 'collage.alamode.ts': collageText });
+    const uri = await client.open(join(repo, 'collage.alamode.ts'), edited);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.equal(result.kind, 'diff');
+    if (result.kind !== 'diff') return;
+    assert.match(result.baseLabel, /^HEAD:collage\.alamode\.ts \(analysed; no collage\.dag committed\)$/);
+    assert.deepEqual(result.diff.counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+  });
+
+  test('outside git: says so plainly', async () => {
+    const dir = mkdtempSync(join(scratch, 'plain-'));
+    copyFileSync(collagePath, join(dir, 'collage.alamode.ts'));
+    const uri = await client.open(join(dir, 'collage.alamode.ts'));
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.deepEqual(result, { kind: 'unavailable', uri, reason: 'collage.alamode.ts is not in a git repository, so there is no committed DAG to compare with' });
+  });
+
+  test('tasks whose output is unknown are left out and listed, never diffed as changed', async () => {
+    const repo = gitRepo({ 'collage.alamode.ts': collageText, 'collage.dag': seedDag });
+    const text = collageText.replace("sha: '6f09d'", 'sha: process.env.BLUR_SHA!');
+    const uri = await client.open(join(repo, 'collage.alamode.ts'), text);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.equal(result.kind, 'diff');
+    if (result.kind !== 'diff') return;
+    assert.deepEqual(result.unknown.map((u) => u.name).sort(), ['blur', 'collage']);
+    assert.deepEqual(result.diff.counts, { changed: 0, invalidated: 0, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+  });
+});
