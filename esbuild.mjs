@@ -4,6 +4,7 @@
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { clientBuilds } from './client/build.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -29,7 +30,8 @@ const builds = [
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs' },
   { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.mjs', format: 'esm' },
-  { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.cjs', external: ['vscode'] },
+  // The VS Code client: the extension, its webviews' scripts and styles, the TypeScript server plugin.
+  ...clientBuilds,
 ];
 
 /** The runtime package's type declarations come from `tsc -b server` (declarations only). */

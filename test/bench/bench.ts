@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bencodeDag, encodeDag, type DagDefinition } from '../../server/src/core/index';
 import { cliPath } from '../support/cli';
+import { benchLsp } from './lspBench';
 import { diamondLadder, diamondLadderModule, fanOut } from './shapes';
 
 function median(xs: number[]): number {
@@ -75,3 +76,4 @@ export function benchCli(): void {
 const only = process.argv[2];
 if (!only || only === 'core') benchCore();
 if (!only || only === 'cli') benchCli();
+if (!only || only === 'lsp') await benchLsp();

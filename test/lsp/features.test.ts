@@ -212,7 +212,6 @@ describe('navigation', () => {
     const edit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position, newName: 'extract_all' }))!;
     const renamed = applyEdits(text, edit.changes![uri]!);
     assert.equal(renamed, text.replaceAll("'extract'", "'extract_all'"));
-    void x;
   });
 
   test('completion of task names inside addDep(\'…\') and dag.get(\'…\')', async () => {

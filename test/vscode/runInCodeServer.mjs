@@ -467,11 +467,24 @@ export async function runInCodeServer({
           const marker = path.join(requestsDir, `${name}.png`);
           await fsp.rm(marker, { force: true }); // a name used twice: the old answer goes first
           await fsp.rm(path.join(requestsDir, `${name}.error`), { force: true });
+          await fsp.rm(path.join(requestsDir, `${name}.frames.json`), { force: true });
           const out = shotDir ? path.join(shotDir, `${name}.png`) : path.join(requestsDir, `${name}.tmp.png`);
           try {
             // Let the workbench paint what the test just did.
             await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
             await page.screenshot({ path: out, fullPage: opts.fullPage !== false });
+            if (opts.frames) {
+              // The DOM of every frame (webviews are nested iframes), so tests can assert on what a
+              // webview shows. Written before the marker, so it is there when the test sees the marker.
+              const frames = [];
+              for (const frame of page.frames()) {
+                const content = await frame
+                  .evaluate(() => ({ url: location.href, title: document.title, html: document.body ? document.body.innerHTML : '', text: document.body ? document.body.innerText : '' }))
+                  .catch(() => undefined);
+                if (content) frames.push(content);
+              }
+              await fsp.writeFile(path.join(requestsDir, `${name}.frames.json`), JSON.stringify(frames));
+            }
             await fsp.copyFile(out, `${marker}.partial`);
             await fsp.rename(`${marker}.partial`, marker); // appears whole, never half-written
             if (!shotDir) await fsp.rm(out, { force: true });

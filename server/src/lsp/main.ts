@@ -3,6 +3,7 @@
  * IPC when VS Code starts it) and hands it to {@link startServer}; the language logic lives elsewhere.
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { logError } from './runSafe';
 import { startServer } from './server';
 
 if (process.argv.includes('--version')) {
@@ -16,4 +17,10 @@ if (process.argv.includes('--help') || !process.argv.some((a) => a === '--stdio'
 
 declare const ALAMODE_VERSION: string | undefined;
 
-startServer(createConnection(ProposedFeatures.all));
+const connection = createConnection(ProposedFeatures.all);
+
+// The server never crashes on a bug of its own: report it and carry on (vscode-eslint does the same).
+process.on('uncaughtException', (e) => logError(connection, 'uncaught exception', e));
+process.on('unhandledRejection', (e) => logError(connection, 'unhandled rejection', e));
+
+startServer(connection);

@@ -4,12 +4,21 @@
  */
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 
+/** Logs to the client; a connection that is already closed has no one to tell, and must not throw. */
+export function logError(connection: Connection, what: string, e: unknown): void {
+  try {
+    connection.console.error(`${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  } catch {
+    // closed
+  }
+}
+
 export function runSafe<T>(connection: Connection, what: string, token: CancellationToken, empty: T, work: () => T): T | ResponseError<void> {
   if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
   try {
     return work();
   } catch (e) {
-    connection.console.error(`${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    logError(connection, `${what} failed`, e);
     return empty;
   }
 }
@@ -21,7 +30,7 @@ export async function runSafeAsync<T>(connection: Connection, what: string, toke
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     return result;
   } catch (e) {
-    connection.console.error(`${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    logError(connection, `${what} failed`, e);
     return empty;
   }
 }

@@ -18,7 +18,7 @@ import { codeLenses } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { fileNameOf, ModelCache } from './modelCache';
-import { runSafe, runSafeAsync } from './runSafe';
+import { logError, runSafe, runSafeAsync } from './runSafe';
 
 /** Pipeline modules are `*.alamode.ts`; other TypeScript files are left to TypeScript. */
 export function isPipelineUri(uri: string): boolean {
@@ -34,9 +34,6 @@ export function startServer(connection: Connection): void {
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
-
-  process.on('uncaughtException', (e) => connection.console.error(`uncaught exception: ${e.stack ?? e.message}`));
-  process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${e instanceof Error ? e.stack : String(e)}`));
 
   connection.onInitialize((): InitializeResult => ({
     capabilities: {
@@ -59,9 +56,11 @@ export function startServer(connection: Connection): void {
     if (!document) return;
     try {
       const model = models.get(document);
-      void connection.sendDiagnostics({ uri, version: document.version, diagnostics: diagnostics(model, document) });
+      connection.sendDiagnostics({ uri, version: document.version, diagnostics: diagnostics(model, document) }).catch(() => {
+        // The connection closed while this was pending: nobody to tell.
+      });
     } catch (e) {
-      connection.console.error(`analysing ${uri} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      logError(connection, `analysing ${uri} failed`, e);
     }
   };
 
@@ -113,6 +112,14 @@ export function startServer(connection: Connection): void {
       if (!document) return { kind: 'unavailable', uri: p.uri, reason: 'not an open pipeline module (*.alamode.ts)' };
       return diffRequest(models.get(document), document, fileNameOf(document.uri), p.base);
     }));
+
+  // Pending diagnostics must not fire into a closed connection.
+  const stopTimers = () => {
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  };
+  connection.onShutdown(stopTimers);
+  connection.onExit(stopTimers);
 
   documents.listen(connection);
   connection.listen();

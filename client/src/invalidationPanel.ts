@@ -1,0 +1,222 @@
+/**
+ * The side panel "what this change invalidates": a webview view that shows the server's
+ * `alamode/diff` of the active pipeline against its last commit, as counts, a task list and a drawn
+ * DAG. The extension host only asks and forwards; the webview lays the graph out in its own thread.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { DiffRequest } from '../../server/src/protocol';
+import { whenRunning } from './client';
+import type { DiffResult, FromPanel, PanelDiff, PanelView, RenderedInfo, ToPanel } from './panelProtocol';
+import { displayPath, isPipelineDocument } from './pipelines';
+import { nonce } from './webviewUtil';
+
+/** Typing is followed after this pause: a diff per pause, not per keystroke. */
+const TYPING_DELAY_MS = 300;
+
+export const INVALIDATION_VIEW_ID = 'alamode.invalidation';
+
+export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  /** The pipeline shown: the active one, or the last one that was active while it stays open. */
+  private document: vscode.TextDocument | undefined;
+  private current: PanelView = { kind: 'empty', message: 'Open a pipeline module (*.alamode.ts) to see what your edits invalidate.' };
+  /** Where the tasks of the shown diff are defined (kept here: the webview asks to reveal by name). */
+  private ranges: DiffResult['ranges'] = {};
+  private rendered: RenderedInfo | undefined;
+  private readonly renderedWaiters: ((info: RenderedInfo) => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancel: vscode.CancellationTokenSource | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: LanguageClient,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.document = activePipeline();
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        // Another kind of editor (output, settings, a .dag) keeps the last pipeline on show.
+        if (editor && isPipelineDocument(editor.document) && editor.document !== this.document) {
+          this.document = editor.document;
+          this.schedule(0);
+        }
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === this.document && e.contentChanges.length > 0) this.schedule(TYPING_DELAY_MS);
+      }),
+      // A commit or checkout changes the base; saving is a cheap moment to look again.
+      vscode.workspace.onDidSaveTextDocument((d) => d === this.document && this.schedule(0)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d !== this.document) return;
+        this.document = activePipeline();
+        this.schedule(0);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('alamode.invalidation') && this.schedule(0)),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'client', 'out');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = this.html(view.webview, media);
+    view.webview.onDidReceiveMessage((m: FromPanel) => this.onMessage(m), undefined, this.disposables);
+    view.onDidChangeVisibility(() => view.visible && this.schedule(0), undefined, this.disposables);
+    view.onDidDispose(() => {
+      if (this.view === view) this.view = undefined;
+    }, undefined, this.disposables);
+  }
+
+  /** What the webview last reported having drawn (for tests and the status of the panel). */
+  lastRendered(): RenderedInfo | undefined {
+    return this.rendered;
+  }
+
+  /** The view last sent to the webview. */
+  lastView(): PanelView {
+    return this.current;
+  }
+
+  /** Resolves with the next report of the webview having drawn a view. */
+  nextRendered(): Promise<RenderedInfo> {
+    return new Promise((resolve) => this.renderedWaiters.push(resolve));
+  }
+
+  /** Asks again now, for the active pipeline if there is one. */
+  async refresh(): Promise<PanelView> {
+    this.document = activePipeline() ?? this.document;
+    clearTimeout(this.timer);
+    return this.update();
+  }
+
+  schedule(delay: number): void {
+    clearTimeout(this.timer);
+    if (delay > 0) this.post({ type: 'busy', busy: true });
+    this.timer = setTimeout(() => void this.update(), delay);
+  }
+
+  private async update(): Promise<PanelView> {
+    // Nobody is looking: ask when the view becomes visible again.
+    if (!this.view?.visible) return this.current;
+    this.cancel?.cancel();
+    const cancel = (this.cancel = new vscode.CancellationTokenSource());
+    const document = this.document;
+    let view: PanelView;
+    if (!document || document.isClosed) {
+      view = { kind: 'empty', message: 'Open a pipeline module (*.alamode.ts) to see what your edits invalidate.' };
+    } else {
+      const fileName = displayPath(document.uri);
+      const uri = document.uri.toString();
+      try {
+        await whenRunning(this.client);
+        const rev = vscode.workspace.getConfiguration('alamode.invalidation', document.uri).get<string>('base', 'HEAD').trim() || 'HEAD';
+        const started = Date.now();
+        const version = document.version;
+        const result = await this.client.sendRequest(
+          DiffRequest.type,
+          { uri: this.client.code2ProtocolConverter.asUri(document.uri), base: { kind: 'git', rev } },
+          cancel.token,
+        );
+        if (cancel.token.isCancellationRequested) return this.current;
+        this.output.debug(`alamode/diff of ${fileName} (version ${version}): ${result.kind}, ${Date.now() - started} ms`);
+        if (result.kind === 'diff') this.ranges = result.ranges;
+        view =
+          result.kind === 'diff'
+            ? { kind: 'diff', uri, fileName, result: forPanel(result), graphLimit: graphLimit(document.uri) }
+            : { kind: 'unavailable', uri, fileName, reason: result.reason };
+      } catch (e) {
+        if (cancel.token.isCancellationRequested) return this.current;
+        this.output.warn(`alamode/diff for ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`);
+        view = { kind: 'error', uri, fileName, message: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    this.current = view;
+    this.post({ type: 'render', view });
+    return view;
+  }
+
+  private onMessage(message: FromPanel): void {
+    switch (message.type) {
+      case 'ready':
+        // A new or restored webview: give it the latest view at once, then look again.
+        this.post({ type: 'render', view: this.current });
+        this.schedule(0);
+        break;
+      case 'reveal':
+        void this.reveal(message.task);
+        break;
+      case 'copy':
+        void vscode.env.clipboard.writeText(message.text).then(() => vscode.window.setStatusBarMessage(`Copied ${message.what}`, 3000));
+        break;
+      case 'rendered':
+        this.rendered = message.info;
+        for (const resolve of this.renderedWaiters.splice(0)) resolve(message.info);
+        break;
+    }
+  }
+
+  /** Shows a task's `dag.task(` call in the editor of its pipeline. */
+  private async reveal(task: string): Promise<void> {
+    const view = this.current;
+    if (view.kind !== 'diff') return;
+    const range = this.ranges[task];
+    if (!range) return; // A removed task has no definition left to show.
+    const uri = vscode.Uri.parse(view.uri);
+    const selection = this.client.protocol2CodeConverter.asRange(range);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === view.uri);
+    const editor = await vscode.window.showTextDocument(uri, { viewColumn: visible?.viewColumn, selection, preserveFocus: false });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private post(message: ToPanel): void {
+    void this.view?.webview.postMessage(message);
+  }
+
+  private html(webview: vscode.Webview, media: vscode.Uri): string {
+    const n = nonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${n}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>What this change invalidates</title>
+</head>
+<body>
+<main id="panel" data-kind="loading" aria-live="polite"><p class="placeholder">Loading…</p></main>
+<script nonce="${n}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.cancel?.cancel();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function activePipeline(): vscode.TextDocument | undefined {
+  const document = vscode.window.activeTextEditor?.document;
+  return document && isPipelineDocument(document) ? document : undefined;
+}
+
+/** The diff as the webview needs it: long chains cut to their first hops and origin (see {@link PanelDiff}). */
+export function forPanel(result: DiffResult): PanelDiff {
+  const tasks = result.diff.tasks.map((t) => {
+    if (t.status === 'unchanged') return { status: t.status, name: t.name, ...(t.newOutput ? { newOutput: t.newOutput } : {}) };
+    return t.chain && t.chain.length > 4 ? { ...t, chain: [t.chain[0]!, t.chain[1]!, t.chain.at(-1)!], chainLength: t.chain.length } : t;
+  });
+  const { ranges, ...rest } = result;
+  return { ...rest, diff: { ...result.diff, tasks }, defined: Object.keys(ranges) };
+}
+
+function graphLimit(scope: vscode.Uri): number {
+  const value = vscode.workspace.getConfiguration('alamode.invalidation', scope).get<number>('graphLimit', 400);
+  return Number.isFinite(value) && value >= 10 ? Math.floor(value) : 400;
+}

@@ -1,0 +1,79 @@
+/**
+ * The messages between the extension and the invalidation panel's webview, both ways. Types only:
+ * the webview bundle imports this file too, and must not pull in `vscode` or the LSP libraries.
+ */
+import type { DiffRequest } from '../../server/src/protocol';
+
+export type DiffResult = Extract<DiffRequest.Result, { kind: 'diff' }>;
+
+/**
+ * A task as the panel gets it: an `invalidated` task's chain is cut to its first two hops and its
+ * origin when longer (a root edit in a deep pipeline has chains thousands long, and all of them
+ * together would be tens of megabytes to copy into the webview), with the full length beside it.
+ */
+export type PanelTask = DiffResult['diff']['tasks'][number] & { readonly chainLength?: number };
+
+/**
+ * The diff as the panel gets it. Source ranges stay in the extension (which does the revealing); the
+ * webview only needs to know which tasks are defined in the module. Unchanged tasks carry one ID.
+ */
+export type PanelDiff = Omit<DiffResult, 'diff' | 'ranges'> & {
+  readonly diff: Omit<DiffResult['diff'], 'tasks'> & { readonly tasks: readonly PanelTask[] };
+  /** Tasks defined in the module (so a click can reveal their `dag.task` call). */
+  readonly defined: readonly string[];
+};
+
+/** What the panel shows: everything it needs, so a restored webview can draw it again from its state. */
+export type PanelView =
+  /** No pipeline module is open. */
+  | { readonly kind: 'empty'; readonly message: string }
+  /** A pipeline is open but there is nothing to compare with (not in git, nothing committed, …). */
+  | { readonly kind: 'unavailable'; readonly uri: string; readonly fileName: string; readonly reason: string }
+  /** The request itself failed (the server is down, restarting, …). */
+  | { readonly kind: 'error'; readonly uri: string; readonly fileName: string; readonly message: string }
+  | {
+      readonly kind: 'diff';
+      readonly uri: string;
+      readonly fileName: string;
+      readonly result: PanelDiff;
+      /** Above this many tasks, only the affected part of the DAG is drawn (`alamode.invalidation.graphLimit`). */
+      readonly graphLimit: number;
+    };
+
+/** Extension → webview. */
+export type ToPanel =
+  | { readonly type: 'render'; readonly view: PanelView }
+  /** A newer answer is on its way (typing, a new editor): the panel dims what it shows. */
+  | { readonly type: 'busy'; readonly busy: boolean };
+
+/** How the graph was drawn, as the webview reports it back (for the status line and for tests). */
+export interface GraphInfo {
+  /** `full`: every task; `affected`: the affected tasks and their direct inputs; `none`: nothing to draw; `too-large`: not drawn. */
+  readonly mode: 'full' | 'affected' | 'none' | 'too-large';
+  readonly nodes: number;
+  readonly edges: number;
+  /** Tasks in the DAG. */
+  readonly total: number;
+  /** Milliseconds the layout took (0 when a cached layout was reused). */
+  readonly layoutMs: number;
+}
+
+export interface RenderedInfo {
+  readonly kind: PanelView['kind'];
+  readonly uri?: string;
+  readonly version?: number;
+  readonly counts?: DiffResult['diff']['counts'];
+  /** Tasks listed (excluding the collapsed unchanged ones). */
+  readonly listed: number;
+  readonly graph?: GraphInfo;
+}
+
+/** Webview → extension. */
+export type FromPanel =
+  /** The webview's script is running and wants the current view. */
+  | { readonly type: 'ready' }
+  /** Reveal a task's `dag.task(` call in the editor. */
+  | { readonly type: 'reveal'; readonly task: string }
+  | { readonly type: 'copy'; readonly text: string; readonly what: string }
+  /** The webview has drawn a view. */
+  | { readonly type: 'rendered'; readonly info: RenderedInfo };

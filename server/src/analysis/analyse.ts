@@ -1,0 +1,126 @@
+/**
+ * Static analysis of a pipeline module: the Dags it builds, without running it (see `evaluator.ts`).
+ *
+ * The server calls this on every keystroke, so parsing is incremental: the last syntax tree of each
+ * file is kept and updated with the edit (as TypeScript's own language service does), and the last
+ * result is returned as is when the text did not change.
+ */
+import ts from 'typescript';
+import { Evaluator } from './evaluator';
+import { Materialiser, reportUnknowns } from './finalise';
+import type { ModuleAnalysis } from './types';
+import { DEFAULT_LIMITS, type Limits } from './values';
+
+export interface AnalyseOptions {
+  /** Budgets (tests lower them to exercise the limits). */
+  readonly limits?: Partial<Limits>;
+  /** Parse from scratch, ignoring the incremental cache. */
+  readonly fresh?: boolean;
+  /**
+   * Told about a failure inside the analysis (a bug), which otherwise only shows as an empty result.
+   * The server can log it; tests fail on it.
+   */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+interface CacheEntry {
+  text: string;
+  sourceFile: ts.SourceFile;
+  result: ModuleAnalysis | undefined;
+}
+
+/** The last tree per file name. Few files are edited at once; the oldest entries go first. */
+const cache = new Map<string, CacheEntry>();
+const CACHE_SIZE = 16;
+
+const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false });
+
+function parseFresh(fileName: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, /*setParentNodes*/ true, ts.ScriptKind.TS);
+}
+
+/** The range of `next` that differs from `previous`, as a TypeScript text change. */
+function changeBetween(previous: string, next: string): ts.TextChangeRange {
+  const max = Math.min(previous.length, next.length);
+  let start = 0;
+  while (start < max && previous.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < max - start && previous.charCodeAt(previous.length - 1 - end) === next.charCodeAt(next.length - 1 - end)) end++;
+  return ts.createTextChangeRange(ts.createTextSpan(start, previous.length - start - end), next.length - start - end);
+}
+
+function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts.SourceFile; entry: CacheEntry } {
+  const previous = fresh ? undefined : cache.get(fileName);
+  let sourceFile: ts.SourceFile | undefined;
+  if (previous) {
+    cache.delete(fileName);
+    if (previous.text === text) sourceFile = previous.sourceFile;
+    else {
+      try {
+        // The previous tree is consumed by the update (its nodes are reused), so it is not kept.
+        sourceFile = ts.updateSourceFile(previous.sourceFile, text, changeBetween(previous.text, text));
+      } catch {
+        sourceFile = undefined;
+      }
+    }
+  }
+  sourceFile ??= parseFresh(fileName, text);
+  const entry: CacheEntry = { text, sourceFile, result: previous?.text === text ? previous.result : undefined };
+  cache.set(fileName, entry);
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return { sourceFile, entry };
+}
+
+/** Analyses one module's text. Never throws: an internal failure gives an empty analysis. */
+export function analyseModule(text: string, fileName = 'module.alamode.ts', options: AnalyseOptions = {}): ModuleAnalysis {
+  const custom = options.limits !== undefined;
+  let entry: CacheEntry | undefined;
+  try {
+    const parsed = parse(fileName, text, options.fresh === true);
+    entry = parsed.entry;
+    if (entry.result && !custom) return entry.result;
+    const result = analyseSourceFile(parsed.sourceFile, { ...DEFAULT_LIMITS, ...options.limits });
+    if (!custom) entry.result = result;
+    return result;
+  } catch (error) {
+    // A bug in the analysis must not take the server down, nor leave a half-updated tree behind.
+    cache.delete(fileName);
+    try {
+      options.onInternalError?.(error);
+    } catch {
+      // The reporter's own failure changes nothing.
+    }
+    try {
+      const sf = parseFresh(fileName, text);
+      return { ...EMPTY, hasSyntaxErrors: parseDiagnosticsOf(sf).length > 0 };
+    } catch {
+      return EMPTY;
+    }
+  }
+}
+
+function parseDiagnosticsOf(sf: ts.SourceFile): readonly ts.Diagnostic[] {
+  // `parseDiagnostics` is not in the public typings, but is what `getSyntacticDiagnostics` returns.
+  return (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+}
+
+/** Analyses an already parsed module (no cache). */
+export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DEFAULT_LIMITS): ModuleAnalysis {
+  const ev = new Evaluator(sourceFile, limits);
+  ev.run();
+  const materialiser = new Materialiser(ev);
+  const dags = ev.dags.map((d) => materialiser.dag(d));
+  reportUnknowns(ev, materialiser.seen);
+  return {
+    dags,
+    diagnostics: ev.diagnostics,
+    references: ev.references,
+    completionSites: ev.completionSites,
+    hasSyntaxErrors: parseDiagnosticsOf(sourceFile).length > 0,
+  };
+}
+
+/** Forgets the cached tree of a file (when it is closed). */
+export function forgetModule(fileName: string): void {
+  cache.delete(fileName);
+}

@@ -1,0 +1,235 @@
+/**
+ * The `a-la-mode` DSL as the analysis models it, mirroring `server/src/runtime/index.ts`:
+ * `new Dag(meta = {})`, `dag.task(name, spec)` (spec kept by reference), `dag.get(name)` (the first
+ * task of that name; throws if none), `task.addDep(...tasksOrNames)` (returns the task).
+ */
+import ts from 'typescript';
+import type { Evaluator } from './evaluator';
+import type { AnalysedDep, SourceRange } from './types';
+import {
+  BuiltinFunction,
+  DagState,
+  ObjectValue,
+  Opaque,
+  SpreadOpaque,
+  TaskState,
+  UnknownValue,
+  type ArgInfo,
+  type CallSite,
+  type Realm,
+  type Value,
+} from './values';
+import { describeValue } from './builtins';
+import { isCallExpression, isElementAccess, isPropertyAccess, isStringLiteralLike, skipOuter } from './syntax';
+
+/** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */
+export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, sf: ts.SourceFile): SourceRange {
+  const start = node.getStart(sf) + 1;
+  const end = node.end - (node.isUnterminated ? 0 : 1);
+  return { start: Math.min(start, end), end };
+}
+
+function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
+  if (!info || info.spread || !info.node) return undefined;
+  const n = info.node;
+  return isStringLiteralLike(n) ? n : undefined;
+}
+
+/** The `task` in `dag.task(`, or the callee when the call is written some other way. */
+function calleeNameRange(ev: Evaluator, site: CallSite): SourceRange {
+  const n = site.node;
+  if (isCallExpression(n)) {
+    const callee = skipOuter(n.expression);
+    if (isPropertyAccess(callee)) return ev.range(callee.name);
+    if (isElementAccess(callee)) return ev.range(callee.argumentExpression);
+    return ev.range(callee);
+  }
+  return ev.range(n);
+}
+
+export function newDag(ev: Evaluator, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
+  const metaInfo = site.args[0];
+  let meta: Value;
+  if (spread) meta = new Opaque(spread.unknown, spread.reach);
+  else meta = args[0] === undefined ? new ObjectValue() : args[0];
+  const metaRange = metaInfo?.node && !metaInfo.spread ? ev.range(metaInfo.node) : undefined;
+  const dag = new DagState(ev.dags.length, ev.range(site.node), meta, metaRange);
+  if (ev.builtinsPatched) ev.taintDag(dag, ev.builtinsPatched);
+  ev.dags.push(dag);
+  return dag;
+}
+
+function asEvaluator(realm: Realm): Evaluator {
+  return realm as unknown as Evaluator;
+}
+
+/** The DSL's methods may have been replaced (`Dag.prototype.task = …`): then the Dag is out of sight. */
+function patched(ev: Evaluator, dag: DagState): boolean {
+  if (!ev.builtinsPatched) return false;
+  ev.taintDag(dag, ev.builtinsPatched);
+  return true;
+}
+
+const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, args, site) => {
+  const ev: Evaluator = asEvaluator(realm);
+  if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
+  const dag = thisValue;
+  patched(ev, dag);
+  const [nameValue, spec] = args;
+  const nameInfo = site.args[0];
+  const callRange = ev.range(site.node);
+  const calleeRange = calleeNameRange(ev, site);
+  const nameNode = nameInfo?.node;
+  const nameRange = nameNode ? ev.range(nameNode) : calleeRange;
+  const literal = literalArg(nameInfo);
+  const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+  const specNode = site.args[1]?.node;
+  const specRange = specNode ? ev.range(specNode) : callRange;
+
+  let name: string | undefined;
+  let nameUnknown: UnknownValue | undefined;
+  if (typeof nameValue === 'string') name = nameValue;
+  else if (nameValue instanceof Opaque) nameUnknown = nameValue.unknown;
+  else {
+    // The runtime throws a TypeError here; the task is shown, without an output.
+    nameUnknown = new UnknownValue(`the task name must be a string, not ${describeValue(nameValue)} (dag.task throws a TypeError at run time)`, nameRange);
+    ev.mayThrow();
+  }
+
+  const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange }, ev.nextIteration(site.node), dag.tasks.length);
+  ev.touch(dag);
+  dag.tasks.push(task);
+  if (name !== undefined) {
+    if (!dag.firstByName.has(name)) dag.firstByName.set(name, task);
+    if (nameLiteralRange) ev.addNameReference(dag, name, nameLiteralRange, 'definition');
+  } else {
+    dag.firstUnknownName ??= task.index;
+  }
+  ev.charge(4, site.node);
+  return task;
+}, { dsl: true });
+
+const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args, site) => {
+  const ev: Evaluator = asEvaluator(realm);
+  if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
+  const dag = thisValue;
+  if (patched(ev, dag)) return new Opaque(ev.builtinsPatched!, [dag]);
+  const nameValue = args[0];
+  const literal = literalArg(site.args[0]);
+  if (literal) {
+    const range = insideQuotes(literal, ev.sf);
+    ev.addCompletionSite(dag, range);
+    if (typeof nameValue === 'string') ev.addNameReference(dag, nameValue, range, 'string');
+  }
+  if (dag.tainted) return new Opaque(dag.tainted, [dag]);
+  if (nameValue instanceof Opaque) return new Opaque(nameValue.unknown, [dag]);
+  const task = typeof nameValue === 'string' ? dag.firstByName.get(nameValue) : undefined;
+  if (dag.firstUnknownName !== undefined && (task === undefined || task.index > dag.firstUnknownName)) {
+    // A task whose name is not static comes first: it may be the one `get` finds.
+    const unknown = dag.tasks[dag.firstUnknownName]!.nameUnknown!;
+    return new Opaque(new UnknownValue(`dag.get(${JSON.stringify(String(nameValue))}) may find the task whose name is not static (${unknown.why})`, ev.range(site.node)), [dag]);
+  }
+  if (task?.tainted) return new Opaque(task.tainted, [dag]); // it may not exist
+  if (task) return task;
+  // The runtime throws here. Inside a try/catch that is followed exactly; otherwise the analysis goes
+  // on, with an unknown task, and says so.
+  const shown = typeof nameValue === 'string' ? `'${nameValue}'` : describeValue(nameValue);
+  const why = new UnknownValue(`dag.get(${shown}) names no task yet`, ev.range(site.node));
+  ev.report('not-static', why.range, why.why);
+  if (ev.catchDepth > 0) ev.throwError(`Error: dag.get: no task named '${String(nameValue)}'`, site.node);
+  ev.mayThrow();
+  return new Opaque(why);
+}, { dsl: true });
+
+const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValue, args, site) => {
+  const ev: Evaluator = asEvaluator(realm);
+  if (!(thisValue instanceof TaskState)) ev.throwError(`addDep is called on ${describeValue(thisValue)}, not a task`, site.node);
+  const task = thisValue;
+  patched(ev, task.dag);
+  ev.touch(task);
+  const callRange = ev.range(site.node);
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    const info = site.args[i];
+    const range = info?.node ? ev.range(info.node) : callRange;
+    const literal = literalArg(info);
+    const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+    if (nameLiteralRange) ev.addCompletionSite(task.dag, nameLiteralRange);
+    const dep: Mutable<AnalysedDep> = { range, callRange, argumentIndex: info?.index ?? i, argumentCount: site.argumentCount };
+    if (nameLiteralRange) dep.nameLiteralRange = nameLiteralRange;
+    if (value instanceof TaskState) {
+      if (value.dag !== task.dag) {
+        ev.mayThrow();
+        dep.unknown = new UnknownValue('this task belongs to another Dag (addDep throws a TypeError at run time)', range);
+      } else if (value.name !== undefined) {
+        dep.name = value.name;
+      } else {
+        dep.unknown = value.nameUnknown!;
+      }
+    } else if (typeof value === 'string' && literal?.isUnterminated) {
+      // Being typed: not a missing input yet, and not worth a warning.
+      dep.unknown = new UnknownValue('the name is not finished', nameLiteralRange ?? range);
+      ev.silent.add(dep.unknown);
+    } else if (typeof value === 'string') {
+      dep.name = value;
+      if (nameLiteralRange) ev.addNameReference(task.dag, value, nameLiteralRange, 'string');
+    } else if (value instanceof Opaque) {
+      dep.unknown = value.unknown;
+    } else {
+      ev.mayThrow();
+      dep.unknown = new UnknownValue(`addDep takes tasks or task names, not ${describeValue(value)} (it throws a TypeError at run time)`, range);
+    }
+    task.deps.push(dep);
+  }
+  ev.charge(args.length, site.node);
+  return task;
+}, { dsl: true, spreadAware: true });
+
+/** Methods that only read the Dag (encoding it, saving it): their results are not modelled. */
+function readOnly(name: string): BuiltinFunction {
+  return new BuiltinFunction(`Dag.prototype.${name}`, (realm, thisValue, _args, site) => {
+    realm.mayThrow();
+    return realm.opaque(`${realm.text(site.node)} is computed at run time`, site.node, thisValue instanceof DagState ? [thisValue] : []);
+  }, { dsl: true });
+}
+
+const DAG_READERS = new Map(['analyse', 'encode', 'bencode', 'save'].map((n) => [n, readOnly(n)]));
+
+export function dagProperty(realm: Realm, dag: DagState, key: string, node: ts.Node): Value {
+  switch (key) {
+    case 'task':
+      return dagTask;
+    case 'get':
+      return dagGet;
+    case 'meta':
+      return dag.meta;
+  }
+  const reader = DAG_READERS.get(key);
+  if (reader) return reader;
+  // The live task list and the rest: reading them is fine, but what is done with them is not followed.
+  if (['tasks', 'taskList', 'site', 'definedAt', 'constructor'].includes(key) || key in Object.prototype) {
+    return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node, [dag]);
+  }
+  return undefined;
+}
+
+export function taskProperty(realm: Realm, task: TaskState, key: string, node: ts.Node): Value {
+  switch (key) {
+    case 'addDep':
+      return taskAddDep;
+    case 'name':
+      return task.name ?? new Opaque(task.nameUnknown!);
+    case 'spec':
+      return task.spec;
+    case 'dag':
+      return task.dag;
+  }
+  if (['inputs', 'inputNames', 'inputSites', 'inputSite', 'site', 'definedAt', 'constructor'].includes(key) || key in Object.prototype) {
+    return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node, [task]);
+  }
+  return undefined;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type { CallSite };

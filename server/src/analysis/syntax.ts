@@ -1,0 +1,67 @@
+/**
+ * Fast access to TypeScript's syntax kinds. The `typescript` module exports everything through getters,
+ * so `ts.SyntaxKind.X` in a hot `switch` costs a function call per case label, and `ts.isX(node)` a
+ * getter call plus the call. The evaluator runs on every keystroke over modules of thousands of
+ * statements: it reads the enums once, here, and tests kinds directly.
+ */
+import ts from 'typescript';
+
+export const SK = ts.SyntaxKind;
+export const NF = ts.NodeFlags;
+
+function kindIs<T extends ts.Node>(kind: ts.SyntaxKind): (n: ts.Node) => n is T {
+  return (n: ts.Node): n is T => n.kind === kind;
+}
+
+export const isIdentifier = kindIs<ts.Identifier>(SK.Identifier);
+export const isPropertyAccess = kindIs<ts.PropertyAccessExpression>(SK.PropertyAccessExpression);
+export const isElementAccess = kindIs<ts.ElementAccessExpression>(SK.ElementAccessExpression);
+export const isSpreadElement = kindIs<ts.SpreadElement>(SK.SpreadElement);
+export const isCallExpression = kindIs<ts.CallExpression>(SK.CallExpression);
+export const isNewExpression = kindIs<ts.NewExpression>(SK.NewExpression);
+export const isOmittedExpression = kindIs<ts.OmittedExpression>(SK.OmittedExpression);
+export const isPropertyAssignment = kindIs<ts.PropertyAssignment>(SK.PropertyAssignment);
+export const isShorthandPropertyAssignment = kindIs<ts.ShorthandPropertyAssignment>(SK.ShorthandPropertyAssignment);
+export const isSpreadAssignment = kindIs<ts.SpreadAssignment>(SK.SpreadAssignment);
+export const isMethodDeclaration = kindIs<ts.MethodDeclaration>(SK.MethodDeclaration);
+export const isGetAccessor = kindIs<ts.GetAccessorDeclaration>(SK.GetAccessor);
+export const isSetAccessor = kindIs<ts.SetAccessorDeclaration>(SK.SetAccessor);
+export const isComputedPropertyName = kindIs<ts.ComputedPropertyName>(SK.ComputedPropertyName);
+export const isFunctionDeclaration = kindIs<ts.FunctionDeclaration>(SK.FunctionDeclaration);
+export const isVariableStatement = kindIs<ts.VariableStatement>(SK.VariableStatement);
+export const isClassDeclaration = kindIs<ts.ClassDeclaration>(SK.ClassDeclaration);
+export const isObjectBindingPattern = kindIs<ts.ObjectBindingPattern>(SK.ObjectBindingPattern);
+export const isArrowFunction = kindIs<ts.ArrowFunction>(SK.ArrowFunction);
+export const isBlock = kindIs<ts.Block>(SK.Block);
+export const isObjectLiteral = kindIs<ts.ObjectLiteralExpression>(SK.ObjectLiteralExpression);
+export const isArrayLiteral = kindIs<ts.ArrayLiteralExpression>(SK.ArrayLiteralExpression);
+export const isStringLiteralLike = (n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => n.kind === SK.StringLiteral || n.kind === SK.NoSubstitutionTemplateLiteral;
+
+/** Kinds that wrap an expression without changing its value: parentheses and type-only syntax. */
+export function isTransparent(n: ts.Node): n is ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.TypeAssertion | ts.NonNullExpression | ts.PartiallyEmittedExpression {
+  switch (n.kind) {
+    case SK.ParenthesizedExpression:
+    case SK.AsExpression:
+    case SK.SatisfiesExpression:
+    case SK.TypeAssertionExpression:
+    case SK.NonNullExpression:
+    case SK.PartiallyEmittedExpression:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Strips parentheses and type-only wrappers, which do not change the value. */
+export function skipOuter(node: ts.Expression): ts.Expression {
+  let n = node;
+  while (isTransparent(n)) n = n.expression;
+  return n;
+}
+
+export function hasDeclareModifier(node: ts.Node): boolean {
+  const modifiers = (node as { modifiers?: ts.NodeArray<ts.ModifierLike> }).modifiers;
+  if (!modifiers) return false;
+  for (const m of modifiers) if (m.kind === SK.DeclareKeyword) return true;
+  return false;
+}

@@ -1,0 +1,318 @@
+/**
+ * The abstract values the evaluator computes with. Primitives are plain JS primitives (so operators on
+ * them can be applied natively, with exact JS semantics); objects, arrays and functions are modelled
+ * with identity, so that mutation through any alias is seen; Dags and Tasks are the DSL's own objects.
+ *
+ * Anything the analysis cannot know is an {@link Opaque}: it carries the {@link UnknownValue} shown to
+ * the user and `reach`, the known heap values it might be or contain (`tasks[i]` with an unknown `i`
+ * might be any task of the array). Mutating an opaque value must conservatively taint its reach.
+ */
+import type ts from 'typescript';
+import { UnknownValue, type AnalysedDep, type SourceRange } from './types';
+import type { Scope } from './scope';
+
+export type Primitive = string | number | bigint | boolean | null | undefined;
+
+let serials = 0;
+/**
+ * Heap values and scopes are numbered in creation order, so that speculative evaluation (see
+ * `speculation.ts`) knows which existed before a branch began and must be restored after it.
+ */
+export function nextSerial(): number {
+  return serials++;
+}
+
+/** A property or element: its value and where in the source it was written (for `valueRanges`). */
+export interface Slot {
+  value: Value;
+  range: SourceRange | undefined;
+  /** A getter/setter pair: reads and writes run code, so the value is opaque. */
+  accessor?: boolean;
+}
+
+/** A plain object (`{...}` literal, `Object.fromEntries`, …) with `Object.prototype` as prototype. */
+export class ObjectValue {
+  readonly serial = nextSerial();
+  /** Insertion order; {@link orderedKeys} gives JS's own-key order. */
+  readonly props = new Map<string, Slot>();
+  /** Set when code the analysis cannot see may have changed (or may later change) the object. */
+  tainted: UnknownValue | undefined;
+  frozen = false;
+}
+
+/** An array; `undefined` entries in `items` are holes. */
+export class ArrayValue {
+  readonly serial = nextSerial();
+  constructor(public items: (Slot | undefined)[] = []) {}
+  tainted: UnknownValue | undefined;
+  frozen = false;
+}
+
+/** A function written in the module, with the scope it closes over. */
+export class Closure {
+  readonly serial = nextSerial();
+  /** Set once the function escaped to code the analysis cannot see (and its body was havocked). */
+  escaped = false;
+  constructor(
+    readonly node: ts.FunctionLikeDeclaration | ts.ClassLikeDeclaration,
+    readonly scope: Scope,
+    /** Lexical `this` for arrow functions. */
+    readonly lexicalThis: Value,
+    readonly name: string,
+    /** Async functions, generators and classes: calling them runs code the analysis does not follow. */
+    readonly supported: boolean,
+  ) {}
+}
+
+/** A live iterator over a known array (`arr.entries()`, `arr.keys()`, `arr.values()`). */
+export class IteratorValue {
+  constructor(readonly source: ArrayValue, readonly kind: 'keys' | 'values' | 'entries') {}
+}
+
+/** Marks a value the evaluator did not follow; see the module comment. */
+export class Opaque {
+  constructor(
+    readonly unknown: UnknownValue,
+    readonly reach: readonly HeapValue[] = NO_REACH,
+    /**
+     * For values read from a global or an import: member accesses and calls on it make a new opaque
+     * value for the longer expression (`process.env.SHA`, not just `process`).
+     */
+    readonly chain?: Chain,
+  ) {}
+}
+
+export interface Chain {
+  /** `builtin`: a member of a built-in the analysis does not model (`'a'.localeCompare`). */
+  readonly kind: 'global' | 'import' | 'builtin';
+  /** The global's name (`process`, `Math`) or the imported module. */
+  readonly root: string;
+}
+
+/** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
+export class SpreadOpaque extends Opaque {}
+
+/** A built-in function (`String`, `Object.keys`, `Array.prototype.map`, `dag.task`, …). */
+export class BuiltinFunction {
+  constructor(
+    readonly name: string,
+    readonly impl: BuiltinImpl,
+    readonly options: {
+      /** What `new F(...)` does, when F is a constructor the analysis models. */
+      readonly construct?: BuiltinImpl;
+      /** Static members (`String.raw`, `Array.isArray`). */
+      readonly members?: ReadonlyMap<string, Value>;
+      /** A method of the DSL (`dag.task`, `task.addDep`): still modelled after built-ins are patched. */
+      readonly dsl?: boolean;
+      /** Takes a {@link SpreadOpaque} argument itself (`addDep(...unknownList)`). */
+      readonly spreadAware?: boolean;
+    } = {},
+  ) {}
+}
+
+/** A namespace of built-ins (`Math`, `JSON`, `Object`, `console`) or of the DSL (`import * as alm`). */
+export class NamespaceValue {
+  constructor(readonly name: string, readonly members: ReadonlyMap<string, Value>) {}
+}
+
+/** A `new Dag(meta)` made while evaluating: its tasks, as the runtime would hold them. */
+export class DagState {
+  readonly serial = nextSerial();
+  readonly tasks: TaskState[] = [];
+  /** The first task of each known name (what `dag.get` finds). */
+  readonly firstByName = new Map<string, TaskState>();
+  /** Index (in `tasks`) of the first task whose name is not static, if any. */
+  firstUnknownName: number | undefined;
+  tainted: UnknownValue | undefined;
+  variable: string | undefined;
+  isDefaultExport = false;
+  constructor(
+    /** Index into the analysis' `dags`. */
+    readonly index: number,
+    readonly range: SourceRange,
+    readonly meta: Value,
+    readonly metaRange: SourceRange | undefined,
+  ) {}
+}
+
+/** A `dag.task(name, spec)` made while evaluating. The spec is held by reference, as the runtime does. */
+export class TaskState {
+  readonly serial = nextSerial();
+  readonly deps: AnalysedDep[] = [];
+  /** Set when the task may not exist at run time (it is made on one branch of an unknown condition). */
+  tainted: UnknownValue | undefined;
+  constructor(
+    readonly dag: DagState,
+    readonly name: string | undefined,
+    readonly nameUnknown: UnknownValue | undefined,
+    readonly spec: Value,
+    readonly ranges: {
+      readonly callRange: SourceRange;
+      readonly calleeRange: SourceRange;
+      readonly nameRange: SourceRange;
+      readonly nameLiteralRange: SourceRange | undefined;
+      readonly specRange: SourceRange;
+    },
+    readonly iteration: number,
+    /** Position in the Dag's task list (renumbered when speculative branches are merged). */
+    public index: number,
+  ) {}
+}
+
+/** The `Dag` class of `a-la-mode`. */
+export class DagClassValue {
+  static readonly instance = new DagClassValue();
+  private constructor() {}
+}
+
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
+/** Heap values with state that changes in place. */
+export type MutableHeapValue = ObjectValue | ArrayValue | Closure | DagState | TaskState;
+export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
+
+export const NO_REACH: readonly HeapValue[] = Object.freeze([]);
+
+/** One argument as written: the expression (or spread element) it came from. */
+export interface ArgInfo {
+  readonly node: ts.Expression | undefined;
+  /** Index of the argument (or spread) in the call's argument list. */
+  readonly index: number;
+  /** True when the value came out of a spread `...xs`. */
+  readonly spread: boolean;
+}
+
+/** The syntax a call comes from, for ranges: the call expression and its arguments. */
+export interface CallSite {
+  readonly node: ts.Node;
+  readonly args: readonly ArgInfo[];
+  readonly argumentCount: number;
+}
+
+/** What a built-in needs from the evaluator; implemented by `Evaluator`. */
+export interface Realm {
+  call(fn: Value, thisValue: Value, args: readonly Value[], site: CallSite): Value;
+  /** Throws a JS-level exception in the analysed program (a TypeError at run time). */
+  throwError(message: string, node: ts.Node): never;
+  /** Charges `n` units of work to the module's budget. */
+  charge(n: number, node: ts.Node): void;
+  /** An opaque value, its unknown placed on `node`. */
+  opaque(why: string, node: ts.Node, reach?: readonly HeapValue[]): Opaque;
+  /** An opaque value for a budget the analysis hit (reported as `analysis-limit`). */
+  limitOpaque(why: string, node: ts.Node): Opaque;
+  /** Conservatively hands `value` to code the analysis cannot see. */
+  escape(value: Value, why: UnknownValue): void;
+  getProperty(obj: Value, key: string, node: ts.Node): Value;
+  /** Must be called before changing a heap value in place (speculative branches restore it). */
+  touch(value: MutableHeapValue): void;
+  /** JS `ToPrimitive` for known values; opaque when it would run code the analysis does not model. */
+  toPrimitive(v: Value, node: ts.Node, hint?: 'string' | 'default'): Primitive | Opaque;
+  /** JS `ToString`. */
+  toStr(v: Value, node: ts.Node): string | Opaque;
+  /** An opaque value for `node`, a read or call of something outside the module (`process.env.X`). */
+  chainOpaque(chain: Chain, node: ts.Node, mode: 'read' | 'call'): Opaque;
+  iterate(value: Value, node: ts.Node): Value[] | Opaque;
+  /** Says an operation on unknown values may have thrown (for `try`). */
+  mayThrow(): void;
+  range(node: ts.Node): SourceRange;
+  text(node: ts.Node): string;
+  readonly limits: Limits;
+  /** Set once code was seen that patches built-ins (`String.prototype.x = …`): built-ins then return opaque values. */
+  readonly builtinsPatched: UnknownValue | undefined;
+}
+
+export type BuiltinImpl = (realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite) => Value;
+
+export interface Limits {
+  readonly maxSteps: number;
+  readonly maxOps: number;
+  readonly maxLoopIterations: number;
+  readonly maxCallDepth: number;
+  readonly maxStringLength: number;
+  readonly maxArrayLength: number;
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxSteps: 100_000,
+  maxOps: 3_000_000,
+  maxLoopIterations: 10_000,
+  maxCallDepth: 64,
+  maxStringLength: 1_000_000,
+  maxArrayLength: 100_000,
+  deadlineMs: 1_000,
+};
+
+export function isPrimitive(v: Value): v is Primitive {
+  return v === null || (typeof v !== 'object' && typeof v !== 'function');
+}
+
+export function isHeap(v: Value): v is HeapValue {
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState;
+}
+
+export function slot(value: Value, range: SourceRange | undefined): Slot {
+  return { value, range };
+}
+
+export function arrayOf(values: readonly Value[], range?: SourceRange): ArrayValue {
+  return new ArrayValue(values.map((v) => ({ value: v, range })));
+}
+
+/** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */
+export function arrayIndex(key: string): number | undefined {
+  if (key.length === 0 || key.length > 10) return undefined;
+  const n = Number(key);
+  if (!Number.isInteger(n) || n < 0 || n >= 4294967295 || String(n) !== key) return undefined;
+  return n;
+}
+
+/** Own keys in JS order: integer-like keys ascending, then string keys in insertion order. */
+export function orderedKeys(obj: ObjectValue): string[] {
+  let integers: number[] | undefined;
+  const strings: string[] = [];
+  for (const key of obj.props.keys()) {
+    const i = arrayIndex(key);
+    if (i === undefined) strings.push(key);
+    else (integers ??= []).push(i);
+  }
+  if (!integers) return strings;
+  integers.sort((a, b) => a - b);
+  return [...integers.map(String), ...strings];
+}
+
+/** JS truthiness of a known value; undefined when it depends on something unknown. */
+export function truthiness(v: Value): boolean | undefined {
+  if (v instanceof Opaque) return undefined;
+  if (isPrimitive(v)) return Boolean(v);
+  return true;
+}
+
+/** `typeof` of a known value. */
+export function typeOf(v: Value): string | undefined {
+  if (v instanceof Opaque) return undefined;
+  if (isPrimitive(v)) return typeof v;
+  if (v instanceof Closure || v instanceof BuiltinFunction || v instanceof DagClassValue) return 'function';
+  return 'object';
+}
+
+/** Heap values directly held by `values` (and by opaque values among them), for an opaque result's reach. */
+export function reachOf(values: readonly Value[]): HeapValue[] {
+  const out: HeapValue[] = [];
+  for (const v of values) {
+    if (v instanceof Opaque) out.push(...v.reach);
+    else if (isHeap(v)) out.push(v);
+  }
+  return out;
+}
+
+/** A property key from a known primitive (`ToPropertyKey`, without symbols). */
+export function toPropertyKey(v: Value): string | undefined {
+  if (v instanceof Opaque || !isPrimitive(v)) return undefined;
+  return String(v);
+}
+
+export function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return a.start === b.start && a.end === b.end;
+}
+
+export { UnknownValue };

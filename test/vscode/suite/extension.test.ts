@@ -1,0 +1,136 @@
+/**
+ * The extension in a real VS Code, asserted through the public API (`vscode.execute*Provider`,
+ * `vscode.languages.getDiagnostics`, our commands) and the side panel's DOM. The workspace is a real
+ * git repository: `pipelines/collage.dag` is committed, and `collage.alamode.ts` carries an
+ * uncommitted edit (blur's sha '6f09d' → 'qwetr3', the seed's own edit). Expected IDs are the seed's.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { capture, waitFor, type FrameDump } from './helpers';
+
+interface Vectors {
+  before: { tasks: Record<string, { output: string }> };
+  after: { tasks: Record<string, { output: string; inputs: Record<string, string> }> };
+  after_dag_sha256: string;
+}
+
+export function extension(): void {
+  const vectors = JSON.parse(fs.readFileSync(process.env.ALAMODE_CONFORMANCE!, 'utf8')) as Vectors;
+  const root = vscode.workspace.workspaceFolders![0]!.uri;
+  const collage = vscode.Uri.joinPath(root, 'pipelines', 'collage.alamode.ts');
+  const problems = vscode.Uri.joinPath(root, 'pipelines', 'problems.alamode.ts');
+
+  async function lensTitles(uri: vscode.Uri): Promise<string[]> {
+    return waitFor('code lenses', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
+      const titles = (lenses ?? []).map((l) => l.command?.title ?? '').filter((t) => t.startsWith('output ') || t.includes(': '));
+      return titles.length > 0 ? titles : undefined;
+    });
+  }
+
+  describe('A La Mode in VS Code', () => {
+    before(async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'alamode-vscode');
+      assert.ok(ext, 'the extension under test is loaded');
+      const doc = await vscode.workspace.openTextDocument(collage);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('the extension to activate', () => ext.isActive || undefined);
+    });
+
+    it('activates on a pipeline module and keeps it a TypeScript document', async () => {
+      const doc = await vscode.workspace.openTextDocument(collage);
+      assert.equal(doc.languageId, 'typescript');
+    });
+
+    it('code lenses show each task\'s output ID (the seed\'s, after its edit) and input count', async () => {
+      const titles = await lensTitles(collage);
+      for (const [name, task] of Object.entries(vectors.after.tasks)) {
+        const n = Object.keys(task.inputs).length;
+        assert.ok(titles.includes(`output ${task.output.slice(0, 12)} · ${n} input${n === 1 ? '' : 's'}`), `${name}: ${titles.join(' | ')}`);
+      }
+      await capture('lenses');
+    });
+
+    it('hover on a task variable shows its full output ID and its inputs', async () => {
+      const doc = await vscode.workspace.openTextDocument(collage);
+      const offset = doc.getText().indexOf('blur.addDep(download)') + 1;
+      const hovers = await waitFor('hover', async () => {
+        const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', collage, doc.positionAt(offset));
+        const text = (h ?? []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        return text.includes(vectors.after.tasks.blur!.output) ? text : undefined;
+      });
+      assert.ok(hovers.includes(vectors.after.tasks.download_images!.output.slice(0, 12)));
+    });
+
+    it('diagnostics name the cycle, the missing input, the bad value and what is not static', async () => {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(problems));
+      const diagnostics = await waitFor('alamode diagnostics', () => {
+        const d = vscode.languages.getDiagnostics(problems).filter((x) => x.source === 'alamode');
+        return d.length >= 6 ? d : undefined;
+      });
+      const codes = new Set(diagnostics.map((d) => String(typeof d.code === 'object' ? d.code.value : d.code)));
+      for (const code of ['cycle', 'missing-input', 'invalid-value', 'reserved-key', 'duplicate-task', 'not-static']) assert.ok(codes.has(code), code);
+      const cycle = diagnostics.find((d) => d.code === 'cycle')!;
+      assert.match(cycle.message, /^cycle: a → b → c → a/);
+      assert.equal(cycle.relatedInformation?.length, 2);
+      await capture('diagnostics');
+    });
+
+    it('the lens command copies the full output ID', async () => {
+      const id = vectors.after.tasks.blur!.output;
+      await vscode.commands.executeCommand('alamode.copyOutputId', id, 'blur');
+      assert.equal(await vscode.env.clipboard.readText(), id);
+    });
+
+    it('the side panel shows what the uncommitted edit invalidates against the committed .dag', async () => {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
+      await vscode.commands.executeCommand('alamode.showInvalidation');
+      const panel = await waitFor('the panel to render the diff', async () => {
+        const frames = (await capture('panel', true)) ?? [];
+        return frames.find((f: FrameDump) => f.html.includes('data-status="invalidated"'));
+      }, 60_000);
+      assert.match(panel.html, /data-task="blur"[^>]*data-status="changed"|data-status="changed"[^>]*data-task="blur"/);
+      assert.match(panel.html, /data-task="collage"[^>]*data-status="invalidated"|data-status="invalidated"[^>]*data-task="collage"/);
+      assert.match(panel.text, /HEAD:pipelines\/collage\.dag/);
+      assert.match(panel.text, /6f09d/);
+      assert.match(panel.text, /qwetr3/);
+      assert.ok(panel.text.includes(vectors.after.tasks.blur!.output.slice(0, 12)));
+      assert.ok(panel.text.includes(vectors.before.tasks.blur!.output.slice(0, 12)));
+      assert.match(panel.html, /<svg/);
+    });
+
+    it('writes <name>.dag beside the module: the seed\'s bytes for the edited pipeline', async () => {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
+      await vscode.commands.executeCommand('alamode.writeEncodedDag');
+      const written = path.join(root.fsPath, 'pipelines', 'collage.dag');
+      const sha = await waitFor('collage.dag to be rewritten', () => {
+        const digest = createHash('sha256').update(fs.readFileSync(written)).digest('hex');
+        return digest === vectors.after_dag_sha256 ? digest : undefined;
+      });
+      assert.equal(sha, vectors.after_dag_sha256);
+    });
+
+    it('opening a .dag shows it decoded: tasks and output IDs', async () => {
+      const dag = vscode.Uri.joinPath(root, 'pipelines', 'collage.dag');
+      await vscode.commands.executeCommand('vscode.open', dag);
+      const viewer = await waitFor('the .dag viewer', async () => {
+        const frames = (await capture('dag-viewer', true)) ?? [];
+        return frames.find((f) => f.text.includes(vectors.after.tasks.collage!.output));
+      }, 60_000);
+      for (const name of Object.keys(vectors.after.tasks)) assert.ok(viewer.text.includes(name), name);
+    });
+
+    it('a corrupt .dag shows a clear message, not a blank page', async () => {
+      const corrupt = vscode.Uri.joinPath(root, 'pipelines', 'corrupt.dag');
+      await vscode.commands.executeCommand('vscode.open', corrupt);
+      const viewer = await waitFor('the error message', async () => {
+        const frames = (await capture('dag-corrupt', true)) ?? [];
+        return frames.find((f) => /not a valid \.dag file/.test(f.text));
+      }, 60_000);
+      assert.match(viewer.text, /not a valid \.dag file: /);
+    });
+  });
+}

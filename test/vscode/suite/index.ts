@@ -1,0 +1,21 @@
+/**
+ * The integration suite's entry, as `@vscode/test-electron` (and our code-server runner) expect: a
+ * module exporting `run()`, which runs mocha inside the extension host and rejects if a test fails.
+ */
+import Mocha from 'mocha';
+import { extension } from './extension.test';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
+  extension();
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => {
+      // The plain closing line, for readers that count tests.
+      const total = mocha.suite.total();
+      console.log(`vscode: ${total - failures} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} of ${total} VS Code integration tests failed`));
+      else resolve();
+    });
+  });
+}
