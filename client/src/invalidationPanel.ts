@@ -206,12 +206,11 @@ function activePipeline(): vscode.TextDocument | undefined {
   return document && isPipelineDocument(document) ? document : undefined;
 }
 
-/** The diff as the webview needs it: long chains cut to their first hops and origin (see {@link PanelDiff}). */
+/** The diff as the webview needs it (see {@link PanelDiff}): unchanged tasks carry one ID. */
 export function forPanel(result: DiffResult): PanelDiff {
-  const tasks = result.diff.tasks.map((t) => {
-    if (t.status === 'unchanged') return { status: t.status, name: t.name, ...(t.newOutput ? { newOutput: t.newOutput } : {}) };
-    return t.chain && t.chain.length > 4 ? { ...t, chain: [t.chain[0]!, t.chain[1]!, t.chain.at(-1)!], chainLength: t.chain.length } : t;
-  });
+  const tasks = result.diff.tasks.map((t) =>
+    t.status === 'unchanged' ? { status: t.status, name: t.name, ...(t.newOutput ? { newOutput: t.newOutput } : {}) } : t,
+  );
   const { ranges, ...rest } = result;
   return { ...rest, diff: { ...result.diff, tasks }, defined: Object.keys(ranges) };
 }

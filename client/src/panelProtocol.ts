@@ -6,12 +6,8 @@ import type { DiffRequest } from '../../server/src/protocol';
 
 export type DiffResult = Extract<DiffRequest.Result, { kind: 'diff' }>;
 
-/**
- * A task as the panel gets it: an `invalidated` task's chain is cut to its first two hops and its
- * origin when longer (a root edit in a deep pipeline has chains thousands long, and all of them
- * together would be tens of megabytes to copy into the webview), with the full length beside it.
- */
-export type PanelTask = DiffResult['diff']['tasks'][number] & { readonly chainLength?: number };
+/** A task as the panel gets it (an invalidated task's `chain` is the core's capped prefix, with `origin` and `hops`). */
+export type PanelTask = DiffResult['diff']['tasks'][number];
 
 /**
  * The diff as the panel gets it. Source ranges stay in the extension (which does the revealing); the

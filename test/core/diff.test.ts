@@ -14,8 +14,7 @@ import {
   type EncodedDag,
   type FieldChange,
   type TaskDefinition,
-  type TaskDiff,
-} from '../../server/src/core/index';
+  type TaskDiff, CHAIN_LIMIT } from '../../server/src/core/index';
 
 const t = (name: string, spec: Record<string, unknown>, inputs: string[] = []): TaskDefinition => ({ name, spec, inputs });
 
@@ -266,4 +265,20 @@ test('property: editing one spec makes it changed, exactly its downstream invali
     }),
     { seed: SEED, numRuns: 200 },
   );
+});
+
+test('a root edit in a deep chain: each invalidated task names its origin and hop count; chains are capped, so the diff stays linear', () => {
+  const depth = 3000;
+  const chainDag = (rootSha: string) =>
+    encodeDag({ tasks: Array.from({ length: depth }, (_, i) => ({ name: `t${i}`, spec: { sha: i === 0 ? rootSha : `s${i}` }, inputs: i === 0 ? [] : [`t${i - 1}`] })) }).encoded!;
+  const diff = diffDags(chainDag('a'), chainDag('b'));
+  const last = diff.tasks.find((t) => t.name === `t${depth - 1}`)!;
+  assert.equal(last.status, 'invalidated');
+  assert.equal(last.origin, 't0');
+  assert.equal(last.hops, depth - 1);
+  assert.deepEqual(last.chain, Array.from({ length: CHAIN_LIMIT }, (_, k) => `t${depth - 2 - k}`));
+  const near = diff.tasks.find((t) => t.name === 't2')!;
+  assert.deepEqual([near.chain, near.origin, near.hops], [['t1', 't0'], 't0', 2]);
+  // Linear size: at most CHAIN_LIMIT names per task.
+  assert.ok(JSON.stringify(diff).length < depth * 400, `${JSON.stringify(diff).length} bytes`);
 });

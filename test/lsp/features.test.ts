@@ -138,7 +138,7 @@ describe('diagnostics', () => {
     assert.deepEqual(cycle.map((d) => textAt(problemsText, d.range)).sort(), ['a', 'b', 'c']);
     for (const d of cycle) {
       assert.equal(d.severity, 1);
-      assert.match(d.message, /^cycle: a → b → c → a/);
+      assert.match(String(d.message), /^cycle: a → b → c → a/);
       assert.equal(d.relatedInformation?.length, 2);
     }
   });

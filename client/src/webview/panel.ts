@@ -235,14 +235,14 @@ function taskItem(t: TaskDiff, defined: Defined): string {
   const changes = t.changes?.length ? `<ul class="changes">${t.changes.map(changeItem).join('')}</ul>` : '';
   let why = '';
   if (t.status === 'invalidated' && t.chain?.length) {
-    // A deep pipeline has long chains: the first hops and the origin say enough (and keep the DOM small).
-    // The extension already cut them to [first, second, origin] with the full length beside.
-    const chain = t.chain;
-    const length = t.chainLength ?? chain.length;
-    const cut = chain.length > 4 ? [chain[0]!, chain[1]!, chain.at(-1)!] : chain;
-    const links = cut.map((c) => taskLink(c, defined));
-    if (cut.length < length) links.splice(2, 0, `<span class="more">${length - 3} more</span>`);
-    why = `<div class="chain" data-chain-length="${length}" data-origin="${esc(chain.at(-1)!)}">via ${links.join(' ← ')}</div>`;
+    // The core spells out the first hops; a deep pipeline shows those, how many more, and the origin.
+    const hops = t.hops ?? t.chain.length;
+    const origin = t.origin ?? t.chain.at(-1)!;
+    const shown = t.chain.slice(0, 3);
+    const links = shown.map((c) => taskLink(c, defined));
+    if (hops > shown.length + 1) links.push(`<span class="more">${hops - shown.length - 1} more</span>`);
+    if (hops > shown.length) links.push(taskLink(origin, defined));
+    why = `<div class="chain" data-chain-length="${hops}" data-origin="${esc(origin)}">via ${links.join(' ← ')}</div>`;
   } else if (t.via?.length) {
     why = `<div class="via">also via ${t.via.map((c) => taskLink(c, defined)).join(', ')}</div>`;
   }
@@ -443,7 +443,7 @@ function esc(text: string): string {
 }
 
 function chainLength(t: TaskDiff): number {
-  return t.chainLength ?? t.chain?.length ?? 0;
+  return t.hops ?? t.chain?.length ?? 0;
 }
 
 const naturalOrder = new Intl.Collator('en', { numeric: true });

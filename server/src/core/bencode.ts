@@ -141,6 +141,32 @@ function writeDict(sink: ByteSink, d: BencodeDict): void {
 }
 
 /**
+ * Canonical bencode of `{...dict, [extraKey]: extraValue}` without building that object: the hot path
+ * of output IDs (`{...spec, inputs}` once per task). `dict` must not have `extraKey` itself.
+ */
+export function encodeWithKey(dict: BencodeDict, extraKey: string, extraValue: BencodeValue): Uint8Array {
+  const sink = new ByteSink();
+  const keys = Object.keys(dict).sort(compareUtf8);
+  let pending = true;
+  sink.text('d');
+  for (const key of keys) {
+    if (pending && compareUtf8(extraKey, key) < 0) {
+      writeString(sink, extraKey);
+      writeValue(sink, extraValue);
+      pending = false;
+    }
+    writeString(sink, key);
+    writeValue(sink, dict[key]!);
+  }
+  if (pending) {
+    writeString(sink, extraKey);
+    writeValue(sink, extraValue);
+  }
+  sink.text('e');
+  return sink.finish();
+}
+
+/**
  * Encodes a value as canonical bencode. Throws {@link BencodeEncodeError} (naming the path) for anything
  * that is not exactly representable; callers that want friendly, task-named errors check values first
  * with `checkValue`.

@@ -11,6 +11,9 @@ import { formatPath, kindOf, valuesEqual, type BencodeDict, type BencodeValue, t
 
 export type TaskStatus = 'changed' | 'invalidated' | 'added' | 'removed' | 'renamed' | 'unchanged';
 
+/** How many hops of an invalidation chain a diff spells out (see {@link TaskDiff.chain}). */
+export const CHAIN_LIMIT = 8;
+
 export const TASK_STATUSES: readonly TaskStatus[] = ['changed', 'invalidated', 'added', 'removed', 'renamed', 'unchanged'];
 
 export interface FieldChange {
@@ -34,10 +37,15 @@ export interface TaskDiff {
   /** Inputs whose output IDs moved (for `invalidated`, and for `changed` tasks that were also hit from upstream). */
   readonly via?: readonly string[];
   /**
-   * For `invalidated`: the chain of inputs that carried the change, from this task's input up to the
-   * first task that was itself changed, added or renamed, e.g. `['blur', 'download']`.
+   * For `invalidated`: the chain of inputs that carried the change, from this task's input towards the
+   * first task that was itself changed, added or renamed, e.g. `['blur', 'download']`. At most
+   * {@link CHAIN_LIMIT} hops: a root edit in a deep pipeline would otherwise make the diff quadratic.
    */
   readonly chain?: readonly string[];
+  /** For `invalidated`: where the change came from (the end of the full chain). */
+  readonly origin?: string;
+  /** For `invalidated`: how many hops the full chain has (`chain` holds the first few). */
+  readonly hops?: number;
 }
 
 export interface DagDiff {
@@ -160,19 +168,34 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
   }
 
   // Chains: follow the first moved input up through invalidated tasks to where the change came from.
+  // Origins and hop counts are memoised, so a deep pipeline costs linear time, not quadratic.
+  const reach = new Map<string, { origin: string; hops: number }>();
+  const nextHop = (d: TaskDiff | undefined) => (d && d.status === 'invalidated' && d.via && d.via.length > 0 ? d.via[0]! : undefined);
+  for (const n of results.keys()) {
+    if (results.get(n)!.status !== 'invalidated' || reach.has(n)) continue;
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let cur: string | undefined = n;
+    // Walk up until a task that is not invalidated (the origin), one already resolved, or a loop.
+    while (cur !== undefined && !reach.has(cur) && results.get(cur)?.status === 'invalidated' && !onPath.has(cur)) {
+      path.push(cur);
+      onPath.add(cur);
+      cur = nextHop(results.get(cur));
+    }
+    let base = cur === undefined ? { origin: path[path.length - 1]!, hops: -1 } : reach.get(cur) ?? { origin: cur, hops: 0 };
+    for (let k = path.length - 1; k >= 0; k--) {
+      base = { origin: base.origin, hops: base.hops + 1 };
+      reach.set(path[k]!, base);
+    }
+  }
   for (const [n, d] of results) {
     if (d.status !== 'invalidated') continue;
     const chain: string[] = [];
-    const seen = new Set([n]);
-    let cur: TaskDiff | undefined = d;
-    while (cur && cur.status === 'invalidated' && cur.via && cur.via.length > 0) {
-      const next: string = cur.via[0]!;
-      if (seen.has(next)) break;
-      seen.add(next);
-      chain.push(next);
-      cur = results.get(next);
+    for (let hop = nextHop(d); hop !== undefined && chain.length < CHAIN_LIMIT && !chain.includes(hop) && hop !== n; hop = nextHop(results.get(hop))) {
+      chain.push(hop);
     }
-    results.set(n, { ...d, chain });
+    const { origin, hops } = reach.get(n)!;
+    results.set(n, { ...d, chain, origin, hops });
   }
 
   for (const n of unmatchedRemoved) results.set(`\u0000${n}`, { status: 'removed', name: n, oldOutput: base.tasks[n]!.output });

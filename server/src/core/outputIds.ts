@@ -11,7 +11,7 @@
  * partly unknown. Tasks touched by that get no output and a reason; every other task still gets its own.
  */
 import { createHash } from 'node:crypto';
-import { encode } from './bencode';
+import { encode, encodeWithKey } from './bencode';
 import { findCycles } from './graph';
 import {
   closestName,
@@ -263,10 +263,9 @@ function computeOutcome(
     }
     hashedInputs.push([input, dep.output]);
   }
+  // Object.fromEntries defines own properties, so an input named "__proto__" stays data.
   const inputsDict = Object.fromEntries(hashedInputs);
-  // Object.fromEntries defines own properties, so a task or key named "__proto__" stays data.
-  const hashed = Object.fromEntries([...Object.entries(def.spec as BencodeDict), ['inputs', inputsDict]]) as BencodeDict;
-  return { name: def.name, definition: index, output: sha256Hex(encode(hashed)), inputs: inputsDict };
+  return { name: def.name, definition: index, output: sha256Hex(encodeWithKey(def.spec as BencodeDict, 'inputs', inputsDict)), inputs: inputsDict };
 }
 
 /** The bencoded `.dag` file for an encoded DAG. */
