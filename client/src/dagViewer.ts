@@ -10,7 +10,7 @@ import type { EncodedDag } from '../../server/src/core/outputIds';
 import type { BencodeValue } from '../../server/src/core/values';
 import { Commands } from './commands';
 import { baseName, plural } from './pipelines';
-import { escapeHtml as esc, nonce } from './webviewUtil';
+import { escapeHtml as esc, webviewHtml } from './webviewUtil';
 
 export const DAG_VIEWER_ID = 'alamode.dagViewer';
 
@@ -114,23 +114,7 @@ function openAsTextButton(): string {
 }
 
 function page(webview: vscode.Webview, media: vscode.Uri, title: string, body: string, kind: string): string {
-  const n = nonce();
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dagViewer.css'));
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dagViewer.js'));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}; script-src 'nonce-${n}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>${esc(title)}</title>
-</head>
-<body data-kind="${kind}">
-${body}
-<script nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
+  return webviewHtml({ webview, media, script: 'dagViewer.js', style: 'dagViewer.css', title, body, bodyAttributes: `data-kind="${kind}"` });
 }
 
 /** The decoded DAG as HTML: meta, then tasks in file order, each linked to its inputs and readers. */

@@ -9,7 +9,7 @@ import { DiffRequest } from '../../server/src/protocol';
 import { whenRunning } from './client';
 import type { DiffResult, FromPanel, PanelDiff, PanelView, RenderedInfo, ToPanel } from './panelProtocol';
 import { displayPath, isPipelineDocument } from './pipelines';
-import { nonce } from './webviewUtil';
+import { webviewHtml } from './webviewUtil';
 
 /** Typing is followed after this pause: a diff per pause, not per keystroke. */
 const TYPING_DELAY_MS = 300;
@@ -175,23 +175,14 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
   }
 
   private html(webview: vscode.Webview, media: vscode.Uri): string {
-    const n = nonce();
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${n}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>What this change invalidates</title>
-</head>
-<body>
-<main id="panel" data-kind="loading" aria-live="polite"><p class="placeholder">Loading…</p></main>
-<script nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
+    return webviewHtml({
+      webview,
+      media,
+      script: 'panel.js',
+      style: 'panel.css',
+      title: 'What this change invalidates',
+      body: '<main id="panel" data-kind="loading" aria-live="polite"><p class="placeholder">Loading…</p></main>',
+    });
   }
 
   dispose(): void {

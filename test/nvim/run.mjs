@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectors = JSON.parse(readFileSync(join(root, '..', 'shared', 'conformance', 'collage.json'), 'utf8'));
+const conformance = process.env.ALAMODE_CONFORMANCE_DIR ?? join(root, '..', 'shared', 'conformance');
+const vectors = JSON.parse(readFileSync(join(conformance, 'collage.json'), 'utf8'));
 const collage = join(root, 'test', 'fixtures', 'pipelines', 'collage.alamode.ts');
 const collageLines = readFileSync(collage, 'utf8').split('\n');
 const lineOf = (snippet) => collageLines.findIndex((l) => l.includes(snippet));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const conformance = join(root, '..', 'shared', 'conformance');
+export const conformance = process.env.ALAMODE_CONFORMANCE_DIR ?? join(root, '..', 'shared', 'conformance');
 const fixtures = join(root, 'test', 'fixtures');
 
 /** The suite, bundled for the extension host (vscode and mocha come from the host and node_modules). */
