@@ -47,7 +47,9 @@ export async function startTestClient(): Promise<TestClient> {
     for (const w of waiters.splice(0)) w();
   });
   connection.listen();
-  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+  // No processId: the in-process server must not start its parent-process watchdog (a timer that
+  // would keep this test process alive after the tests end).
+  await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {}, workspaceFolders: null });
   await connection.sendNotification(InitializedNotification.type, {});
 
   return {

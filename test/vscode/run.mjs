@@ -7,23 +7,32 @@ import { join } from 'node:path';
 import { runInCodeServer } from './runInCodeServer.mjs';
 import { buildSuite, conformance, makeWorkspace, root } from './workspace.mjs';
 
-const screenshots = join(root, 'test-results', 'vscode');
-rmSync(screenshots, { recursive: true, force: true });
-const suite = await buildSuite();
-const workspace = makeWorkspace();
-const started = Date.now();
-let code = 2;
-try {
-  code = await runInCodeServer({
-    extensionDevelopmentPath: root,
-    extensionTestsPath: suite,
-    workspace,
-    screenshotDir: screenshots,
-    timeoutMs: 240_000,
-    env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json') },
-  });
-} finally {
-  rmSync(workspace, { recursive: true, force: true });
+/** One run of the suite in a fresh workspace; `restricted` leaves workspace trust on (Restricted Mode). */
+async function runSuite(suite, { restricted }) {
+  const screenshots = join(root, 'test-results', restricted ? 'vscode-restricted' : 'vscode');
+  rmSync(screenshots, { recursive: true, force: true });
+  const workspace = makeWorkspace();
+  const started = Date.now();
+  let code = 2;
+  try {
+    code = await runInCodeServer({
+      extensionDevelopmentPath: root,
+      extensionTestsPath: suite,
+      workspace,
+      screenshotDir: screenshots,
+      timeoutMs: 240_000,
+      restricted,
+      env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_RESTRICTED: restricted ? '1' : '0' },
+    });
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+  const mode = restricted ? 'in Restricted Mode' : 'in a trusted workspace';
+  console.log(`vscode: integration suite ${mode} ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${screenshots}`);
+  return code;
 }
-console.log(`vscode: integration suite ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${screenshots}`);
-process.exitCode = code;
+
+const suite = await buildSuite();
+const trusted = await runSuite(suite, { restricted: false });
+const restricted = await runSuite(suite, { restricted: true });
+process.exitCode = trusted || restricted;
