@@ -135,6 +135,9 @@ const statement: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie) => ({
     fc.tuple(idx(T), idx(T)).map(([k, j]) => `process.env.FUZZ_FLAG && t${k}.addDep(t${j});`),
     fc.tuple(idx(N), expr).map(([i, e]) => `o${i}.a = process.env.FUZZ_FLAG ? ${e} : o${i}.a;`),
     fc.tuple(idx(N), idx(T)).map(([i, k]) => `if (process.env.FUZZ_FLAG) { a${i}.push(t${k}); } else { a${i}.push(t${k}); }`),
+    // A second Dag sharing spec objects, handed to code that changes its tasks' specs.
+    idx(N).map((i) => `side.task(\`side\${made++}\`, o${i});`),
+    pick(['touchAll(side);', 'if (process.env.FUZZ_FLAG) touchAll(side);']),
     fc.tuple(idx(N), idx(N)).map(([i, j]) => `if (process.env.FUZZ_FLAG) { a${i}.push(o${j}); }`),
     fc.tuple(idx(N), idx(N)).map(([i, j]) => `if (process.env.FUZZ_FLAG) { (o${i} as any).ref = o${j}; } else { (o${i} as any).ref = 1; (o${i} as any).more = 2; }`),
     fc.tuple(idx(N), expr).map(([i, e]) => `for (const el of a${i}) { if (el && typeof el === 'object') el.a = ${e}; }`),
@@ -152,8 +155,9 @@ const program = fc.tuple(
   fc.array(statement, { minLength: 1, maxLength: 10 }),
 ).map(([nums, strs, objs, arrs, specs, body]) => [
   "import { Dag } from 'a-la-mode';",
-  "import { config, loadSha, register, flush, later, withRetries } from './helpers';",
+  "import { config, loadSha, register, flush, later, withRetries, touchAll } from './helpers';",
   'const dag = new Dag();',
+  'const side = new Dag();',
   'let made = 0;',
   'const fns: (() => unknown)[] = [];',
   'function helper(v: unknown, o: any) { const copy = { ...o, h: v }; copy.b = [...(o.b ?? []), v]; return copy; }',

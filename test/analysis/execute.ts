@@ -83,7 +83,8 @@ export function summariseAnalysis(dag: AnalysedDag): { meta: unknown; tasks: Tas
 
 /**
  * A value with what cannot be compared across the two sides made comparable: functions (the analysis
- * has a stand-in for each) and class instances (by class name). Holes stay holes.
+ * has a stand-in for each) and class instances (whose class names a minified runtime changes). Holes
+ * stay holes.
  */
 export function comparable(v: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof v === 'function') return '<function>';
@@ -96,7 +97,7 @@ export function comparable(v: unknown, seen = new Map<object, unknown>()): unkno
     return out;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return `<instance of ${String(proto?.constructor?.name).replace(/^_/, '')}>`;
+  if (proto !== Object.prototype && proto !== null) return '<instance>';
   const out: Record<string, unknown> = {};
   seen.set(v, out);
   for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: comparable((v as Record<string, unknown>)[k], seen), enumerable: true, writable: true, configurable: true });

@@ -166,6 +166,15 @@ describe('escape: code the analysis cannot see may change what it is given', () 
     assert.ok(onlyDag(analysis).tainted);
   });
 
+  test('a Dag passed away exposes its tasks\' specs, which another Dag may share', () => {
+    const { analysis } = analyse("import { touchAll } from './helpers';\nconst s = { sha: '1' };\nconst a = new Dag();\na.task('x', s);\nconst b = new Dag();\nb.task('y', s);\nb.task('z', { sha: '2' });\ntouchAll(a);\n");
+    const [a, b] = analysis.dags;
+    assert.ok(a!.tainted);
+    assert.equal(b!.tainted, undefined);
+    assert.ok(task(b!, 'y').spec instanceof UnknownValue, 'the shared spec may have been changed through a');
+    assert.ok(outcomes(b!).get('z')!.output);
+  });
+
   test('a spec object passed away is unknown; other tasks keep their outputs', () => {
     const { analysis } = analyse("import { register } from './helpers';\nconst dag = new Dag();\nconst s = { sha: '1' };\ndag.task('a', s);\ndag.task('b', { sha: '2' });\nregister(s);\n");
     const o = outcomes(onlyDag(analysis));
@@ -194,11 +203,13 @@ describe('escape: code the analysis cannot see may change what it is given', () 
     assert.ok(outcomes(onlyDag(analysis)).get('t')!.output);
   });
 
-  test('changing a built-in makes built-ins unknown from there on', () => {
-    const { analysis } = analyse("const dag = new Dag();\ndag.task('a', { x: 'a'.toUpperCase() });\n(String.prototype as any).toUpperCase = () => 'no';\ndag.task('b', { x: 'b'.toUpperCase() });\n");
-    const dag = onlyDag(analysis);
-    assert.deepEqual(task(dag, 'a').spec, { x: 'A' });
-    assert.ok((task(dag, 'b').spec as { x: unknown }).x instanceof UnknownValue);
+  test('changing a built-in makes built-ins unknown from there on, and the Dags too (the runtime uses them)', () => {
+    const { analysis } = analyse("const dag = new Dag();\nconst other = new Dag();\nother.task('kept', { x: 'a'.toUpperCase() });\ndag.task('a', {});\n(String.prototype as any).toUpperCase = () => 'no';\ndag.task('b', { x: 'b'.toUpperCase() });\n");
+    const [dag, other] = analysis.dags;
+    assert.deepEqual(task(other!, 'kept').spec, { x: 'A' });
+    assert.ok(outcomes(other!).get('kept')!.output, 'a Dag not used after the change is not affected');
+    assert.ok(task(dag!, 'b').spec instanceof UnknownValue);
+    assert.ok(dag!.tainted);
   });
 });
 

@@ -472,10 +472,10 @@ export async function runInCodeServer({
           try {
             // Let the workbench paint what the test just did.
             await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-            await page.screenshot({ path: out, fullPage: opts.fullPage !== false });
             if (opts.frames) {
               // The DOM of every frame (webviews are nested iframes), so tests can assert on what a
-              // webview shows. Written before the marker, so it is there when the test sees the marker.
+              // webview shows. Taken before the screenshot, so the picture is at least as new as the DOM the test
+              // asserts on; written before the marker, so it is there when the test sees the marker.
               const frames = [];
               for (const frame of page.frames()) {
                 const content = await frame
@@ -485,6 +485,7 @@ export async function runInCodeServer({
               }
               await fsp.writeFile(path.join(requestsDir, `${name}.frames.json`), JSON.stringify(frames));
             }
+            await page.screenshot({ path: out, fullPage: opts.fullPage !== false });
             await fsp.copyFile(out, `${marker}.partial`);
             await fsp.rename(`${marker}.partial`, marker); // appears whole, never half-written
             if (!shotDir) await fsp.rm(out, { force: true });

@@ -54,7 +54,8 @@ export function newDag(ev: Evaluator, args: readonly Value[], site: CallSite, sp
   else meta = args[0] === undefined ? new ObjectValue() : args[0];
   const metaRange = metaInfo?.node && !metaInfo.spread ? ev.range(metaInfo.node) : undefined;
   const dag = new DagState(ev.dags.length, ev.range(site.node), meta, metaRange);
-  if (ev.builtinsPatched) ev.taintDag(dag, ev.builtinsPatched);
+  // A patched `Dag` class is unseen code: it gets the meta.
+  if (ev.builtinsPatched) ev.escape(dag, ev.builtinsPatched);
   ev.dags.push(dag);
   return dag;
 }
@@ -63,10 +64,14 @@ function asEvaluator(realm: Realm): Evaluator {
   return realm as unknown as Evaluator;
 }
 
-/** The DSL's methods may have been replaced (`Dag.prototype.task = …`): then the Dag is out of sight. */
-function patched(ev: Evaluator, dag: DagState): boolean {
+/**
+ * The DSL's methods may have been replaced (`Dag.prototype.task = …`): then the call runs unseen code,
+ * which gets the Dag and the arguments.
+ */
+function patched(ev: Evaluator, dag: DagState, args: readonly Value[]): boolean {
   if (!ev.builtinsPatched) return false;
-  ev.taintDag(dag, ev.builtinsPatched);
+  ev.escape(dag, ev.builtinsPatched);
+  for (const a of args) ev.escape(a, ev.builtinsPatched);
   return true;
 }
 
@@ -74,7 +79,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   const ev: Evaluator = asEvaluator(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
-  patched(ev, dag);
+  patched(ev, dag, args);
   const [nameValue, spec] = args;
   const nameInfo = site.args[0];
   const callRange = ev.range(site.node);
@@ -113,7 +118,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   const ev: Evaluator = asEvaluator(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
-  if (patched(ev, dag)) return new Opaque(ev.builtinsPatched!, [dag]);
+  if (patched(ev, dag, args)) return new Opaque(ev.builtinsPatched!, [dag]);
   const nameValue = args[0];
   const literal = literalArg(site.args[0]);
   if (literal) {
@@ -145,7 +150,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
   const ev: Evaluator = asEvaluator(realm);
   if (!(thisValue instanceof TaskState)) ev.throwError(`addDep is called on ${describeValue(thisValue)}, not a task`, site.node);
   const task = thisValue;
-  patched(ev, task.dag);
+  patched(ev, task.dag, args);
   ev.touch(task);
   const callRange = ev.range(site.node);
   for (let i = 0; i < args.length; i++) {

@@ -386,9 +386,15 @@ export class Evaluator implements Realm {
         work.push(...reach);
       } else if (v instanceof DagState) {
         this.taintDag(v, why);
+        if (v.escaped) continue;
+        this.touch(v);
+        v.escaped = true;
+        // `dag.meta`, `dag.tasks[i].spec`: objects that may also be used elsewhere.
         work.push(v.meta);
+        for (const t of v.tasks) work.push(t.spec);
       } else if (v instanceof TaskState) {
-        this.taintDag(v.dag, why);
+        // `task.dag` leads to the whole Dag.
+        work.push(v.dag);
       } else if (v instanceof IteratorValue) {
         work.push(v.source);
       } else if (v instanceof Opaque) {
@@ -592,13 +598,14 @@ export class Evaluator implements Realm {
         return undefined;
       case SK.ClassDeclaration: {
         const c = node as ts.ClassDeclaration;
-        if (c.name && !hasDeclareModifier(c)) this.initBinding(c.name, new Closure(c, scope, undefined, c.name.text, false), scope, 'class');
+        if (c.name && !hasDeclareModifier(c)) this.initBinding(c.name, this.makeClass(c, scope), scope, 'class');
         return undefined;
       }
       case SK.ExportAssignment: {
         const e = node as ts.ExportAssignment;
         const value = this.evalExpr(e.expression, scope);
-        this.markDefaultExport(value);
+        // `export = x` replaces the module's exports: x is not its default export.
+        if (!e.isExportEquals) this.markDefaultExport(value);
         return undefined;
       }
       case SK.ExportDeclaration: {
@@ -614,6 +621,8 @@ export class Evaluator implements Realm {
         const e = node as ts.EnumDeclaration;
         if (!hasDeclareModifier(e)) {
           const value = this.opaque(`enum ${e.name.text} is not evaluated by the analysis`, e.name);
+          // Its initialisers run now.
+          if (e.members.some((m) => m.initializer)) this.havoc(e.members.flatMap((m) => (m.initializer ? [m.initializer] : [])), scope, value.unknown);
           const b = scope.lookup(e.name.text);
           if (b && b.kind === 'var') {
             this.touchBinding(b);
@@ -1513,6 +1522,18 @@ export class Evaluator implements Realm {
     return new Opaque(why);
   }
 
+  /**
+   * Classes are not modelled: calling or constructing one is unseen code. Some of a class runs when it
+   * is defined (static blocks and fields, computed keys, `extends`, decorators): then it escapes at once.
+   */
+  private makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure {
+    const cls = new Closure(node, scope, undefined, node.name?.text ?? '', false);
+    if (classRunsCodeWhenDefined(node)) {
+      this.escape(cls, new UnknownValue(`the class ${node.name?.text ?? ''} runs code when it is defined, which the analysis does not follow`.replace('class  ', 'class '), this.range(node.name ?? node)));
+    }
+    return cls;
+  }
+
   private makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure {
     const isAsync = (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
     const isGenerator = node.asteriskToken !== undefined;
@@ -1713,7 +1734,7 @@ export class Evaluator implements Realm {
       case SK.FunctionExpression:
         return this.makeClosure(node as ts.FunctionExpression, scope);
       case SK.ClassExpression:
-        return new Closure(node as ts.ClassExpression, scope, undefined, (node as ts.ClassExpression).name?.text ?? '', false);
+        return this.makeClass(node as ts.ClassExpression, scope);
       case SK.BinaryExpression:
         return this.evalBinary(node as ts.BinaryExpression, scope);
       case SK.PrefixUnaryExpression:
@@ -1733,7 +1754,10 @@ export class Evaluator implements Realm {
       case SK.DeleteExpression: {
         const target = skipOuter((node as ts.DeleteExpression).expression);
         if (isPropertyAccess(target) || isElementAccess(target)) {
-          const obj = this.evalExpr(target.expression, scope);
+          const operand = this.evalChainOperand(target, scope);
+          // `delete a?.b` with a nullish `a` deletes nothing and is true.
+          if (operand === SHORT || (target.questionDotToken && (operand === null || operand === undefined))) return true;
+          const obj = operand;
           const key = isPropertyAccess(target) ? target.name.text : this.keyOf(this.evalExpr(target.argumentExpression, scope), target.argumentExpression);
           return this.deleteProperty(obj, key, node);
         }
@@ -2097,6 +2121,20 @@ export class Evaluator implements Realm {
 
 // ───────────────────────────── helpers ─────────────────────────────
 
+/** Whether defining the class runs some of its code (static blocks and fields, computed keys, `extends`, decorators). */
+function classRunsCodeWhenDefined(node: ts.ClassLikeDeclaration): boolean {
+  if (node.heritageClauses?.some((h) => h.token === SK.ExtendsKeyword)) return true;
+  if (ts.canHaveDecorators(node) && ts.getDecorators(node)?.length) return true;
+  for (const m of node.members) {
+    if (ts.isClassStaticBlockDeclaration(m)) return true;
+    if (m.name && ts.isComputedPropertyName(m.name)) return true;
+    if (ts.canHaveDecorators(m) && ts.getDecorators(m)?.length) return true;
+    const isStatic = ts.canHaveModifiers(m) && (ts.getModifiers(m)?.some((x) => x.kind === SK.StaticKeyword) ?? false);
+    if (isStatic && ts.isPropertyDeclaration(m) && m.initializer) return true;
+  }
+  return false;
+}
+
 function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
@@ -2172,7 +2210,7 @@ function collectVarNames(statements: readonly ts.Statement[]): string[] {
 }
 
 /** `===` on known values (heap values by identity); undefined when either side is unknown. */
-export function strictEquals(a: Value, b: Value): boolean | undefined {
+function strictEquals(a: Value, b: Value): boolean | undefined {
   if (a instanceof Opaque || b instanceof Opaque) return undefined;
   return a === b;
 }

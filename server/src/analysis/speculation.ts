@@ -18,7 +18,7 @@ import { ArrayValue, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownV
 
 interface ObjectSnapshot { readonly props: Map<string, Slot>; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
 interface ArraySnapshot { readonly items: (Slot | undefined)[]; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
-interface DagSnapshot { readonly tasks: TaskState[]; readonly firstByName: Map<string, TaskState>; readonly firstUnknownName: number | undefined; readonly tainted: UnknownValue | undefined }
+interface DagSnapshot { readonly tasks: TaskState[]; readonly firstByName: Map<string, TaskState>; readonly firstUnknownName: number | undefined; readonly tainted: UnknownValue | undefined; readonly escaped: boolean }
 interface TaskSnapshot { readonly deps: AnalysedDep[]; readonly tainted: UnknownValue | undefined }
 interface ClosureSnapshot { readonly escaped: boolean }
 type HeapSnapshot = ObjectSnapshot | ArraySnapshot | DagSnapshot | TaskSnapshot | ClosureSnapshot;
@@ -84,7 +84,7 @@ export class Journal implements States {
 function snapshotHeap(x: MutableHeapValue): HeapSnapshot {
   if (x instanceof ObjectValue) return { props: new Map(x.props), tainted: x.tainted, frozen: x.frozen };
   if (x instanceof ArrayValue) return { items: x.items.slice(), tainted: x.tainted, frozen: x.frozen };
-  if (x instanceof DagState) return { tasks: x.tasks.slice(), firstByName: new Map(x.firstByName), firstUnknownName: x.firstUnknownName, tainted: x.tainted };
+  if (x instanceof DagState) return { tasks: x.tasks.slice(), firstByName: new Map(x.firstByName), firstUnknownName: x.firstUnknownName, tainted: x.tainted, escaped: x.escaped };
   if (x instanceof TaskState) return { deps: x.deps.slice(), tainted: x.tainted };
   return { escaped: x.escaped };
 }
@@ -113,6 +113,7 @@ function restoreHeap(x: MutableHeapValue, s: HeapSnapshot): void {
     for (const [k, v] of d.firstByName) x.firstByName.set(k, v);
     x.firstUnknownName = d.firstUnknownName;
     x.tainted = d.tainted;
+    x.escaped = d.escaped;
   } else if (x instanceof TaskState) {
     const t = s as TaskSnapshot;
     x.deps.length = 0;
@@ -205,8 +206,12 @@ export function mergeBranches<T>(host: MergeHost, branches: readonly Branch<T>[]
       else if (!dag.firstByName.has(t.name)) dag.firstByName.set(t.name, t);
     });
     dag.tainted = pre.tainted;
+    dag.escaped = pre.escaped;
     const tainted = outs.find((o) => o.tainted)?.tainted;
     if (tainted) host.taintDag(dag, tainted);
+    // Escaped on a branch: what it exposed was escaped there too (and merged as such); escape again
+    // for the tasks the merge made.
+    if (outs.some((o) => o.escaped)) toEscape.push([dag, tainted ?? why]);
   }
 
   // Dags made during a branch exist only on that branch.

@@ -124,6 +124,8 @@ export class DagState {
   /** Index (in `tasks`) of the first task whose name is not static, if any. */
   firstUnknownName: number | undefined;
   tainted: UnknownValue | undefined;
+  /** Set once the Dag was handed to unseen code, which can reach its meta and every task's spec. */
+  escaped = false;
   variable: string | undefined;
   isDefaultExport = false;
   constructor(
@@ -248,14 +250,6 @@ export function isPrimitive(v: Value): v is Primitive {
 
 export function isHeap(v: Value): v is HeapValue {
   return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState;
-}
-
-export function slot(value: Value, range: SourceRange | undefined): Slot {
-  return { value, range };
-}
-
-export function arrayOf(values: readonly Value[], range?: SourceRange): ArrayValue {
-  return new ArrayValue(values.map((v) => ({ value: v, range })));
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */
