@@ -1,6 +1,7 @@
 /**
  * Language-server latency over the LSP protocol, against the built server in its own process (as an
  * editor runs it): code lenses after an edit and hovers on a 3,001-task module, and the server's memory.
+ * BENCH_NODE_FLAGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import {
   createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  ExitNotification,
+  ShutdownRequest,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
@@ -28,7 +31,7 @@ function rssMb(pid: number): number {
 }
 
 export async function benchLsp(tasks = 3001): Promise<void> {
-  const server = spawn(process.execPath, [join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   try {
@@ -75,6 +78,11 @@ export async function benchLsp(tasks = 3001): Promise<void> {
     console.log(`hover: p50 ${percentile(hoverMs, 0.5).toFixed(2)} ms, p90 ${percentile(hoverMs, 0.9).toFixed(2)} ms (ceiling 20 ms)`);
     console.log(`server memory (RSS): ${rssMb(server.pid!).toFixed(0)} MB`);
   } finally {
+    // End the server the LSP way (so flags like --cpu-prof can write their output), then make sure.
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+    await connection.sendNotification(ExitNotification.type).catch(() => undefined);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     connection.dispose();
     server.kill();
   }
