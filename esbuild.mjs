@@ -2,7 +2,7 @@
 // and the VS Code client. `--watch` rebuilds on change; `--production` minifies the extension bundles.
 // Type checking is separate (`npm run typecheck`), as in the VS Code extension samples.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { clientBuilds } from './client/build.mjs';
 
@@ -20,7 +20,6 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  // `import.meta.url` is not available in CommonJS bundles; nothing in the bundled sources relies on it.
 };
 
 const builds = [
@@ -44,13 +43,11 @@ function copyRuntimeTypes() {
   }
 }
 
-const present = (b) => b.entryPoints.every((e) => existsSync(e));
-
 if (watch) {
-  const contexts = await Promise.all(builds.filter(present).map((b) => esbuild.context({ ...common, ...b })));
+  const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b })));
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('esbuild: watching');
 } else {
   copyRuntimeTypes();
-  await Promise.all(builds.filter(present).map((b) => esbuild.build({ ...common, ...b })));
+  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
 }
