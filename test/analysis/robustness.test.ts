@@ -138,6 +138,16 @@ describe('random edits of the fixtures', () => {
   });
 });
 
+describe('size', () => {
+  test('a text too large to parse quickly is not analysed, and says so', () => {
+    const started = performance.now();
+    const a = analyseModule(`// ${'x'.repeat(4_000_001)}\n`, 'huge.alamode.ts', { fresh: true });
+    assert.ok(performance.now() - started < 1000);
+    assert.deepEqual(a.diagnostics.map((d) => d.code), ['analysis-limit']);
+    assert.deepEqual(a.dags, []);
+  });
+});
+
 describe('internal failures', () => {
   test('an exception inside the analysis gives an empty result, and is reported to the caller', () => {
     const original = Evaluator.prototype.run;

@@ -386,6 +386,22 @@ dag.task('a', { v: pick() });
     assert.match(analysis.diagnostics[0]!.message, /the module throws here when it runs/);
   });
 
+  test('try/catch: a built-in given an unknown value may throw, and the catch may see the state before', () => {
+    const { analysis } = analyse(`
+const dag = new Dag();
+let text = 'x' + process.env.CONFIG;
+let spec: any = { a: 'x' };
+dag.task('t', spec);
+try {
+  spec = JSON.parse(text);
+} catch {
+  spec.a = 'bad';
+}
+`);
+    // If JSON.parse throws, the catch changes the spec object the task holds (spec was not reassigned).
+    assert.ok(task(onlyDag(analysis), 't').spec instanceof UnknownValue);
+  });
+
   test('try/catch around a call that may throw: what ran is not static', () => {
     const { analysis } = analyse("import { risky } from './r';\nconst dag = new Dag();\nlet mode = 'a';\ntry { risky(); mode = 'b'; } catch { mode = 'c'; }\ndag.task('t', { mode });\n");
     assert.ok((task(onlyDag(analysis), 't').spec as { mode: unknown }).mode instanceof UnknownValue);
@@ -416,6 +432,33 @@ describe('things the analysis does not model are unknown, not guessed', () => {
       assert.equal(outcomes(onlyDag(analysis)).get('t')!.output, undefined);
     });
   }
+});
+
+describe('code that runs at definition time', () => {
+  test('a class with a static block runs it when defined; a plain class only when used', () => {
+    const { analysis } = analyse(`
+const dag = new Dag();
+class Registry { static { dag.task('from_static', {}); } }
+const other = new Dag();
+other.task('b', {});
+class Plain { make() { return other.task('c', {}); } }
+`);
+    const [dag, other] = analysis.dags;
+    assert.ok(dag!.tainted);
+    assert.equal(other!.tainted, undefined);
+    assert.ok(outcomes(other!).get('b')!.output);
+  });
+
+  test('enum initialisers run when the enum is defined', () => {
+    const { analysis } = analyse("const dag = new Dag();\ndag.task('a', {});\nenum E { A = dag.task('d', {}) as any }\n");
+    assert.ok(onlyDag(analysis).tainted);
+  });
+
+  test('export = is not a default export; delete a?.b on nullish a is true', () => {
+    const { analysis } = analyse("const dag = new Dag();\nconst o: any = undefined;\ndag.task('t', { r: delete o?.x });\nexport = dag;\n");
+    assert.equal(onlyDag(analysis).isDefaultExport, false);
+    assert.deepEqual(task(onlyDag(analysis), 't').spec, { r: true });
+  });
 });
 
 describe('limits', () => {

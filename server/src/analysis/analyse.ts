@@ -35,6 +35,12 @@ const CACHE_SIZE = 16;
 
 const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false });
 
+/**
+ * Parsing cost grows with the text and cannot be interrupted: beyond this many characters (about ten
+ * times a 6,000-line module) the module is not analysed at all.
+ */
+const MAX_TEXT_LENGTH = 4_000_000;
+
 function parseFresh(fileName: string, text: string): ts.SourceFile {
   return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, /*setParentNodes*/ true, ts.ScriptKind.TS);
 }
@@ -74,6 +80,11 @@ function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts
 /** Analyses one module's text. Never throws: an internal failure gives an empty analysis. */
 export function analyseModule(text: string, fileName = 'module.alamode.ts', options: AnalyseOptions = {}): ModuleAnalysis {
   const custom = options.limits !== undefined;
+  if (text.length > MAX_TEXT_LENGTH) {
+    cache.delete(fileName);
+    const message = `the module is too large for the analysis (more than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters)`;
+    return { ...EMPTY, diagnostics: [{ code: 'analysis-limit', range: { start: 0, end: 0 }, message }] };
+  }
   let entry: CacheEntry | undefined;
   try {
     const parsed = parse(fileName, text, options.fresh === true);

@@ -21,6 +21,7 @@ import {
   TaskState,
   UnknownValue,
   arrayIndex,
+  copySlot,
   isHeap,
   isPrimitive,
   orderedKeys,
@@ -1066,7 +1067,7 @@ defineArray('slice', (realm, arr, [start, end], site) => {
   const b = relIndex(realm, end, len, len, site.node);
   if (a instanceof Opaque) return a;
   if (b instanceof Opaque) return b;
-  return new ArrayValue(arr.items.slice(a, Math.max(a, b)).map((s) => (s ? { value: s.value, range: s.range } : undefined)));
+  return new ArrayValue(arr.items.slice(a, Math.max(a, b)).map((s) => (s ? copySlot(s) : undefined)));
 });
 
 defineArray('at', (realm, arr, [index], site) => {
@@ -1078,12 +1079,12 @@ defineArray('at', (realm, arr, [index], site) => {
 });
 
 defineArray('concat', (realm, arr, args, site) => {
-  const items: (Slot | undefined)[] = arr.items.map((s) => (s ? { value: s.value, range: s.range } : undefined));
+  const items: (Slot | undefined)[] = arr.items.map((s) => (s ? copySlot(s) : undefined));
   for (const a of args) {
     if (a instanceof Opaque) return new Opaque(a.unknown, reachOf([arr, ...args]));
     if (a instanceof ArrayValue) {
       if (a.tainted) return new Opaque(a.tainted, reachOf([arr, ...args]));
-      for (const s of a.items) items.push(s ? { value: s.value, range: s.range } : undefined);
+      for (const s of a.items) items.push(s ? copySlot(s) : undefined);
     } else items.push({ value: a, range: undefined });
     if (items.length > realm.limits.maxArrayLength) return realm.limitOpaque(`the array grows beyond ${realm.limits.maxArrayLength.toLocaleString('en-US')} elements`, site.node);
   }

@@ -94,7 +94,10 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   let name: string | undefined;
   let nameUnknown: UnknownValue | undefined;
   if (typeof nameValue === 'string') name = nameValue;
-  else if (nameValue instanceof Opaque) nameUnknown = nameValue.unknown;
+  else if (nameValue instanceof Opaque) {
+    nameUnknown = nameValue.unknown;
+    ev.mayThrow(); // the runtime throws if it is not a string
+  }
   else {
     // The runtime throws a TypeError here; the task is shown, without an output.
     nameUnknown = new UnknownValue(`the task name must be a string, not ${describeValue(nameValue)} (dag.task throws a TypeError at run time)`, nameRange);
@@ -126,8 +129,14 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
     ev.addCompletionSite(dag, range);
     if (typeof nameValue === 'string') ev.addNameReference(dag, nameValue, range, 'string');
   }
-  if (dag.tainted) return new Opaque(dag.tainted, [dag]);
-  if (nameValue instanceof Opaque) return new Opaque(nameValue.unknown, [dag]);
+  if (dag.tainted) {
+    ev.mayThrow();
+    return new Opaque(dag.tainted, [dag]);
+  }
+  if (nameValue instanceof Opaque) {
+    ev.mayThrow(); // the runtime throws if no task has that name
+    return new Opaque(nameValue.unknown, [dag]);
+  }
   const task = typeof nameValue === 'string' ? dag.firstByName.get(nameValue) : undefined;
   if (dag.firstUnknownName !== undefined && (task === undefined || task.index > dag.firstUnknownName)) {
     // A task whose name is not static comes first: it may be the one `get` finds.
@@ -179,6 +188,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
       dep.name = value;
       if (nameLiteralRange) ev.addNameReference(task.dag, value, nameLiteralRange, 'string');
     } else if (value instanceof Opaque) {
+      ev.mayThrow(); // the runtime throws if it is neither a task nor a string
       dep.unknown = value.unknown;
     } else {
       ev.mayThrow();

@@ -29,10 +29,13 @@ import {
   SpreadOpaque,
   TaskState,
   arrayIndex,
+  copySlot,
   isHeap,
   isPrimitive,
   nextSerial,
+  opaqueCount,
   orderedKeys,
+  quietOpaque,
   reachOf,
   sameRange,
   toPropertyKey,
@@ -311,7 +314,8 @@ export class Evaluator implements Realm {
   }
 
   throwError(message: string, node: ts.Node): never {
-    throw new ThrowSignal(this.opaque(`the error thrown here (${message})`, node), node, message);
+    const error = quietOpaque(new UnknownValue(`the error thrown here (${message})`, this.range(node)));
+    throw new ThrowSignal(error, node, message);
   }
 
   mayThrow(): void {
@@ -708,19 +712,33 @@ export class Evaluator implements Realm {
     return this.afterHavoc(facts, why, this.havoc(region, scope, why));
   }
 
+  /** Changes whenever something may have thrown where the analysis cannot tell (see `opaqueCount`). */
+  private uncertaintyMark(): number {
+    return this.uncertainty + opaqueCount();
+  }
+
   private evalTry(node: ts.TryStatement, scope: Scope): Completion {
-    const before = this.uncertainty;
+    const before = this.uncertaintyMark();
     let completion: Completion;
     let pending: ThrowSignal | undefined;
     let thrown: ThrowSignal | undefined;
-    if (node.catchClause) this.catchDepth++;
+    // The catch block may start from any state the try block went through: a journal keeps what its
+    // locations held before, should the analysis not know where it stopped.
+    const journal = node.catchClause ? new Journal(nextSerial(), this.builtinsPatched) : undefined;
+    if (journal) {
+      this.catchDepth++;
+      this.journals.push(journal);
+    }
     try {
       completion = this.evalBlock(node.tryBlock.statements, scope);
     } catch (e) {
       if (!(e instanceof ThrowSignal)) throw e;
       thrown = e;
     } finally {
-      if (node.catchClause) this.catchDepth--;
+      if (journal) {
+        this.catchDepth--;
+        this.journals.splice(this.journals.lastIndexOf(journal), 1);
+      }
     }
     if (thrown) {
       if (node.catchClause) {
@@ -734,13 +752,13 @@ export class Evaluator implements Realm {
         pending = thrown;
       }
     }
-    if (this.uncertainty !== before && node.catchClause) {
+    if (this.uncertaintyMark() !== before && node.catchClause) {
       // Something in the try block may have thrown where the analysis could not tell: the statements
       // after that point may not have run, and the catch block may have.
       const start = node.getStart(this.sf);
       const why = new UnknownValue('code in this try block may throw at run time, so which of its statements run is not static', { start, end: start + 3 });
       const region = [node.tryBlock, node.catchClause];
-      const reach = this.havoc(region, scope, why);
+      const reach = this.havoc(region, scope, why, { reach: journal?.earlierValues() ?? [] });
       pending = undefined;
       completion = this.afterHavoc(regionFacts(region), why, reach);
     }
@@ -1055,7 +1073,7 @@ export class Evaluator implements Realm {
       for (const key of orderedKeys(value)) {
         if (used.includes(key)) continue;
         const s = value.props.get(key)!;
-        rest.props.set(key, { value: s.value, range: s.range });
+        rest.props.set(key, copySlot(s));
       }
       return rest;
     }
@@ -1535,7 +1553,7 @@ export class Evaluator implements Realm {
   }
 
   private makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure {
-    const isAsync = (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+    const isAsync = ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
     const isGenerator = node.asteriskToken !== undefined;
     const lexicalThis = isArrowFunction(node) ? scope.thisValue() : undefined;
     const name = node.name && isIdentifier(node.name) ? node.name.text : '';
@@ -1826,7 +1844,7 @@ export class Evaluator implements Realm {
         const v = this.evalExpr(el.expression, scope);
         if (v instanceof ArrayValue && !v.tainted) {
           const range = this.range(el);
-          for (const s of v.items) items.push(s ? { value: s.value, range: s.range } : { value: undefined, range });
+          for (const s of v.items) items.push(s ? copySlot(s) : { value: undefined, range });
           this.charge(v.items.length, el);
         } else {
           const values = this.iterate(v, el.expression);
@@ -1911,13 +1929,13 @@ export class Evaluator implements Realm {
     if (v instanceof ObjectValue && !v.tainted) {
       for (const key of orderedKeys(v)) {
         const s = v.props.get(key)!;
-        obj.props.set(key, { value: s.value, range: s.range });
+        obj.props.set(key, copySlot(s));
       }
       this.charge(v.props.size, node);
       return undefined;
     }
     if (v instanceof ArrayValue && !v.tainted) {
-      v.items.forEach((s, i) => { if (s) obj.props.set(String(i), { value: s.value, range: s.range }); });
+      v.items.forEach((s, i) => { if (s) obj.props.set(String(i), copySlot(s)); });
       this.charge(v.items.length, node);
       return undefined;
     }

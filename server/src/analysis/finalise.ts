@@ -7,6 +7,9 @@ import type { Evaluator } from './evaluator';
 import { UnknownValue, type AnalysedDag, type AnalysedTask, type SourceRange } from './types';
 import { ArrayValue, BuiltinFunction, Closure, DagClassValue, DagState, ObjectValue, Opaque, TaskState, isPrimitive, orderedKeys, type Value } from './values';
 
+/** Keys JSON.stringify would write as they are, between quotes. */
+const SIMPLE_KEY = /^[A-Za-z0-9_$ .:@/-]*$/;
+
 /** Deeper than the core's own limit (200), so that the core reports it, not the analysis. */
 const MAX_DEPTH = 256;
 /** Values materialised per module, beyond which specs are unknown. */
@@ -18,6 +21,8 @@ class Task {}
 
 export class Materialiser {
   private nodes = 0;
+  /** Heap values already copied in the current `materialise` (one map, cleared each time: fewer allocations). */
+  private readonly memo = new Map<Value, unknown>();
   /** Unknowns the Dags see, in order of appearance. */
   readonly seen: UnknownValue[] = [];
 
@@ -30,7 +35,8 @@ export class Materialiser {
 
   /** A plain copy of `value`, recording in `ranges` where each value below it was written. */
   materialise(value: Value, ranges: Map<string, SourceRange>): unknown {
-    return this.visit(value, '[]', 0, ranges, new Map());
+    this.memo.clear();
+    return this.visit(value, '[]', 0, ranges, this.memo);
   }
 
   /** `pathKey` is `JSON.stringify(path)` of `v`'s path; `memo` maps heap values already copied (cycles stay cycles). */
@@ -63,7 +69,7 @@ export class Materialiser {
       memo.set(v, out);
       for (const k of orderedKeys(v)) {
         const s = v.props.get(k)!;
-        const key = `${prefix}${JSON.stringify(k)}]`;
+        const key = `${prefix}${SIMPLE_KEY.test(k) ? `"${k}"` : JSON.stringify(k)}]`;
         if (s.range) ranges.set(key, s.range);
         const x = this.visit(s.value, key, depth + 1, ranges, memo);
         // A key named "__proto__" must stay an own data property (assignment would set the prototype).

@@ -14,7 +14,7 @@
  */
 import type { AnalysedDep } from './types';
 import type { Binding, Scope } from './scope';
-import { ArrayValue, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type MutableHeapValue, type Slot, type Value } from './values';
+import { ArrayValue, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type HeapValue, type MutableHeapValue, type Slot, type Value } from './values';
 
 interface ObjectSnapshot { readonly props: Map<string, Slot>; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
 interface ArraySnapshot { readonly items: (Slot | undefined)[]; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
@@ -66,6 +66,19 @@ export class Journal implements States {
     const scopes = new Map<Scope, Map<string, Binding | undefined>>();
     for (const [scope, names] of this.scopes) scopes.set(scope, new Map([...names.keys()].map((n) => [n, scope.bindings.get(n)])));
     return { heap, bindings, scopes };
+  }
+
+  /** Every heap value the changed locations held before (what code that saw an earlier state can reach). */
+  earlierValues(): HeapValue[] {
+    const values: Value[] = [...this.heap.keys()];
+    for (const [x, snap] of this.heap) {
+      if (x instanceof ObjectValue) for (const sl of (snap as ObjectSnapshot).props.values()) values.push(sl.value);
+      else if (x instanceof ArrayValue) for (const sl of (snap as ArraySnapshot).items) if (sl) values.push(sl.value);
+      else if (x instanceof DagState) values.push(...(snap as DagSnapshot).tasks);
+    }
+    for (const snap of this.bindings.values()) values.push(snap.value);
+    for (const names of this.scopes.values()) for (const b of names.values()) if (b) values.push(b.value);
+    return reachOf(values);
   }
 
   /** Puts everything back as it was before the branch. */

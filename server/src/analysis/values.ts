@@ -22,12 +22,20 @@ export function nextSerial(): number {
   return serials++;
 }
 
-/** A property or element: its value and where in the source it was written (for `valueRanges`). */
+/**
+ * A property or element: its value and where in the source it was written (for `valueRanges`).
+ * Slots are never changed in place (a write puts a new slot), so copies of an object share them.
+ */
 export interface Slot {
-  value: Value;
-  range: SourceRange | undefined;
+  readonly value: Value;
+  readonly range: SourceRange | undefined;
   /** A getter/setter pair: reads and writes run code, so the value is opaque. */
-  accessor?: boolean;
+  readonly accessor?: boolean;
+}
+
+/** The slot a copy of a property gets (`{...o}`): the same, unless it is an accessor (copied as data). */
+export function copySlot(s: Slot): Slot {
+  return s.accessor ? { value: s.value, range: s.range } : s;
 }
 
 /** A plain object (`{...}` literal, `Object.fromEntries`, …) with `Object.prototype` as prototype. */
@@ -69,6 +77,26 @@ export class IteratorValue {
   constructor(readonly source: ArrayValue, readonly kind: 'keys' | 'values' | 'entries') {}
 }
 
+let opaquesMade = 0;
+/**
+ * How many opaque values were made so far. An operation that makes one works on something unknown, and
+ * may throw at run time where the analysis cannot tell (`JSON.parse(unknownText)`): a `try` around it
+ * must then assume its `catch` may run.
+ */
+export function opaqueCount(): number {
+  return opaquesMade;
+}
+
+/**
+ * An opaque value that stands for no operation on unknown data (the error value of a throw the analysis
+ * follows exactly): it does not count as a possible hidden throw.
+ */
+export function quietOpaque(unknown: UnknownValue): Opaque {
+  const o = new Opaque(unknown);
+  opaquesMade--;
+  return o;
+}
+
 /** Marks a value the evaluator did not follow; see the module comment. */
 export class Opaque {
   constructor(
@@ -79,7 +107,9 @@ export class Opaque {
      * value for the longer expression (`process.env.SHA`, not just `process`).
      */
     readonly chain?: Chain,
-  ) {}
+  ) {
+    opaquesMade++;
+  }
 }
 
 export interface Chain {
