@@ -24,11 +24,13 @@ const common = {
 
 const builds = [
   // The CLI runs pipeline modules by bundling them with esbuild at run time, so esbuild stays external.
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'server/out/cli.cjs', external: ['esbuild'], banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/cli/moduleRunner.ts'], outfile: 'server/out/moduleRunner.cjs' },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'server/out/cli.cjs', external: ['esbuild'], banner: { js: '#!/usr/bin/env node' }, minify: false },
+  { entryPoints: ['server/src/cli/moduleRunner.ts'], outfile: 'server/out/moduleRunner.cjs', minify: false },
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs' },
-  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.mjs', format: 'esm' },
+  // The runtime package is what users' code runs and debugs: never minified (class names appear in
+  // messages and stack traces), with source maps.
+  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs', minify: false, sourcemap: 'linked' },
+  { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.mjs', format: 'esm', minify: false, sourcemap: 'linked' },
   // The VS Code client: the extension, its webviews' scripts and styles, the TypeScript server plugin.
   ...clientBuilds,
 ];

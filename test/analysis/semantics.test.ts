@@ -255,6 +255,11 @@ dag.task('b', { n });
     assert.ok((task(dag, 'b').spec as { n: unknown }).n instanceof UnknownValue);
   });
 
+  test('a direct eval in code that is not followed step by step', () => {
+    const { analysis } = analyse("const dag = new Dag();\nlet n = 1;\nfor (const c of (process.env.CODE ?? '').split(';')) eval(c);\ndag.task('t', { n });\n");
+    assert.ok((task(onlyDag(analysis), 't').spec as { n: unknown }).n instanceof UnknownValue);
+  });
+
   test('code nested too deeply for the JS stack stops the analysis with a limit, not a crash', () => {
     const { analysis } = analyse(`const dag = new Dag();
 dag.task('a', {});

@@ -62,6 +62,16 @@ describe('alamode/encodedDag', () => {
   });
 });
 
+test('a meta that is not static makes the DAG incomplete: no bytes with a placeholder in them', async () => {
+  const text = collageText.replace("new Dag({ schedule: '@daily' })", 'new Dag({ schedule: process.env.SCHEDULE! })');
+  const uri = await client.open(join(scratch, 'meta.alamode.ts'), text);
+  const [dag] = (await client.connection.sendRequest(EncodedDagRequest.type, { uri })).dags;
+  assert.equal(dag!.complete, false);
+  assert.equal(dag!.bencoded, undefined);
+  // The tasks' own IDs do not depend on meta, so they are still shown.
+  assert.equal(dag!.tasks.find((t) => t.name === 'blur')!.output, JSON.parse(readFileSync(join(conformanceDir, 'collage.json'), 'utf8')).before.tasks.blur.output);
+});
+
 describe('alamode/diff', () => {
   test('against a given .dag: the seed\'s edit changes blur (sha) and invalidates collage through blur', async () => {
     const uri = await client.open(join(scratch, 'edited.alamode.ts'), edited);

@@ -415,6 +415,8 @@ export class Evaluator implements Realm {
     this.mayThrow();
     const facts: RegionFacts = nodes.length === 1 ? factsOf(nodes[0]!) : regionFacts(nodes);
     this.charge(facts.size, nodes[0] ?? this.sf);
+    // A direct eval in the region can read and assign any variable, named or not.
+    if (facts.names.has('eval') && !scope.lookup('eval')) this.directEval(scope, nodes[0] ?? this.sf);
     const reach: HeapValue[] = [...(options.reach ?? NO_REACH)];
     for (const name of facts.names) {
       const b = scope.lookup(name);

@@ -5,15 +5,19 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
+import { forgetModule } from '../analysis/analyse';
 import { buildDocumentModel, type DocumentModel } from '../model/documentModel';
 
 export class ModelCache {
   private readonly models = new Map<string, { version: number; model: DocumentModel }>();
 
+  /** `onInternalError` hears about bugs in the analysis (which otherwise only show as an empty result). */
+  constructor(private readonly onInternalError: (error: unknown) => void) {}
+
   get(document: TextDocument): DocumentModel {
     const cached = this.models.get(document.uri);
     if (cached && cached.version === document.version) return cached.model;
-    const model = buildDocumentModel(document.getText(), fileNameOf(document.uri));
+    const model = buildDocumentModel(document.getText(), fileNameOf(document.uri), { onInternalError: this.onInternalError });
     this.models.set(document.uri, { version: document.version, model });
     return model;
   }
@@ -26,6 +30,7 @@ export class ModelCache {
 
   delete(uri: string): void {
     this.models.delete(uri);
+    forgetModule(fileNameOf(uri));
   }
 }
 

@@ -30,7 +30,7 @@ const DIAGNOSTICS_DELAY_MS = 60;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
-  const models = new ModelCache();
+  const models = new ModelCache((e) => logError(connection, 'the analysis failed (a bug: please report it)', e));
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);

@@ -3,10 +3,10 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule } from '../analysis/analyse';
-import { toDagDefinition } from '../analysis/definition';
+import { analyseModule, type AnalyseOptions } from '../analysis/analyse';
+import { toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
-import { describeNoOutput, encodeDag, type DagDefinition, type DagEncoding, type TaskOutcome } from '../core/outputIds';
+import { describeNoOutput, encodeDag, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
 
 export type DiagnosticCode = ProblemCode | 'not-static' | 'analysis-limit';
@@ -37,7 +37,8 @@ export interface TaskView {
 export interface DagView {
   readonly index: number;
   readonly analysed: AnalysedDag;
-  readonly definition: DagDefinition;
+  /** What the core is given; `metaUnknown` says the meta holds a placeholder for something not static. */
+  readonly definition: AnalysedDagDefinition;
   readonly encoding: DagEncoding;
   /** Aligned with `analysed.tasks`. */
   readonly tasks: readonly TaskView[];
@@ -123,8 +124,12 @@ function dedupe(diagnostics: ModelDiagnostic[]): ModelDiagnostic[] {
   });
 }
 
-export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts'): DocumentModel {
-  const analysis = analyseModule(text, fileName);
+/**
+ * Analyses one version of a document. Pass a stable `fileName` per document: the analysis reuses the
+ * previous version's syntax tree for an edit (see `forgetModule` when the document closes).
+ */
+export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts', options: AnalyseOptions = {}): DocumentModel {
+  const analysis = analyseModule(text, fileName, options);
   const dags: DagView[] = analysis.dags.map((analysed, index) => {
     const definition = toDagDefinition(analysed);
     const encoding = encodeDag(definition);

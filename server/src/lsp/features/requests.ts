@@ -30,7 +30,8 @@ export function encodedDagInfo(model: DocumentModel, document: TextDocument): En
           nameRange: toRange(document, t.analysed.nameLiteralRange ?? t.analysed.nameRange),
         };
       });
-      const encoded = dag.encoding.encoded;
+      // A meta that is not static holds a placeholder in what the core encoded: no bytes to offer.
+      const encoded = dag.definition.metaUnknown === undefined ? dag.encoding.encoded : undefined;
       return {
         ...(dag.analysed.variable ? { variable: dag.analysed.variable } : {}),
         isDefaultExport: dag.analysed.isDefaultExport,
@@ -61,9 +62,9 @@ function knownPart(dag: DagView): { encoded: EncodedDag; unknown: { name: string
       unknown.push({ name, reason: noOutputText(t.outcome) || 'no output' });
     }
   }
-  // The meta is comparable only when it is a valid, fully static dict.
+  // The meta is comparable only when it is a valid, fully static dict (not one with a placeholder).
   const meta = dag.definition.meta ?? {};
-  const metaKnown = isPlainObject(meta) && checkValue(meta).length === 0;
+  const metaKnown = dag.definition.metaUnknown === undefined && isPlainObject(meta) && checkValue(meta).length === 0;
   return { encoded: { meta: metaKnown ? (meta as BencodeDict) : {}, tasks }, unknown, metaKnown };
 }
 
