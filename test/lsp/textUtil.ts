@@ -21,17 +21,19 @@ export function positionOf(text: string, snippet: string, inSnippet = 0, occurre
   return positionAt(text, offsetOf(text, snippet, inSnippet, occurrence));
 }
 
+/** The offset of an LSP position in a text. */
+function offsetAt(text: string, p: Position): number {
+  return text.split('\n').slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+}
+
 export function textAt(text: string, range: Range): string {
-  const lines = text.split('\n');
-  const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return text.slice(offset(range.start), offset(range.end));
+  return text.slice(offsetAt(text, range.start), offsetAt(text, range.end));
 }
 
 /** Applies non-overlapping edits to a text. */
 export function applyEdits(text: string, edits: readonly { range: Range; newText: string }[]): string {
-  const lines = text.split('\n');
-  const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  // Last edit first, so earlier offsets (computed on the original text) stay valid.
   return [...edits]
-    .sort((x, y) => offset(y.range.start) - offset(x.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
+    .sort((x, y) => offsetAt(text, y.range.start) - offsetAt(text, x.range.start))
+    .reduce((t, e) => t.slice(0, offsetAt(text, e.range.start)) + e.newText + t.slice(offsetAt(text, e.range.end)), text);
 }

@@ -10,7 +10,7 @@ import { bencodeDag } from '../core/outputIds';
 import type { BencodeValue } from '../core/values';
 import { CliError, runModule } from './loadModule';
 import { toJson } from '../core/json';
-import { describeProblems, diffTable, encodedOrThrow } from './report';
+import { describeProblems, diffTable, encodedOrThrow, runFailure } from './report';
 import { dagPathFor, decodeDagFile, loadSide } from './sides';
 
 declare const ALAMODE_VERSION: string | undefined;
@@ -78,15 +78,10 @@ async function checkCommand(positionals: string[], values: Options): Promise<num
       if (e instanceof CliError) return e;
       throw e;
     });
-    if (result instanceof CliError) {
-      process.stdout.write(`${result.message.replace(/^([^:]+:\d+:\d+|[^:]+): /, '$1: error: ')}\n`);
-      failed = true;
-      continue;
-    }
-    if (result.kind !== 'ok') {
-      try { encodedOrThrow(result, modulePath); } catch (e) {
-        process.stdout.write(`${(e as Error).message.replace(/^([^:]+:\d+:\d+|[^:]+): /, '$1: error: ')}\n`);
-      }
+    if (result instanceof CliError || result.kind !== 'ok') {
+      const failure = result instanceof CliError ? result : runFailure(result, modulePath)!;
+      // `where: message` becomes `where: error: message`, like the problem lines.
+      process.stdout.write(`${failure.message.replace(/^([^:]+:\d+:\d+|[^:]+): /, '$1: error: ')}\n`);
       failed = true;
       continue;
     }

@@ -17,21 +17,27 @@ export function describeProblems(problems: readonly LocatedProblem[], label: str
   return problems.map(({ problem, at }) => `${where(at, label)}: error: ${problem.message} [${problem.code}]`);
 }
 
-/** The encoded DAG of a run, or a CliError that says in one line why there is none. */
-export function encodedOrThrow(result: RunnerResult, label: string): EncodedDag {
+/** Why a run produced no DAG at all (it threw, or exported something else), or undefined when it did. */
+export function runFailure(result: RunnerResult, label: string): CliError | undefined {
   switch (result.kind) {
     case 'threw':
-      throw new CliError(`${where(result.at, label)}: the module threw ${result.message}`);
+      return new CliError(`${where(result.at, label)}: the module threw ${result.message}`);
     case 'no-dag':
-      throw new CliError(`${label}: the default export is ${result.exported}, not a Dag (add \`export default dag\`)`);
+      return new CliError(`${label}: the default export is ${result.exported}, not a Dag (add \`export default dag\`)`);
     case 'ok':
-      if (!result.encoded) {
-        const [first] = result.problems;
-        const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''}: run \`alamode check\`)` : '';
-        throw new CliError(first ? `${where(first.at, label)}: ${first.problem.message}${more}` : `${label}: the DAG could not be encoded`);
-      }
-      return result.encoded;
+      return undefined;
   }
+}
+
+/** The encoded DAG of a run, or a CliError that says in one line why there is none. */
+export function encodedOrThrow(result: RunnerResult, label: string): EncodedDag {
+  if (result.kind !== 'ok') throw runFailure(result, label)!;
+  if (!result.encoded) {
+    const [first] = result.problems;
+    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''}: run \`alamode check\`)` : '';
+    throw new CliError(first ? `${where(first.at, label)}: ${first.problem.message}${more}` : `${label}: the DAG could not be encoded`);
+  }
+  return result.encoded;
 }
 
 const short = (id: string | undefined) => (id ? id.slice(0, 12) : '');

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { decodeDag, DagFileError } from '../core/encodedDag';
 import type { EncodedDag } from '../core/outputIds';
-import { describeProblems, encodedOrThrow } from './report';
+import { encodedOrThrow } from './report';
 import { CliError, runModule, type ModuleSource } from './loadModule';
 
 export function isModulePath(path: string): boolean {
@@ -59,4 +59,3 @@ export async function loadSide(spec: string, timeoutMs: number): Promise<Encoded
   throw new CliError(`${spec}: no such file (give a .dag file, a pipeline module, or REV:path such as HEAD:pipelines/collage.dag)`);
 }
 
-export { describeProblems };

@@ -55,9 +55,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** True when `s` is well-formed UTF-16, so that its UTF-8 encoding is exact (no lone surrogates). */
 export function isWellFormedString(s: string): boolean {
-  // String.prototype.isWellFormed is in Node 20+; the regex is the fallback for older hosts.
+  // String.prototype.isWellFormed is native in Node 20+ (fast); the scan is the fallback for older hosts.
   const f = (s as { isWellFormed?: () => boolean }).isWellFormed;
-  return f ? f.call(s) : !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+  return f ? f.call(s) : firstLoneSurrogate(s) < 0;
 }
 
 function describeObject(value: object): string {

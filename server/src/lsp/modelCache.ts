@@ -6,7 +6,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { forgetModule } from '../analysis/analyse';
-import { buildDocumentModel, type DocumentModel } from '../model/documentModel';
+import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
 
 export class ModelCache {
   private readonly models = new Map<string, { version: number; model: DocumentModel }>();
@@ -31,6 +31,7 @@ export class ModelCache {
   delete(uri: string): void {
     this.models.delete(uri);
     forgetModule(fileNameOf(uri));
+    forgetModule(committedVersionName(fileNameOf(uri)));
   }
 }
 

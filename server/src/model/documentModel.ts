@@ -125,6 +125,14 @@ function dedupe(diagnostics: ModelDiagnostic[]): ModelDiagnostic[] {
 }
 
 /**
+ * The analysis cache key for a document's committed version (the diff's base), kept apart from the
+ * document's own key so that analysing the base never replaces the tree the next keystroke reuses.
+ */
+export function committedVersionName(fileName: string): string {
+  return `${fileName}#committed`;
+}
+
+/**
  * Analyses one version of a document. Pass a stable `fileName` per document: the analysis reuses the
  * previous version's syntax tree for an edit (see `forgetModule` when the document closes).
  */

@@ -17,8 +17,8 @@ function upstreamOf(model: DocumentModel, task: TaskView): string[] {
   const inputs = new Map(definition.tasks.map((t) => [t.name, t.inputs]));
   const seen = new Set<string>();
   const queue = [...(inputs.get(task.name) ?? [])];
-  while (queue.length > 0) {
-    const n = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const n = queue[next]!;
     if (seen.has(n)) continue;
     seen.add(n);
     queue.push(...(inputs.get(n) ?? []));

@@ -8,7 +8,7 @@ import { diffDags } from '../../core/diff';
 import { DagFileError, decodeDag } from '../../core/encodedDag';
 import { bencodeDag, type EncodedDag, type EncodedTask } from '../../core/outputIds';
 import { checkValue, isPlainObject, type BencodeDict } from '../../core/values';
-import { buildDocumentModel, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
+import { buildDocumentModel, committedVersionName, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
 import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type WireDagDiff } from '../../protocol';
 import { readAtCommit, resolveCommit } from '../git';
 import { toRange } from './convert';
@@ -111,7 +111,7 @@ async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   if (moduleFile.kind !== 'found') {
     return { kind: 'unavailable', reason: `nothing is committed yet at ${rev}: neither ${shown(dagName)} nor ${shown(moduleName)}` };
   }
-  const baseModel = buildDocumentModel(moduleFile.bytes.toString('utf8'), filePath);
+  const baseModel = buildDocumentModel(moduleFile.bytes.toString('utf8'), committedVersionName(filePath));
   const dag = mainDag(baseModel);
   if (!dag) return { kind: 'unavailable', reason: `${rev}:${shown(moduleName)} defines no Dag` };
   const part = knownPart(dag);
