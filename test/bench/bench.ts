@@ -6,7 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
+import { analyseModule, analyseSourceFile } from '../../server/src/analysis/analyse';
 import { bencodeDag, encodeDag, type DagDefinition } from '../../server/src/core/index';
+import fc from 'fast-check';
+import { generateLargeModule } from '../analysis/generate';
+import { applyEdits, editedFixtureArbitrary, fixtures } from '../analysis/randomEdits';
 import { cliPath } from '../support/cli';
 import { benchLsp } from './lspBench';
 import { diamondLadder, diamondLadderModule, fanOut } from './shapes';
@@ -47,6 +52,54 @@ export function benchCore(): void {
   }
 }
 
+/** Milliseconds of each of `runs` calls of `f`. */
+function timings(runs: number, f: () => void): number[] {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
+export function benchAnalysis(): void {
+  section('analysis: a 3,000-task, 6,000-line module, in process (what the server does per keystroke)');
+  row('step', 'runs', 'p50 ms', 'p90 ms', 'min ms');
+  const report = (what: string, times: number[]) => {
+    const s = [...times].sort((a, b) => a - b);
+    row(what, s.length, s[Math.floor(s.length / 2)]!.toFixed(1), s[Math.floor(s.length * 0.9)]!.toFixed(1), s[0]!.toFixed(1));
+  };
+  const text = generateLargeModule(3000);
+  const sourceFile = ts.createSourceFile('bench.alamode.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  timings(5, () => analyseSourceFile(sourceFile)); // warm up the JIT
+  report('evaluate a parsed module', timings(25, () => analyseSourceFile(sourceFile)));
+  report('parse + evaluate', timings(10, () => analyseModule(text, 'bench-fresh.alamode.ts', { fresh: true })));
+  let current = text;
+  analyseModule(current, 'bench-edit.alamode.ts');
+  let i = 0;
+  report('one-character edit', timings(25, () => {
+    // Change one character of a sha somewhere in the module, as typing does (incremental parse).
+    const at = current.indexOf("sha: '", Math.floor((current.length * ((i % 7) + 1)) / 9)) + 6;
+    current = current.slice(0, at) + String.fromCharCode(97 + (i++ % 26)) + current.slice(at + 1);
+    analyseModule(current, 'bench-edit.alamode.ts');
+  }));
+  report('same text again (cache)', timings(25, () => analyseModule(current, 'bench-edit.alamode.ts')));
+
+  // Half-typed code is where budgets get tested: the slowest of many random edits of the fixtures
+  // (a fixed seed, so runs compare) is the worst pause a keystroke can cause in these modules.
+  const samples = fc.sample(editedFixtureArbitrary, { numRuns: 2000, seed: 20261125 });
+  let worst = { ms: 0, fixture: '' };
+  const times = samples.map(([which, edits]) => {
+    const text = applyEdits(which, edits);
+    const [ms] = timings(1, () => analyseModule(text, 'bench-random.alamode.ts', { fresh: true }));
+    if (ms! > worst.ms) worst = { ms: ms!, fixture: fixtures[which]!.path.split('/').slice(-2).join('/') };
+    return ms!;
+  });
+  report('random edits of fixtures', times);
+  console.log(`  slowest random edit: ${worst.ms.toFixed(0)} ms, an edit of ${worst.fixture}`);
+}
+
 export function benchCli(): void {
   section('CLI: `alamode encode ladder.alamode.ts` end to end (node start, esbuild bundle, run, encode, write)');
   row('shape', 'tasks', 'wall ms', 'cpu ms');
@@ -75,5 +128,6 @@ export function benchCli(): void {
 
 const only = process.argv[2];
 if (!only || only === 'core') benchCore();
+if (!only || only === 'analysis') benchAnalysis();
 if (!only || only === 'cli') benchCli();
 if (!only || only === 'lsp') await benchLsp();

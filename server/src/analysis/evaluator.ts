@@ -327,9 +327,14 @@ export class Evaluator implements Realm {
     if (this.ops >= this.nextBudgetCheck) this.checkBudget(node);
   }
 
+  /** Whether the module's time budget is spent (the materialiser, which runs after, shares it). */
+  pastDeadline(): boolean {
+    return performance.now() > this.deadline;
+  }
+
   private checkBudget(node: ts.Node): void {
     if (this.ops > this.limits.maxOps) this.exhausted(node, `it takes more than ${this.limits.maxOps.toLocaleString('en-US')} operations to evaluate`);
-    if (performance.now() > this.deadline) this.exhausted(node, `it takes more than ${this.limits.deadlineMs} ms to evaluate`);
+    if (this.pastDeadline()) this.exhausted(node, `it takes more than ${this.limits.deadlineMs} ms to evaluate`);
     this.nextBudgetCheck = this.ops + 4096;
   }
 

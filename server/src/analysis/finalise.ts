@@ -12,15 +12,27 @@ const SIMPLE_KEY = /^[A-Za-z0-9_$ .:@/-]*$/;
 
 /** Deeper than the core's own limit (200), so that the core reports it, not the analysis. */
 const MAX_DEPTH = 256;
-/** Values materialised per module, beyond which specs are unknown. */
-const MAX_NODES = 2_000_000;
+/**
+ * Values (every array item and object property, not only containers) materialised per module, beyond
+ * which specs are unknown. A value shared by many tasks is copied once per task, so this bounds
+ * tasks × spec size: each materialised value is later bencoded and hashed on every keystroke, and
+ * 500,000 of them take about a quarter of a second here. Real pipelines use a few dozen per task.
+ */
+const MAX_VALUES = 500_000;
+/** How many values between two looks at the clock. */
+const DEADLINE_STRIDE = 4096;
 
 // Stand-ins with the runtime's class names, so the core describes them as it would the real objects.
 class Dag {}
 class Task {}
 
 export class Materialiser {
-  private nodes = 0;
+  private values = 0;
+  private nextDeadlineCheck = DEADLINE_STRIDE;
+  /** Set once a budget is spent: every value materialised after it is this unknown. */
+  private spent: UnknownValue | undefined;
+  /** The spec or meta being materialised (where a spent budget is reported). */
+  private at: SourceRange = { start: 0, end: 0 };
   /** Heap values already copied in the current `materialise` (one map, cleared each time: fewer allocations). */
   private readonly memo = new Map<Value, unknown>();
   /** Unknowns the Dags see, in order of appearance. */
@@ -41,9 +53,9 @@ export class Materialiser {
 
   /** `pathKey` is `JSON.stringify(path)` of `v`'s path; `memo` maps heap values already copied (cycles stay cycles). */
   private visit(v: Value, pathKey: string, depth: number, ranges: Map<string, SourceRange>, memo: Map<Value, unknown>): unknown {
+    if (this.spent || !this.withinBudget()) return this.see(this.spent!);
     if (isPrimitive(v)) return v;
     if (v instanceof Opaque) return this.see(v.unknown);
-    if (++this.nodes > MAX_NODES) return this.see(this.limit('the specs are too large for the analysis'));
     if (v instanceof ObjectValue || v instanceof ArrayValue) {
       if (v.tainted) return this.see(v.tainted);
       const done = memo.get(v);
@@ -84,6 +96,24 @@ export class Materialiser {
     return this.see(this.limit('a value the analysis does not model'));
   }
 
+  /** Counts one more value; false once the module's value or time budget is spent. */
+  private withinBudget(): boolean {
+    if (++this.values > MAX_VALUES) return this.spend(`the specs hold more than ${MAX_VALUES.toLocaleString('en-US')} values, too many for the analysis`);
+    if (this.values >= this.nextDeadlineCheck) {
+      this.nextDeadlineCheck += DEADLINE_STRIDE;
+      if (this.ev.pastDeadline()) return this.spend(`it takes more than ${this.ev.limits.deadlineMs} ms to evaluate`);
+    }
+    return true;
+  }
+
+  /** Stops materialising, with one `analysis-limit` warning on the spec where it stopped. */
+  private spend(reason: string): false {
+    const why = `the analysis stops here: ${reason}`;
+    this.ev.report('analysis-limit', this.at, why);
+    this.spent = this.limit(why);
+    return false;
+  }
+
   private limit(why: string): UnknownValue {
     const u = new UnknownValue(why, { start: 0, end: 0 });
     this.ev.silent.add(u);
@@ -92,6 +122,7 @@ export class Materialiser {
 
   dag(state: DagState): AnalysedDag {
     const metaValueRanges = new Map<string, SourceRange>();
+    this.at = state.metaRange ?? state.range;
     const meta = this.materialise(state.meta, metaValueRanges);
     const tasks = state.tasks.map((t) => this.task(t));
     if (state.tainted) this.see(state.tainted);
@@ -105,6 +136,7 @@ export class Materialiser {
   private task(t: TaskState): AnalysedTask {
     const valueRanges = new Map<string, SourceRange>();
     if (t.nameUnknown) this.see(t.nameUnknown);
+    this.at = t.ranges.specRange;
     const spec = this.materialise(t.spec, valueRanges);
     for (const d of t.deps) if (d.unknown) this.see(d.unknown);
     if (t.tainted) this.see(t.tainted);
