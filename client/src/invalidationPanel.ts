@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DiffRequest } from '../../server/src/protocol';
 import { whenRunning } from './client';
-import type { DiffResult, FromPanel, PanelDiff, PanelView, RenderedInfo, ToPanel } from './panelProtocol';
+import { forPanel, type DiffResult, type FromPanel, type PanelView, type RenderedInfo, type ToPanel } from './panelProtocol';
 import { displayPath, isPipelineDocument } from './pipelines';
 import { webviewHtml } from './webviewUtil';
 
@@ -195,15 +195,6 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
 function activePipeline(): vscode.TextDocument | undefined {
   const document = vscode.window.activeTextEditor?.document;
   return document && isPipelineDocument(document) ? document : undefined;
-}
-
-/** The diff as the webview needs it (see {@link PanelDiff}): unchanged tasks carry one ID. */
-export function forPanel(result: DiffResult): PanelDiff {
-  const tasks = result.diff.tasks.map((t) =>
-    t.status === 'unchanged' ? { status: t.status, name: t.name, ...(t.newOutput ? { newOutput: t.newOutput } : {}) } : t,
-  );
-  const { ranges, ...rest } = result;
-  return { ...rest, diff: { ...result.diff, tasks }, defined: Object.keys(ranges) };
 }
 
 function graphLimit(scope: vscode.Uri): number {

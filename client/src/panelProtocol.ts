@@ -1,6 +1,7 @@
 /**
- * The messages between the extension and the invalidation panel's webview, both ways. Types only:
- * the webview bundle imports this file too, and must not pull in `vscode` or the LSP libraries.
+ * The messages between the extension and the invalidation panel's webview, both ways, and the one
+ * pure function that shapes a diff for the panel. The webview bundle imports this file too, so it
+ * must not pull in `vscode` or the LSP libraries (the benchmark drives the webview with it as well).
  */
 import type { DiffRequest } from '../../server/src/protocol';
 
@@ -44,8 +45,12 @@ export type ToPanel =
 
 /** How the graph was drawn, as the webview reports it back (for the status line and for tests). */
 export interface GraphInfo {
-  /** `full`: every task; `affected`: the affected tasks and their direct inputs; `none`: nothing to draw; `too-large`: not drawn. */
-  readonly mode: 'full' | 'affected' | 'none' | 'too-large';
+  /**
+   * `full`: every task; `affected`: the affected tasks and their direct inputs; `none`: nothing to draw;
+   * not drawn: `too-large` (more tasks than the limit), `too-deep` (more levels than the layout can
+   * take), `failed` (the layout threw).
+   */
+  readonly mode: 'full' | 'affected' | 'none' | 'too-large' | 'too-deep' | 'failed';
   readonly nodes: number;
   readonly edges: number;
   /** Tasks in the DAG. */
@@ -73,3 +78,12 @@ export type FromPanel =
   | { readonly type: 'copy'; readonly text: string; readonly what: string }
   /** The webview has drawn a view. */
   | { readonly type: 'rendered'; readonly info: RenderedInfo };
+
+/** The diff as the webview needs it (see {@link PanelDiff}): unchanged tasks carry one ID. */
+export function forPanel(result: DiffResult): PanelDiff {
+  const tasks = result.diff.tasks.map((t) =>
+    t.status === 'unchanged' ? { status: t.status, name: t.name, ...(t.newOutput ? { newOutput: t.newOutput } : {}) } : t,
+  );
+  const { ranges, ...rest } = result;
+  return { ...rest, diff: { ...result.diff, tasks }, defined: Object.keys(ranges) };
+}

@@ -14,6 +14,7 @@ import { generateLargeModule } from '../analysis/generate';
 import { applyEdits, editedFixtureArbitrary, fixtures } from '../analysis/randomEdits';
 import { cliPath } from '../support/cli';
 import { benchLsp } from './lspBench';
+import { benchPanel } from './panelBench';
 import { diamondLadder, diamondLadderModule, fanOut } from './shapes';
 
 function median(xs: number[]): number {
@@ -131,3 +132,4 @@ if (!only || only === 'core') benchCore();
 if (!only || only === 'analysis') benchAnalysis();
 if (!only || only === 'cli') benchCli();
 if (!only || only === 'lsp') await benchLsp();
+if (!only || only === 'panel') await benchPanel();

@@ -3,7 +3,7 @@
  * editor runs it): code lenses after an edit and hovers on a 3,001-task module, and the server's memory.
  * BENCH_NODE_FLAGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +17,7 @@ import {
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
+  type ProtocolConnection,
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
@@ -30,13 +31,28 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-export async function benchLsp(tasks = 3001): Promise<void> {
+/** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
+export async function startServer(): Promise<{ connection: ProtocolConnection; server: ChildProcess; stop: () => Promise<void> }> {
   const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
+  const stop = async () => {
+    // End the server the LSP way (so flags like --cpu-prof can write their output), then make sure.
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+    await connection.sendNotification(ExitNotification.type).catch(() => undefined);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    connection.dispose();
+    server.kill();
+  };
+  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+  await connection.sendNotification(InitializedNotification.type, {});
+  return { connection, server, stop };
+}
+
+export async function benchLsp(tasks = 3001): Promise<void> {
+  const { connection, server, stop } = await startServer();
   try {
-    await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
-    await connection.sendNotification(InitializedNotification.type, {});
     const text = generateLargeModule(tasks);
     const lines = text.split('\n');
     const uri = pathToFileURL(join(repoRoot, 'bench.alamode.ts')).href;
@@ -78,12 +94,6 @@ export async function benchLsp(tasks = 3001): Promise<void> {
     console.log(`hover: p50 ${percentile(hoverMs, 0.5).toFixed(2)} ms, p90 ${percentile(hoverMs, 0.9).toFixed(2)} ms (ceiling 20 ms)`);
     console.log(`server memory (RSS): ${rssMb(server.pid!).toFixed(0)} MB`);
   } finally {
-    // End the server the LSP way (so flags like --cpu-prof can write their output), then make sure.
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-    await connection.sendNotification(ExitNotification.type).catch(() => undefined);
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    connection.dispose();
-    server.kill();
+    await stop();
   }
 }

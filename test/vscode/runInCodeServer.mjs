@@ -26,7 +26,7 @@ const PREFIX = '[code-server-runner]';
 /** Exit code returned when the tests did not finish within timeoutMs. */
 export const TIMEOUT_EXIT_CODE = 124;
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

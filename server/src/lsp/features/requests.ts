@@ -51,13 +51,14 @@ export function mainDag(model: DocumentModel): DagView | undefined {
 
 /** The tasks of an analysed DAG whose outputs are known, as an encoded DAG, and the others with why. */
 function knownPart(dag: DagView): { encoded: EncodedDag; unknown: { name: string; reason: string }[]; metaKnown: boolean } {
-  const tasks: Record<string, EncodedTask> = {};
+  // No prototype, so a task named "__proto__" is an own entry like any other (and assignment stays fast).
+  const tasks: Record<string, EncodedTask> = Object.create(null);
   const unknown: { name: string; reason: string }[] = [];
   for (const t of dag.tasks) {
     const name = t.analysed.name ?? t.name;
     if (t.outcome.output && t.outcome.inputs && dag.encoding.byName.get(t.name) === t.outcome) {
       const spec = dag.definition.tasks[t.outcome.definition]!.spec as BencodeDict;
-      Object.defineProperty(tasks, name, { value: { ...spec, inputs: t.outcome.inputs, output: t.outcome.output }, enumerable: true });
+      tasks[name] = { ...spec, inputs: t.outcome.inputs, output: t.outcome.output };
     } else {
       unknown.push({ name, reason: noOutputText(t.outcome) || 'no output' });
     }
@@ -69,7 +70,10 @@ function knownPart(dag: DagView): { encoded: EncodedDag; unknown: { name: string
 }
 
 function without(dag: EncodedDag, names: ReadonlySet<string>, keepMeta: boolean): EncodedDag {
-  return { meta: keepMeta ? dag.meta : {}, tasks: Object.fromEntries(Object.entries(dag.tasks).filter(([n]) => !names.has(n))) };
+  if (names.size === 0) return keepMeta ? dag : { meta: {}, tasks: dag.tasks };
+  const tasks: Record<string, EncodedTask> = Object.create(null);
+  for (const [n, t] of Object.entries(dag.tasks)) if (!names.has(n)) tasks[n] = t;
+  return { meta: keepMeta ? dag.meta : {}, tasks };
 }
 
 function toWireDiff(diff: ReturnType<typeof diffDags>): WireDagDiff {
@@ -84,10 +88,24 @@ function toWireDiff(diff: ReturnType<typeof diffDags>): WireDagDiff {
 
 type BaseDag = { kind: 'ok'; dag: EncodedDag; label: string; unknown: string[]; metaKnown: boolean } | { kind: 'unavailable'; reason: string };
 
+/**
+ * The last `.dag` decoded, by its bytes: the panel asks for a diff against the same base on every
+ * keystroke, and decoding a 3,000-task file each time costs more than the diff. (Decoded DAGs are
+ * never mutated.)
+ */
+let lastDecoded: { bytes: Buffer; dag: EncodedDag } | undefined;
+
+function decodeCached(bytes: Buffer): EncodedDag {
+  if (lastDecoded?.bytes.equals(bytes)) return lastDecoded.dag;
+  const dag = decodeDag(bytes);
+  lastDecoded = { bytes, dag };
+  return dag;
+}
+
 async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   if (base.kind === 'dag') {
     try {
-      return { kind: 'ok', dag: decodeDag(Buffer.from(base.bencoded, 'base64')), label: base.label ?? 'the given .dag', unknown: [], metaKnown: true };
+      return { kind: 'ok', dag: decodeCached(Buffer.from(base.bencoded, 'base64')), label: base.label ?? 'the given .dag', unknown: [], metaKnown: true };
     } catch (e) {
       return { kind: 'unavailable', reason: e instanceof DagFileError ? e.message : String(e) };
     }
@@ -101,7 +119,7 @@ async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   const dagFile = await readAtCommit(filePath, commit.commit, dagName, rev);
   if (dagFile.kind === 'found') {
     try {
-      return { kind: 'ok', dag: decodeDag(dagFile.bytes), label: `${rev}:${shown(dagName)}`, unknown: [], metaKnown: true };
+      return { kind: 'ok', dag: decodeCached(dagFile.bytes), label: `${rev}:${shown(dagName)}`, unknown: [], metaKnown: true };
     } catch (e) {
       return { kind: 'unavailable', reason: `${rev}:${shown(dagName)} is ${e instanceof DagFileError ? e.message : String(e)}` };
     }

@@ -1,0 +1,86 @@
+/**
+ * The invalidation panel's webview script in Chromium, fed what the language server answers to
+ * `alamode/diff` for a real module against the `.dag` the CLI writes for it: what it lists and draws,
+ * and that a DAG too deep for the layout library is refused with a note instead of breaking the panel
+ * (dagre's recursion overflowed the stack on a 2,000-level ladder, leaving the panel half drawn).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { forPanel, type DiffResult, type PanelView } from '../../client/src/panelProtocol';
+import { DiffRequest } from '../../server/src/protocol';
+import { diamondLadderModule } from '../bench/shapes';
+import { startTestClient, type TestClient } from '../lsp/lspClient';
+import { alamode } from '../support/cli';
+import { openPanelPage, type PanelPage } from '../support/panelPage';
+
+let client: TestClient;
+let panel: PanelPage;
+const scratch = mkdtempSync(join(tmpdir(), 'alamode-webview-'));
+before(async () => {
+  client = await startTestClient();
+  panel = await openPanelPage();
+});
+after(async () => {
+  client.close();
+  await panel.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The panel's view of a diamond ladder of `levels` levels with `top{edited}`'s sha changed, against the CLI's .dag of the unedited module. */
+async function ladderView(levels: number, edited: number, graphLimit: number): Promise<PanelView> {
+  const module = join(scratch, `ladder${levels}-${edited}.alamode.ts`);
+  const text = diamondLadderModule(levels);
+  writeFileSync(module, text);
+  const dag = join(scratch, `ladder${levels}-${edited}.dag`);
+  const encoded = alamode(['encode', module, '--out', dag]);
+  assert.equal(encoded.status, 0, encoded.stderr);
+  const uri = await client.open(module, text);
+  // The module makes top1…topL in a loop; the edit changes the sha of one of them through a condition.
+  await client.change(uri, text.replace("sha: 'top' + i,", `sha: i === ${edited} ? 'edited' : 'top' + i,`));
+  const base = { kind: 'dag' as const, bencoded: readFileSync(dag).toString('base64') };
+  const result = await client.connection.sendRequest(DiffRequest.type, { uri, base });
+  assert.equal(result.kind, 'diff');
+  return { kind: 'diff', uri, fileName: `ladder${levels}-${edited}.alamode.ts`, result: forPanel(result as DiffResult), graphLimit };
+}
+
+describe('the invalidation panel (webview script in Chromium)', () => {
+  test('a ladder drawn whole: every task a node, the edited one changed, everything below it invalidated', async () => {
+    const levels = 60;
+    const edited = 20;
+    const { info } = await panel.render(await ladderView(levels, edited, 10_000));
+    // Below top(k) in an L-level ladder: left, right and top of each of the L − k levels under it.
+    const below = 3 * (levels - edited);
+    assert.deepEqual([info.counts!.changed, info.counts!.invalidated], [1, below]);
+    assert.deepEqual([info.graph!.mode, info.graph!.nodes, info.graph!.total], ['full', 3 * levels + 1, 3 * levels + 1]);
+    const statuses = await panel.page.$$eval('#graph .node', (nodes) => nodes.map((n) => (n as HTMLElement).dataset.status));
+    assert.equal(statuses.length, 3 * levels + 1);
+    assert.deepEqual([statuses.filter((s) => s === 'changed').length, statuses.filter((s) => s === 'invalidated').length], [1, below]);
+    assert.equal(await panel.page.$eval(`#graph .node[data-task="top${edited}"]`, (n) => (n as HTMLElement).dataset.status), 'changed');
+  });
+
+  test('a DAG too deep for the layout is not drawn: a note says so, and the list still shows the tasks', async () => {
+    const levels = 700; // 2,101 tasks, 1,401 levels deep: over the 1,000 levels the panel draws
+    const { info } = await panel.render(await ladderView(levels, 1, 10_000));
+    assert.equal(info.graph!.mode, 'too-deep');
+    assert.equal(info.counts!.invalidated, 3 * (levels - 1));
+    const note = await panel.page.$eval('#graph-note', (n) => n.textContent);
+    assert.match(note!, /would be 1,401 tasks deep: too deep to draw \(at most 1,000 levels\)/);
+    assert.equal(await panel.page.$$eval('#graph svg', (s) => s.length), 0);
+    assert.ok(info.listed > 0 && (await panel.page.$$eval('#task-list .task', (t) => t.length)) === info.listed);
+  });
+
+  test('drawn as the affected part when the DAG is over the graph limit, but that part is small', async () => {
+    const levels = 700;
+    const { info } = await panel.render(await ladderView(levels, levels - 2, 400));
+    // top(L−2) changed; left, right, top of the two levels below invalidated; plus the direct inputs
+    // of those seven, of which only left(L−2) and right(L−2), the inputs of top(L−2), are not affected.
+    assert.deepEqual([info.counts!.changed, info.counts!.invalidated], [1, 6]);
+    assert.equal(info.graph!.mode, 'affected');
+    const drawn = await panel.page.$$eval('#graph .node', (nodes) => nodes.map((n) => (n as HTMLElement).dataset.task).sort());
+    const level = (i: number) => [`left${i}`, `right${i}`, `top${i}`];
+    assert.deepEqual(drawn, [...level(levels - 2), ...level(levels - 1), ...level(levels)].sort());
+  });
+});
