@@ -1,7 +1,9 @@
 /**
  * One analysis per document version (the CSS server's language model cache): every lens, hover,
  * diagnostic and request for a version reads the same {@link DocumentModel}. Old versions are dropped
- * as soon as a newer one is analysed, so stale work is never done twice or kept.
+ * as soon as a newer one is analysed, so stale work is never done twice or kept. The cache is keyed by
+ * the text itself, not the version number: a model depends on nothing else, and a client that reopens
+ * a document (or misnumbers versions) must never be answered from another text's model.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -9,23 +11,18 @@ import { forgetModule } from '../analysis/analyse';
 import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
 
 export class ModelCache {
-  private readonly models = new Map<string, { version: number; model: DocumentModel }>();
+  private readonly models = new Map<string, { text: string; model: DocumentModel }>();
 
   /** `onInternalError` hears about bugs in the analysis (which otherwise only show as an empty result). */
   constructor(private readonly onInternalError: (error: unknown) => void) {}
 
   get(document: TextDocument): DocumentModel {
+    const text = document.getText();
     const cached = this.models.get(document.uri);
-    if (cached && cached.version === document.version) return cached.model;
-    const model = buildDocumentModel(document.getText(), fileNameOf(document.uri), { onInternalError: this.onInternalError });
-    this.models.set(document.uri, { version: document.version, model });
+    if (cached?.text === text) return cached.model;
+    const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError });
+    this.models.set(document.uri, { text, model });
     return model;
-  }
-
-  /** The model if this exact version has been analysed already. */
-  peek(document: TextDocument): DocumentModel | undefined {
-    const cached = this.models.get(document.uri);
-    return cached && cached.version === document.version ? cached.model : undefined;
   }
 
   delete(uri: string): void {
