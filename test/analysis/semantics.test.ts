@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { describeNoOutput } from '../../server/src/core/outputIds';
 import { UnknownValue } from '../../server/src/analysis/types';
 import { analyse, onlyDag, outcomes, shown, task } from './helpers';
 
@@ -500,5 +501,29 @@ describe('syntax errors', () => {
     assert.ok(outcomes(dag).get('a')!.output);
     assert.equal(outcomes(dag).get('b')!.noOutput?.kind, 'unknown');
     assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('a DSL call still being typed has no output until it is whole; the tasks around it keep theirs', () => {
+    // c lacks its `)`; d's addDep( its argument and `)`; a's call is whole, followed by `;`.
+    const { analysis } = analyse("const dag = new Dag();\nconst a = dag.task('a', { sha: '1' });\ndag.task('c', { sha: '3' }\nconst d = dag.task('d', { sha: '4' });\nd.addDep(\n");
+    const dag = onlyDag(analysis);
+    assert.deepEqual(dag.tasks.map((t) => t.name), ['a', 'c', 'd']);
+    const o = outcomes(dag);
+    assert.ok(o.get('a')!.output);
+    assert.deepEqual(o.get('c')!.noOutput, { kind: 'unknown', why: 'the code is incomplete here' });
+    assert.equal(o.get('c')!.output, undefined);
+    assert.equal(o.get('d')!.output, undefined);
+    assert.match(describeNoOutput(o.get('d')!.noOutput!), /the code is incomplete here/);
+    // Being typed is not a problem to report.
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('an unterminated string or template in a spec is unknown (its text runs on past what is meant)', () => {
+    for (const spec of ["{ sha: 'ab", '{ sha: `ab', '{ sha: `a${1}b', "{ sha: '1', cmd: `x${'y'}"]) {
+      const { analysis } = analyse(`const dag = new Dag();\ndag.task('a', { sha: '1' });\ndag.task('b', ${spec}\nexport default dag;\n`);
+      const o = outcomes(onlyDag(analysis));
+      assert.ok(o.get('a')!.output, spec);
+      assert.equal(o.get('b')!.output, undefined, spec);
+    }
   });
 });

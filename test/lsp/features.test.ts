@@ -45,6 +45,28 @@ const hoverText = async (uri: string, text: string, snippet: string, inSnippet =
 };
 
 describe('code lenses', () => {
+  test('while an addDep( is being typed, its task and those downstream say so; the others keep their IDs', async () => {
+    const path = join(fixturesDir, 'pipelines', 'typing.alamode.ts');
+    const typed = (s: string) => `${collageText}${s}\n`;
+    const lensByTask = async (uri: string) => {
+      const result = (await lenses(uri))!;
+      // Each lens by the task named on the line of its dag.task call (lenses without an ID carry no name).
+      const lines = collageText.split('\n');
+      return Object.fromEntries(result.map((l) => [Object.keys(vectors.before.tasks).find((n) => lines[l.range.start.line]!.includes(`'${n}'`)) ?? '?', l.command!.title]));
+    };
+    const seedTitle = (name: string) => new RegExp(`^output ${(vectors.before.tasks[name] as { output: string }).output.slice(0, 12)} · `);
+    const uri = await client.open(path, typed('blur.addDep(download'));
+    const midway = await lensByTask(uri);
+    assert.match(midway['download_images']!, seedTitle('download_images'));
+    assert.match(midway['edge_enhance']!, seedTitle('edge_enhance'));
+    assert.equal(midway['blur'], 'output unknown: not static: the code is incomplete here');
+    assert.match(midway['collage']!, /^output unknown: input 'blur' has no output \(upstream 'blur': not static: the code is incomplete here\)$/);
+    // Finished: adding an input blur already has changes nothing, so the seed's IDs are back.
+    await client.change(uri, typed('blur.addDep(download);'));
+    const done = await lensByTask(uri);
+    for (const name of Object.keys(vectors.before.tasks)) assert.match(done[name]!, seedTitle(name));
+  });
+
   test('a document opened again under the same URI and version number, with other text, gets that text\'s IDs', async () => {
     // Out of protocol (an open without a close), but some clients do it: no answer may come from the old text.
     const path = join(fixturesDir, 'pipelines', 'reopened.alamode.ts');

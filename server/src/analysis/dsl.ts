@@ -105,6 +105,8 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   }
 
   const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange }, ev.nextIteration(site.node), dag.tasks.length);
+  // Still being typed: the task exists (references, completion), its output waits for the whole call.
+  task.tainted = ev.incompleteCall(site.node);
   ev.touch(dag);
   dag.tasks.push(task);
   if (name !== undefined) {
@@ -196,6 +198,9 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
     }
     task.deps.push(dep);
   }
+  // Still being typed (`addDep(`, `addDep(a, `): the inputs are not all written yet.
+  const incomplete = ev.incompleteCall(site.node);
+  if (incomplete) task.deps.push({ unknown: incomplete, range: callRange, callRange, argumentIndex: args.length, argumentCount: site.argumentCount });
   ev.charge(args.length, site.node);
   return task;
 }, { dsl: true, spreadAware: true });

@@ -81,6 +81,7 @@ import {
   isSpreadElement,
   isVariableStatement,
   skipOuter,
+  skipTrivia,
 } from './syntax';
 
 /** Result of an optional chain that short-circuited (`a?.b` with `a` nullish). */
@@ -135,9 +136,14 @@ export class Evaluator implements Realm {
   /** The top-level statement being evaluated (where a stack overflow is reported). */
   private currentStatement: ts.Node | undefined;
 
+  /** Where the parser reported errors (sorted): code being typed, see {@link incompleteCall}. */
+  private readonly parseErrorStarts: readonly number[];
+
   constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS) {
     this.source = sf.text;
     this.deadline = performance.now() + limits.deadlineMs;
+    const parseDiagnostics = (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+    this.parseErrorStarts = parseDiagnostics.map((d) => d.start ?? 0).sort((a, b) => a - b);
     // `this` at the top of a module is `undefined` in ESM and `module.exports` in a CommonJS bundle.
     const moduleThis = new Opaque(new UnknownValue('`this` at the top level of a module depends on how it is loaded', { start: 0, end: 0 }));
     this.moduleScope = new Scope(undefined, true, { value: moduleThis });
@@ -356,6 +362,31 @@ export class Evaluator implements Realm {
     this.report('analysis-limit', why.range, why.why);
     this.silent.add(why);
     return new LimitSignal(why);
+  }
+
+  /**
+   * A silent "incomplete" reason when the parser reported an error inside `node` or at the token right
+   * after it (where TypeScript reports a missing `)` or `,`): a DSL call being typed. Its task then has
+   * no output until the call is whole, rather than the output of whatever the parser recovered (a spec
+   * without the property being typed, an `addDep(` without its argument).
+   */
+  incompleteCall(node: ts.Node): UnknownValue | undefined {
+    const errors = this.parseErrorStarts;
+    if (errors.length === 0) return undefined;
+    const start = node.getStart(this.sf);
+    const last = skipTrivia(this.source, node.end);
+    // The first error at or after `start` (binary search).
+    let lo = 0;
+    let hi = errors.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (errors[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === errors.length || errors[lo]! > last) return undefined;
+    const why = new UnknownValue('the code is incomplete here', this.range(node));
+    this.silent.add(why);
+    return why;
   }
 
   private incomplete(node: ts.Node): Opaque {
@@ -1719,6 +1750,8 @@ export class Evaluator implements Realm {
         return parseBigInt((node as ts.BigIntLiteral).text);
       case SK.StringLiteral:
       case SK.NoSubstitutionTemplateLiteral:
+        // Unterminated (being typed): its text runs to the end of the line or file, not what is meant.
+        if ((node as ts.StringLiteral).isUnterminated) return this.incomplete(node);
         return (node as ts.StringLiteral).text;
       case SK.TrueKeyword:
         return true;
@@ -1739,6 +1772,7 @@ export class Evaluator implements Realm {
       case SK.ExpressionWithTypeArguments:
         return this.evalExpr((node as ts.ParenthesizedExpression).expression, scope);
       case SK.TemplateExpression:
+        if ((node as ts.TemplateExpression).templateSpans.some((span) => span.literal.isUnterminated)) return this.incomplete(node);
         return this.evalTemplate(node as ts.TemplateExpression, scope);
       case SK.ArrayLiteralExpression:
         return this.evalArrayLiteral(node as ts.ArrayLiteralExpression, scope);

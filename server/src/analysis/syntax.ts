@@ -65,3 +65,22 @@ export function hasDeclareModifier(node: ts.Node): boolean {
   for (const m of modifiers) if (m.kind === SK.DeclareKeyword) return true;
   return false;
 }
+
+/**
+ * The position of the first token at or after `pos`: past whitespace and comments. (TypeScript has
+ * one, `skipTrivia`, but it is not part of its public API.)
+ */
+export function skipTrivia(text: string, pos: number): number {
+  for (;;) {
+    while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+    if (text.startsWith('//', pos)) {
+      const end = text.indexOf('\n', pos);
+      pos = end < 0 ? text.length : end;
+    } else if (text.startsWith('/*', pos)) {
+      const end = text.indexOf('*/', pos + 2);
+      pos = end < 0 ? text.length : end + 2;
+    } else {
+      return pos;
+    }
+  }
+}
