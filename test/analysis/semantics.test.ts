@@ -518,12 +518,23 @@ describe('syntax errors', () => {
     assert.deepEqual(analysis.diagnostics, []);
   });
 
-  test('an unterminated string or template in a spec is unknown (its text runs on past what is meant)', () => {
-    for (const spec of ["{ sha: 'ab", '{ sha: `ab', '{ sha: `a${1}b', "{ sha: '1', cmd: `x${'y'}"]) {
-      const { analysis } = analyse(`const dag = new Dag();\ndag.task('a', { sha: '1' });\ndag.task('b', ${spec}\nexport default dag;\n`);
-      const o = outcomes(onlyDag(analysis));
-      assert.ok(o.get('a')!.output, spec);
-      assert.equal(o.get('b')!.output, undefined, spec);
+  test('an unterminated string or template is unknown (its text runs on past what is meant)', () => {
+    // The literal is outside the dag.task call, so the call itself is whole: only the literal is cut
+    // short. A string ends at the line's end; a template runs to the end of the file, so it comes last,
+    // in a (hoisted) function.
+    const head = "const dag = new Dag();\nexport default dag;\ndag.task('a', { sha: '1' });\n";
+    const cases = ["const s = 'ab\ndag.task('b', { sha: s });", ...['`ab', '`a${1}b', "`x${'y'}"].map((t) => `dag.task('b', { sha: f() });\nfunction f() { return ${t}`)];
+    for (const code of cases) {
+      const o = outcomes(onlyDag(analyse(head + code).analysis));
+      assert.ok(o.get('a')!.output, code);
+      assert.deepEqual(o.get('b')!.noOutput, { kind: 'unknown', why: 'the code is incomplete here' }, code);
+    }
+  });
+
+  test('whitespace TypeScript counts (U+200B, U+0085) between a call and its parse error does not hide the error', () => {
+    for (const gap of ['\u200B\n', '\u0085', ' // a comment\n', '/* c */ ']) {
+      const { analysis } = analyse(`const dag = new Dag();\nconst a = dag.task('a', { sha: '1' });\nconst b = dag.task('b', { sha: '2' });\nb.addDep(a,${gap}`);
+      assert.deepEqual(outcomes(onlyDag(analysis)).get('b')!.noOutput, { kind: 'unknown', why: 'the code is incomplete here' }, JSON.stringify(gap));
     }
   });
 });

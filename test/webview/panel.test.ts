@@ -72,6 +72,32 @@ describe('the invalidation panel (webview script in Chromium)', () => {
     assert.ok(info.listed > 0 && (await panel.page.$$eval('#task-list .task', (t) => t.length)) === info.listed);
   });
 
+  test('the depth bound counts tasks below a cycle (which never come out of a topological order)', async () => {
+    const module = join(scratch, 'cycle.alamode.ts');
+    const chain = 1100;
+    const text = [
+      "import { Dag } from 'a-la-mode';",
+      'const dag = new Dag();',
+      "const c1 = dag.task('c1', { image: 'x' });",
+      "const c2 = dag.task('c2', { image: 'x' }).addDep(c1);",
+      'c1.addDep(c2);',
+      'let previous = c2;',
+      `for (let i = 0; i < ${chain}; i++) previous = dag.task('step' + i, { image: 'x' }).addDep(previous);`,
+      'export default dag;',
+    ].join('\n');
+    writeFileSync(module, text);
+    const uri = await client.open(module, text);
+    // Against an empty base, so that every task is in the drawing.
+    const emptyDag = Buffer.from('d4:metade5:tasksdee').toString('base64');
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'dag', bencoded: emptyDag } });
+    assert.equal(result.kind, 'diff');
+    const view: PanelView = { kind: 'diff', uri, fileName: 'cycle.alamode.ts', result: forPanel(result as DiffResult), graphLimit: 10_000 };
+    const { info } = await panel.render(view);
+    assert.equal((result as DiffResult).unknown.length, chain + 2);
+    assert.equal(info.graph!.mode, 'too-deep');
+    assert.match((await panel.page.$eval('#graph-note', (n) => n.textContent))!, new RegExp(`would be ${(chain + 2).toLocaleString('en-US')} tasks deep`));
+  });
+
   test('drawn as the affected part when the DAG is over the graph limit, but that part is small', async () => {
     const levels = 700;
     const { info } = await panel.render(await ladderView(levels, levels - 2, 400));

@@ -426,7 +426,6 @@ function levels(names: readonly string[], edges: readonly { task: string; input:
   const ready = names.filter((n) => pending.get(n) === 0);
   for (const n of ready) level.set(n, 1);
   let deepest = ready.length > 0 ? 1 : 0;
-  // Tasks on a cycle never become ready; dagre breaks cycles itself, so they add no depth here.
   for (let i = 0; i < ready.length; i++) {
     const n = ready[i]!;
     const next = level.get(n)! + 1;
@@ -440,7 +439,9 @@ function levels(names: readonly string[], edges: readonly { task: string; input:
       }
     }
   }
-  return deepest;
+  // Tasks on a cycle, and everything below one, never become ready. dagre breaks the cycle and lays
+  // them out below what came before, so count each as one more level: the bound stays safe.
+  return deepest + (names.length - ready.length);
 }
 
 /** Scales the drawing to the panel's width, but not below a readable size (then it scrolls). */

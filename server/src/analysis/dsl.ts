@@ -200,7 +200,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
   }
   // Still being typed (`addDep(`, `addDep(a, `): the inputs are not all written yet.
   const incomplete = ev.incompleteCall(site.node);
-  if (incomplete) task.deps.push({ unknown: incomplete, range: callRange, callRange, argumentIndex: args.length, argumentCount: site.argumentCount });
+  if (incomplete) task.deps.push({ unknown: incomplete, range: callRange, callRange, argumentIndex: site.argumentCount, argumentCount: site.argumentCount });
   ev.charge(args.length, site.node);
   return task;
 }, { dsl: true, spreadAware: true });

@@ -138,6 +138,10 @@ export class Evaluator implements Realm {
 
   /** Where the parser reported errors (sorted): code being typed, see {@link incompleteCall}. */
   private readonly parseErrorStarts: readonly number[];
+  /** {@link incompleteCall}'s answer per call node (a call in a loop is asked once per iteration). */
+  private readonly incompleteNodes = new Map<ts.Node, boolean>();
+  /** Set once a module-wide budget stopped the evaluation (every Dag is then tainted). */
+  budgetSpent = false;
 
   constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS) {
     this.source = sf.text;
@@ -349,6 +353,7 @@ export class Evaluator implements Realm {
   }
 
   private exhausted(node: ts.Node, reason: string): never {
+    this.budgetSpent = true;
     const why = new UnknownValue(`the analysis stops here: ${reason}`, this.range(node));
     this.report('analysis-limit', why.range, why.why);
     this.silent.add(why);
@@ -371,8 +376,20 @@ export class Evaluator implements Realm {
    * without the property being typed, an `addDep(` without its argument).
    */
   incompleteCall(node: ts.Node): UnknownValue | undefined {
+    if (this.parseErrorStarts.length === 0) return undefined;
+    let incomplete = this.incompleteNodes.get(node);
+    if (incomplete === undefined) {
+      incomplete = this.hasParseErrorAtOrAfter(node);
+      this.incompleteNodes.set(node, incomplete);
+    }
+    if (!incomplete) return undefined;
+    const why = new UnknownValue('the code is incomplete here', this.range(node));
+    this.silent.add(why);
+    return why;
+  }
+
+  private hasParseErrorAtOrAfter(node: ts.Node): boolean {
     const errors = this.parseErrorStarts;
-    if (errors.length === 0) return undefined;
     const start = node.getStart(this.sf);
     const last = skipTrivia(this.source, node.end);
     // The first error at or after `start` (binary search).
@@ -383,10 +400,7 @@ export class Evaluator implements Realm {
       if (errors[mid]! < start) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === errors.length || errors[lo]! > last) return undefined;
-    const why = new UnknownValue('the code is incomplete here', this.range(node));
-    this.silent.add(why);
-    return why;
+    return lo < errors.length && errors[lo]! <= last;
   }
 
   private incomplete(node: ts.Node): Opaque {

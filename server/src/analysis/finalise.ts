@@ -106,10 +106,13 @@ export class Materialiser {
     return true;
   }
 
-  /** Stops materialising, with one `analysis-limit` warning on the spec where it stopped. */
+  /**
+   * Stops materialising, with one `analysis-limit` warning on the spec where it stopped (none when the
+   * evaluation itself ran out: its warning says where, and every Dag is tainted already).
+   */
   private spend(reason: string): false {
     const why = `the analysis stops here: ${reason}`;
-    this.ev.report('analysis-limit', this.at, why);
+    if (!this.ev.budgetSpent) this.ev.report('analysis-limit', this.at, why);
     this.spent = this.limit(why);
     return false;
   }

@@ -67,15 +67,16 @@ export function hasDeclareModifier(node: ts.Node): boolean {
 }
 
 /**
- * The position of the first token at or after `pos`: past whitespace and comments. (TypeScript has
- * one, `skipTrivia`, but it is not part of its public API.)
+ * The position of the first token at or after `pos`: past whitespace (as TypeScript's scanner counts
+ * it, U+200B and U+0085 included) and comments. TypeScript's own `skipTrivia` is not public API;
+ * its character classes are.
  */
 export function skipTrivia(text: string, pos: number): number {
   for (;;) {
-    while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+    while (pos < text.length && ts.isWhiteSpaceLike(text.charCodeAt(pos))) pos++;
     if (text.startsWith('//', pos)) {
-      const end = text.indexOf('\n', pos);
-      pos = end < 0 ? text.length : end;
+      pos += 2;
+      while (pos < text.length && !ts.isLineBreak(text.charCodeAt(pos))) pos++;
     } else if (text.startsWith('/*', pos)) {
       const end = text.indexOf('*/', pos + 2);
       pos = end < 0 ? text.length : end + 2;

@@ -1,5 +1,5 @@
 /**
- * One analysis per document version (the CSS server's language model cache): every lens, hover,
+ * One analysis per document text (the CSS server's language model cache): every lens, hover,
  * diagnostic and request for a version reads the same {@link DocumentModel}. Old versions are dropped
  * as soon as a newer one is analysed, so stale work is never done twice or kept. The cache is keyed by
  * the text itself, not the version number: a model depends on nothing else, and a client that reopens

@@ -1,6 +1,6 @@
 /**
  * The language server: maps LSP requests onto the document model. Every handler reads one analysis
- * per document version (see `modelCache.ts`) and never throws at the client (see `runSafe.ts`).
+ * per document text (see `modelCache.ts`) and never throws at the client (see `runSafe.ts`).
  */
 import {
   CodeActionKind,

@@ -146,7 +146,8 @@ export async function diffRequest(model: DocumentModel, document: TextDocument, 
   const excluded = new Set([...current.unknown.map((u) => u.name), ...loaded.unknown]);
   const metaComparable = loaded.metaKnown && current.metaKnown;
   const diff = diffDags(without(loaded.dag, excluded, metaComparable), without(current.encoded, excluded, metaComparable));
-  const ranges: Record<string, ReturnType<typeof toRange>> = {};
+  // No prototype: a task named "__proto__" gets its entry like any other.
+  const ranges: Record<string, ReturnType<typeof toRange>> = Object.create(null);
   const edges: { task: string; input: string }[] = [];
   for (const t of dag.tasks) {
     const name = t.analysed.name ?? t.name;
