@@ -22,8 +22,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'alamode-lsp-requests-'));
 before(async () => { client = await startTestClient(); });
 after(() => { client.close(); rmSync(scratch, { recursive: true, force: true }); });
 
-function gitRepo(files: Record<string, string | Buffer>): string {
-  const repo = mkdtempSync(join(scratch, 'repo-'));
+function gitRepo(files: Record<string, string | Buffer>, parent = scratch): string {
+  const repo = mkdtempSync(join(parent, 'repo-'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
   git('init', '-q');
   git('config', 'user.email', 't@example.com');
@@ -107,6 +107,21 @@ describe('alamode/diff', () => {
     if (result.kind !== 'diff') return;
     assert.match(result.baseLabel, /^HEAD:collage\.alamode\.ts \(analysed; no collage\.dag committed\)$/);
     assert.deepEqual(result.diff.counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+  });
+
+  test('each module against its own repository (multi-root workspaces, and a repository inside another)', async () => {
+    // Outer: the seed's .dag committed. Inner (its own repository, inside the outer's folder): the
+    // edited module committed, no .dag. Both documents hold the edited text.
+    const outer = gitRepo({ 'pipelines/collage.alamode.ts': collageText, 'pipelines/collage.dag': seedDag });
+    const inner = gitRepo({ 'collage.alamode.ts': edited }, outer);
+    const outerUri = await client.open(join(outer, 'pipelines', 'collage.alamode.ts'), edited);
+    const innerUri = await client.open(join(inner, 'collage.alamode.ts'), edited);
+    const [outerDiff, innerDiff] = await Promise.all([outerUri, innerUri].map((uri) => client.connection.sendRequest(DiffRequest.type, { uri })));
+    assert.ok(outerDiff?.kind === 'diff' && innerDiff?.kind === 'diff');
+    assert.equal(outerDiff.baseLabel, 'HEAD:pipelines/collage.dag');
+    assert.deepEqual(outerDiff.diff.counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+    assert.equal(innerDiff.baseLabel, 'HEAD:collage.alamode.ts (analysed; no collage.dag committed)');
+    assert.deepEqual(innerDiff.diff.counts, { changed: 0, invalidated: 0, added: 0, removed: 0, renamed: 0, unchanged: 4 });
   });
 
   test('outside git: says so plainly', async () => {
