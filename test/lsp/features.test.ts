@@ -246,6 +246,35 @@ describe('navigation', () => {
     assert.equal(renamed, text.replaceAll("'extract'", "'extract_all'"));
   });
 
+  test('rename and references reach name literals in code the module never runs (a helper exported for another module)', async () => {
+    const text = [
+      "import { Dag, type Task } from 'a-la-mode';",
+      'const dag = new Dag();',
+      "dag.task('extract', {});",
+      "dag.task('load', {}).addDep('extract');",
+      '// Called from another module, never here:',
+      "export function wire(d: Dag, t: Task) { t.addDep('extract', 'load'); return d.get('extract'); }",
+      "const unrelated = { get: (s: string) => s }; // not a Dag, but the same shape: a string 'extract' elsewhere stays",
+      "const label = 'extract';",
+      'export default dag;',
+      '',
+    ].join('\n');
+    const uri = await client.open(join(fixturesDir, 'lsp', 'rename-helper.alamode.ts'), text);
+    const position = positionOf(text, "'extract'", 2);
+    const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position, context: { includeDeclaration: true } }))!;
+    // The definition, the run addDep, and the helper's addDep and get.
+    assert.equal(refs.length, 4, JSON.stringify(refs.map((r) => r.range.start)));
+    const edit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position, newName: 'extract_all' }))!;
+    const renamed = applyEdits(text, edit.changes![uri]!);
+    const expected = text
+      .replace("dag.task('extract'", "dag.task('extract_all'")
+      .replace("addDep('extract');", "addDep('extract_all');")
+      .replace("t.addDep('extract', 'load')", "t.addDep('extract_all', 'load')")
+      .replace("d.get('extract')", "d.get('extract_all')");
+    assert.equal(renamed, expected);
+    assert.ok(renamed.includes("const label = 'extract';"));
+  });
+
   test('completion of task names inside addDep(\'…\') and dag.get(\'…\')', async () => {
     const text = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\ndag.task('transform', {});\ndag.task('load', {}).addDep('');\nexport default dag;\n";
     const uri = await client.open(join(fixturesDir, 'lsp', 'complete.alamode.ts'), text);

@@ -8,6 +8,7 @@
 import ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
+import { taskNameLiterals, type NameLiteral } from './nameLiterals';
 import type { ModuleAnalysis } from './types';
 import { DEFAULT_LIMITS, type Limits } from './values';
 
@@ -129,6 +130,15 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
     completionSites: ev.completionSites,
     hasSyntaxErrors: parseDiagnosticsOf(sourceFile).length > 0,
   };
+}
+
+/**
+ * Task names written as literals in DSL calls anywhere in the module, run or not (see
+ * `nameLiterals.ts`). Reuses the tree `analyseModule` parsed for the same text.
+ */
+export function taskNameLiteralsOf(text: string, fileName: string): NameLiteral[] {
+  if (text.length > MAX_TEXT_LENGTH) return [];
+  return taskNameLiterals(parse(fileName, text, false).sourceFile);
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

@@ -3,7 +3,7 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule, type AnalyseOptions } from '../analysis/analyse';
+import { analyseModule, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
 import { toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
 import { describeNoOutput, encodeDag, type DagEncoding, type TaskOutcome } from '../core/outputIds';
@@ -46,6 +46,8 @@ export interface DagView {
 
 export interface DocumentModel {
   readonly text: string;
+  /** The analyser's name for the module (its parse cache key). */
+  readonly fileName: string;
   readonly analysis: ModuleAnalysis;
   readonly dags: readonly DagView[];
   readonly diagnostics: readonly ModelDiagnostic[];
@@ -147,7 +149,7 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   const diagnostics: ModelDiagnostic[] = [];
   for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: [] });
   for (const dag of dags) for (const p of dag.encoding.problems) diagnostics.push(...placeProblem(dag, p));
-  return { text, analysis, dags, diagnostics: dedupe(diagnostics) };
+  return { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
 }
 
 // ---- Lookups used by the editor features -------------------------------------------------------
@@ -170,6 +172,28 @@ export function tasksAtCall(model: DocumentModel, offset: number): TaskView[] {
     if (hits.length > 0) return hits;
   }
   return [];
+}
+
+/** The start of a reference's name, inside its quotes if it has them. */
+function nameStart(text: string, range: SourceRange): number {
+  const first = text[range.start];
+  return first === "'" || first === '"' || first === '`' ? range.start + 1 : range.start;
+}
+
+/**
+ * Every reference to the task `ref` names: those the analysis saw run, and, when the module makes a
+ * single Dag (so a name can only mean one of its tasks), the name literals in DSL calls it did not run
+ * (a helper defined here and called from another module). Rename and find-references use this, so
+ * that a rename leaves no stale name behind.
+ */
+export function referencesTo(model: DocumentModel, ref: TaskReference): TaskReference[] {
+  const seen = model.analysis.references.filter((r) => r.dag === ref.dag && r.task === ref.task);
+  if (model.dags.length !== 1) return seen;
+  const covered = new Set(model.analysis.references.map((r) => nameStart(model.text, r.range)));
+  const unrun = taskNameLiteralsOf(model.text, model.fileName)
+    .filter((l) => l.name === ref.task && !covered.has(l.range.start))
+    .map((l): TaskReference => ({ dag: ref.dag, task: l.name, range: l.range, kind: l.kind }));
+  return [...seen, ...unrun].sort((a, b) => a.range.start - b.range.start);
 }
 
 /** The task named `name` in a DAG (its first definition). */

@@ -14,8 +14,8 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SourceRange, TaskReference } from '../../analysis/types';
-import { noOutputText, referenceAt, taskNamed, type DocumentModel } from '../../model/documentModel';
+import type { SourceRange } from '../../analysis/types';
+import { noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toRange } from './convert';
 
 /** The text of a name reference without its quotes (references may or may not include them). */
@@ -40,14 +40,10 @@ export function definition(model: DocumentModel, document: TextDocument, offset:
   }];
 }
 
-function referencesOf(model: DocumentModel, ref: TaskReference): TaskReference[] {
-  return model.analysis.references.filter((r) => r.dag === ref.dag && r.task === ref.task);
-}
-
 export function references(model: DocumentModel, document: TextDocument, offset: number, includeDeclaration: boolean): Location[] {
   const ref = referenceAt(model, offset);
   if (!ref) return [];
-  return referencesOf(model, ref)
+  return referencesTo(model, ref)
     .filter((r) => includeDeclaration || r.kind !== 'definition')
     .map((r) => ({ uri: document.uri, range: toRange(document, r.range) }));
 }
@@ -70,7 +66,7 @@ export function rename(model: DocumentModel, document: TextDocument, offset: num
     throw new ResponseError(0, 'A task name for rename may not be empty or contain quotes, backslashes or line breaks');
   }
   if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
-  const edits = referencesOf(model, ref)
+  const edits = referencesTo(model, ref)
     .filter((r) => r.kind !== 'variable')
     .map((r) => ({ range: toRange(document, insideQuotes(model.text, r.range)), newText: newName }));
   return { changes: { [document.uri]: edits } };
