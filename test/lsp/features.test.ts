@@ -283,6 +283,16 @@ describe('navigation', () => {
     assert.match(items.find((i) => i.label === 'extract')!.detail!, /^output [0-9a-f]{12}$/);
   });
 
+  test('completion of task names in code the module never runs (a helper), even before the quote is closed', async () => {
+    const head = "import { Dag, type Task } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\ndag.task('load', {});\nexport default dag;\n";
+    const uri = await client.open(join(fixturesDir, 'lsp', 'complete-helper.alamode.ts'), `${head}export function wire(t: Task) { t.addDep('ex'); }\n`);
+    for (const text of [`${head}export function wire(t: Task) { t.addDep('ex'); }\n`, `${head}export function wire(t: Task) { t.addDep('ex`]) {
+      await client.change(uri, text);
+      const items = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: positionOf(text, "addDep('ex", "addDep('ex".length) })) as CompletionItem[];
+      assert.deepEqual(items.map((i) => i.label).sort(), ['extract', 'load'], text);
+    }
+  });
+
   test('document symbols: the DAG and its tasks with their output IDs', async () => {
     const uri = await client.open(collagePath);
     const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as { name: string; detail?: string }[];

@@ -136,9 +136,9 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
  * Task names written as literals in DSL calls anywhere in the module, run or not (see
  * `nameLiterals.ts`). Reuses the tree `analyseModule` parsed for the same text.
  */
-export function taskNameLiteralsOf(text: string, fileName: string): NameLiteral[] {
+export function taskNameLiteralsOf(text: string, fileName: string, unterminated = false): NameLiteral[] {
   if (text.length > MAX_TEXT_LENGTH) return [];
-  return taskNameLiterals(parse(fileName, text, false).sourceFile);
+  return taskNameLiterals(parse(fileName, text, false).sourceFile, unterminated);
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

@@ -2,7 +2,8 @@
  * Task names written as string literals in DSL calls, found by syntax alone: `x.task('name', …)`,
  * `x.get('name')`, `x.addDep('a', 'b')`. The evaluator records references only in code it runs, so a
  * helper the module defines but never calls (one another module imports, say) has none; rename and
- * find-references add these so that renaming a task leaves no stale name behind in such code.
+ * find-references add these so that renaming a task leaves no stale name behind in such code, and
+ * completion offers task names there too.
  */
 import ts from 'typescript';
 import { insideQuotes } from './dsl';
@@ -16,11 +17,12 @@ export interface NameLiteral {
   readonly kind: 'definition' | 'string';
 }
 
-export function taskNameLiterals(sourceFile: ts.SourceFile): NameLiteral[] {
+/** `unterminated`: include literals still being typed (for completion; rename wants whole names). */
+export function taskNameLiterals(sourceFile: ts.SourceFile, unterminated = false): NameLiteral[] {
   const found: NameLiteral[] = [];
   const literal = (node: ts.Node | undefined, kind: NameLiteral['kind']) => {
     const n = node && skipOuter(node as ts.Expression);
-    if (n && isStringLiteralLike(n) && !n.isUnterminated) found.push({ name: n.text, range: insideQuotes(n, sourceFile), kind });
+    if (n && isStringLiteralLike(n) && (unterminated || !n.isUnterminated)) found.push({ name: n.text, range: insideQuotes(n, sourceFile), kind });
   };
   // Iterative: code nested thousands deep must not overflow the stack.
   const stack: ts.Node[] = [sourceFile];

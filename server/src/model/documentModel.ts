@@ -196,6 +196,17 @@ export function referencesTo(model: DocumentModel, ref: TaskReference): TaskRefe
   return [...seen, ...unrun].sort((a, b) => a.range.start - b.range.start);
 }
 
+/**
+ * Where a task name can be completed at `offset`: a name literal in `addDep('…')` or `get('…')` the
+ * analysis ran, or, when the module makes a single Dag, one in code it did not run.
+ */
+export function completionSiteAt(model: DocumentModel, offset: number): { dag: number; range: SourceRange } | undefined {
+  const site = model.analysis.completionSites.find((s) => contains(s.range, offset));
+  if (site || model.dags.length !== 1) return site;
+  const literal = taskNameLiteralsOf(model.text, model.fileName, true).find((l) => l.kind === 'string' && contains(l.range, offset));
+  return literal && { dag: 0, range: literal.range };
+}
+
 /** The task named `name` in a DAG (its first definition). */
 export function taskNamed(model: DocumentModel, dag: number, name: string): TaskView | undefined {
   return model.dags[dag]?.tasks.find((t) => t.analysed.name === name);

@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceRange } from '../../analysis/types';
-import { noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
+import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toRange } from './convert';
 
 /** The text of a name reference without its quotes (references may or may not include them). */
@@ -73,7 +73,7 @@ export function rename(model: DocumentModel, document: TextDocument, offset: num
 }
 
 export function completion(model: DocumentModel, document: TextDocument, offset: number): CompletionItem[] {
-  const site = model.analysis.completionSites.find((s) => s.range.start <= offset && offset <= s.range.end);
+  const site = completionSiteAt(model, offset);
   if (!site) return [];
   const dag = model.dags[site.dag];
   if (!dag) return [];
