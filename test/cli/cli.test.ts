@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -173,6 +173,36 @@ describe('alamode diff', () => {
     assert.equal(missing.status, 1);
     assertOneLine(missing.stderr);
     assert.match(missing.stderr, /HEAD:nothing\.dag: git could not read it/);
+  });
+
+  test('REV:module reads the module\'s local imports from the same revision, not the working tree', () => {
+    const repo = mkdtempSync(join(scratch, 'repo-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+    git('init', '-q');
+    git('config', 'user.email', 't@example.com');
+    git('config', 'user.name', 't');
+    mkdirSync(join(repo, 'lib'));
+    const module = (helper: string) => `import { Dag } from 'a-la-mode';\nimport { sha } from '${helper}';\nconst dag = new Dag();\ndag.task('t', { image: 'i', sha });\nexport default dag;\n`;
+    writeFileSync(join(repo, 'lib', 'shas.ts'), "export { sha } from './values';\n");
+    writeFileSync(join(repo, 'lib', 'values.ts'), "export const sha = 'committed';\n");
+    writeFileSync(join(repo, 'p.alamode.ts'), module('./lib/shas'));
+    git('add', '.');
+    git('commit', '-qm', 'pipeline');
+    // Only the helper (two imports down) changes in the working tree.
+    writeFileSync(join(repo, 'lib', 'values.ts'), "export const sha = 'edited';\n");
+    const r = alamode(['diff', 'HEAD:p.alamode.ts', 'p.alamode.ts', '--json'], repo);
+    assert.equal(r.status, 0, r.stderr);
+    const diff = JSON.parse(r.stdout);
+    assert.deepEqual(diff.counts, { changed: 1, invalidated: 0, added: 0, removed: 0, renamed: 0, unchanged: 0 });
+    assert.deepEqual(diff.tasks[0].changes, [{ path: 'sha', kind: 'modified', old: 'committed', new: 'edited' }]);
+    // An import that exists only in the working tree: one clear line naming the revision.
+    writeFileSync(join(repo, 'new.ts'), "export const sha = 'new';\n");
+    writeFileSync(join(repo, 'p.alamode.ts'), module('./new'));
+    git('commit', '-qam', 'import ./new, left uncommitted');
+    const missing = alamode(['diff', 'HEAD:p.alamode.ts', 'p.alamode.ts'], repo);
+    assert.equal(missing.status, 1);
+    assertOneLine(missing.stderr);
+    assert.match(missing.stderr, /^alamode: HEAD:p\.alamode\.ts:2:\d+: '\.\/new' does not exist at HEAD$/m);
   });
 });
 

@@ -3,10 +3,10 @@
  * `a-la-mode` to this CLI's own runtime, so the module needs no `node_modules`), execute the bundle in
  * a child process with a time limit, and take its default-export DAG.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { RunnerResult } from './protocol';
 
@@ -26,6 +26,50 @@ export interface ModuleSource {
   readonly contents?: string;
   /** How to name it in messages, e.g. `HEAD:pipelines/x.alamode.ts`. */
   readonly label?: string;
+  /**
+   * The git revision the module was read from: its relative imports are read from the same revision,
+   * so that `HEAD:x.alamode.ts` is the pipeline as committed, helpers included, not HEAD's module
+   * over today's helpers.
+   */
+  readonly revision?: string;
+}
+
+/** Extensions esbuild would try for `./helper`, in its order, then index files. */
+const IMPORT_CANDIDATES = ['', '.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '/index.ts', '/index.tsx', '/index.js'];
+
+const git = (cwd: string, args: readonly string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+
+/**
+ * Resolves and loads relative imports from a git revision instead of the working tree. Package
+ * imports still resolve from the working tree's `node_modules` (a revision has none of its own).
+ */
+function revisionImports(revision: string, entry: string): esbuild.Plugin {
+  let root: string | undefined;
+  const repoRoot = () => (root ??= git(dirname(entry), ['rev-parse', '--show-toplevel']).toString('utf8').trim());
+  const inRepo = (absolute: string) => relative(repoRoot(), absolute).split(sep).join('/');
+  const existsAt = (path: string) => {
+    try {
+      return git(repoRoot(), ['cat-file', '-t', `${revision}:${path}`]).toString('utf8').trim() === 'blob';
+    } catch {
+      return false;
+    }
+  };
+  return {
+    name: 'revision-imports',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+        const base = resolve(args.resolveDir, args.path);
+        const found = IMPORT_CANDIDATES.map((ext) => base + ext).find((candidate) => existsAt(inRepo(candidate)));
+        if (!found) return { errors: [{ text: `'${args.path}' does not exist at ${revision}` }] };
+        return { path: found, namespace: 'revision' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => {
+        const ext = extname(args.path).slice(1);
+        const loader = (['ts', 'tsx', 'js', 'json'] as const).find((l) => l === ext) ?? (ext === 'mts' || ext === 'cts' ? 'ts' : 'js');
+        return { contents: git(repoRoot(), ['show', `${revision}:${inRepo(args.path)}`]), loader, resolveDir: dirname(args.path) };
+      });
+    },
+  };
 }
 
 async function bundle(source: ModuleSource): Promise<string> {
@@ -46,6 +90,7 @@ async function bundle(source: ModuleSource): Promise<string> {
       logLevel: 'silent',
       outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
       plugins: [
+        ...(source.revision !== undefined ? [revisionImports(source.revision, absolute)] : []),
         {
           name: 'a-la-mode-runtime',
           setup(build: esbuild.PluginBuild) {
@@ -62,7 +107,11 @@ async function bundle(source: ModuleSource): Promise<string> {
     const failure = e as esbuild.BuildFailure;
     const first = failure.errors?.[0];
     if (first) {
-      const where = first.location ? `${first.location.file === '<stdin>' ? label : first.location.file}:${first.location.line}:${first.location.column + 1}: ` : `${label}: `;
+      const file = first.location?.file;
+      // Files read from a revision are named `revision:/abs/path` by esbuild: show them as `REV:path`.
+      const fromText = source.contents !== undefined && (file === '<stdin>' || (file !== undefined && resolve(file) === absolute));
+      const shownFile = fromText ? label : file?.startsWith('revision:') && source.revision ? `${source.revision}:${relative(process.cwd(), file.slice('revision:'.length))}` : file;
+      const where = first.location ? `${shownFile}:${first.location.line}:${first.location.column + 1}: ` : `${label}: `;
       throw new CliError(`${where}${first.text}`);
     }
     throw new CliError(`${label}: could not bundle the module: ${(e as Error).message}`);

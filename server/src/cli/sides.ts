@@ -51,7 +51,7 @@ export async function loadSide(spec: string, timeoutMs: number): Promise<Encoded
     const path = spec.slice(colon + 1);
     const bytes = readFromGit(rev, path);
     if (isModulePath(path)) {
-      const source: ModuleSource = { path, contents: bytes.toString('utf8'), label: spec };
+      const source: ModuleSource = { path, contents: bytes.toString('utf8'), label: spec, revision: rev };
       return encodedOrThrow(await runModule(source, { timeoutMs }), spec);
     }
     return decodeDagFile(bytes, spec);
