@@ -106,6 +106,45 @@ export function extension(): void {
       assert.match(panel.html, /<svg/);
     });
 
+    it('@restricted the side panel follows typing: an unsaved edit shows up, and reverting it takes it away', async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
+      await vscode.commands.executeCommand('alamode.showInvalidation');
+      const statusOf = (html: string, task: string) =>
+        new RegExp(`data-task="${task}"[^>]*data-status="(\\w+)"|data-status="(\\w+)"[^>]*data-task="${task}"`).exec(html)?.slice(1).find(Boolean);
+      const panelWhere = (what: string, shot: string, ok: (f: FrameDump) => boolean) =>
+        waitFor(what, async () => ((await capture(shot, true)) ?? []).find((f) => f.html.includes('id="counts"') && ok(f)), 60_000);
+      const old = "command: 'python transform_images.py edge_enhance'";
+      const typedText = "command: 'python transform_images.py sharpen'";
+      const document = editor.document;
+      const replace = (from: string, to: string) => {
+        const start = document.getText().indexOf(from);
+        const edit = new vscode.WorkspaceEdit();
+        edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(start + from.length)), to);
+        return vscode.workspace.applyEdit(edit);
+      };
+      try {
+        assert.ok(await replace(old, typedText));
+        const typed = await panelWhere('the panel to show the unsaved edit', 'panel-typing', (f) => statusOf(f.html, 'edge_enhance') === 'changed');
+        assert.equal(statusOf(typed.html, 'blur'), 'changed');
+        assert.equal(statusOf(typed.html, 'collage'), 'invalidated');
+        assert.match(typed.text, /sharpen/);
+        // The lenses follow too: edge_enhance's lens moves from the committed ID to the one the panel shows.
+        const committed = vectors.after.tasks.edge_enhance!.output.slice(0, 12);
+        const moved = new RegExp(`edge_enhance\\s*${committed}\\s*→\\s*([0-9a-f]{12})`).exec(typed.text)?.[1];
+        assert.ok(moved && moved !== committed, typed.text);
+        await waitFor('the lenses to show the edit', async () => {
+          const titles = await lensTitles(collage);
+          return titles.some((t) => t.startsWith(`output ${moved} `)) && !titles.some((t) => t.startsWith(`output ${committed} `)) ? titles : undefined;
+        });
+      } finally {
+        // Back to the text on disk (saved, so the other tests see the workspace as it was).
+        if (document.getText().includes(typedText)) await replace(typedText, old);
+        await document.save();
+      }
+      assert.equal(document.isDirty, false);
+      await panelWhere('the panel to drop the reverted edit', 'panel-reverted', (f) => statusOf(f.html, 'edge_enhance') === 'unchanged' && statusOf(f.html, 'blur') === 'changed');
+    });
+
     it('writes <name>.dag beside the module: the seed\'s bytes for the edited pipeline', async () => {
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
       await vscode.commands.executeCommand('alamode.writeEncodedDag');
