@@ -449,6 +449,7 @@ export async function runInCodeServer({
     );
 
     // Screenshot requests from inside the extension host: <requestsDir>/<name>.request -> <name>.png
+    // (the request may ask for a click first, and for the DOM of every frame)
     let busy = false;
     const takeRequested = async () => {
       if (busy) return;
@@ -472,6 +473,19 @@ export async function runInCodeServer({
           try {
             // Let the workbench paint what the test just did.
             await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+            if (opts.click) {
+              // A user's click on the first element matching the selector, in whichever frame has one
+              // (webviews are nested iframes the extension host cannot reach).
+              let clicked = false;
+              for (const frame of page.frames()) {
+                const element = await frame.$(opts.click).catch(() => null);
+                if (!element) continue;
+                await element.click();
+                clicked = true;
+                break;
+              }
+              if (!clicked) throw new Error(`nothing matches ${opts.click} in any frame`);
+            }
             if (opts.frames) {
               // The DOM of every frame (webviews are nested iframes), so tests can assert on what a
               // webview shows. Taken before the screenshot, so the picture is at least as new as the DOM the test

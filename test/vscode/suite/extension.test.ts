@@ -106,6 +106,23 @@ export function extension(): void {
       assert.match(panel.html, /<svg/);
     });
 
+    it('@restricted clicking a task in the side panel reveals its dag.task call', async () => {
+      const source = await vscode.workspace.openTextDocument(collage);
+      await vscode.window.showTextDocument(source, { selection: new vscode.Range(0, 0, 0, 0) });
+      await vscode.commands.executeCommand('alamode.showInvalidation');
+      await waitFor('the panel to list collage', async () => ((await capture('panel-before-click', true)) ?? []).some((f) => f.html.includes('data-task="collage"')) || undefined, 60_000);
+      // The task's name in the list, then a node of the drawn DAG (its IDs copy instead; tested above).
+      for (const [selector, task] of [['#task-list .task[data-task="collage"] .name', 'collage'], ['#graph .node[data-task="blur"]', 'blur']] as const) {
+        await capture(`panel-click-${task}`, false, selector);
+        const call = source.positionAt(source.getText().indexOf(`dag.task('${task}'`));
+        const editor = await waitFor(`the editor to show the ${task} task`, () => {
+          const e = vscode.window.activeTextEditor;
+          return e?.document.uri.toString() === collage.toString() && e.selection.start.line === call.line ? e : undefined;
+        });
+        assert.equal(editor.selection.start.character, call.character);
+      }
+    });
+
     it('@restricted the side panel follows typing: an unsaved edit shows up, and reverting it takes it away', async () => {
       const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
       await vscode.commands.executeCommand('alamode.showInvalidation');
