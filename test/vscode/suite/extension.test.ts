@@ -123,6 +123,20 @@ export function extension(): void {
       }
     });
 
+    it('@restricted the side panel keeps its state when hidden and shown again (the unchanged list stays open)', async () => {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
+      await vscode.commands.executeCommand('alamode.showInvalidation');
+      const unchangedOpen = (f: FrameDump) => /<details id="unchanged" open/.test(f.html) && f.html.includes('data-task="download_images"');
+      await waitFor('the panel to render', async () => ((await capture('panel-state', true)) ?? []).some((f) => f.html.includes('id="unchanged"')) || undefined, 60_000);
+      const opened = await capture('panel-state-open', true, '#unchanged summary');
+      assert.ok((opened ?? []).some(unchangedOpen) || (await waitFor('the unchanged list to open', async () => ((await capture('panel-state-open', true)) ?? []).some(unchangedOpen) || undefined)));
+      // Another view takes the side bar (the webview is let go), then the panel comes back.
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await waitFor('the panel to be hidden', async () => !((await capture('panel-state-hidden', true)) ?? []).some((f) => f.html.includes('id="counts"')) || undefined);
+      await vscode.commands.executeCommand('alamode.showInvalidation');
+      await waitFor('the panel to come back with the list open', async () => ((await capture('panel-state-restored', true)) ?? []).some(unchangedOpen) || undefined, 60_000);
+    });
+
     it('@restricted the side panel follows typing: an unsaved edit shows up, and reverting it takes it away', async () => {
       const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
       await vscode.commands.executeCommand('alamode.showInvalidation');
