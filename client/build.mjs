@@ -1,26 +1,15 @@
 // The client's esbuild entries, spread into the project's builds by esbuild.mjs (which adds the shared
 // options: node20, cjs, source maps unless --production). Run alone (`node client/build.mjs`) to build
 // only the client, e.g. while the server does not build.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-
-const PLUGIN_DIR = 'node_modules/alamode-typescript-plugin';
 
 /**
  * The TypeScript server plugin must be a package in the extension's own node_modules for VS Code's
- * TypeScript extension to find it (`contributes.typescriptServerPlugins`), so the build writes one there.
+ * TypeScript extension to find it (`contributes.typescriptServerPlugins`). Its package lives in
+ * `client/typescript-plugin/` (its package.json is committed, its index.js built here), and the
+ * manifest lists it as a `file:` devDependency, so npm links it into node_modules and never prunes it.
+ * `client/package.mjs` puts it at `node_modules/alamode-typescript-plugin/` inside the .vsix.
  */
-const pluginPackage = {
-  name: 'write-plugin-package',
-  setup(build) {
-    build.onEnd((result) => {
-      if (result.errors.length > 0) return;
-      mkdirSync(PLUGIN_DIR, { recursive: true });
-      const manifest = { name: 'alamode-typescript-plugin', version: '0.1.0', private: true, main: 'index.js', description: "Resolves 'a-la-mode' to the A La Mode extension's type declarations when it is not installed." };
-      writeFileSync(`${PLUGIN_DIR}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-    });
-  },
-};
+const PLUGIN_DIR = 'client/typescript-plugin';
 
 const browser = { platform: 'browser', format: 'iife', target: 'es2022' };
 
@@ -38,7 +27,6 @@ export const clientBuilds = [
     external: ['typescript'],
     footer: { js: 'module.exports = module.exports.default;' },
     sourcemap: false,
-    plugins: [pluginPackage],
   },
 ];
 
@@ -47,7 +35,6 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   const esbuild = await import('esbuild');
   const production = process.argv.includes('--production');
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning' };
-  mkdirSync(dirname(`${PLUGIN_DIR}/x`), { recursive: true });
   await Promise.all(clientBuilds.map((b) => esbuild.build({ ...common, ...b })));
   console.log('client built');
 }

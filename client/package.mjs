@@ -17,6 +17,8 @@ const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'skip-build': { type: 'boolean' } } });
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = resolve(values.out ?? join(root, `${manifest.name}-${manifest.version}.vsix`));
+/** Where the plugin's package is built (see client/build.mjs), and where VS Code looks for it. */
+const PLUGIN_SOURCE = 'client/typescript-plugin';
 const PLUGIN = 'node_modules/alamode-typescript-plugin';
 const PLUGIN_FILES = ['package.json', 'index.js'];
 
@@ -32,7 +34,7 @@ const run = (file, args) => {
 
 if (!values['skip-build']) run(process.execPath, ['esbuild.mjs', '--production']);
 for (const f of PLUGIN_FILES) {
-  if (!existsSync(join(root, PLUGIN, f))) throw new Error(`${PLUGIN}/${f} is missing: run npm run build`);
+  if (!existsSync(join(root, PLUGIN_SOURCE, f))) throw new Error(`${PLUGIN_SOURCE}/${f} is missing: run npm run build`);
 }
 
 // vsce's own checks stay on (manifest, README, secrets scan). This repository names no public URL:
@@ -70,7 +72,7 @@ async function addPlugin() {
   for (const ext of ['.js', '.json']) {
     if (!contentTypes.includes(`Extension="${ext}"`)) throw new Error(`[Content_Types].xml has no ${ext} entry`);
   }
-  for (const f of PLUGIN_FILES) zip.addFile(join(root, PLUGIN, f), `extension/${PLUGIN}/${f}`);
+  for (const f of PLUGIN_FILES) zip.addFile(join(root, PLUGIN_SOURCE, f), `extension/${PLUGIN}/${f}`);
   zip.end();
   const tmp = `${out}.tmp`;
   await new Promise((res, rej) => zip.outputStream.pipe(createWriteStream(tmp)).on('close', res).on('error', rej));

@@ -83,6 +83,23 @@ export function extension(): void {
       await capture('diagnostics');
     });
 
+    it('TypeScript knows the DSL without a-la-mode installed (the extension\'s TypeScript server plugin)', async () => {
+      // Not in Restricted Mode: TypeScript itself runs syntax-only there, with no plugins.
+      assert.equal(fs.existsSync(path.join(root.fsPath, 'node_modules', 'a-la-mode')), false);
+      const document = await vscode.workspace.openTextDocument(collage);
+      await vscode.window.showTextDocument(document);
+      const at = document.positionAt(document.getText().indexOf("dag.task('blur'") + 'dag.ta'.length);
+      const described = await waitFor('TypeScript to describe dag.task', async () => {
+        const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at)) ?? [];
+        const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        return /\btask\(name: string/.test(text) ? text : undefined;
+      }, 50_000);
+      assert.match(described, /: Task\b/);
+      // The hover shows the module was resolved; by then TypeScript has checked it, and says nothing
+      // (no "Cannot find module 'a-la-mode'").
+      assert.deepEqual(vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'ts').map((d) => d.message), []);
+    });
+
     it('the lens command copies the full output ID', async () => {
       const id = vectors.after.tasks.blur!.output;
       await vscode.commands.executeCommand('alamode.copyOutputId', id, 'blur');
