@@ -136,18 +136,14 @@ export class Evaluator implements Realm {
   /** The top-level statement being evaluated (where a stack overflow is reported). */
   private currentStatement: ts.Node | undefined;
 
-  /** Where the parser reported errors (sorted): code being typed, see {@link incompleteCall}. */
-  private readonly parseErrorStarts: readonly number[];
   /** {@link incompleteCall}'s answer per call node (a call in a loop is asked once per iteration). */
-  private readonly incompleteNodes = new Map<ts.Node, boolean>();
+  private readonly unclosedCalls = new Map<ts.Node, boolean>();
   /** Set once a module-wide budget stopped the evaluation (every Dag is then tainted). */
   budgetSpent = false;
 
   constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS) {
     this.source = sf.text;
     this.deadline = performance.now() + limits.deadlineMs;
-    const parseDiagnostics = (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
-    this.parseErrorStarts = parseDiagnostics.map((d) => d.start ?? 0).sort((a, b) => a - b);
     // `this` at the top of a module is `undefined` in ESM and `module.exports` in a CommonJS bundle.
     const moduleThis = new Opaque(new UnknownValue('`this` at the top level of a module depends on how it is loaded', { start: 0, end: 0 }));
     this.moduleScope = new Scope(undefined, true, { value: moduleThis });
@@ -370,37 +366,24 @@ export class Evaluator implements Realm {
   }
 
   /**
-   * A silent "incomplete" reason when the parser reported an error inside `node` or at the token right
-   * after it (where TypeScript reports a missing `)` or `,`): a DSL call being typed. Its task then has
+   * A silent "incomplete" reason when a DSL call has no closing `)` yet: being typed. Its task then has
    * no output until the call is whole, rather than the output of whatever the parser recovered (a spec
-   * without the property being typed, an `addDep(` without its argument).
+   * without the property being typed; `blur.addDep(` taking the next line's call as its argument).
+   * Read from the tree, not from the parser's diagnostics: TypeScript's incremental parse does not
+   * always report the same errors as a fresh one, and the analysis must not depend on which it got.
    */
   incompleteCall(node: ts.Node): UnknownValue | undefined {
-    if (this.parseErrorStarts.length === 0) return undefined;
-    let incomplete = this.incompleteNodes.get(node);
-    if (incomplete === undefined) {
-      incomplete = this.hasParseErrorAtOrAfter(node);
-      this.incompleteNodes.set(node, incomplete);
+    if (!isCallExpression(node)) return undefined;
+    let unclosed = this.unclosedCalls.get(node);
+    if (unclosed === undefined) {
+      // Whole: the `)` is the call's last character and the first token after its arguments.
+      unclosed = this.source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(this.source, node.arguments.end) !== node.end - 1;
+      this.unclosedCalls.set(node, unclosed);
     }
-    if (!incomplete) return undefined;
+    if (!unclosed) return undefined;
     const why = new UnknownValue('the code is incomplete here', this.range(node));
     this.silent.add(why);
     return why;
-  }
-
-  private hasParseErrorAtOrAfter(node: ts.Node): boolean {
-    const errors = this.parseErrorStarts;
-    const start = node.getStart(this.sf);
-    const last = skipTrivia(this.source, node.end);
-    // The first error at or after `start` (binary search).
-    let lo = 0;
-    let hi = errors.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (errors[mid]! < start) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < errors.length && errors[lo]! <= last;
   }
 
   private incomplete(node: ts.Node): Opaque {
