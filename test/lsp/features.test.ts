@@ -273,6 +273,13 @@ describe('navigation', () => {
       .replace("d.get('extract')", "d.get('extract_all')");
     assert.equal(renamed, expected);
     assert.ok(renamed.includes("const label = 'extract';"));
+    // Hover and go to definition work there too.
+    const inHelper = positionOf(text, "t.addDep('extract'", "t.addDep('ex".length);
+    const lensId = (await lenses(uri))!.find((l) => l.command?.arguments?.[1] === 'extract')!.command!.arguments![0] as string;
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: inHelper });
+    assert.ok((hover!.contents as MarkupContent).value.includes(lensId));
+    const definition = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: inHelper })) as LocationLink[];
+    assert.deepEqual(definition[0]!.targetSelectionRange.start, positionOf(text, "dag.task('extract'", "dag.task('".length));
   });
 
   test('completion of task names inside addDep(\'…\') and dag.get(\'…\')', async () => {

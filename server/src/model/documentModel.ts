@@ -156,13 +156,34 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
 
 const contains = (r: SourceRange, offset: number) => r.start <= offset && offset <= r.end;
 
-/** The task reference (name literal, variable) at an offset, if any. */
+/** The task reference (name literal, variable) at an offset, if any: one the analysis ran, else a name literal in code it did not run. */
 export function referenceAt(model: DocumentModel, offset: number): TaskReference | undefined {
   let best: TaskReference | undefined;
   for (const ref of model.analysis.references) {
     if (contains(ref.range, offset) && (!best || ref.range.end - ref.range.start < best.range.end - best.range.start)) best = ref;
   }
-  return best;
+  return best ?? unrunReferences(model).find((r) => contains(r.range, offset));
+}
+
+/** Per model (so per document text): hovers ask on every mouse move. */
+const unrunCache = new WeakMap<DocumentModel, readonly TaskReference[]>();
+
+/**
+ * Name literals in DSL calls the analysis did not run (a helper defined here, called from another
+ * module), as references: only when the module makes a single Dag, so a name can mean one task only.
+ */
+function unrunReferences(model: DocumentModel): readonly TaskReference[] {
+  let refs = unrunCache.get(model);
+  if (!refs) {
+    const covered = new Set(model.analysis.references.map((r) => nameStart(model.text, r.range)));
+    refs = model.dags.length !== 1
+      ? []
+      : taskNameLiteralsOf(model.text, model.fileName)
+          .filter((l) => !covered.has(l.range.start))
+          .map((l): TaskReference => ({ dag: 0, task: l.name, range: l.range, kind: l.kind }));
+    unrunCache.set(model, refs);
+  }
+  return refs;
 }
 
 /** The tasks defined by the `dag.task(...)` call whose callee (`task`) or name argument is at the offset. */
@@ -187,13 +208,8 @@ function nameStart(text: string, range: SourceRange): number {
  * that a rename leaves no stale name behind.
  */
 export function referencesTo(model: DocumentModel, ref: TaskReference): TaskReference[] {
-  const seen = model.analysis.references.filter((r) => r.dag === ref.dag && r.task === ref.task);
-  if (model.dags.length !== 1) return seen;
-  const covered = new Set(model.analysis.references.map((r) => nameStart(model.text, r.range)));
-  const unrun = taskNameLiteralsOf(model.text, model.fileName)
-    .filter((l) => l.name === ref.task && !covered.has(l.range.start))
-    .map((l): TaskReference => ({ dag: ref.dag, task: l.name, range: l.range, kind: l.kind }));
-  return [...seen, ...unrun].sort((a, b) => a.range.start - b.range.start);
+  const same = (r: TaskReference) => r.dag === ref.dag && r.task === ref.task;
+  return [...model.analysis.references.filter(same), ...unrunReferences(model).filter(same)].sort((a, b) => a.range.start - b.range.start);
 }
 
 /**
