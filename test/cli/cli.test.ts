@@ -4,11 +4,11 @@
  * Expected IDs come from the seed's printed hashes (../shared/conformance/collage.json).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { initRepo } from '../support/git';
 import { alamode } from '../support/cli';
 import { conformanceDir, fixturesDir } from '../support/paths';
 
@@ -153,11 +153,7 @@ describe('alamode diff', () => {
   });
 
   test('REV:path reads either side through git, .dag or module', () => {
-    const repo = mkdtempSync(join(scratch, 'repo-'));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-    git('init', '-q');
-    git('config', 'user.email', 't@example.com');
-    git('config', 'user.name', 't');
+    const { dir: repo, git } = initRepo(scratch);
     copyFileSync(collageModule, join(repo, 'collage.alamode.ts'));
     copyFileSync(beforeDag, join(repo, 'collage.dag'));
     git('add', '.');
@@ -176,11 +172,7 @@ describe('alamode diff', () => {
   });
 
   test('REV:module reads the module\'s local imports from the same revision, not the working tree', () => {
-    const repo = mkdtempSync(join(scratch, 'repo-'));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-    git('init', '-q');
-    git('config', 'user.email', 't@example.com');
-    git('config', 'user.name', 't');
+    const { dir: repo, git } = initRepo(scratch);
     mkdirSync(join(repo, 'lib'));
     const module = (helper: string) => `import { Dag } from 'a-la-mode';\nimport { sha } from '${helper}';\nconst dag = new Dag();\ndag.task('t', { image: 'i', sha });\nexport default dag;\n`;
     writeFileSync(join(repo, 'lib', 'shas.ts'), "export { sha } from './values';\n");

@@ -3,12 +3,12 @@
  * that the VS Code side panel shows.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DiffRequest, EncodedDagRequest } from '../../server/src/protocol';
+import { initRepo } from '../support/git';
 import { conformanceDir, fixturesDir } from '../support/paths';
 import { startTestClient, type TestClient } from './lspClient';
 
@@ -23,13 +23,9 @@ before(async () => { client = await startTestClient(); });
 after(() => { client.close(); rmSync(scratch, { recursive: true, force: true }); });
 
 function gitRepo(files: Record<string, string | Buffer>, parent = scratch): string {
-  const repo = mkdtempSync(join(parent, 'repo-'));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-  git('init', '-q');
-  git('config', 'user.email', 't@example.com');
-  git('config', 'user.name', 't');
+  const { dir: repo, git } = initRepo(parent);
   for (const [name, content] of Object.entries(files)) {
-    execFileSync('mkdir', ['-p', join(repo, name, '..')]);
+    mkdirSync(join(repo, name, '..'), { recursive: true });
     writeFileSync(join(repo, name), content);
   }
   git('add', '.');
