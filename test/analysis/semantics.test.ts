@@ -531,6 +531,15 @@ describe('syntax errors', () => {
     }
   });
 
+  test('a call with its `)` but something unclosed inside it is incomplete too', () => {
+    for (const spec of ["{ sha: String( })", "{ args: ['a', 'b' })", "{ sha: '1' )", "{ sha: '1' } })"]) {
+      const { analysis } = analyse(`const dag = new Dag();\ndag.task('a', { sha: '1' });\ndag.task('b', ${spec};\nexport default dag;\n`);
+      const o = outcomes(onlyDag(analysis));
+      assert.ok(o.get('a')!.output, spec);
+      assert.equal(o.get('b')!.output, undefined, spec);
+    }
+  });
+
   test('whitespace TypeScript counts (U+200B, U+0085) between a call and its parse error does not hide the error', () => {
     for (const gap of ['\u200B\n', '\u0085', ' // a comment\n', '/* c */ ']) {
       const { analysis } = analyse(`const dag = new Dag();\nconst a = dag.task('a', { sha: '1' });\nconst b = dag.task('b', { sha: '2' });\nb.addDep(a,${gap}`);

@@ -174,8 +174,14 @@ describe('alamode diff', () => {
   test('REV:module reads the module\'s local imports from the same revision, not the working tree', () => {
     const { dir: repo, git } = initRepo(scratch);
     mkdirSync(join(repo, 'lib'));
-    const module = (helper: string) => `import { Dag } from 'a-la-mode';\nimport { sha } from '${helper}';\nconst dag = new Dag();\ndag.task('t', { image: 'i', sha });\nexport default dag;\n`;
-    writeFileSync(join(repo, 'lib', 'shas.ts'), "export { sha } from './values';\n");
+    // A package (not committed, as node_modules never is) whose own relative import stays its own.
+    mkdirSync(join(repo, 'node_modules', 'images', 'lib'), { recursive: true });
+    writeFileSync(join(repo, 'node_modules', 'images', 'index.js'), "module.exports = require('./lib/name.js');\n");
+    writeFileSync(join(repo, 'node_modules', 'images', 'lib', 'name.js'), "module.exports = { image: 'i' };\n");
+    writeFileSync(join(repo, '.gitignore'), 'node_modules/\n');
+    const module = (helper: string) => `import { Dag } from 'a-la-mode';\nimport { sha } from '${helper}';\nimport { image } from 'images';\nconst dag = new Dag();\ndag.task('t', { image, sha });\nexport default dag;\n`;
+    // \`./values.js\` names values.ts, as TypeScript's NodeNext style writes it.
+    writeFileSync(join(repo, 'lib', 'shas.ts'), "export { sha } from './values.js';\n");
     writeFileSync(join(repo, 'lib', 'values.ts'), "export const sha = 'committed';\n");
     writeFileSync(join(repo, 'p.alamode.ts'), module('./lib/shas'));
     git('add', '.');

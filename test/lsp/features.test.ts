@@ -254,7 +254,8 @@ describe('navigation', () => {
       "dag.task('load', {}).addDep('extract');",
       '// Called from another module, never here:',
       "export function wire(d: Dag, t: Task) { t.addDep('extract', 'load'); return d.get('extract'); }",
-      "const unrelated = { get: (s: string) => s }; // not a Dag, but the same shape: a string 'extract' elsewhere stays",
+      "const unrelated = new Map<string, number>(); // not a Dag, but a .get('extract') that runs: it stays",
+      "unrelated.get('extract');",
       "const label = 'extract';",
       'export default dag;',
       '',
@@ -272,7 +273,7 @@ describe('navigation', () => {
       .replace("t.addDep('extract', 'load')", "t.addDep('extract_all', 'load')")
       .replace("d.get('extract')", "d.get('extract_all')");
     assert.equal(renamed, expected);
-    assert.ok(renamed.includes("const label = 'extract';"));
+    assert.ok(renamed.includes("const label = 'extract';") && renamed.includes("unrelated.get('extract');"));
     // Hover and go to definition work there too.
     const inHelper = positionOf(text, "t.addDep('extract'", "t.addDep('ex".length);
     const lensId = (await lenses(uri))!.find((l) => l.command?.arguments?.[1] === 'extract')!.command!.arguments![0] as string;

@@ -34,7 +34,7 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 const CACHE_SIZE = 16;
 
-const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false });
+const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false, runCalls: new Set<number>() });
 
 /**
  * Parsing cost grows with the text and cannot be interrupted: beyond this many characters (about ten
@@ -129,6 +129,7 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
     references: ev.references,
     completionSites: ev.completionSites,
     hasSyntaxErrors: parseDiagnosticsOf(sourceFile).length > 0,
+    runCalls: ev.runCalls,
   };
 }
 
@@ -138,7 +139,9 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
  */
 export function taskNameLiteralsOf(text: string, fileName: string, unterminated = false): NameLiteral[] {
   if (text.length > MAX_TEXT_LENGTH) return [];
-  return taskNameLiterals(parse(fileName, text, false).sourceFile, unterminated);
+  // The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is.
+  const cached = cache.get(fileName);
+  return taskNameLiterals(cached?.text === text ? cached.sourceFile : parseFresh(fileName, text), unterminated);
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

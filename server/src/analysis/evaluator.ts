@@ -138,6 +138,8 @@ export class Evaluator implements Realm {
 
   /** {@link incompleteCall}'s answer per call node (a call in a loop is asked once per iteration). */
   private readonly unclosedCalls = new Map<ts.Node, boolean>();
+  /** The `pos` of every call expression evaluated: code that ran (navigation treats the rest syntactically). */
+  readonly runCalls = new Set<number>();
   /** Set once a module-wide budget stopped the evaluation (every Dag is then tainted). */
   budgetSpent = false;
 
@@ -376,8 +378,10 @@ export class Evaluator implements Realm {
     if (!isCallExpression(node)) return undefined;
     let unclosed = this.unclosedCalls.get(node);
     if (unclosed === undefined) {
-      // Whole: the `)` is the call's last character and the first token after its arguments.
-      unclosed = this.source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(this.source, node.arguments.end) !== node.end - 1;
+      // Whole: the `)` is the call's last character and the first token after its arguments, and the
+      // parser flagged no node inside it (`String( })`, a `{` without its `}`). Flags, unlike the
+      // diagnostics, are the same for an incremental and a fresh parse: nodes with errors are never reused.
+      unclosed = this.source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(this.source, node.arguments.end) !== node.end - 1 || hasErrorInside(node);
       this.unclosedCalls.set(node, unclosed);
     }
     if (!unclosed) return undefined;
@@ -1621,6 +1625,7 @@ export class Evaluator implements Realm {
   }
 
   private evalCall(node: ts.CallExpression, scope: Scope): ChainResult {
+    this.runCalls.add(node.pos);
     const callee = node.expression;
     if (callee.kind === SK.ImportKeyword || callee.kind === SK.SuperKeyword) {
       const { values } = this.evalArgs(node.arguments, scope);
@@ -2295,4 +2300,17 @@ function compoundToBinary(op: ts.SyntaxKind): ts.SyntaxKind {
     case SK.CaretEqualsToken: return SK.CaretToken;
     default: return op;
   }
+}
+
+/** Whether the parser flagged `node` or a node inside it (iterative: arguments may nest deeply). */
+function hasErrorInside(node: ts.Node): boolean {
+  const stack: ts.Node[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.flags & ts.NodeFlags.ThisNodeHasError) return true;
+    ts.forEachChild(n, (child) => {
+      stack.push(child);
+    });
+  }
+  return false;
 }

@@ -15,14 +15,16 @@ export interface NameLiteral {
   /** Inside the quotes. */
   readonly range: SourceRange;
   readonly kind: 'definition' | 'string';
+  /** The `pos` of the call it is an argument of (see `ModuleAnalysis.runCalls`). */
+  readonly callPos: number;
 }
 
 /** `unterminated`: include literals still being typed (for completion; rename wants whole names). */
 export function taskNameLiterals(sourceFile: ts.SourceFile, unterminated = false): NameLiteral[] {
   const found: NameLiteral[] = [];
-  const literal = (node: ts.Node | undefined, kind: NameLiteral['kind']) => {
+  const literal = (node: ts.Node | undefined, kind: NameLiteral['kind'], call: ts.Node) => {
     const n = node && skipOuter(node as ts.Expression);
-    if (n && isStringLiteralLike(n) && (unterminated || !n.isUnterminated)) found.push({ name: n.text, range: insideQuotes(n, sourceFile), kind });
+    if (n && isStringLiteralLike(n) && (unterminated || !n.isUnterminated)) found.push({ name: n.text, range: insideQuotes(n, sourceFile), kind, callPos: call.pos });
   };
   // Iterative: code nested thousands deep must not overflow the stack.
   const stack: ts.Node[] = [sourceFile];
@@ -30,9 +32,9 @@ export function taskNameLiterals(sourceFile: ts.SourceFile, unterminated = false
     const node = stack.pop()!;
     if (isCallExpression(node) && isPropertyAccess(node.expression)) {
       const method = node.expression.name.text;
-      if (method === 'task') literal(node.arguments[0], 'definition');
-      else if (method === 'get') literal(node.arguments[0], 'string');
-      else if (method === 'addDep') for (const a of node.arguments) literal(a, 'string');
+      if (method === 'task') literal(node.arguments[0], 'definition', node);
+      else if (method === 'get') literal(node.arguments[0], 'string', node);
+      else if (method === 'addDep') for (const a of node.arguments) literal(a, 'string', node);
     }
     ts.forEachChild(node, (child) => {
       stack.push(child);

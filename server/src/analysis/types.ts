@@ -121,6 +121,8 @@ export interface ModuleAnalysis {
   readonly completionSites: readonly { readonly dag: number; readonly range: SourceRange }[];
   /** True when the parser reported syntax errors (the analysis still covers what parsed). */
   readonly hasSyntaxErrors: boolean;
+  /** The `pos` of every call expression the analysis evaluated; calls not in it are in code that did not run. */
+  readonly runCalls: ReadonlySet<number>;
 }
 
 export type { PathSegment };

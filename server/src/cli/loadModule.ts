@@ -4,7 +4,7 @@
  * a child process with a time limit, and take its default-export DAG.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -34,8 +34,27 @@ export interface ModuleSource {
   readonly revision?: string;
 }
 
-/** Extensions esbuild would try for `./helper`, in its order, then index files. */
-const IMPORT_CANDIDATES = ['', '.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '/index.ts', '/index.tsx', '/index.js'];
+/** esbuild's default `resolveExtensions`, in its order. */
+const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.css', '.json'];
+/** TypeScript's import rewrites that esbuild follows: `./helper.js` may name `helper.ts`. */
+const REWRITES: Readonly<Record<string, readonly string[]>> = { '.js': ['.ts', '.tsx'], '.jsx': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
+const LOADERS: Readonly<Record<string, esbuild.Loader>> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json', '.css': 'css' };
+
+/** The files esbuild would try for an import resolved to `base`, in its order. */
+function importCandidates(base: string): string[] {
+  const ext = extname(base);
+  const rewritten = (REWRITES[ext] ?? []).map((e) => base.slice(0, -ext.length) + e);
+  return [base, ...rewritten, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)];
+}
+
+/** The real path of a folder (git names files by it), or the path itself when it exists only at the revision. */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
 
 const git = (cwd: string, args: readonly string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
 
@@ -47,6 +66,7 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   let root: string | undefined;
   const repoRoot = () => (root ??= git(dirname(entry), ['rev-parse', '--show-toplevel']).toString('utf8').trim());
   const inRepo = (absolute: string) => relative(repoRoot(), absolute).split(sep).join('/');
+  const entryFile = resolve(entry);
   const existsAt = (path: string) => {
     try {
       return git(repoRoot(), ['cat-file', '-t', `${revision}:${path}`]).toString('utf8').trim() === 'blob';
@@ -58,16 +78,18 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
     name: 'revision-imports',
     setup(build) {
       build.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
-        const base = resolve(args.resolveDir, args.path);
-        const found = IMPORT_CANDIDATES.map((ext) => base + ext).find((candidate) => existsAt(inRepo(candidate)));
+        // Only the module's own imports and theirs: a package's relative imports stay in node_modules.
+        if (args.namespace !== 'revision' && args.importer !== entryFile) return undefined;
+        const base = resolve(realDir(args.resolveDir), args.path);
+        const found = importCandidates(base).find((candidate) => existsAt(inRepo(candidate)));
         if (!found) return { errors: [{ text: `'${args.path}' does not exist at ${revision}` }] };
         return { path: found, namespace: 'revision' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => {
-        const ext = extname(args.path).slice(1);
-        const loader = (['ts', 'tsx', 'js', 'json'] as const).find((l) => l === ext) ?? (ext === 'mts' || ext === 'cts' ? 'ts' : 'js');
-        return { contents: git(repoRoot(), ['show', `${revision}:${inRepo(args.path)}`]), loader, resolveDir: dirname(args.path) };
-      });
+      build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => ({
+        contents: git(repoRoot(), ['show', `${revision}:${inRepo(args.path)}`]),
+        loader: LOADERS[extname(args.path)] ?? 'default',
+        resolveDir: dirname(args.path),
+      }));
     },
   };
 }

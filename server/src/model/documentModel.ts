@@ -4,6 +4,7 @@
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
 import { analyseModule, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
+import type { NameLiteral } from '../analysis/nameLiterals';
 import { toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
 import { describeNoOutput, encodeDag, type DagEncoding, type TaskOutcome } from '../core/outputIds';
@@ -175,11 +176,12 @@ const unrunCache = new WeakMap<DocumentModel, readonly TaskReference[]>();
 function unrunReferences(model: DocumentModel): readonly TaskReference[] {
   let refs = unrunCache.get(model);
   if (!refs) {
-    const covered = new Set(model.analysis.references.map((r) => nameStart(model.text, r.range)));
+    // Calls that ran are the evaluator's to describe (a `Map#get('x')` that ran is not a task reference).
+    const ran = model.analysis.runCalls;
     refs = model.dags.length !== 1
       ? []
       : taskNameLiteralsOf(model.text, model.fileName)
-          .filter((l) => !covered.has(l.range.start))
+          .filter((l) => !ran.has(l.callPos))
           .map((l): TaskReference => ({ dag: 0, task: l.name, range: l.range, kind: l.kind }));
     unrunCache.set(model, refs);
   }
@@ -195,12 +197,6 @@ export function tasksAtCall(model: DocumentModel, offset: number): TaskView[] {
   return [];
 }
 
-/** The start of a reference's name, inside its quotes if it has them. */
-function nameStart(text: string, range: SourceRange): number {
-  const first = text[range.start];
-  return first === "'" || first === '"' || first === '`' ? range.start + 1 : range.start;
-}
-
 /**
  * Every reference to the task `ref` names: those the analysis saw run, and, when the module makes a
  * single Dag (so a name can only mean one of its tasks), the name literals in DSL calls it did not run
@@ -209,7 +205,10 @@ function nameStart(text: string, range: SourceRange): number {
  */
 export function referencesTo(model: DocumentModel, ref: TaskReference): TaskReference[] {
   const same = (r: TaskReference) => r.dag === ref.dag && r.task === ref.task;
-  return [...model.analysis.references.filter(same), ...unrunReferences(model).filter(same)].sort((a, b) => a.range.start - b.range.start);
+  // One per place: a rename must never get two edits for one literal.
+  const byStart = new Map<number, TaskReference>();
+  for (const r of [...model.analysis.references.filter(same), ...unrunReferences(model).filter(same)]) if (!byStart.has(r.range.start)) byStart.set(r.range.start, r);
+  return [...byStart.values()].sort((a, b) => a.range.start - b.range.start);
 }
 
 /**
@@ -219,9 +218,17 @@ export function referencesTo(model: DocumentModel, ref: TaskReference): TaskRefe
 export function completionSiteAt(model: DocumentModel, offset: number): { dag: number; range: SourceRange } | undefined {
   const site = model.analysis.completionSites.find((s) => contains(s.range, offset));
   if (site || model.dags.length !== 1) return site;
-  const literal = taskNameLiteralsOf(model.text, model.fileName, true).find((l) => l.kind === 'string' && contains(l.range, offset));
+  let literals = completionLiteralsCache.get(model);
+  if (!literals) {
+    const ran = model.analysis.runCalls;
+    literals = taskNameLiteralsOf(model.text, model.fileName, true).filter((l) => l.kind === 'string' && !ran.has(l.callPos));
+    completionLiteralsCache.set(model, literals);
+  }
+  const literal = literals.find((l) => contains(l.range, offset));
   return literal && { dag: 0, range: literal.range };
 }
+
+const completionLiteralsCache = new WeakMap<DocumentModel, readonly NameLiteral[]>();
 
 /** The task named `name` in a DAG (its first definition). */
 export function taskNamed(model: DocumentModel, dag: number, name: string): TaskView | undefined {
