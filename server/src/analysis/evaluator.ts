@@ -826,6 +826,21 @@ export class Evaluator implements Realm {
     return c;
   }
 
+  /**
+   * One pass of a loop's body, the same for every kind of loop: the iteration cap, a step, the body
+   * (in the scope `enter` makes, after the cap: a loop variable is bound only for a pass that runs), and
+   * what the body's completion means for the loop. `'next'` to go on; anything else is the loop's own
+   * completion. What is not followed is havocked in `havocScope`.
+   */
+  private loopPass(node: ts.IterationStatement, i: number, havocScope: Scope, labels: readonly string[], enter: () => Scope): 'next' | Completion {
+    if (i >= this.limits.maxLoopIterations) return this.havocLoop(node, havocScope, this.loopLimit(node));
+    this.step(node);
+    const c = this.loopControl(this.evalStatement(node.statement, enter(), []), labels);
+    if (c === 'exit') return undefined;
+    if (c !== 'next') return c?.kind === 'uncertain' ? this.havocLoop(node, havocScope, c.why, c.reach) : c;
+    return 'next';
+  }
+
   /** The loop's remaining iterations are not followed: havoc the whole loop from here. */
   private havocLoop(node: ts.IterationStatement, scope: Scope, why: UnknownValue, reach: readonly HeapValue[] = NO_REACH): Completion {
     const r = this.havoc([node], scope, why, { reach });
@@ -861,11 +876,8 @@ export class Evaluator implements Realm {
         if (t === undefined) return this.havocLoop(node, iterScope, this.conditionUnknown(cond as Opaque, node.condition, 'how often the loop runs is not static'));
         if (!t) return undefined;
       }
-      if (i >= this.limits.maxLoopIterations) return this.havocLoop(node, iterScope, this.loopLimit(node));
-      this.step(node);
-      const c = this.loopControl(this.evalStatement(node.statement, iterScope, []), labels);
-      if (c === 'exit') return undefined;
-      if (c !== 'next') return c?.kind === 'uncertain' ? this.havocLoop(node, iterScope, c.why, c.reach) : c;
+      const pass = this.loopPass(node, i, iterScope, labels, () => iterScope);
+      if (pass !== 'next') return pass;
       if (perIteration) iterScope = iterScope.copyForIteration();
       if (node.incrementor) this.evalExpr(node.incrementor, iterScope);
     }
@@ -880,11 +892,8 @@ export class Evaluator implements Realm {
         if (t === undefined) return this.havocLoop(node, scope, this.conditionUnknown(cond as Opaque, node.expression, 'how often the loop runs is not static'));
         if (!t) return undefined;
       }
-      if (i >= this.limits.maxLoopIterations) return this.havocLoop(node, scope, this.loopLimit(node));
-      this.step(node);
-      const c = this.loopControl(this.evalStatement(node.statement, scope, []), labels);
-      if (c === 'exit') return undefined;
-      if (c !== 'next') return c?.kind === 'uncertain' ? this.havocLoop(node, scope, c.why, c.reach) : c;
+      const pass = this.loopPass(node, i, scope, labels, () => scope);
+      if (pass !== 'next') return pass;
     }
   }
 
@@ -939,13 +948,12 @@ export class Evaluator implements Realm {
         if (i >= values!.length) return undefined;
         value = values![i];
       }
-      if (i >= this.limits.maxLoopIterations) return this.havocLoop(node, scope, this.loopLimit(node));
-      this.step(node);
-      const iterScope = new Scope(scope, false);
-      this.bindLoopVariable(node.initializer, value, iterScope, node);
-      const c = this.loopControl(this.evalStatement(node.statement, iterScope, []), labels);
-      if (c === 'exit') return undefined;
-      if (c !== 'next') return c?.kind === 'uncertain' ? this.havocLoop(node, scope, c.why, c.reach) : c;
+      const pass = this.loopPass(node, i, scope, labels, () => {
+        const iterScope = new Scope(scope, false);
+        this.bindLoopVariable(node.initializer, value, iterScope, node);
+        return iterScope;
+      });
+      if (pass !== 'next') return pass;
     }
   }
 
@@ -978,13 +986,12 @@ export class Evaluator implements Realm {
         const why = new UnknownValue(`the loop runs over ${this.text(node.expression)}, which code the analysis cannot see may change`, this.range(node.expression));
         return this.havocLoop(node, scope, why, [obj]);
       }
-      if (i >= this.limits.maxLoopIterations) return this.havocLoop(node, scope, this.loopLimit(node));
-      this.step(node);
-      const iterScope = new Scope(scope, false);
-      this.bindLoopVariable(node.initializer, key, iterScope, node);
-      const c = this.loopControl(this.evalStatement(node.statement, iterScope, []), labels);
-      if (c === 'exit') return undefined;
-      if (c !== 'next') return c?.kind === 'uncertain' ? this.havocLoop(node, scope, c.why, c.reach) : c;
+      const pass = this.loopPass(node, i, scope, labels, () => {
+        const iterScope = new Scope(scope, false);
+        this.bindLoopVariable(node.initializer, key, iterScope, node);
+        return iterScope;
+      });
+      if (pass !== 'next') return pass;
     }
     return undefined;
   }
