@@ -67,13 +67,9 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   const repoRoot = () => (root ??= git(dirname(entry), ['rev-parse', '--show-toplevel']).toString('utf8').trim());
   const inRepo = (absolute: string) => relative(repoRoot(), absolute).split(sep).join('/');
   const entryFile = resolve(entry);
-  const existsAt = (path: string) => {
-    try {
-      return git(repoRoot(), ['cat-file', '-t', `${revision}:${path}`]).toString('utf8').trim() === 'blob';
-    } catch {
-      return false;
-    }
-  };
+  // The revision's files, listed once: each import tries up to a dozen names.
+  let files: ReadonlySet<string> | undefined;
+  const existsAt = (path: string) => (files ??= new Set(git(repoRoot(), ['ls-tree', '-r', '-z', '--name-only', revision]).toString('utf8').split('\0'))).has(path);
   return {
     name: 'revision-imports',
     setup(build) {
