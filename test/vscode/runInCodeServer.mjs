@@ -133,7 +133,7 @@ async function loadPlaywright() {
   }
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -145,11 +145,11 @@ function freePort() {
   });
 }
 
-function sleep(ms) {
+export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function httpStatus(url, timeoutMs) {
+export function httpStatus(url, timeoutMs) {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
       res.resume();
@@ -205,7 +205,7 @@ function removeSignalHandlersIfIdle() {
 }
 
 /** Signals the child's whole process group (it was spawned detached); says whether the leader was still running. */
-function killGroup(child, signal) {
+export function killGroup(child, signal) {
   if (!child || !child.pid) return false;
   const leaderAlive = child.exitCode === null && child.signalCode === null;
   try {
