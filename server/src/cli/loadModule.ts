@@ -90,7 +90,8 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   };
 }
 
-async function bundle(source: ModuleSource): Promise<string> {
+/** The bundle, and every file it was made of (absolute paths): the module, its local imports, JSON. */
+async function bundle(source: ModuleSource): Promise<{ code: string; inputs: string[] }> {
   const absolute = resolve(source.path);
   const label = source.label ?? source.path;
   const options: esbuild.BuildOptions & { write: false } = {
@@ -106,6 +107,7 @@ async function bundle(source: ModuleSource): Promise<string> {
       // The bundle runs from a temp folder; an absolute source root keeps call sites pointing at the module.
       sourceRoot: `${dirname(absolute)}/`,
       logLevel: 'silent',
+      metafile: true,
       outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
       plugins: [
         ...(source.revision !== undefined ? [revisionImports(source.revision, absolute)] : []),
@@ -134,7 +136,9 @@ async function bundle(source: ModuleSource): Promise<string> {
     }
     throw new CliError(`${label}: could not bundle the module: ${(e as Error).message}`);
   }
-  return result.outputFiles[0]!.text;
+  // Input keys are relative to esbuild's working folder; those read from a revision or stdin are not files.
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((k) => !k.includes(':') && k !== '<stdin>').map((k) => resolve(k));
+  return { code: result.outputFiles[0]!.text, inputs };
 }
 
 export interface RunOptions {
@@ -142,14 +146,17 @@ export interface RunOptions {
   readonly timeoutMs: number;
 }
 
-/** Executes a module and returns what its default export encodes to (or why it could not). */
-export async function runModule(source: ModuleSource, options: RunOptions): Promise<RunnerResult> {
-  const code = await bundle(source);
+/**
+ * Executes a module and returns what its default export encodes to (or why it could not), and the
+ * files the bundle was made of.
+ */
+export async function runModule(source: ModuleSource, options: RunOptions): Promise<RunnerResult & { readonly inputs?: readonly string[] }> {
+  const { code, inputs } = await bundle(source);
   const dir = mkdtempSync(join(tmpdir(), 'alamode-run-'));
   const bundlePath = join(dir, 'module.cjs');
   writeFileSync(bundlePath, code);
   try {
-    return await new Promise<RunnerResult>((resolvePromise, reject) => {
+    return await new Promise<RunnerResult & { readonly inputs?: readonly string[] }>((resolvePromise, reject) => {
       const child = fork(runnerPath, [bundlePath, runtimePath], {
         serialization: 'advanced',
         // The module's own console output goes to stderr, so `--json` on stdout stays clean.
@@ -167,7 +174,7 @@ export async function runModule(source: ModuleSource, options: RunOptions): Prom
       child.on('message', (m) => { result = m as RunnerResult; });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        if (result) resolvePromise(result);
+        if (result) resolvePromise({ ...result, inputs });
         else if (signal !== 'SIGKILL') {
           const lastLine = stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).pop();
           reject(new CliError(`${source.label ?? source.path}: the module exited (${signal ?? `code ${code}`}) without producing a DAG${lastLine ? `: ${lastLine}` : ''}`));

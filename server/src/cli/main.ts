@@ -10,7 +10,8 @@ import { bencodeDag } from '../core/outputIds';
 import type { BencodeValue } from '../core/values';
 import { CliError, runModule } from './loadModule';
 import { toJson } from '../core/json';
-import { describeProblems, diffTable, encodedOrThrow, runFailure } from './report';
+import { describeProblems, diffTable, encodedOrThrow, repositoryMarkdown, repositoryTable, runFailure } from './report';
+import { diffRepository, PIPELINE_SUFFIX, repositoryRoot, workingTreePipelines } from './repository';
 import { dagPathFor, decodeDagFile, loadSide } from './sides';
 
 declare const ALAMODE_VERSION: string | undefined;
@@ -23,9 +24,14 @@ commands:
   diff <base> <target> [--json] [--all] [--exit-code]
                                           what changed between two DAGs; each side is a .dag file,
                                           a module, or REV:path read through git (HEAD:pipelines/x.dag)
-  check <module>... [--stale]             report cycles, missing inputs and bad values as
+  diff [--base REV] [--json|--markdown] [--all] [--exit-code]
+                                          every *.alamode.ts module of the repository, at REV (default
+                                          HEAD, helpers included) against the working tree; a section
+                                          per affected pipeline; --markdown for a pull-request comment
+  check [<module>...] [--stale]           report cycles, missing inputs and bad values as
                                           file:line:col lines; --stale also fails when the .dag beside
-                                          a module no longer matches it
+                                          a module no longer matches it; no modules: every pipeline
+                                          module of the repository (or below this folder)
 
 options:
   --timeout SECONDS   how long a module may run (default 30)
@@ -56,7 +62,9 @@ async function encodeCommand(positionals: string[], values: Options): Promise<nu
 }
 
 async function diffCommand(positionals: string[], values: Options): Promise<number> {
-  if (positionals.length !== 2) usageError('diff takes a base and a target');
+  if (positionals.length === 0) return diffRepositoryCommand(values);
+  if (values.base !== undefined || values.markdown) usageError('--base and --markdown are for the whole repository: give no sides');
+  if (positionals.length !== 2) usageError('diff takes a base and a target, or no sides for the whole repository');
   const [base, target] = await Promise.all(positionals.map((p) => loadSide(p, values.timeoutMs)));
   const diff = diffDags(base!, target!);
   if (values.json) process.stdout.write(`${toJson(diff as unknown as BencodeValue)}\n`);
@@ -65,8 +73,24 @@ async function diffCommand(positionals: string[], values: Options): Promise<numb
   return values.exitCode && differs ? EXIT_PROBLEMS : EXIT_OK;
 }
 
+/** `alamode diff` with no sides: every pipeline module of the repository, REV against the working tree. */
+async function diffRepositoryCommand(values: Options): Promise<number> {
+  if (values.json && values.markdown) usageError('--json and --markdown are two ways to print one diff: give one');
+  const repo = await diffRepository(process.cwd(), values.base ?? 'HEAD', values.timeoutMs);
+  if (values.json) process.stdout.write(`${toJson({ base: repo.base, modules: repo.modules } as unknown as BencodeValue)}\n`);
+  else if (values.markdown) process.stdout.write(`${repositoryMarkdown(repo)}\n`);
+  else process.stdout.write(`${repositoryTable(repo, values.all)}\n`);
+  // A pipeline that could not be run on one side is a failure whatever else differs.
+  if (repo.modules.some((m) => m.status === 'error')) return EXIT_PROBLEMS;
+  return values.exitCode && repo.modules.some((m) => m.status !== 'unchanged') ? EXIT_PROBLEMS : EXIT_OK;
+}
+
 async function checkCommand(positionals: string[], values: Options): Promise<number> {
-  if (positionals.length === 0) usageError('check takes one or more modules');
+  if (positionals.length === 0) {
+    positionals = workingTreePipelines(process.cwd()).map((p) => relative(process.cwd(), p));
+    if (positionals.length === 0) throw new CliError(`no pipeline modules (*${PIPELINE_SUFFIX}) in ${repositoryRoot(process.cwd()) ?? process.cwd()}`);
+    process.stderr.write(`checking ${positionals.length} pipeline module${positionals.length === 1 ? '' : 's'}\n`);
+  }
   let failed = false;
   for (const modulePath of positionals) {
     if (!existsSync(modulePath)) {
@@ -108,6 +132,8 @@ async function checkCommand(positionals: string[], values: Options): Promise<num
 
 interface Options {
   json: boolean;
+  markdown: boolean;
+  base?: string;
   all: boolean;
   stale: boolean;
   exitCode: boolean;
@@ -124,6 +150,8 @@ async function main(argv: string[]): Promise<number> {
       options: {
         out: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        base: { type: 'string' },
         all: { type: 'boolean' },
         stale: { type: 'boolean' },
         'exit-code': { type: 'boolean' },
@@ -143,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout <= 0) usageError(`--timeout must be a number of seconds, got '${values.timeout}'`);
   const options: Options = {
     json: values.json ?? false,
+    markdown: values.markdown ?? false,
+    ...(values.base !== undefined ? { base: values.base } : {}),
     all: values.all ?? false,
     stale: values.stale ?? false,
     exitCode: values['exit-code'] ?? false,

@@ -241,3 +241,22 @@ export function showValue(v: BencodeValue, max = 80): string {
   const shown = (text ?? String(v)).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
 }
+
+/**
+ * Both sides of a modified value, each at most `max` characters, cut so that the difference stays in
+ * view: two long image tags that differ in their last characters would otherwise print as the same
+ * truncated text. The part both share before the first difference is elided (with a little context).
+ */
+export function showChange(oldValue: BencodeValue, newValue: BencodeValue, max = 40): [string, string] {
+  const a = showValue(oldValue, Number.POSITIVE_INFINITY);
+  const b = showValue(newValue, Number.POSITIVE_INFINITY);
+  if (a.length <= max && b.length <= max) return [a, b];
+  let same = 0;
+  while (same < a.length && same < b.length && a[same] === b[same]) same++;
+  const from = Math.max(0, same - 12);
+  const cut = (s: string) => {
+    const t = from > 0 ? `…${s.slice(from)}` : s;
+    return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  };
+  return [cut(a), cut(b)];
+}
