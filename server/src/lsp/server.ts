@@ -110,7 +110,11 @@ export function startServer(connection: Connection): void {
     runSafeAsync(connection, DiffRequest.method, token, { kind: 'unavailable', uri: p.uri, reason: 'the diff failed; see the A La Mode output channel' } as DiffRequest.Result, async () => {
       const document = pipelineDocument(p.uri);
       if (!document) return { kind: 'unavailable', uri: p.uri, reason: 'not an open pipeline module (*.alamode.ts)' };
-      return diffRequest(models.get(document), document, fileNameOf(document.uri), p.base);
+      // A snapshot: the document object is updated in place by later edits while the diff awaits git,
+      // and the reply must describe (version, ranges) the text it was computed from.
+      const snapshot = TextDocument.create(document.uri, document.languageId, document.version, document.getText());
+      const superseded = () => pipelineDocument(p.uri)?.version !== snapshot.version;
+      return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded });
     }));
 
   // Pending diagnostics must not fire into a closed connection.
