@@ -216,3 +216,21 @@ describe('alamode/diff under load and edits (issue 11)', () => {
     assert.match((committed as { reason: string }).reason, /^HEAD:collage\.dag is not a consistent \.dag file: the stored output ID of task 'blur' does not match/);
   });
 });
+
+describe('alamode/diff: what git is asked, and what is said when it cannot answer (issue 11)', () => {
+  test('a document whose folder does not exist: says so, not "git is not installed"', async () => {
+    const uri = await client.open(join(scratch, 'gone', 'deeper', 'collage.alamode.ts'), collageText);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.equal(result.kind, 'unavailable');
+    const { reason } = result as { reason: string };
+    assert.doesNotMatch(reason, /not installed/);
+    assert.match(reason, /^the folder of collage\.alamode\.ts \(.*deeper\) does not exist/);
+  });
+
+  test('a base revision that starts with "-" is refused as an option, not passed to git', async () => {
+    const repo = gitRepo({ 'collage.alamode.ts': collageText, 'collage.dag': seedDag });
+    const uri = await client.open(join(repo, 'collage.alamode.ts'), edited);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'git', rev: '--output=/tmp/x' } });
+    assert.deepEqual(result, { kind: 'unavailable', uri, version: 1, reason: "'--output=/tmp/x' is not a revision (it starts with '-'); check alamode.invalidation.base" });
+  });
+});
