@@ -28,7 +28,12 @@ export function isPipelineUri(uri: string): boolean {
 /** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
 const DIAGNOSTICS_DELAY_MS = 60;
 
-export function startServer(connection: Connection): void {
+export interface ServerHooks {
+  /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
+  readonly onShutdown?: () => void;
+}
+
+export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
   const documents = new TextDocuments(TextDocument);
   const models = new ModelCache((e) => logError(connection, 'the analysis failed (a bug: please report it)', e));
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -122,7 +127,10 @@ export function startServer(connection: Connection): void {
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
   };
-  connection.onShutdown(stopTimers);
+  connection.onShutdown(() => {
+    hooks.onShutdown?.();
+    stopTimers();
+  });
   connection.onExit(stopTimers);
 
   documents.listen(connection);
