@@ -193,11 +193,15 @@ function onCliExit(cleanup: () => void): () => void {
   return () => cleanups.delete(cleanup);
 }
 
+/** POSIX process groups; on Windows `detached` would open a console window instead. */
+const GROUPS = process.platform !== 'win32';
+
 /** Kills a whole process group (the runner and whatever the module started), if any of it is left. */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, 'SIGKILL');
+    // Windows has no process groups to signal: the runner alone.
+    process.kill(GROUPS ? -pid : pid, 'SIGKILL');
   } catch {
     // ESRCH: nothing of the group is left.
   }
@@ -232,7 +236,7 @@ export async function runModule(source: ModuleSource, options: RunOptions): Prom
         // The module's own console output goes to stderr, so `--json` on stdout stays clean.
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         cwd: dirname(resolve(source.path)),
-        detached: true,
+        detached: GROUPS,
       });
       pid = child.pid;
       child.stdout!.pipe(process.stderr);
