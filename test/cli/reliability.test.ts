@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -85,6 +85,16 @@ export default dag;
     const written = readFileSync(join(dir, 'big.dag'));
     assert.ok(written.length > 100 * 1024);
     assert.equal(Object.keys(decodeVerifiedDag(written).tasks).length, 3000);
+  });
+
+  test('--out through a symlink replaces the file it points to; the link stays a link', () => {
+    const dir = folder('out-link');
+    writeFileSync(join(dir, 'real.dag'), 'old');
+    symlinkSync(join(dir, 'real.dag'), join(dir, 'link.dag'));
+    const r = alamode(['encode', collageModule, '--out', join(dir, 'link.dag')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(lstatSync(join(dir, 'link.dag')).isSymbolicLink());
+    assert.deepEqual(readFileSync(join(dir, 'real.dag')), seedDag);
   });
 
   test('--out naming the module itself, through a symlink, or one of its imports is refused; nothing is written', () => {

@@ -3,7 +3,7 @@
  * I/O failure (a missing folder, a read-only one, a full disk, a folder where a file was expected)
  * becomes one line and an exit code of its own, never "internal error".
  */
-import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError } from './loadModule';
@@ -78,11 +78,17 @@ function writeAll(fd: number, bytes: Uint8Array, seekable = true): void {
  * renamed over it, and the folder flushed too, so a failure or a kill at any point leaves either the
  * old file or the new one, never a truncated mix. (Hand-written: `write-file-atomic` ignores short
  * writes, so under a file size limit it renames a truncated file over the old one.) The new file
- * keeps the old one's permissions. A target that exists and is not a regular file (`/dev/stdout`, a
+ * keeps the old one's permissions; a symlink is followed. A target that exists and is not a regular file (`/dev/stdout`, a
  * pipe) is written in place: it cannot be replaced.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const target = resolve(path);
+  // Through a symlink, the file it points to is replaced (the link stays a link).
+  let target = resolve(path);
+  try {
+    target = realpathSync(target);
+  } catch {
+    // Not there yet.
+  }
   const existing = statOrUndefined(target);
   if (existing?.isDirectory()) throw writeFailure(path, Object.assign(new Error('EISDIR: illegal operation on a directory'), { code: 'EISDIR', syscall: 'open' }));
   try {
