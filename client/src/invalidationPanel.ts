@@ -4,7 +4,7 @@
  * DAG. The extension host only asks and forwards; the webview lays the graph out in its own thread.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { LSPErrorCodes, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
 import { DiffRequest } from '../../server/src/protocol';
 import { whenRunning } from './client';
 import { forPanel, type DiffResult, type FromPanel, type PanelView, type RenderedInfo, type ToPanel } from './panelProtocol';
@@ -24,6 +24,8 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
   /** Where the tasks of the shown diff are defined (kept here: the webview asks to reveal by name). */
   private ranges: DiffResult['ranges'] = {};
   private rendered: RenderedInfo | undefined;
+  /** The document and version of the result on show: an older reply for it is ignored. */
+  private shown: { uri: string; version: number } | undefined;
   private readonly renderedWaiters: ((info: RenderedInfo) => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
@@ -105,6 +107,7 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
     const document = this.document;
     let view: PanelView;
     if (!document || document.isClosed) {
+      this.shown = undefined;
       view = { kind: 'empty', message: 'Open a pipeline module (*.alamode.ts) to see what your edits invalidate.' };
     } else {
       const fileName = displayPath(document.uri);
@@ -121,6 +124,9 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
         );
         if (cancel.token.isCancellationRequested) return this.current;
         this.output.debug(`alamode/diff of ${fileName} (version ${version}): ${result.kind}, ${Date.now() - started} ms`);
+        // Replies come with the version they were computed for: never replace a newer view with an older one.
+        if (result.version !== undefined && this.shown?.uri === uri && result.version < this.shown.version) return this.current;
+        this.shown = result.version !== undefined ? { uri, version: result.version } : undefined;
         if (result.kind === 'diff') this.ranges = result.ranges;
         view =
           result.kind === 'diff'
@@ -128,6 +134,8 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
             : { kind: 'unavailable', uri, fileName, reason: result.reason };
       } catch (e) {
         if (cancel.token.isCancellationRequested) return this.current;
+        // The server dropped a diff that a newer edit overtook; that edit schedules its own.
+        if (e instanceof ResponseError && e.code === LSPErrorCodes.ContentModified) return this.current;
         this.output.warn(`alamode/diff for ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`);
         view = { kind: 'error', uri, fileName, message: e instanceof Error ? e.message : String(e) };
       }

@@ -70,10 +70,16 @@ export namespace DiffRequest {
     readonly uri: string;
     readonly base?: DiffBase;
   }
+  /**
+   * A result carries the document version it was computed for: an edit may arrive while it is being
+   * computed, and a client should ignore a result older than what it shows. A diff overtaken by a
+   * newer edit may instead be answered with the LSP error `ContentModified` (ask again).
+   */
   export type Result =
     | {
         readonly kind: 'diff';
         readonly uri: string;
+        /** The version of the document this diff is of. */
         readonly version: number;
         /** What the base is, e.g. `HEAD:pipelines/collage.dag` or `HEAD:pipelines/collage.alamode.ts (analysed)`. */
         readonly baseLabel: string;
@@ -87,7 +93,7 @@ export namespace DiffRequest {
         readonly edges: readonly { readonly task: string; readonly input: string }[];
       }
     /** No base to compare with: not in git, nothing committed yet, or the base could not be read. */
-    | { readonly kind: 'unavailable'; readonly uri: string; readonly reason: string };
+    | { readonly kind: 'unavailable'; readonly uri: string; readonly reason: string; /** The version it was computed for, when one was. */ readonly version?: number };
   export const type = new RequestType<Params, Result, void>(method);
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: how the cost grows with DAG size, so a regression to the seed's exponential
+ * `npm run bench [core|analysis|cli|diff|lsp|panel]`: how the cost grows with DAG size, so a regression to the seed's exponential
  * behaviour (or anything super-linear) is visible at a glance. Prints a table; asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { analyseModule, analyseSourceFile } from '../../server/src/analysis/analyse';
-import { bencodeDag, encodeDag, type DagDefinition } from '../../server/src/core/index';
+import { bencodeDag, diffDags, encodeDag, type DagDefinition, type EncodedDag } from '../../server/src/core/index';
 import fc from 'fast-check';
 import { generateLargeModule } from '../analysis/generate';
 import { applyEdits, editedFixtureArbitrary, fixtures } from '../analysis/randomEdits';
 import { cliPath } from '../support/cli';
 import { benchLsp } from './lspBench';
 import { benchPanel } from './panelBench';
-import { diamondLadder, diamondLadderModule, fanOut } from './shapes';
+import { chain, diamondLadder, diamondLadderModule, fanOut, independent } from './shapes';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -127,9 +127,46 @@ export function benchCli(): void {
   }
 }
 
+/**
+ * `diff` by size (issue 11: the rename pass was quadratic, 27.6 s for a 3,000-task rename through the
+ * CLI): in process, and end to end through `alamode diff a.dag b.dag` (which also decodes and verifies
+ * both files).
+ */
+export function benchDiff(): void {
+  section('diff: renamed and added tasks (in process: median of 3; CLI: `alamode diff a.dag b.dag`, one run)');
+  row('case', 'tasks', 'diff ms', 'CLI ms');
+  const encoded = (def: DagDefinition) => encodeDag(def).encoded!;
+  const dir = mkdtempSync(join(tmpdir(), 'alamode-bench-diff-'));
+  const cli = (base: EncodedDag, target: EncodedDag) => {
+    writeFileSync(join(dir, 'a.dag'), bencodeDag(base));
+    writeFileSync(join(dir, 'b.dag'), bencodeDag(target));
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [cliPath, 'diff', join(dir, 'a.dag'), join(dir, 'b.dag')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`alamode diff failed: ${r.stderr}`);
+    return performance.now() - t0;
+  };
+  try {
+    diffDags(encoded(chain(500, 'a')), encoded(chain(500, 'b'))); // warm up the JIT
+    for (const n of [1000, 3000, 10000, 100000]) {
+      // Every task of a chain renamed (step_i → stage_i): only the root keeps its output ID, so the
+      // rest goes through the rename-by-definition pass.
+      const steps = encoded(chain(n, 'step_'));
+      const stages = encoded(chain(n, 'stage_'));
+      row('renamed chain', n, median(timings(3, () => diffDags(steps, stages))).toFixed(1), cli(steps, stages).toFixed(0));
+      // n tasks added to a one-task pipeline.
+      const one = encoded(independent(1, 'old_'));
+      const many = encoded({ meta: {}, tasks: [...independent(1, 'old_').tasks, ...independent(n, 'new_').tasks] });
+      row('added tasks', n, median(timings(3, () => diffDags(one, many))).toFixed(1), cli(one, many).toFixed(0));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const only = process.argv[2];
 if (!only || only === 'core') benchCore();
 if (!only || only === 'analysis') benchAnalysis();
 if (!only || only === 'cli') benchCli();
+if (!only || only === 'diff') benchDiff();
 if (!only || only === 'lsp') await benchLsp();
 if (!only || only === 'panel') await benchPanel();

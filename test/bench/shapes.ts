@@ -38,3 +38,13 @@ for (let i = 1; i <= ${levels}; i++) {
 export default dag;
 `;
 }
+
+/** A chain of `length` tasks named `${prefix}${i}`, each the input of the next (issue 11's rename case). */
+export function chain(length: number, prefix: string): DagDefinition {
+  return { meta: {}, tasks: Array.from({ length }, (_, i) => ({ name: `${prefix}${i}`, spec: spec('step', i), inputs: i === 0 ? [] : [`${prefix}${i - 1}`] })) };
+}
+
+/** `count` independent tasks. */
+export function independent(count: number, prefix: string): DagDefinition {
+  return { meta: {}, tasks: Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, spec: spec('leaf', i), inputs: [] })) };
+}

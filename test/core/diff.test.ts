@@ -14,7 +14,8 @@ import {
   type EncodedDag,
   type FieldChange,
   type TaskDefinition,
-  type TaskDiff, CHAIN_LIMIT } from '../../server/src/core/index';
+  type TaskDiff, CHAIN_LIMIT, DIFF_STEP, diffDagsStepwise } from '../../server/src/core/index';
+import { diffDagsReference } from './diffReference';
 
 const t = (name: string, spec: Record<string, unknown>, inputs: string[] = []): TaskDefinition => ({ name, spec, inputs });
 
@@ -281,4 +282,35 @@ test('a root edit in a deep chain: each invalidated task names its origin and ho
   assert.deepEqual([near.chain, near.origin, near.hops], [['t1', 't0'], 't0', 2]);
   // Linear size: at most CHAIN_LIMIT names per task.
   assert.ok(JSON.stringify(diff).length < depth * 400, `${JSON.stringify(diff).length} bytes`);
+});
+
+test('property: the linear diff gives exactly what the quadratic one before it gave (renames, ties, changes, chains)', () => {
+  // Small alphabets of names and values, so renames, equal specs (ties) and shared outputs are common.
+  const name = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 2 });
+  const spec = fc.record({ v: fc.nat(2) }, { requiredKeys: [] });
+  const side = fc.uniqueArray(fc.tuple(name, spec, fc.array(fc.nat(), { maxLength: 2 })), { selector: ([n]) => n, maxLength: 12 })
+    .map((rows) => rows.map(([n, s, picks], i) => t(n, s, [...new Set(picks.filter(() => i > 0).map((p) => rows[p % i]![0]))])));
+  fc.assert(
+    fc.property(side, side, (baseTasks, targetTasks) => {
+      const base = dag(baseTasks);
+      const target = dag(targetTasks);
+      assert.deepEqual(diffDags(base, target), diffDagsReference(base, target));
+    }),
+    { seed: SEED, numRuns: 500 },
+  );
+});
+
+test('diffDagsStepwise pauses every DIFF_STEP units of work and returns the same diff', () => {
+  const n = 3 * DIFF_STEP;
+  const chain = (prefix: string) => encodeDag({ tasks: Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}`, spec: { i }, inputs: i === 0 ? [] : [`${prefix}${i - 1}`] })) }).encoded!;
+  const base = chain('step_');
+  const target = chain('stage_');
+  const steps = diffDagsStepwise(base, target);
+  let pauses = 0;
+  let next = steps.next();
+  for (; !next.done; next = steps.next()) pauses++;
+  assert.ok(pauses >= n / DIFF_STEP, `${pauses} pauses`);
+  assert.deepEqual(next.value, diffDags(base, target));
+  // The renamed chain: only the root keeps its output (its users' input names changed).
+  assert.equal(next.value.counts.renamed, 1);
 });

@@ -7,6 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CodeLensRequest, LSPErrorCodes, ResponseError } from 'vscode-languageserver-protocol';
+import { bencodeDag, encodeDag } from '../../server/src/core/index';
 import { DiffRequest, EncodedDagRequest } from '../../server/src/protocol';
 import { initRepo } from '../support/git';
 import { conformanceDir, fixturesDir } from '../support/paths';
@@ -125,7 +127,7 @@ describe('alamode/diff', () => {
     copyFileSync(collagePath, join(dir, 'collage.alamode.ts'));
     const uri = await client.open(join(dir, 'collage.alamode.ts'));
     const result = await client.connection.sendRequest(DiffRequest.type, { uri });
-    assert.deepEqual(result, { kind: 'unavailable', uri, reason: 'collage.alamode.ts is not in a git repository, so there is no committed DAG to compare with' });
+    assert.deepEqual(result, { kind: 'unavailable', uri, version: 1, reason: 'collage.alamode.ts is not in a git repository, so there is no committed DAG to compare with' });
   });
 
   test('tasks whose output is unknown are left out and listed, never diffed as changed', async () => {
@@ -137,5 +139,98 @@ describe('alamode/diff', () => {
     if (result.kind !== 'diff') return;
     assert.deepEqual(result.unknown.map((u) => u.name).sort(), ['blur', 'collage']);
     assert.deepEqual(result.diff.counts, { changed: 0, invalidated: 0, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+  });
+});
+
+describe('alamode/diff under load and edits (issue 11)', () => {
+  test('a long diff does not hold up requests for other documents: they are answered in between', async () => {
+    // A base of 20,000 tasks the document does not have: a diff of many slices (all removed).
+    const big = encodeDag({ tasks: Array.from({ length: 20_000 }, (_, i) => ({ name: `old_${i}`, spec: { i }, inputs: i === 0 ? [] : [`old_${i - 1}`] })) }).encoded!;
+    const diffUri = await client.open(join(scratch, 'long-diff.alamode.ts'), collageText);
+    const otherUri = await client.open(join(scratch, 'other.alamode.ts'), edited);
+    const order: string[] = [];
+    const diff = client.connection.sendRequest(DiffRequest.type, { uri: diffUri, base: { kind: 'dag', bencoded: Buffer.from(bencodeDag(big)).toString('base64') } }).then((r) => { order.push('diff'); return r; });
+    const lenses = client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: otherUri } }).then((r) => { order.push('codeLens'); return r; });
+    const [d, l] = await Promise.all([diff, lenses]);
+    assert.equal(l!.length, 4);
+    assert.ok(d.kind === 'diff');
+    assert.equal(d.diff.counts.removed, 20_000);
+    assert.deepEqual(order, ['codeLens', 'diff']);
+  });
+
+  test('a reply carries the version it was computed for; a diff overtaken by an edit says so (ContentModified)', async () => {
+    const repo = gitRepo({ 'collage.alamode.ts': collageText, 'collage.dag': seedDag });
+    const path = join(repo, 'collage.alamode.ts');
+    // Two texts with different diffs against the commit, each first asked for at rest.
+    const texts = [edited, edited.replace("command: 'python dl_images.py'", "command: 'python dl_images.py --all'")];
+    const probe = await client.open(join(repo, 'probe.alamode.ts'), texts[0]);
+    const countsOf = async (text: string) => {
+      await client.change(probe, text);
+      const r = await client.connection.sendRequest(DiffRequest.type, { uri: probe, base: { kind: 'dag', bencoded: seedDag.toString('base64') } });
+      assert.ok(r.kind === 'diff');
+      return r.diff.counts;
+    };
+    const expected = [await countsOf(texts[0]!), await countsOf(texts[1]!)];
+    assert.notDeepEqual(expected[0], expected[1]);
+
+    const uri = await client.open(path, texts[0]);
+    let version = 1;
+    let superseded = 0;
+    for (let k = 0; k < 20; k++) {
+      // Ask, then edit at once: the diff is computed while (or before) the edit arrives.
+      const asked = version;
+      const reply = client.connection.sendRequest(DiffRequest.type, { uri }).then((r) => r, (e: unknown) => e);
+      await client.change(uri, texts[(k + 1) % 2]!);
+      version++;
+      const r = await reply;
+      if (r instanceof ResponseError) {
+        assert.equal(r.code, LSPErrorCodes.ContentModified);
+        superseded++;
+        continue;
+      }
+      const result = r as DiffRequest.Result;
+      assert.ok(result.kind === 'diff');
+      // Whatever version it claims, its diff is that version's text.
+      assert.ok(result.version === asked || result.version === version, `version ${result.version}`);
+      assert.deepEqual(result.diff.counts, expected[(result.version - 1) % 2]);
+    }
+    // At rest, the current version is answered.
+    const last = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.ok(last.kind === 'diff');
+    assert.equal(last.version, version);
+    assert.deepEqual(last.diff.counts, expected[(version - 1) % 2]);
+    assert.ok(superseded <= 20);
+  });
+
+  test('a .dag whose stored output ID lies (a spec edited by hand) is refused, naming the task', async () => {
+    // Edit blur's sha in the bytes without touching its stored output (same length, so still valid bencode).
+    const lying = Buffer.from(seedDag.toString('latin1').replace('5:6f09d', '5:6f09e'), 'latin1');
+    assert.notDeepEqual(lying, seedDag);
+    const uri = await client.open(join(scratch, 'lying.alamode.ts'), collageText);
+    const given = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'dag', bencoded: lying.toString('base64') } });
+    assert.equal(given.kind, 'unavailable');
+    assert.match((given as { reason: string }).reason, /stored output ID of task 'blur' does not match its spec and inputs/);
+    const repo = gitRepo({ 'collage.alamode.ts': collageText, 'collage.dag': lying });
+    const committed = await client.connection.sendRequest(DiffRequest.type, { uri: await client.open(join(repo, 'collage.alamode.ts'), collageText) });
+    assert.equal(committed.kind, 'unavailable');
+    assert.match((committed as { reason: string }).reason, /^HEAD:collage\.dag is not a consistent \.dag file: the stored output ID of task 'blur' does not match/);
+  });
+});
+
+describe('alamode/diff: what git is asked, and what is said when it cannot answer (issue 11)', () => {
+  test('a document whose folder does not exist: says so, not "git is not installed"', async () => {
+    const uri = await client.open(join(scratch, 'gone', 'deeper', 'collage.alamode.ts'), collageText);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri });
+    assert.equal(result.kind, 'unavailable');
+    const { reason } = result as { reason: string };
+    assert.doesNotMatch(reason, /not installed/);
+    assert.match(reason, /^the folder of collage\.alamode\.ts \(.*deeper\) does not exist/);
+  });
+
+  test('a base revision that starts with "-" is refused as an option, not passed to git', async () => {
+    const repo = gitRepo({ 'collage.alamode.ts': collageText, 'collage.dag': seedDag });
+    const uri = await client.open(join(repo, 'collage.alamode.ts'), edited);
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'git', rev: '--output=/tmp/x' } });
+    assert.deepEqual(result, { kind: 'unavailable', uri, version: 1, reason: "'--output=/tmp/x' is not a revision (it starts with '-'); check alamode.invalidation.base" });
   });
 });

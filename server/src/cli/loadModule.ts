@@ -69,7 +69,8 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   const entryFile = resolve(entry);
   // The revision's files, listed once: each import tries up to a dozen names.
   let files: ReadonlySet<string> | undefined;
-  const existsAt = (path: string) => (files ??= new Set(git(repoRoot(), ['ls-tree', '-r', '-z', '--name-only', revision]).toString('utf8').split('\0'))).has(path);
+  // `--end-of-options`: a revision from the command line is never read as an option (`--output=…`).
+  const existsAt = (path: string) => (files ??= new Set(git(repoRoot(), ['ls-tree', '-r', '-z', '--name-only', '--end-of-options', revision]).toString('utf8').split('\0'))).has(path);
   return {
     name: 'revision-imports',
     setup(build) {
@@ -82,7 +83,7 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
         return { path: found, namespace: 'revision' };
       });
       build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => ({
-        contents: git(repoRoot(), ['show', `${revision}:${inRepo(args.path)}`]),
+        contents: git(repoRoot(), ['show', '--end-of-options', `${revision}:${inRepo(args.path)}`]),
         loader: LOADERS[extname(args.path)] ?? 'default',
         resolveDir: dirname(args.path),
       }));
@@ -90,7 +91,6 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   };
 }
 
-/** The bundle, and every file it was made of (absolute paths): the module, its local imports, JSON. */
 async function bundle(source: ModuleSource): Promise<{ code: string; inputs: string[] }> {
   const absolute = resolve(source.path);
   const label = source.label ?? source.path;
@@ -100,6 +100,7 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
         : { stdin: { contents: source.contents, resolveDir: dirname(absolute), sourcefile: absolute, loader: 'ts' } }),
       bundle: true,
       write: false,
+      metafile: true,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
@@ -107,7 +108,6 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
       // The bundle runs from a temp folder; an absolute source root keeps call sites pointing at the module.
       sourceRoot: `${dirname(absolute)}/`,
       logLevel: 'silent',
-      metafile: true,
       outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
       plugins: [
         ...(source.revision !== undefined ? [revisionImports(source.revision, absolute)] : []),
@@ -136,52 +136,142 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
     }
     throw new CliError(`${label}: could not bundle the module: ${(e as Error).message}`);
   }
-  // Input keys are relative to esbuild's working folder; those read from a revision or stdin are not files.
-  const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((k) => !k.includes(':') && k !== '<stdin>').map((k) => resolve(k));
+  // The files read from disk (not `<stdin>`, nor those read from a revision: `revision:/path`).
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((f) => !/^[a-z-]+:/.test(f) && f !== '<stdin>').map((f) => resolve(f));
   return { code: result.outputFiles[0]!.text, inputs };
 }
 
 export interface RunOptions {
   /** Milliseconds the module may run before it is stopped. */
   readonly timeoutMs: number;
+  /** Called with the files the module is made of (absolute paths) before it runs; may throw to stop. */
+  readonly beforeRun?: (inputs: readonly string[]) => void;
+}
+
+/** The longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `f` after `ms` milliseconds, however many: longer delays are waited in several timers. */
+function after(ms: number, f: () => void): () => void {
+  const deadline = Date.now() + ms;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = deadline - Date.now();
+    timer = left <= 0 ? setTimeout(f, 0) : setTimeout(left > MAX_TIMER_MS ? arm : f, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 /**
- * Executes a module and returns what its default export encodes to (or why it could not), and the
- * files the bundle was made of.
+ * What must be undone however the CLI ends: runner process groups to kill, temporary folders to
+ * remove. Run on a normal exit and on SIGINT, SIGTERM and SIGHUP, after which the signal is raised
+ * again so the CLI still ends by it. (Hand-written rather than `signal-exit`: that library also hooks
+ * SIGXFSZ and, once unloaded, leaves it at its default action, so a file size limit then kills the CLI
+ * in the middle of a write instead of failing the write with EFBIG.)
+ */
+const cleanups = new Set<() => void>();
+let hooked = false;
+
+function onCliExit(cleanup: () => void): () => void {
+  if (!hooked) {
+    hooked = true;
+    const runAll = () => {
+      for (const c of [...cleanups]) c();
+      cleanups.clear();
+    };
+    process.on('exit', runAll);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        runAll();
+        // `once`: the handler is gone, so the signal's default action ends the process.
+        process.kill(process.pid, signal);
+      });
+    }
+  }
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** POSIX process groups; on Windows `detached` would open a console window instead. */
+const GROUPS = process.platform !== 'win32';
+
+/** Kills a whole process group (the runner and whatever the module started), if any of it is left. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    // Windows has no process groups to signal: the runner alone.
+    process.kill(GROUPS ? -pid : pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing of the group is left.
+  }
+}
+
+/**
+ * Executes a module and returns what its default export encodes to (or why it could not).
+ *
+ * The runner is the leader of a process group of its own (`detached`), so the module and any process
+ * it started are killed together: when it is done, when it times out, and when the CLI itself exits
+ * by any path, including SIGINT, SIGTERM or SIGHUP (see {@link onCliExit}). Being its own group also keeps a terminal's Ctrl-C from
+ * reaching the module directly: the CLI decides. The temporary folder goes on every path too.
  */
 export async function runModule(source: ModuleSource, options: RunOptions): Promise<RunnerResult & { readonly inputs?: readonly string[] }> {
   const { code, inputs } = await bundle(source);
-  const dir = mkdtempSync(join(tmpdir(), 'alamode-run-'));
-  const bundlePath = join(dir, 'module.cjs');
-  writeFileSync(bundlePath, code);
+  options.beforeRun?.(inputs);
+  const label = source.label ?? source.path;
+  let dir: string | undefined;
+  let pid: number | undefined;
+  const cleanup = () => {
+    killGroup(pid);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  const removeExitHook = onCliExit(cleanup);
   try {
+    dir = mkdtempSync(join(tmpdir(), 'alamode-run-'));
+    const bundlePath = join(dir, 'module.cjs');
+    writeFileSync(bundlePath, code);
     return await new Promise<RunnerResult & { readonly inputs?: readonly string[] }>((resolvePromise, reject) => {
       const child = fork(runnerPath, [bundlePath, runtimePath], {
         serialization: 'advanced',
         // The module's own console output goes to stderr, so `--json` on stdout stays clean.
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         cwd: dirname(resolve(source.path)),
+        detached: GROUPS,
       });
+      pid = child.pid;
       child.stdout!.pipe(process.stderr);
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      // The module's stderr (console.warn/error) is passed on once it has given a result; when it
+      // crashes instead, only the last line goes into the one-line error (not a stack trace).
+      const stderr: Buffer[] = [];
+      child.stderr!.on('data', (d: Buffer) => stderr.push(d));
       let result: RunnerResult | undefined;
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new CliError(`${source.label ?? source.path}: the module did not finish within ${options.timeoutMs / 1000} s (is something waiting forever?)`));
-      }, options.timeoutMs);
+      let timedOut = false;
+      const cancelTimer = after(options.timeoutMs, () => {
+        timedOut = true;
+        killGroup(pid);
+        reject(new CliError(`${label}: the module did not finish within ${options.timeoutMs / 1000} s (is something waiting forever?)`));
+      });
+      child.on('error', (e) => {
+        cancelTimer();
+        reject(new CliError(`${label}: could not start the module runner: ${e.message}`));
+      });
       child.on('message', (m) => { result = m as RunnerResult; });
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (result) resolvePromise({ ...result, inputs });
-        else if (signal !== 'SIGKILL') {
-          const lastLine = stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).pop();
-          reject(new CliError(`${source.label ?? source.path}: the module exited (${signal ?? `code ${code}`}) without producing a DAG${lastLine ? `: ${lastLine}` : ''}`));
+      // 'close', not 'exit': the pipes have been read to the end, so no output is lost.
+      child.on('close', (exitCode, signal) => {
+        cancelTimer();
+        if (timedOut) return;
+        if (result) {
+          if (stderr.length > 0) process.stderr.write(Buffer.concat(stderr));
+          // With the files the bundle was made of: `diff` with no sides skips a module none of them changed.
+          resolvePromise({ ...result, inputs });
+        } else {
+          const lastLine = Buffer.concat(stderr).toString('utf8').trim().split('\n').filter((l) => !/^\s+at /.test(l)).pop();
+          reject(new CliError(`${label}: the module exited (${signal ?? `code ${exitCode}`}) without producing a DAG${lastLine ? `: ${lastLine}` : ''}`));
         }
       });
     });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
+    removeExitHook();
   }
 }

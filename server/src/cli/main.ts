@@ -2,8 +2,8 @@
  * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook.
  * Every failure is one line on stderr and a non-zero exit; a stack trace means a bug in this tool.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffDags } from '../core/diff';
 import { bencodeDag } from '../core/outputIds';
@@ -12,7 +12,8 @@ import { CliError, runModule } from './loadModule';
 import { toJson } from '../core/json';
 import { describeProblems, diffTable, encodedOrThrow, repositoryMarkdown, repositoryTable, runFailure } from './report';
 import { diffRepository, PIPELINE_SUFFIX, repositoryRoot, workingTreePipelines } from './repository';
-import { dagPathFor, decodeDagFile, loadSide } from './sides';
+import { dagPathFor, decodeDagFile, loadSide, moduleFile } from './sides';
+import { EXIT_IO, isErrno, readFailure, sameFile, writeFileAtomic } from './files';
 
 declare const ALAMODE_VERSION: string | undefined;
 
@@ -46,17 +47,29 @@ function usageError(message: string): never {
   throw Object.assign(new CliError(`${message} (see alamode --help)`), { exitCode: EXIT_USAGE });
 }
 
+/** Refuses `--out` naming one of the module's own files (`--out x.alamode.ts` would replace the source with bencode). */
+function refuseOverwritingInput(out: string, modulePath: string, inputs: readonly string[]): void {
+  const same = (a: string, b: string) => resolve(a) === resolve(b) || sameFile(a, b);
+  const input = inputs.find((i) => same(i, out));
+  if (input === undefined) return;
+  usageError(`--out ${out} is ${same(input, modulePath) ? 'the module itself' : `one of the module's own files (${relative(process.cwd(), input) || input})`}; refusing to overwrite it`);
+}
+
 async function encodeCommand(positionals: string[], values: Options): Promise<number> {
   if (positionals.length !== 1) usageError('encode takes exactly one module');
-  const modulePath = positionals[0]!;
-  if (!existsSync(modulePath)) throw new CliError(`${modulePath}: no such file`);
-  const encoded = encodedOrThrow(await runModule({ path: modulePath }, { timeoutMs: values.timeoutMs }), modulePath);
+  const modulePath = moduleFile(positionals[0]!);
+  const out = values.out ?? dagPathFor(modulePath);
+  // Before running anything; the module's imports are checked once the bundle names them.
+  refuseOverwritingInput(out, modulePath, [modulePath]);
+  const encoded = encodedOrThrow(await runModule({ path: modulePath }, {
+    timeoutMs: values.timeoutMs,
+    beforeRun: (inputs) => refuseOverwritingInput(out, modulePath, inputs),
+  }), modulePath);
   if (values.json) {
     process.stdout.write(`${toJson(encoded as unknown as BencodeValue)}\n`);
     if (values.out === undefined) return EXIT_OK;
   }
-  const out = values.out ?? dagPathFor(modulePath);
-  writeFileSync(out, bencodeDag(encoded));
+  writeFileAtomic(out, bencodeDag(encoded));
   if (!values.json) process.stderr.write(`wrote ${relative(process.cwd(), out) || out} (${Object.keys(encoded.tasks).length} tasks)\n`);
   return EXIT_OK;
 }
@@ -93,8 +106,10 @@ async function checkCommand(positionals: string[], values: Options): Promise<num
   }
   let failed = false;
   for (const modulePath of positionals) {
-    if (!existsSync(modulePath)) {
-      process.stderr.write(`${modulePath}: error: no such file\n`);
+    try {
+      moduleFile(modulePath);
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message.replace(/^([^:]+): /, '$1: error: ')}\n`);
       failed = true;
       continue;
     }
@@ -118,10 +133,22 @@ async function checkCommand(positionals: string[], values: Options): Promise<num
         process.stdout.write(`${shown}: error: missing; run \`alamode encode ${modulePath}\` and commit it [stale]\n`);
         failed = true;
       } else {
-        const committed = readFileSync(dagPath);
-        if (!Buffer.from(bencodeDag(result.encoded)).equals(committed)) {
-          const c = diffDags(decodeDagFile(committed, shown), result.encoded).counts;
-          process.stdout.write(`${shown}: error: stale: the module now gives ${c.changed} changed, ${c.invalidated} invalidated, ${c.added} added, ${c.removed} removed, ${c.renamed} renamed task(s); run \`alamode encode ${modulePath}\` [stale]\n`);
+        try {
+          let committed: Buffer;
+          try {
+            committed = readFileSync(dagPath);
+          } catch (e) {
+            throw isErrno(e) ? readFailure(shown, e) : e;
+          }
+          if (!Buffer.from(bencodeDag(result.encoded)).equals(committed)) {
+            const c = diffDags(decodeDagFile(committed, shown), result.encoded).counts;
+            process.stdout.write(`${shown}: error: stale: the module now gives ${c.changed} changed, ${c.invalidated} invalidated, ${c.added} added, ${c.removed} removed, ${c.renamed} renamed task(s); run \`alamode encode ${modulePath}\` [stale]\n`);
+            failed = true;
+          }
+        } catch (e) {
+          // A corrupt or unreadable .dag is reported like any other problem, and the next module is checked.
+          if (!(e instanceof CliError)) throw e;
+          process.stdout.write(`${e.message.replace(/^([^:]+): /, '$1: error: ')}; run \`alamode encode ${modulePath}\` [stale]\n`);
           failed = true;
         }
       }
@@ -194,6 +221,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof CliError) {
       process.stderr.write(`alamode: ${e.message}\n`);
       process.exitCode = (e as { exitCode?: number }).exitCode ?? EXIT_PROBLEMS;
+    } else if (isErrno(e)) {
+      // An I/O failure no command anticipated: still the system's own words, on one line.
+      process.stderr.write(`alamode: ${e.message}\n`);
+      process.exitCode = EXIT_IO;
     } else {
       // A bug in alamode itself: still one line, with a pointer to more.
       process.stderr.write(`alamode: internal error: ${(e as Error)?.message ?? String(e)} (set ALAMODE_DEBUG=1 for a stack trace)\n`);

@@ -59,7 +59,9 @@ function detail(t: TaskDiff): string {
 /** A readable table: one row per task that is not unchanged (all rows with `all`), then the counts. */
 export function diffTable(diff: DagDiff, all: boolean): string {
   const rows = diff.tasks.filter((t) => all || t.status !== 'unchanged');
-  const nameWidth = Math.max(4, ...rows.map((t) => t.name.length));
+  // A loop, not Math.max(...rows): spreading 200k arguments overflows the stack (issue 11).
+  let nameWidth = 4;
+  for (const t of rows) nameWidth = Math.max(nameWidth, t.name.length);
   const lines = rows.map((t) => {
     const ids = t.status === 'added' ? `${''.padEnd(12)}   ${short(t.newOutput)}`
       : t.status === 'removed' ? `${short(t.oldOutput)}   ${''.padEnd(12)}`

@@ -157,7 +157,7 @@ export async function diffRepository(cwd: string, revision: string, timeoutMs: n
       base = target && 'encoded' in target && target.inputs.length > 0 && !differsFrom(root, revision, target.inputs)
         ? target
         : await runSide(async () => {
-          const contents = git(root, ['show', `${revision}:${module}`]);
+          const contents = git(root, ['show', '--end-of-options', `${revision}:${module}`]);
           return runModule({ path, contents, label, revision }, { timeoutMs });
         }, label);
     }

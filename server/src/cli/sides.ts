@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { decodeDag, DagFileError } from '../core/encodedDag';
+import { decodeVerifiedDag, DagFileError } from '../core/encodedDag';
+import { EXIT_NO_INPUT, isErrno, readFailure, statOrUndefined } from './files';
 import type { EncodedDag } from '../core/outputIds';
 import { encodedOrThrow } from './report';
 import { CliError, runModule, type ModuleSource } from './loadModule';
@@ -20,20 +21,38 @@ export function dagPathFor(modulePath: string): string {
   return resolve(dirname(modulePath), `${name}.dag`);
 }
 
+/** A `.dag` read for a diff or a check, verified as `Dag.load` does: a stored ID that lies is refused, by task. */
 export function decodeDagFile(bytes: Uint8Array, label: string): EncodedDag {
   try {
-    return decodeDag(bytes);
+    return decodeVerifiedDag(bytes);
   } catch (e) {
     if (e instanceof DagFileError) throw new CliError(`${label}: ${e.message}`);
     throw e;
   }
 }
 
+/** A module given on the command line: it must be a file (exit 66 otherwise). Returns the path. */
+export function moduleFile(path: string): string {
+  const stat = statOrUndefined(path);
+  if (!stat) throw Object.assign(new CliError(`${path}: no such file`), { exitCode: EXIT_NO_INPUT });
+  if (stat.isDirectory()) throw Object.assign(new CliError(`${path}: is a folder, not a pipeline module`), { exitCode: EXIT_NO_INPUT });
+  return path;
+}
+
+function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw isErrno(e) ? readFailure(path, e) : e;
+  }
+}
+
 function readFromGit(rev: string, path: string): Buffer {
   const cwd = existsSync(dirname(resolve(path))) ? dirname(resolve(path)) : process.cwd();
   try {
-    // `./name` makes git resolve the path relative to cwd, as the user wrote it.
-    return execFileSync('git', ['show', `${rev}:./${basename(path)}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+    // `./name` makes git resolve the path relative to cwd, as the user wrote it. `--end-of-options`:
+    // a revision such as `--output=/some/file` is a revision, never an option of git's.
+    return execFileSync('git', ['show', '--end-of-options', `${rev}:./${basename(path)}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] ?? '';
     throw new CliError(`${rev}:${path}: git could not read it${stderr ? ` (${stderr.replace(/^fatal: /, '')})` : ''}`);
@@ -42,8 +61,9 @@ function readFromGit(rev: string, path: string): Buffer {
 
 export async function loadSide(spec: string, timeoutMs: number): Promise<EncodedDag> {
   if (existsSync(spec)) {
+    if (statOrUndefined(spec)?.isDirectory()) throw Object.assign(new CliError(`${spec}: is a folder (give a .dag file, a pipeline module, or REV:path)`), { exitCode: EXIT_NO_INPUT });
     if (isModulePath(spec)) return encodedOrThrow(await runModule({ path: spec }, { timeoutMs }), spec);
-    return decodeDagFile(readFileSync(spec), spec);
+    return decodeDagFile(readInput(spec), spec);
   }
   const colon = spec.indexOf(':');
   if (colon > 0) {

@@ -6,7 +6,8 @@
  * - `renamed`: a removed task and an added one are the same work under a new name;
  * - `added`, `removed`, `unchanged`: as they say.
  */
-import type { EncodedDag, EncodedTask } from './outputIds';
+import { encodeWithKey } from './bencode';
+import { sha256Hex, type EncodedDag, type EncodedTask } from './outputIds';
 import { formatPath, kindOf, valuesEqual, type BencodeDict, type BencodeValue, type PathSegment } from './values';
 
 export type TaskStatus = 'changed' | 'invalidated' | 'added' | 'removed' | 'renamed' | 'unchanged';
@@ -93,22 +94,56 @@ const NOT_SPEC = new Set(['inputs', 'output']);
 /** The task's own definition: spec fields and input names (not input IDs, not its output). */
 function definitionChanges(a: EncodedTask, b: EncodedTask): FieldChange[] {
   const changes = fieldChanges(a, b, '', NOT_SPEC);
-  const oldInputs = Object.keys(a.inputs ?? {});
-  const newInputs = Object.keys(b.inputs ?? {});
-  for (const name of newInputs) if (!oldInputs.includes(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'added', new: b.inputs[name]! });
-  for (const name of oldInputs) if (!newInputs.includes(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'removed', old: a.inputs[name]! });
+  // Sets: a task may have thousands of inputs (a fan-in), and `includes` would make this quadratic.
+  const oldInputs = new Set(Object.keys(a.inputs ?? {}));
+  const newInputs = new Set(Object.keys(b.inputs ?? {}));
+  for (const name of newInputs) if (!oldInputs.has(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'added', new: b.inputs[name]! });
+  for (const name of oldInputs) if (!newInputs.has(name)) changes.push({ path: formatPath('inputs', [name]), kind: 'removed', old: a.inputs[name]! });
   return changes;
 }
 
-function sameDefinitionIgnoringInputIds(a: EncodedTask, b: EncodedTask): boolean {
-  return definitionChanges(a, b).length === 0;
+/**
+ * A task's own definition (spec fields and input names, not input IDs nor its output) as one
+ * string, such that two tasks have the same definition exactly when their keys are equal: the
+ * sha256 of the canonical bencoding (which is what {@link definitionChanges} compares, field by field).
+ * Indexing by it makes the rename pass linear instead of comparing every added task with every
+ * removed one (issue 11: a 3,000-task rename took 27 s).
+ */
+function definitionKey(task: EncodedTask): string | undefined {
+  const { inputs, output: _output, ...spec } = task;
+  const names: Record<string, BencodeValue> = Object.create(null);
+  for (const name of Object.keys(inputs ?? {})) names[name] = '';
+  try {
+    return sha256Hex(encodeWithKey(spec as BencodeDict, 'inputs', names));
+  } catch {
+    // Not encodable (never so for a decoded or encoded DAG): such a task is simply not matched.
+    return undefined;
+  }
 }
 
 function movedInputs(a: EncodedTask, b: EncodedTask): string[] {
   return Object.keys(b.inputs ?? {}).filter((n) => own(a.inputs ?? {}, n) !== undefined && a.inputs[n] !== b.inputs[n]);
 }
 
+/** Units of work (roughly: tasks looked at) between the pauses of {@link diffDagsStepwise}. */
+export const DIFF_STEP = 1000;
+
 export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
+  const steps = diffDagsStepwise(base, target);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * {@link diffDags} as a generator that pauses (yields) every {@link DIFF_STEP} units of work and
+ * returns the diff: a server can run it in slices, answer other requests in between, and drop it
+ * when it is cancelled or superseded. The core itself stays synchronous and free of timers.
+ * Every pass is linear in the number of tasks (plus their specs), but for the final sort by name.
+ */
+export function* diffDagsStepwise(base: EncodedDag, target: EncodedDag): Generator<void, DagDiff, void> {
+  let work = 0;
   const baseNames = Object.keys(base.tasks);
   const targetNames = Object.keys(target.tasks);
   const results = new Map<string, TaskDiff>();
@@ -117,31 +152,58 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
   const added = targetNames.filter((n) => own(base.tasks, n) === undefined);
 
   // Renames: first the same output ID (the very same work), then the same definition, one to one.
+  // Pass 1: an added task whose output is that of exactly one removed task still unmatched (in the
+  // order of the target) is that task renamed.
   const renamedFrom = new Map<string, string>();
   const unmatchedRemoved = new Set(removed);
-  const byOutput = new Map<string, string[]>();
+  const byOutput = new Map<string, { names: string[]; unmatched: number }>();
   for (const n of removed) {
     const out = base.tasks[n]!.output;
-    byOutput.set(out, [...(byOutput.get(out) ?? []), n]);
+    const bucket = byOutput.get(out);
+    if (bucket) {
+      bucket.names.push(n);
+      bucket.unmatched++;
+    } else {
+      byOutput.set(out, { names: [n], unmatched: 1 });
+    }
+    if (++work % DIFF_STEP === 0) yield;
   }
   for (const n of added) {
-    const candidates = (byOutput.get(target.tasks[n]!.output) ?? []).filter((c) => unmatchedRemoved.has(c));
-    if (candidates.length === 1) {
-      renamedFrom.set(n, candidates[0]!);
-      unmatchedRemoved.delete(candidates[0]!);
+    const bucket = byOutput.get(target.tasks[n]!.output);
+    if (bucket?.unmatched === 1) {
+      // Each bucket is scanned at most once: it has no unmatched task left afterwards.
+      const only = bucket.names.find((c) => unmatchedRemoved.has(c))!;
+      renamedFrom.set(n, only);
+      unmatchedRemoved.delete(only);
+      bucket.unmatched = 0;
     }
+    if (++work % DIFF_STEP === 0) yield;
   }
+  // Pass 2: among the tasks still unmatched, a definition held by exactly one removed task and
+  // exactly one added task is a rename (two equal candidates on either side are not guessed).
+  const removedByKey = new Map<string, string[]>();
+  for (const n of unmatchedRemoved) {
+    const key = definitionKey(base.tasks[n]!);
+    if (key !== undefined) removedByKey.set(key, [...(removedByKey.get(key) ?? []), n].slice(0, 2));
+    if (++work % DIFF_STEP === 0) yield;
+  }
+  const addedByKey = new Map<string, string[]>();
   for (const n of added) {
     if (renamedFrom.has(n)) continue;
-    const candidates = [...unmatchedRemoved].filter((c) => sameDefinitionIgnoringInputIds(base.tasks[c]!, target.tasks[n]!));
-    const rivals = added.filter((m) => !renamedFrom.has(m) && candidates.length === 1 && sameDefinitionIgnoringInputIds(base.tasks[candidates[0]!]!, target.tasks[m]!));
-    if (candidates.length === 1 && rivals.length === 1) {
-      renamedFrom.set(n, candidates[0]!);
-      unmatchedRemoved.delete(candidates[0]!);
+    const key = definitionKey(target.tasks[n]!);
+    if (key !== undefined && removedByKey.has(key)) addedByKey.set(key, [...(addedByKey.get(key) ?? []), n].slice(0, 2));
+    if (++work % DIFF_STEP === 0) yield;
+  }
+  for (const [key, addedNames] of addedByKey) {
+    const removedNames = removedByKey.get(key)!;
+    if (addedNames.length === 1 && removedNames.length === 1) {
+      renamedFrom.set(addedNames[0]!, removedNames[0]!);
+      unmatchedRemoved.delete(removedNames[0]!);
     }
   }
 
   for (const n of targetNames) {
+    if (++work % DIFF_STEP === 0) yield;
     const t = target.tasks[n]!;
     const oldName = renamedFrom.get(n);
     if (oldName !== undefined) {
@@ -172,6 +234,7 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
   const reach = new Map<string, { origin: string; hops: number }>();
   const nextHop = (d: TaskDiff | undefined) => (d && d.status === 'invalidated' && d.via && d.via.length > 0 ? d.via[0]! : undefined);
   for (const n of results.keys()) {
+    if (++work % DIFF_STEP === 0) yield;
     if (results.get(n)!.status !== 'invalidated' || reach.has(n)) continue;
     const path: string[] = [];
     const onPath = new Set<string>();
@@ -182,6 +245,7 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
       onPath.add(cur);
       cur = nextHop(results.get(cur));
     }
+    work += path.length;
     let base = cur === undefined ? { origin: path[path.length - 1]!, hops: -1 } : reach.get(cur) ?? { origin: cur, hops: 0 };
     for (let k = path.length - 1; k >= 0; k--) {
       base = { origin: base.origin, hops: base.hops + 1 };
@@ -189,6 +253,7 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
     }
   }
   for (const [n, d] of results) {
+    if (++work % DIFF_STEP === 0) yield;
     if (d.status !== 'invalidated') continue;
     const chain: string[] = [];
     for (let hop = nextHop(d); hop !== undefined && chain.length < CHAIN_LIMIT && !chain.includes(hop) && hop !== n; hop = nextHop(results.get(hop))) {
@@ -200,6 +265,7 @@ export function diffDags(base: EncodedDag, target: EncodedDag): DagDiff {
 
   for (const n of unmatchedRemoved) results.set(`\u0000${n}`, { status: 'removed', name: n, oldOutput: base.tasks[n]!.output });
 
+  yield;
   const tasks = [...results.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.status === 'removed' ? 1 : -1));
   const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
   for (const t of tasks) counts[t.status]++;

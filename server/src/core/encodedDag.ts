@@ -40,6 +40,21 @@ export function decodeDag(bytes: Uint8Array): EncodedDag {
   return { meta: meta as BencodeDict, tasks: top.tasks as EncodedDag['tasks'] };
 }
 
+/**
+ * Decodes a `.dag` and checks that it tells the truth: each stored output ID is the hash of its task's
+ * spec and inputs, and each input ID is that input's output (see {@link inconsistentTasks}). A file
+ * edited by hand would otherwise diff as unchanged. Throws {@link DagFileError} naming the tasks.
+ */
+export function decodeVerifiedDag(bytes: Uint8Array): EncodedDag {
+  const dag = decodeDag(bytes);
+  const bad = inconsistentTasks(dag);
+  if (bad.length > 0) {
+    const named = bad.slice(0, 5).map((n) => `'${n}'`).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
+    throw new DagFileError(`not a consistent .dag file: the stored output ID of task${bad.length > 1 ? 's' : ''} ${named} does not match ${bad.length > 1 ? 'their' : 'its'} spec and inputs (edited by hand?)`);
+  }
+  return dag;
+}
+
 /** The definition an encoded DAG was made from: specs without `inputs`/`output`, inputs by name. */
 export function definitionOf(dag: EncodedDag): DagDefinition {
   return {

@@ -2,7 +2,8 @@
  * `alamode-language-server`: the entry point. It only makes the connection (stdio with `--stdio`, node
  * IPC when VS Code starts it) and hands it to {@link startServer}; the language logic lives elsewhere.
  */
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { format } from 'node:util';
+import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
 import { logError } from './runSafe';
 import { startServer } from './server';
 
@@ -17,10 +18,42 @@ if (process.argv.includes('--help') || !process.argv.some((a) => a === '--stdio'
 
 declare const ALAMODE_VERSION: string | undefined;
 
-const connection = createConnection(ProposedFeatures.all);
+let exiting = false;
+/** Ends the server: 0 after an LSP `shutdown`, else 1, so the client sees a crash and restarts it. */
+const end = (code: number, why?: string) => {
+  if (exiting) return;
+  exiting = true;
+  if (why) process.stderr.write(`alamode-language-server: ${why}\n`);
+  process.exit(code);
+};
+
+/**
+ * Over stdio the server reads the framing itself, to hear about broken framing: a malformed
+ * `Content-Length` header makes the library's reader report an error and then ignore the stream, so the
+ * server would stay alive but deaf. It exits instead, and the client restarts it. (With `--node-ipc`,
+ * as VS Code starts it, there are no headers; `--socket`/`--pipe` keep the library's defaults.)
+ */
+function stdioConnection(): Connection {
+  const reader = new StreamMessageReader(process.stdin);
+  const writer = new StreamMessageWriter(process.stdout);
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
+  reader.onError((e) => end(1, `unreadable LSP message, exiting: ${e.message.split('\n')[0]}`));
+  reader.onClose(() => end(shutdown.received ? 0 : 1));
+  writer.onError(([e]) => end(1, `cannot write to the client, exiting: ${e.message}`));
+  writer.onClose(() => end(shutdown.received ? 0 : 1));
+  // stdout carries the protocol: anything logged goes to the client's log instead (as the library
+  // does when it opens stdio itself).
+  console.log = console.info = console.debug = (...args: unknown[]) => connection.console.log(format(...args));
+  console.warn = (...args: unknown[]) => connection.console.warn(format(...args));
+  console.error = (...args: unknown[]) => connection.console.error(format(...args));
+  return connection;
+}
+
+const shutdown = { received: false };
+const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
 
 // The server never crashes on a bug of its own: report it and carry on (vscode-eslint does the same).
 process.on('uncaughtException', (e) => logError(connection, 'uncaught exception', e));
 process.on('unhandledRejection', (e) => logError(connection, 'unhandled rejection', e));
 
-startServer(connection);
+startServer(connection, { onShutdown: () => { shutdown.received = true; } });

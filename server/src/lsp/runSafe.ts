@@ -23,6 +23,19 @@ export function runSafe<T>(connection: Connection, what: string, token: Cancella
   }
 }
 
+/** Thrown by long work that noticed its request was cancelled: answered as cancelled, not logged. */
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+}
+
+/**
+ * Thrown by long work that noticed a newer version of its document: answered with LSP's
+ * `ContentModified` ("the result would be for a text that is gone; ask again"), not logged.
+ */
+export class Superseded extends Error {
+  override name = 'Superseded';
+}
+
 export async function runSafeAsync<T>(connection: Connection, what: string, token: CancellationToken, empty: T, work: () => Promise<T>): Promise<T | ResponseError<void>> {
   if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
   try {
@@ -30,7 +43,23 @@ export async function runSafeAsync<T>(connection: Connection, what: string, toke
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     return result;
   } catch (e) {
+    if (e instanceof Cancelled) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    if (e instanceof Superseded) return new ResponseError(LSPErrorCodes.ContentModified, e.message);
     logError(connection, `${what} failed`, e);
     return empty;
+  }
+}
+
+/**
+ * Runs a stepwise computation (a generator that yields between slices of work) without holding the
+ * event loop: after each slice it lets pending messages in (`setImmediate`, after I/O), so requests
+ * for other documents are answered meanwhile, then `check` may stop it by throwing.
+ */
+export async function runInSlices<T>(steps: Generator<void, T, void>, check: () => void): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    check();
   }
 }

@@ -28,7 +28,12 @@ export function isPipelineUri(uri: string): boolean {
 /** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
 const DIAGNOSTICS_DELAY_MS = 60;
 
-export function startServer(connection: Connection): void {
+export interface ServerHooks {
+  /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
+  readonly onShutdown?: () => void;
+}
+
+export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
   const documents = new TextDocuments(TextDocument);
   const models = new ModelCache((e) => logError(connection, 'the analysis failed (a bug: please report it)', e));
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -110,7 +115,11 @@ export function startServer(connection: Connection): void {
     runSafeAsync(connection, DiffRequest.method, token, { kind: 'unavailable', uri: p.uri, reason: 'the diff failed; see the A La Mode output channel' } as DiffRequest.Result, async () => {
       const document = pipelineDocument(p.uri);
       if (!document) return { kind: 'unavailable', uri: p.uri, reason: 'not an open pipeline module (*.alamode.ts)' };
-      return diffRequest(models.get(document), document, fileNameOf(document.uri), p.base);
+      // A snapshot: the document object is updated in place by later edits while the diff awaits git,
+      // and the reply must describe (version, ranges) the text it was computed from.
+      const snapshot = TextDocument.create(document.uri, document.languageId, document.version, document.getText());
+      const superseded = () => pipelineDocument(p.uri)?.version !== snapshot.version;
+      return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded });
     }));
 
   // Pending diagnostics must not fire into a closed connection.
@@ -118,7 +127,10 @@ export function startServer(connection: Connection): void {
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
   };
-  connection.onShutdown(stopTimers);
+  connection.onShutdown(() => {
+    hooks.onShutdown?.();
+    stopTimers();
+  });
   connection.onExit(stopTimers);
 
   documents.listen(connection);

@@ -7,6 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysedDep, SourceRange } from '../../analysis/types';
 import type { DocumentModel, QuickFixData } from '../../model/documentModel';
 import { toRange } from './convert';
+import { stringLiteral } from './literals';
 
 function findDep(model: DocumentModel, data: { dag: number; task: string; input: string }): AnalysedDep | undefined {
   return model.dags[data.dag]?.analysed.tasks.find((t) => t.name === data.task)?.deps.find((d) => d.name === data.input);
@@ -69,7 +70,8 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
       if (dep && dagVariable) {
         const at = lineStart(text, dep.callRange.start);
         const indent = /^[ \t]*/.exec(text.slice(at))![0];
-        const quoted = `'${data.input.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+        // Escaped by TypeScript's printer: a name with a line break or a quote stays one valid string.
+        const quoted = stringLiteral(data.input, "'");
         const stub = `${indent}${dagVariable}.task(${quoted}, { image: '', sha: '', command: '' });\n`;
         actions.push({
           title: `Create task '${data.input}'`,

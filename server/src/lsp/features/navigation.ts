@@ -17,6 +17,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceRange } from '../../analysis/types';
 import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toRange } from './convert';
+import { literalContent, type Quote } from './literals';
 
 /** The text of a name reference without its quotes (references may or may not include them). */
 function insideQuotes(text: string, range: SourceRange): SourceRange {
@@ -25,6 +26,15 @@ function insideQuotes(text: string, range: SourceRange): SourceRange {
     return { start: range.start + 1, end: range.end - 1 };
   }
   return range;
+}
+
+/** The quote a name reference is written in (the range may or may not include it), if any. */
+function quoteOf(text: string, range: SourceRange): Quote | undefined {
+  const isQuote = (c: string | undefined): c is Quote => c === "'" || c === '"' || c === '`';
+  const first = text[range.start];
+  if (isQuote(first) && text[range.end - 1] === first && range.end - range.start >= 2) return first;
+  const before = text[range.start - 1];
+  return isQuote(before) ? before : undefined;
 }
 
 export function definition(model: DocumentModel, document: TextDocument, offset: number): LocationLink[] | null {
@@ -62,13 +72,16 @@ export function prepareRename(model: DocumentModel, document: TextDocument, offs
 export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string): WorkspaceEdit | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
-  if (/['"`\\\n\r]/.test(newName) || newName.length === 0) {
-    throw new ResponseError(0, 'A task name for rename may not be empty or contain quotes, backslashes or line breaks');
-  }
+  if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
   if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
+  // Each reference is escaped for its own quotes: in a template literal `${x}` must stay text, not
+  // become an interpolation; in '…' a quote or a line break must not end the string.
   const edits = referencesTo(model, ref)
     .filter((r) => r.kind !== 'variable')
-    .map((r) => ({ range: toRange(document, insideQuotes(model.text, r.range)), newText: newName }));
+    .map((r) => {
+      const quote = quoteOf(model.text, r.range);
+      return { range: toRange(document, insideQuotes(model.text, r.range)), newText: quote ? literalContent(newName, quote) : newName };
+    });
   return { changes: { [document.uri]: edits } };
 }
 

@@ -4,13 +4,15 @@
  */
 import { relative } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { diffDags } from '../../core/diff';
-import { DagFileError, decodeDag } from '../../core/encodedDag';
+import type { CancellationToken } from 'vscode-languageserver';
+import { diffDagsStepwise, type DagDiff } from '../../core/diff';
+import { DagFileError, decodeVerifiedDag } from '../../core/encodedDag';
 import { bencodeDag, type EncodedDag, type EncodedTask } from '../../core/outputIds';
 import { checkValue, isPlainObject, type BencodeDict } from '../../core/values';
 import { buildDocumentModel, committedVersionName, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
 import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type WireDagDiff } from '../../protocol';
 import { readAtCommit, resolveCommit } from '../git';
+import { Cancelled, runInSlices, Superseded } from '../runSafe';
 import { toRange } from './convert';
 
 export function encodedDagInfo(model: DocumentModel, document: TextDocument): EncodedDagRequest.Result {
@@ -76,7 +78,7 @@ function without(dag: EncodedDag, names: ReadonlySet<string>, keepMeta: boolean)
   return { meta: keepMeta ? dag.meta : {}, tasks };
 }
 
-function toWireDiff(diff: ReturnType<typeof diffDags>): WireDagDiff {
+function toWireDiff(diff: DagDiff): WireDagDiff {
   const wireChanges = (changes: readonly { path: string; kind: 'added' | 'removed' | 'modified'; old?: unknown; new?: unknown }[]) =>
     changes.map((c) => ({ path: c.path, kind: c.kind, ...(c.old !== undefined ? { old: toWireValue(c.old) } : {}), ...(c.new !== undefined ? { new: toWireValue(c.new) } : {}) }));
   return {
@@ -89,15 +91,16 @@ function toWireDiff(diff: ReturnType<typeof diffDags>): WireDagDiff {
 type BaseDag = { kind: 'ok'; dag: EncodedDag; label: string; unknown: string[]; metaKnown: boolean } | { kind: 'unavailable'; reason: string };
 
 /**
- * The last `.dag` decoded, by its bytes: the panel asks for a diff against the same base on every
- * keystroke, and decoding a 3,000-task file each time costs more than the diff. (Decoded DAGs are
- * never mutated.)
+ * The last `.dag` decoded and verified, by its bytes: the panel asks for a diff against the same base
+ * on every keystroke, and decoding (and checking the stored IDs of) a 3,000-task file each time costs
+ * more than the diff. (Decoded DAGs are never mutated.)
  */
 let lastDecoded: { bytes: Buffer; dag: EncodedDag } | undefined;
 
 function decodeCached(bytes: Buffer): EncodedDag {
   if (lastDecoded?.bytes.equals(bytes)) return lastDecoded.dag;
-  const dag = decodeDag(bytes);
+  // Verified, as Dag.load does: a hand-edited .dag whose stored IDs lie would diff as unchanged.
+  const dag = decodeVerifiedDag(bytes);
   lastDecoded = { bytes, dag };
   return dag;
 }
@@ -136,16 +139,34 @@ async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   return { kind: 'ok', dag: part.encoded, label: `${rev}:${shown(moduleName)} (analysed; no ${dagName} committed)`, unknown: part.unknown.map((u) => u.name), metaKnown: part.metaKnown };
 }
 
-export async function diffRequest(model: DocumentModel, document: TextDocument, filePath: string, base: DiffBase | undefined): Promise<DiffRequest.Result> {
+export interface DiffControl {
+  readonly token: CancellationToken;
+  /** True once the document has a newer version than the one being diffed (or is closed). */
+  readonly superseded: () => boolean;
+}
+
+/**
+ * The diff of `document` (a snapshot: its text and version do not move while this awaits) against a
+ * base. The reply carries the version it was computed for. The diff runs in slices, so other
+ * requests are answered meanwhile; it stops early (`Cancelled`, `Superseded`) when its request is
+ * cancelled or a newer edit makes its answer useless.
+ */
+export async function diffRequest(model: DocumentModel, document: TextDocument, filePath: string, base: DiffBase | undefined, control?: DiffControl): Promise<DiffRequest.Result> {
+  const check = () => {
+    if (control?.token.isCancellationRequested) throw new Cancelled('cancelled');
+    if (control?.superseded()) throw new Superseded(`${document.uri} changed after version ${document.version}; ask again`);
+  };
+  const version = document.version;
   const dag = mainDag(model);
-  if (!dag) return { kind: 'unavailable', uri: document.uri, reason: 'this module defines no Dag (new Dag(...) from a-la-mode)' };
+  if (!dag) return { kind: 'unavailable', uri: document.uri, version, reason: 'this module defines no Dag (new Dag(...) from a-la-mode)' };
   const loaded = await loadBase(base ?? { kind: 'git' }, filePath);
-  if (loaded.kind === 'unavailable') return { kind: 'unavailable', uri: document.uri, reason: loaded.reason };
+  check();
+  if (loaded.kind === 'unavailable') return { kind: 'unavailable', uri: document.uri, version, reason: loaded.reason };
   const current = knownPart(dag);
   // Tasks without a known output on either side cannot be compared honestly: leave them out of both.
   const excluded = new Set([...current.unknown.map((u) => u.name), ...loaded.unknown]);
   const metaComparable = loaded.metaKnown && current.metaKnown;
-  const diff = diffDags(without(loaded.dag, excluded, metaComparable), without(current.encoded, excluded, metaComparable));
+  const diff = await runInSlices(diffDagsStepwise(without(loaded.dag, excluded, metaComparable), without(current.encoded, excluded, metaComparable)), check);
   // No prototype: a task named "__proto__" gets its entry like any other.
   const ranges: Record<string, ReturnType<typeof toRange>> = Object.create(null);
   const edges: { task: string; input: string }[] = [];
@@ -154,5 +175,5 @@ export async function diffRequest(model: DocumentModel, document: TextDocument, 
     ranges[name] ??= toRange(document, t.analysed.callRange);
     for (const input of new Set(dag.definition.tasks[t.outcome.definition]!.inputs)) edges.push({ task: name, input });
   }
-  return { kind: 'diff', uri: document.uri, version: document.version, baseLabel: loaded.label, diff: toWireDiff(diff), unknown: current.unknown, ranges, edges };
+  return { kind: 'diff', uri: document.uri, version, baseLabel: loaded.label, diff: toWireDiff(diff), unknown: current.unknown, ranges, edges };
 }
