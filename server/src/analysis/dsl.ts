@@ -19,7 +19,7 @@ import {
   type Realm,
   type Value,
 } from './values';
-import { describeValue } from './builtins';
+import { describeValue } from './builtins/support';
 import { isCallExpression, isElementAccess, isPropertyAccess, isStringLiteralLike, skipOuter } from './syntax';
 
 /** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */

@@ -52,7 +52,12 @@ import {
   type Slot,
   type Value,
 } from './values';
-import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS, applyBinary, globalValue, primitiveProperty, arrayProperty, objectProtoProperty, toPrimitiveValue, iterateSnapshot, describeValue } from './builtins';
+import { arrayProperty } from './builtins/arrays';
+import { applyBinary, iterateSnapshot, toPrimitiveValue } from './builtins/coercion';
+import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS, globalValue } from './builtins/globals';
+import { objectProtoProperty } from './builtins/objects';
+import { primitiveProperty } from './builtins/primitives';
+import { describeValue } from './builtins/support';
 import { dagProperty, taskProperty, newDag } from './dsl';
 import {
   NF,
