@@ -10,7 +10,7 @@ import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
 import type { ModuleAnalysis } from './types';
-import { DEFAULT_LIMITS, type Limits } from './values';
+import { DEFAULT_LIMITS, type Limits } from './budget';
 
 export interface AnalyseOptions {
   /** Budgets (tests lower them to exercise the limits). */

@@ -4,7 +4,7 @@
  * task of that name; throws if none), `task.addDep(...tasksOrNames)` (returns the task).
  */
 import ts from 'typescript';
-import type { Evaluator } from './evaluator';
+import type { Interpreter } from './realm';
 import type { AnalysedDep, SourceRange } from './types';
 import {
   BuiltinFunction,
@@ -36,7 +36,7 @@ function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitu
 }
 
 /** The `task` in `dag.task(`, or the callee when the call is written some other way. */
-function calleeNameRange(ev: Evaluator, site: CallSite): SourceRange {
+function calleeNameRange(ev: Interpreter, site: CallSite): SourceRange {
   const n = site.node;
   if (isCallExpression(n)) {
     const callee = skipOuter(n.expression);
@@ -47,7 +47,7 @@ function calleeNameRange(ev: Evaluator, site: CallSite): SourceRange {
   return ev.range(n);
 }
 
-export function newDag(ev: Evaluator, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
+export function newDag(ev: Interpreter, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
   const metaInfo = site.args[0];
   let meta: Value;
   if (spread) meta = new Opaque(spread.unknown, spread.reach);
@@ -60,15 +60,16 @@ export function newDag(ev: Evaluator, args: readonly Value[], site: CallSite, sp
   return dag;
 }
 
-function asEvaluator(realm: Realm): Evaluator {
-  return realm as unknown as Evaluator;
+/** The DSL's methods are built-ins that need more of the interpreter than other built-ins do. */
+function asInterpreter(realm: Realm): Interpreter {
+  return realm as Interpreter;
 }
 
 /**
  * The DSL's methods may have been replaced (`Dag.prototype.task = …`): then the call runs unseen code,
  * which gets the Dag and the arguments.
  */
-function patched(ev: Evaluator, dag: DagState, args: readonly Value[]): boolean {
+function patched(ev: Interpreter, dag: DagState, args: readonly Value[]): boolean {
   if (!ev.builtinsPatched) return false;
   ev.escape(dag, ev.builtinsPatched);
   for (const a of args) ev.escape(a, ev.builtinsPatched);
@@ -76,7 +77,7 @@ function patched(ev: Evaluator, dag: DagState, args: readonly Value[]): boolean 
 }
 
 const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
   patched(ev, dag, args);
@@ -120,7 +121,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
 }, { dsl: true });
 
 const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
   if (patched(ev, dag, args)) return new Opaque(ev.builtinsPatched!, [dag]);
@@ -158,7 +159,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
 }, { dsl: true });
 
 const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof TaskState)) ev.throwError(`addDep is called on ${describeValue(thisValue)}, not a task`, site.node);
   const task = thisValue;
   patched(ev, task.dag, args);

@@ -9,7 +9,7 @@
  */
 import type ts from 'typescript';
 import { UnknownValue, type AnalysedDep, type SourceRange } from './types';
-import type { Scope } from './scope';
+import type { Limits } from './budget';
 
 export type Primitive = string | number | bigint | boolean | null | undefined;
 
@@ -233,7 +233,8 @@ export interface Realm {
   limitOpaque(why: string, node: ts.Node): Opaque;
   /** Conservatively hands `value` to code the analysis cannot see. */
   escape(value: Value, why: UnknownValue): void;
-  getProperty(obj: Value, key: string, node: ts.Node): Value;
+  /** `objNode`: the object's expression, when the read is written `obj.key` (names the unknown). */
+  getProperty(obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value;
   /** Must be called before changing a heap value in place (speculative branches restore it). */
   touch(value: MutableHeapValue): void;
   /** JS `ToPrimitive` for known values; opaque when it would run code the analysis does not model. */
@@ -253,26 +254,6 @@ export interface Realm {
 }
 
 export type BuiltinImpl = (realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite) => Value;
-
-export interface Limits {
-  readonly maxSteps: number;
-  readonly maxOps: number;
-  readonly maxLoopIterations: number;
-  readonly maxCallDepth: number;
-  readonly maxStringLength: number;
-  readonly maxArrayLength: number;
-  readonly deadlineMs: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxSteps: 100_000,
-  maxOps: 3_000_000,
-  maxLoopIterations: 10_000,
-  maxCallDepth: 64,
-  maxStringLength: 1_000_000,
-  maxArrayLength: 100_000,
-  deadlineMs: 1_000,
-};
 
 export function isPrimitive(v: Value): v is Primitive {
   return v === null || (typeof v !== 'object' && typeof v !== 'function');
@@ -337,6 +318,85 @@ export function toPropertyKey(v: Value): string | undefined {
 
 export function sameRange(a: SourceRange, b: SourceRange): boolean {
   return a.start === b.start && a.end === b.end;
+}
+
+/** `===` on known values (heap values by identity); undefined when either side is unknown. */
+export function strictEquals(a: Value, b: Value): boolean | undefined {
+  if (a instanceof Opaque || b instanceof Opaque) return undefined;
+  return a === b;
+}
+
+// ───────────────────────────── scopes ─────────────────────────────
+
+/*
+ * Lexical scopes of the analysed program: module, function and block scopes, each a map of bindings.
+ * Closures keep their defining scope, so a function called later sees the bindings as they are then.
+ */
+
+export type BindingKind = 'const' | 'let' | 'var' | 'function' | 'param' | 'import' | 'class' | 'catch';
+
+export interface Binding {
+  value: Value;
+  readonly kind: BindingKind;
+  /** False between entering the scope and the declaration (the temporal dead zone of let/const/class). */
+  initialised: boolean;
+  /**
+   * Set when code the analysis cannot follow may assign the binding at any time (an escaped closure
+   * assigns it): every read is then opaque, whatever was last assigned.
+   */
+  volatile?: UnknownValue;
+  /** For imports from other modules: reads make an opaque value placed on the reference. */
+  readonly importedFrom?: { readonly module: string; readonly name: string };
+}
+
+export class Scope {
+  readonly serial = nextSerial();
+  readonly bindings = new Map<string, Binding>();
+
+  constructor(
+    readonly parent: Scope | undefined,
+    /** Function and module scopes hold `var`s and, unless an arrow function's, `this`. */
+    readonly isFunctionScope: boolean,
+    /** Present on scopes that define `this` (module scope and non-arrow function scopes). */
+    readonly thisBinding?: { readonly value: Value },
+  ) {}
+
+  lookup(name: string): Binding | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const b = s.bindings.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  }
+
+  /** The scope that declares `name`. */
+  lookupScope(name: string): Scope | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.bindings.has(name)) return s;
+    return undefined;
+  }
+
+  /** The scope `var` declarations go to. */
+  varScope(): Scope {
+    let s: Scope = this;
+    while (!s.isFunctionScope && s.parent) s = s.parent;
+    return s;
+  }
+
+  thisValue(): Value {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.thisBinding) return s.thisBinding.value;
+    return undefined;
+  }
+
+  declare(name: string, binding: Binding): void {
+    this.bindings.set(name, binding);
+  }
+
+  /** A copy of this (block) scope with fresh bindings holding the same values: a `for (let …)` iteration. */
+  copyForIteration(): Scope {
+    const copy = new Scope(this.parent, this.isFunctionScope, this.thisBinding);
+    for (const [name, b] of this.bindings) copy.bindings.set(name, { ...b });
+    return copy;
+  }
 }
 
 export { UnknownValue };
