@@ -6,6 +6,7 @@
  * result is returned as is when the text did not change.
  */
 import ts from 'typescript';
+import { deepRegionsOf, isStackOverflow, parseNested } from './deepNesting';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
@@ -42,8 +43,23 @@ const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], referen
  */
 const MAX_TEXT_LENGTH = 4_000_000;
 
-function parseFresh(fileName: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, /*setParentNodes*/ true, ts.ScriptKind.TS);
+/**
+ * Parses a module's text; undefined when it nests too deeply for TypeScript's parser even after the
+ * deepest code is set aside (see `deepNesting.ts`).
+ */
+function parseFresh(fileName: string, text: string): ts.SourceFile | undefined {
+  const parse = (t: string) => ts.createSourceFile(fileName, t, ts.ScriptTarget.Latest, /*setParentNodes*/ true, ts.ScriptKind.TS);
+  try {
+    return parse(text);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+  }
+  return parseNested(text, parse);
+}
+
+/** The result for a module the parser cannot read at all. */
+function tooDeep(): ModuleAnalysis {
+  return { ...EMPTY, diagnostics: [{ code: 'analysis-limit', range: { start: 0, end: 0 }, message: 'the module nests too deeply for the analysis to read it' }] };
 }
 
 /** The range of `next` that differs from `previous`, as a TypeScript text change. */
@@ -56,13 +72,14 @@ function changeBetween(previous: string, next: string): ts.TextChangeRange {
   return ts.createTextChangeRange(ts.createTextSpan(start, previous.length - start - end), next.length - start - end);
 }
 
-function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts.SourceFile; entry: CacheEntry } {
+function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts.SourceFile; entry: CacheEntry } | undefined {
   const previous = fresh ? undefined : cache.get(fileName);
   let sourceFile: ts.SourceFile | undefined;
   if (previous) {
     cache.delete(fileName);
     if (previous.text === text) sourceFile = previous.sourceFile;
-    else {
+    // A tree with code set aside (nested too deeply) does not hold the text it was parsed from.
+    else if (!deepRegionsOf(previous.sourceFile)) {
       try {
         // The previous tree is consumed by the update (its nodes are reused), so it is not kept.
         sourceFile = ts.updateSourceFile(previous.sourceFile, text, changeBetween(previous.text, text));
@@ -72,6 +89,7 @@ function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts
     }
   }
   sourceFile ??= parseFresh(fileName, text);
+  if (!sourceFile) return undefined;
   const entry: CacheEntry = { text, sourceFile, result: previous?.text === text ? previous.result : undefined };
   cache.set(fileName, entry);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
@@ -89,6 +107,7 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
   let entry: CacheEntry | undefined;
   try {
     const parsed = parse(fileName, text, options.fresh === true);
+    if (!parsed) return tooDeep();
     entry = parsed.entry;
     if (entry.result && !custom) return entry.result;
     const result = analyseSourceFile(parsed.sourceFile, { ...DEFAULT_LIMITS, ...options.limits });
@@ -104,7 +123,7 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     }
     try {
       const sf = parseFresh(fileName, text);
-      return { ...EMPTY, hasSyntaxErrors: parseDiagnosticsOf(sf).length > 0 };
+      return { ...EMPTY, hasSyntaxErrors: sf !== undefined && parseDiagnosticsOf(sf).length > 0 };
     } catch {
       return EMPTY;
     }
@@ -141,7 +160,8 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
   if (text.length > MAX_TEXT_LENGTH) return [];
   // The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is.
   const cached = cache.get(fileName);
-  return taskNameLiterals(cached?.text === text ? cached.sourceFile : parseFresh(fileName, text), unterminated);
+  const sourceFile = cached?.text === text ? cached.sourceFile : parseFresh(fileName, text);
+  return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

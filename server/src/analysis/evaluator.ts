@@ -16,6 +16,7 @@ import { UnknownValue, type AnalysisDiagnostic, type AnalysisDiagnosticCode, typ
 import { Budget, DEFAULT_LIMITS, LimitSignal, type Limits } from './budget';
 import type { Journal } from './speculation';
 import type { RegionFacts } from './regions';
+import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
 import { DagState, NO_REACH, Opaque, Scope, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type Closure, type HeapValue, type MutableHeapValue, type Primitive, type TaskState, type Value } from './values';
@@ -54,8 +55,6 @@ export class Evaluator implements Interpreter {
   private readonly referencesAt = new Map<number, TaskReference[]>();
   private readonly completionKeys = new Set<string>();
   private readonly iterationsBySite = new Map<ts.Node, number>();
-  /** The top-level statement being evaluated (where a stack overflow is reported). */
-  private currentStatement: ts.Node | undefined;
   /** {@link incompleteCall}'s answer per call node (a call in a loop is asked once per iteration). */
   private readonly unclosedCalls = new Map<ts.Node, boolean>();
 
@@ -74,13 +73,11 @@ export class Evaluator implements Interpreter {
       this.hoist(this.sf.statements, scope, this.sf);
       // Nothing leaves a module early (a top-level `return` does not bundle), so every statement runs:
       // none is havocked for a jump that cannot happen.
-      for (const statement of this.sf.statements) {
-        this.currentStatement = statement;
-        Statements.evalStatement(this, statement, scope, []);
-      }
+      for (const statement of this.sf.statements) this.topLevelStatement(statement, scope);
       this.resolveDefaultExportBindings(scope);
+      // Code the parser could not read is a limit even where it does not run (a function never called).
+      for (const region of deepRegionsOf(this.sf)?.values() ?? []) this.report('analysis-limit', region.range, UNREAD_DEEP_CODE);
     } catch (e) {
-      if (isStackOverflow(e)) e = this.nestedTooDeeply();
       if (e instanceof ThrowSignal) {
         // The module fails when it runs: it produces no Dag at all.
         const why = new UnknownValue(`the module throws here when it runs (${e.description})`, this.range(e.node));
@@ -93,6 +90,24 @@ export class Evaluator implements Interpreter {
       } else {
         throw e;
       }
+    }
+  }
+
+  /**
+   * A statement of a module's top level. Code nested too deeply for the JS stack (thousands of levels
+   * the parser could read: a long `a + b + …`, say) is set aside as the parser's deep code is: an
+   * `analysis-limit` on the statement, whose effects are then havocked; the rest of the module goes on.
+   */
+  private topLevelStatement(statement: ts.Statement, scope: Scope): void {
+    try {
+      Statements.evalStatement(this, statement, scope, []);
+    } catch (e) {
+      if (!isStackOverflow(e)) throw e;
+      const message = 'the analysis does not follow this statement: it nests too deeply';
+      const why = new UnknownValue(message, this.range(statement));
+      this.report('analysis-limit', why.range, message);
+      this.silent.add(why);
+      this.havoc([statement], scope, why);
     }
   }
 
@@ -213,15 +228,6 @@ export class Evaluator implements Interpreter {
     throw new LimitSignal(why);
   }
 
-  /** The JS stack ran out (code nested thousands deep): the analysis stops, as for a budget. */
-  private nestedTooDeeply(): LimitSignal {
-    const node = this.currentStatement ?? this.sf;
-    const why = new UnknownValue('the analysis stops here: the code nests too deeply', this.range(node));
-    this.report('analysis-limit', why.range, why.why);
-    this.silent.add(why);
-    return new LimitSignal(why);
-  }
-
   /**
    * A silent "incomplete" reason when a DSL call has no closing `)` yet: being typed. Its task then has
    * no output until the call is whole, rather than the output of whatever the parser recovered (a spec
@@ -279,6 +285,10 @@ export class Evaluator implements Interpreter {
 
   afterHavoc(facts: RegionFacts, why: UnknownValue, reach: readonly HeapValue[]): Completion {
     return Escape.afterHavoc(this, facts, why, reach);
+  }
+
+  unreadCode(node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion } {
+    return Escape.unreadCode(this, node, region, scope);
   }
 
   conditionUnknown(cond: Opaque, node: ts.Node, what: string): UnknownValue {
@@ -416,8 +426,4 @@ export class Evaluator implements Interpreter {
   binaryOp(op: ts.SyntaxKind, a: Value, b: Value, node: ts.Node): Value {
     return Expressions.binaryOp(this, op, a, b, node);
   }
-}
-
-function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack/i.test(e.message);
 }

@@ -10,6 +10,7 @@ import type { AnalysisDiagnosticCode, SourceRange, TaskReference, UnknownValue }
 import type { Budget } from './budget';
 import type { Journal, MergeHost } from './speculation';
 import type { RegionFacts } from './regions';
+import type { DeepRegion } from './deepNesting';
 import type {
   Binding,
   BindingKind,
@@ -81,6 +82,7 @@ export interface Interpreter extends Realm, MergeHost {
   havocRest(rest: readonly ts.Statement[], scope: Scope, c: Extract<Completion, { kind: 'uncertain' }>): Completion;
   afterHavoc(facts: RegionFacts, why: UnknownValue, reach: readonly HeapValue[]): Completion;
   conditionUnknown(cond: Opaque, node: ts.Node, what: string): UnknownValue;
+  unreadCode(node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion };
 
   // ── branches.ts ──
   speculate<T>(branches: readonly (() => T)[], accept: (r: T) => boolean, why: UnknownValue, onlyIf: UnknownValue): { results: T[]; map: (v: Value) => Value } | undefined;

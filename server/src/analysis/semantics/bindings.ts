@@ -45,6 +45,7 @@ import {
   skipOuter,
 } from '../syntax';
 import type { Interpreter, Reference } from '../realm';
+import { deepRegionAt, deepRegionsOf } from '../deepNesting';
 import { iterateSnapshot } from '../builtins/coercion';
 import { globalValue } from '../builtins/globals';
 import { describeValue } from '../builtins/support';
@@ -88,6 +89,16 @@ export function hoist(ev: Interpreter, statements: readonly ts.Statement[], scop
       varNamesCache.set(functionBody, names);
     }
     for (const name of names) if (!scope.bindings.has(name)) ev.declare(scope, name, { value: undefined, kind: 'var', initialised: true });
+    // Code set aside as nested too deeply may declare `var`s and functions here: what it names is unknown.
+    const deep = deepRegionsOf(functionBody.getSourceFile());
+    if (deep) {
+      for (const region of deep.values()) {
+        if (region.declared.size === 0 || region.range.start < functionBody.pos || region.range.end > functionBody.end) continue;
+        const why = new UnknownValue('code here nests too deeply for the analysis, and may declare this name', region.range);
+        ev.silent.add(why);
+        for (const name of region.declared) if (!scope.bindings.has(name)) ev.declare(scope, name, { value: new Opaque(why), kind: 'var', initialised: true, volatile: why });
+      }
+    }
   }
   for (const s of statements) {
     if (isFunctionDeclaration(s)) {
@@ -360,6 +371,8 @@ export function assignTo(ev: Interpreter, target: ts.Expression, value: Value, s
 export function evalIdentifier(ev: Interpreter, node: ts.Identifier, scope: Scope): Value {
   const name = node.text;
   if (name === '') return ev.incomplete(node);
+  const deep = deepRegionAt(node);
+  if (deep) return ev.unreadCode(node, deep, scope).value;
   const b = scope.lookup(name);
   if (!b) return globalValue(ev, name, node);
   if (b.importedFrom) {

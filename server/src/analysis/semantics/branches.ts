@@ -35,6 +35,9 @@ export function speculate<T>(ev: Interpreter, branches: readonly (() => T)[], ac
       ok = accept(result);
     } catch (e) {
       if (!(e instanceof ThrowSignal)) {
+        // The analysis stops, or unwinds a statement nested too deeply: leave nothing of the branch.
+        journal.undo();
+        ev.builtinsPatched = journal.builtinsPatched;
         ev.journals.pop();
         throw e;
       }

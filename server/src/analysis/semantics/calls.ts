@@ -32,6 +32,7 @@ import {
   skipOuter,
 } from '../syntax';
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
+import { deepRegionAt } from '../deepNesting';
 import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
 import { newDag } from '../dsl';
 
@@ -199,6 +200,11 @@ export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope
           infos.push({ node: arg, index, spread: true });
         }
       }
+    } else if (isIdentifier(arg) && deepRegionAt(arg)) {
+      // Arguments set aside as nested too deeply: how many there are is not known either.
+      const v = ev.evalExpr(arg, scope) as Opaque;
+      values.push(new SpreadOpaque(v.unknown, v.reach));
+      infos.push({ node: arg, index, spread: true });
     } else {
       values.push(ev.evalExpr(arg, scope));
       infos.push({ node: arg, index, spread: false });
@@ -293,7 +299,7 @@ function usesArguments(fn: ts.Node): boolean {
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
-      if (n.kind === SK.Identifier && (n as ts.Identifier).text === 'arguments') found = true;
+      if (n.kind === SK.Identifier && ((n as ts.Identifier).text === 'arguments' || deepRegionAt(n as ts.Identifier)?.names.has('arguments'))) found = true;
       else if (n === fn || !((ts.isFunctionLike(n) && !isArrowFunction(n)) || ts.isClassLike(n))) ts.forEachChild(n, visit);
     };
     visit(fn);

@@ -22,6 +22,7 @@ import {
   type Value,
 } from '../values';
 import { factsOf, regionFacts, type RegionFacts } from '../regions';
+import { UNREAD_DEEP_CODE, type DeepRegion } from '../deepNesting';
 import type { Completion, Interpreter } from '../realm';
 
 /**
@@ -120,4 +121,17 @@ export function conditionUnknown(ev: Interpreter, cond: Opaque, node: ts.Node, w
   const range = ev.range(node);
   const cause = sameRange(cond.unknown.range, range) ? cond.unknown.why : `${ev.text(node)} is not static (${cond.unknown.why})`;
   return new UnknownValue(`${what}: ${cause}`, range);
+}
+
+/**
+ * Code the parser could not read (nested too deeply; see `deepNesting.ts`), standing for `node`: an
+ * `analysis-limit` on it, and havoc of whatever it names. Its value, and how control leaves it when it
+ * is a statement.
+ */
+export function unreadCode(ev: Interpreter, node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion } {
+  const why = new UnknownValue(UNREAD_DEEP_CODE, region.range);
+  ev.report('analysis-limit', why.range, UNREAD_DEEP_CODE);
+  ev.silent.add(why);
+  const reach = havoc(ev, [node], scope, why);
+  return { value: new Opaque(why, reach), completion: afterHavoc(ev, factsOf(node), why, reach) };
 }

@@ -30,6 +30,7 @@ import {
   isCallExpression,
   isComputedPropertyName,
   isElementAccess,
+  isIdentifier,
   isGetAccessor,
   isMethodDeclaration,
   isObjectLiteral,
@@ -44,6 +45,7 @@ import {
   skipOuter,
 } from '../syntax';
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
+import { deepRegionAt } from '../deepNesting';
 import { applyBinary } from '../builtins/coercion';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
@@ -233,6 +235,9 @@ export function evalArrayLiteral(ev: Interpreter, node: ts.ArrayLiteralExpressio
           for (const x of values) items.push({ value: x, range });
         }
       }
+    } else if (isIdentifier(el) && deepRegionAt(el)) {
+      // Elements set aside as nested too deeply: how many there are is not known either.
+      unknown ??= evalExpr(ev, el, scope) as Opaque;
     } else {
       items.push({ value: evalExpr(ev, el, scope), range: ev.range(el) });
     }
@@ -261,7 +266,12 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
         obj.props.set(key, { value, range: ev.range(p) });
       }
     } else if (isShorthandPropertyAssignment(p)) {
-      obj.props.set(p.name.text, { value: ev.evalIdentifier(p.name, scope), range: ev.range(p) });
+      const value = ev.evalIdentifier(p.name, scope);
+      // Members set aside as nested too deeply: which keys the object has is not known.
+      if (deepRegionAt(p.name)) {
+        unknown ??= (value as Opaque).unknown;
+        lost.push(value);
+      } else obj.props.set(p.name.text, { value, range: ev.range(p) });
     } else if (isSpreadAssignment(p)) {
       const v = evalExpr(ev, p.expression, scope);
       const cause = spreadInto(ev, obj, v, p);

@@ -36,6 +36,7 @@ import { ThrowSignal } from '../signals';
 import { factsOf, regionFacts } from '../regions';
 import { Journal } from '../speculation';
 import type { Completion, Interpreter } from '../realm';
+import { deepRegionAt } from '../deepNesting';
 
 
 export function evalStatements(ev: Interpreter, statements: readonly ts.Statement[], scope: Scope): Completion {
@@ -59,9 +60,14 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
     case SK.VariableStatement:
       evalVariableStatement(ev, node as ts.VariableStatement, scope);
       return undefined;
-    case SK.ExpressionStatement:
-      ev.evalExpr((node as ts.ExpressionStatement).expression, scope);
+    case SK.ExpressionStatement: {
+      const e = (node as ts.ExpressionStatement).expression;
+      const deep = isIdentifier(e) ? deepRegionAt(e) : undefined;
+      // Statements set aside as nested too deeply may leave the block (`return`, `break`).
+      if (deep) return ev.unreadCode(e as ts.Identifier, deep, scope).completion;
+      ev.evalExpr(e, scope);
       return undefined;
+    }
     case SK.IfStatement:
       return evalIf(ev, node as ts.IfStatement, scope);
     case SK.Block:
