@@ -20,7 +20,7 @@ import {
   type Value,
 } from './values';
 import { describeValue } from './builtins/support';
-import { isCallExpression, isElementAccess, isPropertyAccess, isStringLiteralLike, skipOuter } from './syntax';
+import { isStringLiteralLike } from './syntax';
 
 /** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */
 export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, sf: ts.SourceFile): SourceRange {
@@ -35,18 +35,6 @@ function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitu
   return isStringLiteralLike(n) ? n : undefined;
 }
 
-/** The `task` in `dag.task(`, or the callee when the call is written some other way. */
-function calleeNameRange(ev: Interpreter, site: CallSite): SourceRange {
-  const n = site.node;
-  if (isCallExpression(n)) {
-    const callee = skipOuter(n.expression);
-    if (isPropertyAccess(callee)) return ev.range(callee.name);
-    if (isElementAccess(callee)) return ev.range(callee.argumentExpression);
-    return ev.range(callee);
-  }
-  return ev.range(n);
-}
-
 export function newDag(ev: Interpreter, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
   const metaInfo = site.args[0];
   let meta: Value;
@@ -54,6 +42,7 @@ export function newDag(ev: Interpreter, args: readonly Value[], site: CallSite, 
   else meta = args[0] === undefined ? new ObjectValue() : args[0];
   const metaRange = metaInfo?.node && !metaInfo.spread ? ev.range(metaInfo.node) : undefined;
   const dag = new DagState(ev.dags.length, ev.range(site.node), meta, metaRange);
+  dag.madeAt = ev.elsewhere(site.node);
   // A patched `Dag` class is unseen code: it gets the meta.
   if (ev.builtinsPatched) ev.escape(dag, ev.builtinsPatched);
   ev.dags.push(dag);
@@ -84,11 +73,13 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   const [nameValue, spec] = args;
   const nameInfo = site.args[0];
   const callRange = ev.range(site.node);
-  const calleeRange = calleeNameRange(ev, site);
+  // A task made in another module shows at the analysed module's call that led there (its lens too).
+  const calleeRange = ev.calleeRange(site.node);
+  const madeAt = ev.elsewhere(site.node);
   const nameNode = nameInfo?.node;
   const nameRange = nameNode ? ev.range(nameNode) : calleeRange;
   const literal = literalArg(nameInfo);
-  const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+  const nameLiteralRange = literal && !madeAt ? insideQuotes(literal, ev.sf) : undefined;
   const specNode = site.args[1]?.node;
   const specRange = specNode ? ev.range(specNode) : callRange;
 
@@ -105,7 +96,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
     ev.mayThrow();
   }
 
-  const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange }, ev.nextIteration(site.node), dag.tasks.length);
+  const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange, ...(madeAt ? { madeAt } : {}) }, ev.nextIteration(site.node), dag.tasks.length);
   // Still being typed: the task exists (references, completion), its output waits for the whole call.
   task.tainted = ev.incompleteCall(site.node);
   ev.touch(dag);
@@ -127,7 +118,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   if (patched(ev, dag, args)) return new Opaque(ev.builtinsPatched!, [dag]);
   const nameValue = args[0];
   const literal = literalArg(site.args[0]);
-  if (literal) {
+  if (literal && ev.inEntry(literal)) {
     const range = insideQuotes(literal, ev.sf);
     ev.addCompletionSite(dag, range);
     if (typeof nameValue === 'string') ev.addNameReference(dag, nameValue, range, 'string');
@@ -144,15 +135,15 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   if (dag.firstUnknownName !== undefined && (task === undefined || task.index > dag.firstUnknownName)) {
     // A task whose name is not static comes first: it may be the one `get` finds.
     const unknown = dag.tasks[dag.firstUnknownName]!.nameUnknown!;
-    return new Opaque(new UnknownValue(`dag.get(${JSON.stringify(String(nameValue))}) may find the task whose name is not static (${unknown.why})`, ev.range(site.node)), [dag]);
+    return new Opaque(ev.unknown(`dag.get(${JSON.stringify(String(nameValue))}) may find the task whose name is not static (${unknown.why})`, site.node), [dag]);
   }
   if (task?.tainted) return new Opaque(task.tainted, [dag]); // it may not exist
   if (task) return task;
   // The runtime throws here. Inside a try/catch that is followed exactly; otherwise the analysis goes
   // on, with an unknown task, and says so.
   const shown = typeof nameValue === 'string' ? `'${nameValue}'` : describeValue(nameValue);
-  const why = new UnknownValue(`dag.get(${shown}) names no task yet`, ev.range(site.node));
-  ev.report('not-static', why.range, why.why);
+  const why = ev.unknown(`dag.get(${shown}) names no task yet`, site.node);
+  ev.report('not-static', why.range, why.why, why.origin);
   if (ev.catchDepth > 0) ev.throwError(`Error: dag.get: no task named '${String(nameValue)}'`, site.node);
   ev.mayThrow();
   return new Opaque(why);
@@ -165,14 +156,16 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
   patched(ev, task.dag, args);
   ev.touch(task);
   const callRange = ev.range(site.node);
+  const madeAt = ev.elsewhere(site.node);
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     const info = site.args[i];
     const range = info?.node ? ev.range(info.node) : callRange;
     const literal = literalArg(info);
-    const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+    const nameLiteralRange = literal && !madeAt ? insideQuotes(literal, ev.sf) : undefined;
     if (nameLiteralRange) ev.addCompletionSite(task.dag, nameLiteralRange);
     const dep: Mutable<AnalysedDep> = { range, callRange, argumentIndex: info?.index ?? i, argumentCount: site.argumentCount };
+    if (madeAt) dep.madeAt = madeAt;
     if (nameLiteralRange) dep.nameLiteralRange = nameLiteralRange;
     if (value instanceof TaskState) {
       if (value.dag !== task.dag) {

@@ -19,8 +19,10 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type Closure, type HeapValue, type MutableHeapValue, type Primitive, type TaskState, type Value } from './values';
-import { hasErrorInside, isCallExpression, skipTrivia } from './syntax';
+import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type Closure, type HeapValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
+import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
+import { ModuleGraph, type ModuleRecord } from './modules/graph';
+import { Linker } from './modules/linker';
 import * as Bindings from './semantics/bindings';
 import * as Branches from './semantics/branches';
 import * as Calls from './semantics/calls';
@@ -39,12 +41,18 @@ export class Evaluator implements Interpreter {
   /** Unknowns that are not reported as `not-static`: incomplete code, or already reported as a limit. */
   readonly silent = new WeakSet<UnknownValue>();
   builtinsPatched: UnknownValue | undefined;
-  /** The module's text. */
-  readonly source: string;
   readonly budget: Budget;
   readonly journals: Journal[] = [];
+  /** The analysed module's top-level scope. */
   readonly moduleScope: Scope;
-  readonly defaultExportBindings: ts.Identifier[] = [];
+  /**
+   * The analysed module's code that led to what is being evaluated in another module: the import
+   * declaration that made it run, or the call of its function (innermost last). Ranges of other
+   * modules' code are placed there.
+   */
+  readonly anchors: ts.Node[] = [];
+  /** The modules the analysed one imports (just itself without a host). */
+  readonly graph: ModuleGraph;
   callDepth = 0;
   uncertainty = 0;
   catchDepth = 0;
@@ -58,30 +66,34 @@ export class Evaluator implements Interpreter {
   /** {@link incompleteCall}'s answer per call node (a call in a loop is asked once per iteration). */
   private readonly unclosedCalls = new Map<ts.Node, boolean>();
 
-  constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS) {
-    this.source = sf.text;
+  /** Whether the analysis reads only the module itself (ranges need no look at which file a node is in). */
+  private readonly single: boolean;
+  private readonly linker: Linker;
+
+  constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS, graph?: ModuleGraph) {
+    this.graph = graph ?? new ModuleGraph(sf, sf.fileName, undefined);
+    this.single = this.graph.records.size === 1;
     this.budget = new Budget(limits, (node, reason) => this.exhausted(node, reason));
     // `this` at the top of a module is `undefined` in ESM and `module.exports` in a CommonJS bundle.
     const moduleThis = new Opaque(new UnknownValue('`this` at the top level of a module depends on how it is loaded', { start: 0, end: 0 }));
     this.moduleScope = new Scope(undefined, true, { value: moduleThis });
+    this.linker = new Linker(this, this.graph);
   }
 
   run(): void {
-    const scope = this.moduleScope;
     try {
-      Bindings.bindImports(this, this.sf.statements, scope);
-      this.hoist(this.sf.statements, scope, this.sf);
-      // Nothing leaves a module early (a top-level `return` does not bundle), so every statement runs:
-      // none is havocked for a jump that cannot happen.
-      for (const statement of this.sf.statements) this.topLevelStatement(statement, scope);
-      this.resolveDefaultExportBindings(scope);
+      this.linker.instantiate(this.moduleScope);
+      this.reportUnreadImports();
+      this.runModule(this.graph.entry);
+      this.markDefaultExport();
       // Code the parser could not read is a limit even where it does not run (a function never called).
       for (const region of deepRegionsOf(this.sf)?.values() ?? []) this.report('analysis-limit', region.range, UNREAD_DEEP_CODE);
+      this.graphProblems();
     } catch (e) {
       if (e instanceof ThrowSignal) {
         // The module fails when it runs: it produces no Dag at all.
-        const why = new UnknownValue(`the module throws here when it runs (${e.description})`, this.range(e.node));
-        this.report('not-static', why.range, why.why);
+        const why = this.unknown(`the module throws here when it runs (${e.description})`, e.node);
+        this.report('not-static', why.range, why.why, why.origin);
         this.silent.add(why);
         for (const dag of this.dags) this.taintDag(dag, why);
       } else if (e instanceof LimitSignal) {
@@ -90,6 +102,73 @@ export class Evaluator implements Interpreter {
       } else {
         throw e;
       }
+    }
+  }
+
+  /**
+   * Runs a module as the bundle does: first the modules it imports (those it keeps, in order, each
+   * once; a cycle sees a module that has not finished), then its own statements.
+   */
+  private runModule(record: ModuleRecord): void {
+    if (record.status !== 'new') return;
+    record.status = 'running';
+    for (const edge of record.edges) {
+      if (edge.kept === 'dropped' || !edge.record || edge.record.failure) continue;
+      if (record.isEntry) this.anchors.push(edge.node);
+      try {
+        this.runModule(edge.record);
+      } finally {
+        if (record.isEntry) this.anchors.pop();
+      }
+    }
+    const scope = this.linker.scopeOf(record)!;
+    if (record.sf) {
+      // Nothing leaves a module early (a top-level `return` does not bundle), so every statement runs:
+      // none is havocked for a jump that cannot happen.
+      for (const statement of record.sf.statements) this.topLevelStatement(statement, scope);
+    } else {
+      this.linker.runJson(record, this.anchors.at(-1) ?? this.sf);
+    }
+    record.status = 'done';
+  }
+
+  /** The Dag the analysed module exports as default (what the CLI encodes), at the end of the module. */
+  private markDefaultExport(): void {
+    const target = this.linker.resolveExport(this.graph.entry, 'default', new Set());
+    const value = target.kind === 'value' ? target.value : target.kind === 'binding' && target.binding.initialised && !target.binding.volatile && !target.binding.link ? target.binding.value : target.kind === 'binding' ? bindingValue(target.binding) : undefined;
+    if (value instanceof DagState) value.isDefaultExport = true;
+  }
+
+  /** An import the bundle cannot resolve or read: a warning on it (in the analysed module, or where it led there). */
+  private reportUnreadImports(): void {
+    for (const record of this.graph.records.values()) {
+      for (const edge of record.edges) {
+        if (edge.kept === 'dropped') continue;
+        const failure = edge.record?.failure ?? (edge.resolution.kind === 'unresolved' ? edge.resolution.why : undefined);
+        if (failure === undefined) continue;
+        const why = this.unknown(`'${edge.specifier}' cannot be read: ${failure}`, edge.node, record.isEntry ? undefined : this.viaOf(record));
+        this.report('not-static', why.range, why.why, why.origin);
+      }
+    }
+  }
+
+  /** The import declaration of the analysed module through which `record` is reached first. */
+  private viaOf(record: ModuleRecord): ts.Node | undefined {
+    return this.graph.via.get(record);
+  }
+
+  /**
+   * What keeps the analysis from following the modules exactly: the bundle may run them in another
+   * order (`require`, `import()`), or a bound stopped the reading. Every Dag is then unknown.
+   */
+  private graphProblems(): void {
+    for (const [problem, code] of [[this.graph.orderUnknown, 'not-static'], [this.graph.limit, 'analysis-limit']] as const) {
+      if (!problem) continue;
+      const anchor = this.inEntry(problem.node) ? undefined : this.graph.viaOfNode(problem.node);
+      const why = this.unknown(problem.why, problem.node, anchor);
+      this.report(code, why.range, why.why, why.origin);
+      this.silent.add(why);
+      for (const dag of this.dags) this.taintDag(dag, why);
     }
   }
 
@@ -103,19 +182,22 @@ export class Evaluator implements Interpreter {
       Statements.evalStatement(this, statement, scope, []);
     } catch (e) {
       if (!isStackOverflow(e)) throw e;
-      const message = 'the analysis does not follow this statement: it nests too deeply';
-      const why = new UnknownValue(message, this.range(statement));
-      this.report('analysis-limit', why.range, message);
+      const message = 'the analysis does not follow this code: it nests too deeply';
+      // On the expression a declaration or an expression statement is made of, where it nests.
+      const declarations = isVariableStatement(statement) ? statement.declarationList.declarations : [];
+      const at = declarations.length === 1 && declarations[0]!.initializer ? declarations[0]!.initializer : isExpressionStatement(statement) ? statement.expression : statement;
+      const why = this.unknown(message, at);
+      this.report('analysis-limit', why.range, message, why.origin);
       this.silent.add(why);
       this.havoc([statement], scope, why);
     }
   }
 
-  report(code: AnalysisDiagnosticCode, range: SourceRange, message: string): void {
-    const key = `${range.start}:${range.end}`;
+  report(code: AnalysisDiagnosticCode, range: SourceRange, message: string, origin?: SourceRange): void {
+    const key = origin ? `${range.start}:${range.end}:${origin.file}:${origin.start}:${origin.end}` : `${range.start}:${range.end}`;
     if (this.reportedRanges.has(key)) return;
     this.reportedRanges.add(key);
-    this.diagnostics.push({ code, range, message });
+    this.diagnostics.push(origin ? { code, range, message, origin } : { code, range, message });
   }
 
   addTaskReference(task: TaskState, range: SourceRange, kind: TaskReference['kind']): void {
@@ -173,32 +255,109 @@ export class Evaluator implements Interpreter {
     scope.declare(name, binding);
   }
 
-  range(node: ts.Node): SourceRange {
+  // ───────────────────────────── where things are ─────────────────────────────
+
+  /** The tree `node` belongs to. */
+  fileOf(node: ts.Node): ts.SourceFile {
+    if (this.single) return this.sf;
+    let n = node;
+    while (n.parent) n = n.parent;
+    return n as ts.SourceFile;
+  }
+
+  inEntry(node: ts.Node): boolean {
+    return this.single || this.fileOf(node) === this.sf;
+  }
+
+  /** Where `node` is: its range, with its file when that is not the analysed module. */
+  locate(node: ts.Node): SourceRange {
+    const sf = this.fileOf(node);
     const end = node.end;
-    const start = Math.min(node.getStart(this.sf), end);
-    return { start, end };
+    const start = Math.min(node.getStart(sf), end);
+    return sf === this.sf ? { start, end } : { start, end, file: sf.fileName };
+  }
+
+  /**
+   * Where `node` shows in the analysed module: its own range there, and for code of another module the
+   * analysed module's code that led to it (see `anchors`).
+   */
+  range(node: ts.Node): SourceRange {
+    if (this.inEntry(node)) {
+      const end = node.end;
+      return { start: Math.min(node.getStart(this.sf), end), end };
+    }
+    const anchor = this.anchors.at(-1);
+    return anchor ? this.range(anchor) : { start: 0, end: 0 };
+  }
+
+  /** Where `node` is, when that is in another module (for `origin` and `madeAt`). */
+  elsewhere(node: ts.Node): SourceRange | undefined {
+    return this.inEntry(node) ? undefined : this.locate(node);
+  }
+
+  /** The call in the analysed module whose callee name is where a lens goes, for a DSL call at `site`. */
+  calleeRange(site: ts.Node): SourceRange {
+    const n = this.inEntry(site) ? site : this.anchors.at(-1);
+    if (!n) return { start: 0, end: 0 };
+    if (isCallExpression(n) || isNewExpression(n)) {
+      const callee = skipOuter(n.expression);
+      if (isPropertyAccess(callee)) return this.range(callee.name);
+      if (isElementAccess(callee)) return this.range(callee.argumentExpression);
+      return this.range(callee);
+    }
+    return this.range(n);
+  }
+
+  /**
+   * An unknown for `node`: placed in the analysed module (see {@link range}), with where it is when
+   * that is another module. `anchor` places it on that node of the analysed module instead.
+   */
+  unknown(why: string, node: ts.Node, anchor?: ts.Node): UnknownValue {
+    const origin = this.elsewhere(node);
+    return new UnknownValue(why, anchor ? this.range(anchor) : this.range(node), origin);
+  }
+
+  /** Whether an unknown was made for `node` (the same place, in the same file). */
+  sameSpot(u: UnknownValue, node: ts.Node): boolean {
+    const at = u.origin ?? u.range;
+    const here = this.locate(node);
+    return at.start === here.start && at.end === here.end && at.file === here.file;
+  }
+
+  /** The first `length` characters of `node` (a keyword), in the analysed module. */
+  keywordRange(node: ts.Node, length: number): SourceRange {
+    if (!this.inEntry(node)) return this.range(node);
+    const start = node.getStart(this.sf);
+    return { start, end: start + length };
+  }
+
+  /** A slot for a value written at `node`. */
+  slot(value: Value, node: ts.Node): Slot {
+    const origin = this.elsewhere(node);
+    return origin ? { value, range: this.range(node), origin } : { value, range: this.range(node) };
   }
 
   /** The source of `node`, on one line and shortened, for messages. */
   text(node: ts.Node): string {
-    const r = this.range(node);
-    const raw = this.source.slice(r.start, Math.min(r.end, r.start + 200)).replace(/\s+/g, ' ');
-    return raw.length > MAX_SNIPPET || r.end - r.start > 200 ? `${raw.slice(0, MAX_SNIPPET - 1)}…` : raw;
+    const sf = this.fileOf(node);
+    const start = Math.min(node.getStart(sf), node.end);
+    const raw = sf.text.slice(start, Math.min(node.end, start + 200)).replace(/\s+/g, ' ');
+    return raw.length > MAX_SNIPPET || node.end - start > 200 ? `${raw.slice(0, MAX_SNIPPET - 1)}…` : raw;
   }
 
   opaque(why: string, node: ts.Node, reach: readonly HeapValue[] = NO_REACH): Opaque {
-    return new Opaque(new UnknownValue(why, this.range(node)), reach);
+    return new Opaque(this.unknown(why, node), reach);
   }
 
   limitOpaque(why: string, node: ts.Node): Opaque {
-    const unknown = new UnknownValue(why, this.range(node));
-    this.report('analysis-limit', unknown.range, why);
+    const unknown = this.unknown(why, node);
+    this.report('analysis-limit', unknown.range, why, unknown.origin);
     this.silent.add(unknown);
     return new Opaque(unknown);
   }
 
   throwError(message: string, node: ts.Node): never {
-    const error = quietOpaque(new UnknownValue(`the error thrown here (${message})`, this.range(node)));
+    const error = quietOpaque(this.unknown(`the error thrown here (${message})`, node));
     throw new ThrowSignal(error, node, message);
   }
 
@@ -222,8 +381,8 @@ export class Evaluator implements Interpreter {
 
   /** Reports where a budget ran out and stops the evaluation. */
   private exhausted(node: ts.Node, reason: string): never {
-    const why = new UnknownValue(`the analysis stops here: ${reason}`, this.range(node));
-    this.report('analysis-limit', why.range, why.why);
+    const why = this.unknown(`the analysis stops here: ${reason}`, node);
+    this.report('analysis-limit', why.range, why.why, why.origin);
     this.silent.add(why);
     throw new LimitSignal(why);
   }
@@ -242,31 +401,20 @@ export class Evaluator implements Interpreter {
       // Whole: the `)` is the call's last character and the first token after its arguments, and the
       // parser flagged no node inside it (`String( })`, a `{` without its `}`). Flags, unlike the
       // diagnostics, are the same for an incremental and a fresh parse: nodes with errors are never reused.
-      unclosed = this.source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(this.source, node.arguments.end) !== node.end - 1 || hasErrorInside(node);
+      const source = this.fileOf(node).text;
+      unclosed = source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(source, node.arguments.end) !== node.end - 1 || hasErrorInside(node);
       this.unclosedCalls.set(node, unclosed);
     }
     if (!unclosed) return undefined;
-    const why = new UnknownValue('the code is incomplete here', this.range(node));
+    const why = this.unknown('the code is incomplete here', node);
     this.silent.add(why);
     return why;
   }
 
   incomplete(node: ts.Node): Opaque {
-    const unknown = new UnknownValue('the code is incomplete here', this.range(node));
+    const unknown = this.unknown('the code is incomplete here', node);
     this.silent.add(unknown);
     return new Opaque(unknown);
-  }
-
-  markDefaultExport(value: Value): void {
-    if (value instanceof DagState) value.isDefaultExport = true;
-  }
-
-  /** `export { dag as default }` is a live binding: what it holds at the end of the module. */
-  private resolveDefaultExportBindings(scope: Scope): void {
-    for (const id of this.defaultExportBindings) {
-      const b = scope.lookup(id.text);
-      if (b && b.initialised && !b.volatile) this.markDefaultExport(b.value);
-    }
   }
 
   // ───────────────────────────── semantics (see semantics/) ─────────────────────────────

@@ -21,6 +21,7 @@ import type {
   Opaque,
   Realm,
   Scope,
+  Slot,
   TaskState,
   Value,
 } from './values';
@@ -58,7 +59,8 @@ export interface Interpreter extends Realm, MergeHost {
   readonly journals: Journal[];
   /** The module's top-level scope. */
   readonly moduleScope: Scope;
-  readonly defaultExportBindings: ts.Identifier[];
+  /** The analysed module's code that led to what is evaluated in another module (see evaluator.ts). */
+  readonly anchors: ts.Node[];
   callDepth: number;
   /** Counts operations that might have thrown at run time (on unknown values): a `try` compares it. */
   uncertainty: number;
@@ -66,7 +68,7 @@ export interface Interpreter extends Realm, MergeHost {
   catchDepth: number;
 
   // ── services (evaluator.ts) ──
-  report(code: AnalysisDiagnosticCode, range: SourceRange, message: string): void;
+  report(code: AnalysisDiagnosticCode, range: SourceRange, message: string, origin?: SourceRange): void;
   addTaskReference(task: TaskState, range: SourceRange, kind: TaskReference['kind']): void;
   addNameReference(dag: DagState, name: string, range: SourceRange, kind: TaskReference['kind']): void;
   addCompletionSite(dag: DagState, range: SourceRange): void;
@@ -75,7 +77,21 @@ export interface Interpreter extends Realm, MergeHost {
   incompleteCall(node: ts.Node): UnknownValue | undefined;
   /** A silent unknown for code that is still being typed. */
   incomplete(node: ts.Node): Opaque;
-  markDefaultExport(value: Value): void;
+  // ── where things are (evaluator.ts) ──
+  /** Whether `node` is in the analysed module (only there are references and completion sites). */
+  inEntry(node: ts.Node): boolean;
+  /** `node`'s own range, with its file when that is another module. */
+  locate(node: ts.Node): SourceRange;
+  /** `node`'s own range when in another module, for `origin`/`madeAt`. */
+  elsewhere(node: ts.Node): SourceRange | undefined;
+  /** The callee name of the DSL call at `site`, or of the call in the analysed module that led to it. */
+  calleeRange(site: ts.Node): SourceRange;
+  /** An unknown for `node`, placed in the analysed module, with where it is in another. */
+  unknown(why: string, node: ts.Node, anchor?: ts.Node): UnknownValue;
+  sameSpot(u: UnknownValue, node: ts.Node): boolean;
+  keywordRange(node: ts.Node, length: number): SourceRange;
+  slot(value: Value, node: ts.Node): Slot;
+  fileOf(node: ts.Node): ts.SourceFile;
 
   // ── escape.ts ──
   havoc(nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options?: { volatile?: boolean; reach?: readonly HeapValue[] }): HeapValue[];

@@ -29,6 +29,7 @@ export const isSetAccessor = kindIs<ts.SetAccessorDeclaration>(SK.SetAccessor);
 export const isComputedPropertyName = kindIs<ts.ComputedPropertyName>(SK.ComputedPropertyName);
 export const isFunctionDeclaration = kindIs<ts.FunctionDeclaration>(SK.FunctionDeclaration);
 export const isVariableStatement = kindIs<ts.VariableStatement>(SK.VariableStatement);
+export const isExpressionStatement = kindIs<ts.ExpressionStatement>(SK.ExpressionStatement);
 export const isClassDeclaration = kindIs<ts.ClassDeclaration>(SK.ClassDeclaration);
 export const isObjectBindingPattern = kindIs<ts.ObjectBindingPattern>(SK.ObjectBindingPattern);
 export const isArrowFunction = kindIs<ts.ArrowFunction>(SK.ArrowFunction);

@@ -28,7 +28,10 @@ export function nextSerial(): number {
  */
 export interface Slot {
   readonly value: Value;
+  /** Where the value was written, in the analysed module (a call site there, when it was written in another). */
   readonly range: SourceRange | undefined;
+  /** Where it was written in another module (`file` set), when not in the analysed one. */
+  readonly origin?: SourceRange;
   /** A getter/setter pair: reads and writes run code, so the value is opaque. */
   readonly accessor?: boolean;
 }
@@ -117,6 +120,8 @@ export interface Chain {
   readonly kind: 'global' | 'import' | 'builtin';
   /** The global's name (`process`, `Math`) or the imported module. */
   readonly root: string;
+  /** For an import: why the module is not read, when it is not simply out of the analysis' reach. */
+  readonly why?: string;
 }
 
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
@@ -158,6 +163,8 @@ export class DagState {
   escaped = false;
   variable: string | undefined;
   isDefaultExport = false;
+  /** The `new Dag(...)` in another module, when it is not in the analysed one. */
+  madeAt: SourceRange | undefined;
   constructor(
     /** Index into the analysis' `dags`. */
     readonly index: number,
@@ -184,6 +191,8 @@ export class TaskState {
       readonly nameRange: SourceRange;
       readonly nameLiteralRange: SourceRange | undefined;
       readonly specRange: SourceRange;
+      /** The `dag.task(...)` call in another module, when it is not in the analysed one. */
+      readonly madeAt?: SourceRange;
     },
     readonly iteration: number,
     /** Position in the Dag's task list (renumbered when speculative branches are merged). */
@@ -197,7 +206,22 @@ export class DagClassValue {
   private constructor() {}
 }
 
-export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
+/**
+ * The namespace object of a module the analysis reads (`import * as ns`): each member is the exporting
+ * module's binding, read live.
+ */
+export class ModuleNamespace {
+  constructor(
+    /** The module's path, for messages. */
+    readonly path: string,
+    /** The member's current value; undefined when the module exports no such name. */
+    readonly get: (name: string) => Value,
+    /** Every exported value (what code handed the namespace can reach). */
+    readonly values: () => Value[],
+  ) {}
+}
+
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState | ModuleNamespace;
 /** Heap values with state that changes in place. */
 export type MutableHeapValue = ObjectValue | ArrayValue | Closure | DagState | TaskState;
 export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
@@ -260,7 +284,7 @@ export function isPrimitive(v: Value): v is Primitive {
 }
 
 export function isHeap(v: Value): v is HeapValue {
-  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState;
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */
@@ -333,6 +357,21 @@ export function strictEquals(a: Value, b: Value): boolean | undefined {
  * Closures keep their defining scope, so a function called later sees the bindings as they are then.
  */
 
+/** A binding's value for code that only looks (havoc's reach), an import's link followed. */
+export function bindingValue(b: Binding, depth = 0): Value {
+  if (b.link && depth < 100) {
+    const t = b.link.target();
+    if (t.kind === 'value') return t.value;
+    if (t.kind === 'binding') return bindingValue(t.binding, depth + 1);
+    return undefined;
+  }
+  if (b.volatile) return new Opaque(b.volatile);
+  return b.initialised ? b.value : undefined;
+}
+
+/** The binding of a module's scope that `export default <expression>` (or an anonymous function or class) exports. */
+export const DEFAULT_BINDING = '*default*';
+
 export type BindingKind = 'const' | 'let' | 'var' | 'function' | 'param' | 'import' | 'class' | 'catch';
 
 export interface Binding {
@@ -345,9 +384,27 @@ export interface Binding {
    * assigns it): every read is then opaque, whatever was last assigned.
    */
   volatile?: UnknownValue;
-  /** For imports from other modules: reads make an opaque value placed on the reference. */
-  readonly importedFrom?: { readonly module: string; readonly name: string };
+  /**
+   * For imports from other modules: reads make an opaque value placed on the reference, unless the
+   * analysis reads the module (`link`).
+   */
+  readonly importedFrom?: { readonly module: string; readonly name: string; readonly why?: string };
+  /** An import of a module the analysis reads: reads go to the exporting module's binding, live. */
+  readonly link?: ImportLink;
 }
+
+/** Where an imported binding leads (resolved when read: a module may export a name it imports itself). */
+export interface ImportLink {
+  target(): LinkTarget;
+}
+
+export type LinkTarget =
+  /** A binding of the exporting module's scope (read as that module would read it). */
+  | { readonly kind: 'binding'; readonly binding: Binding }
+  /** A value (a module namespace, a JSON module's value). */
+  | { readonly kind: 'value'; readonly value: Value }
+  /** Not known: the module cannot be read, exports no such name, or the bundle drops the import. */
+  | { readonly kind: 'unknown'; readonly why: string };
 
 export class Scope {
   readonly serial = nextSerial();

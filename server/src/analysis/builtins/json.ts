@@ -70,7 +70,8 @@ const jsonStringify = fn('JSON.stringify', (realm, _this, args, site) => {
   return r === undefined ? undefined : checkString(realm, r, site.node);
 });
 
-function fromNative(realm: Realm, v: unknown, node: ts.Node): Value {
+/** A known value made from a native one (parsed JSON): fresh objects and arrays. */
+export function fromNative(realm: Realm, v: unknown, node: ts.Node): Value {
   if (v === null || typeof v !== 'object') return v as Primitive;
   realm.charge(1, node);
   if (Array.isArray(v)) return new ArrayValue(v.map((x) => ({ value: fromNative(realm, x, node), range: undefined })));

@@ -6,8 +6,6 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
-  DagClassValue,
-  NamespaceValue,
   ObjectValue,
   Opaque,
   Scope,
@@ -20,6 +18,8 @@ import {
   type BindingKind,
   type Chain,
   type Value,
+  DEFAULT_BINDING,
+  type Binding,
 } from '../values';
 import {
   NF,
@@ -50,33 +50,6 @@ import { iterateSnapshot } from '../builtins/coercion';
 import { globalValue } from '../builtins/globals';
 import { describeValue } from '../builtins/support';
 
-export function bindImports(ev: Interpreter, statements: readonly ts.Statement[], scope: Scope): void {
-  for (const s of statements) {
-    if (ts.isImportEqualsDeclaration(s)) {
-      if (!s.isTypeOnly) ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: ev.text(s.moduleReference), name: '=' } });
-      continue;
-    }
-    if (!ts.isImportDeclaration(s) || !s.importClause || s.importClause.isTypeOnly) continue;
-    const module = ts.isStringLiteral(s.moduleSpecifier) ? s.moduleSpecifier.text : ev.text(s.moduleSpecifier);
-    const isDsl = module === 'a-la-mode';
-    const clause = s.importClause;
-    if (clause.name) ev.declare(scope, clause.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: 'default' } });
-    const named = clause.namedBindings;
-    if (!named) continue;
-    if (ts.isNamespaceImport(named)) {
-      if (isDsl) ev.declare(scope, named.name.text, { value: new NamespaceValue('a-la-mode', new Map([['Dag', DagClassValue.instance]])), kind: 'import', initialised: true });
-      else ev.declare(scope, named.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: '*' } });
-      continue;
-    }
-    for (const el of named.elements) {
-      if (el.isTypeOnly) continue;
-      const imported = (el.propertyName ?? el.name).text;
-      if (isDsl && imported === 'Dag') ev.declare(scope, el.name.text, { value: DagClassValue.instance, kind: 'import', initialised: true });
-      else ev.declare(scope, el.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: imported } });
-    }
-  }
-}
-
 /** The `var` names of each function body: syntax, so shared by every analysis. */
 const varNamesCache = new WeakMap<ts.Node, string[]>();
 
@@ -102,7 +75,12 @@ export function hoist(ev: Interpreter, statements: readonly ts.Statement[], scop
   }
   for (const s of statements) {
     if (isFunctionDeclaration(s)) {
-      if (s.name && s.body && !hasDeclareModifier(s)) ev.declare(scope, s.name.text, { value: ev.makeClosure(s, scope), kind: 'function', initialised: true });
+      // `export default function () {}`: a hoisted function too, bound to the module's hidden default.
+      const name = s.name?.text ?? (isDefaultExport(s) ? DEFAULT_BINDING : undefined);
+      if (name !== undefined && s.body && !hasDeclareModifier(s)) ev.declare(scope, name, { value: ev.makeClosure(s, scope), kind: 'function', initialised: true });
+    } else if (isExportAssignment(s) && !s.isExportEquals && functionBody && isSourceFile(functionBody)) {
+      // `export default <expression>`: a hidden binding, set when the statement runs.
+      ev.declare(scope, DEFAULT_BINDING, { value: undefined, kind: 'const', initialised: false });
     } else if (isVariableStatement(s)) {
       const flags = s.declarationList.flags;
       if ((flags & NF.BlockScoped) === 0 || hasDeclareModifier(s)) continue;
@@ -111,10 +89,19 @@ export function hoist(ev: Interpreter, statements: readonly ts.Statement[], scop
         for (const id of bindingIdentifiers(d.name)) ev.declare(scope, id.text, { value: undefined, kind, initialised: false });
       }
     } else if (isClassDeclaration(s)) {
-      if (s.name && !hasDeclareModifier(s)) ev.declare(scope, s.name.text, { value: undefined, kind: 'class', initialised: false });
+      const name = s.name?.text ?? (isDefaultExport(s) ? DEFAULT_BINDING : undefined);
+      if (name !== undefined && !hasDeclareModifier(s)) ev.declare(scope, name, { value: undefined, kind: 'class', initialised: false });
     }
   }
 }
+
+function isDefaultExport(s: ts.Statement): boolean {
+  const modifiers = ts.canHaveModifiers(s) ? ts.getModifiers(s) : undefined;
+  return (modifiers?.some((m) => m.kind === SK.ExportKeyword) ?? false) && (modifiers?.some((m) => m.kind === SK.DefaultKeyword) ?? false);
+}
+
+const isExportAssignment = (s: ts.Node): s is ts.ExportAssignment => s.kind === SK.ExportAssignment;
+const isSourceFile = (n: ts.Node): n is ts.SourceFile => n.kind === SK.SourceFile;
 
 export function initBinding(ev: Interpreter, id: ts.Identifier, value: Value, scope: Scope, kind: BindingKind): void {
   const name = id.text;
@@ -139,7 +126,7 @@ export function initBinding(ev: Interpreter, id: ts.Identifier, value: Value, sc
       ev.declare(scope, name, { value, kind, initialised: true });
     }
   }
-  if (value instanceof TaskState) ev.addTaskReference(value, ev.range(id), 'variable');
+  if (value instanceof TaskState && ev.inEntry(id)) ev.addTaskReference(value, ev.range(id), 'variable');
 }
 
 export function bindPattern(ev: Interpreter, name: ts.BindingName, value: Value, scope: Scope, kind: BindingKind): void {
@@ -280,7 +267,7 @@ export function writeReference(ev: Interpreter, ref: Reference, value: Value, sc
       if (ref.key instanceof Opaque) {
         // Which property changes is not known: the object's content is no longer known.
         if (ref.obj === null || ref.obj === undefined) ev.throwError(`Cannot set properties of ${String(ref.obj)}`, ref.node);
-        const why = new UnknownValue(`${ev.text(assignment)} sets a property whose name is not static (${ref.key.unknown.why})`, ev.range(assignment));
+        const why = ev.unknown(`${ev.text(assignment)} sets a property whose name is not static (${ref.key.unknown.why})`, assignment);
         ev.escape(ref.obj, why);
         ev.escape(value, why);
         return;
@@ -298,13 +285,13 @@ export function setVariable(ev: Interpreter, id: ts.Identifier, value: Value, sc
   if (!b) {
     // An implicit global (sloppy mode) or a ReferenceError (strict mode): either way, out of sight.
     ev.mayThrow();
-    ev.escape(value, new UnknownValue(`${name} is not declared: the assignment creates a global`, ev.range(id)));
+    ev.escape(value, ev.unknown(`${name} is not declared: the assignment creates a global`, id));
     return;
   }
   ev.touchBinding(b);
   if (!b.initialised) {
     // As for reads: the bundle assigns the `var` (even a const's), ES modules throw.
-    if (scope.lookupScope(name) !== ev.moduleScope) ev.throwError(`Cannot access '${name}' before initialization`, id);
+    if (!isModuleScope(scope.lookupScope(name))) ev.throwError(`Cannot access '${name}' before initialization`, id);
     ev.mayThrow();
     b.initialised = true;
   } else if (b.kind === 'const' || b.kind === 'import') {
@@ -312,7 +299,7 @@ export function setVariable(ev: Interpreter, id: ts.Identifier, value: Value, sc
   }
   if (b.volatile) ev.escape(value, b.volatile);
   b.value = value;
-  if (value instanceof TaskState) ev.addTaskReference(value, ev.range(id), 'variable');
+  if (value instanceof TaskState && ev.inEntry(id)) ev.addTaskReference(value, ev.range(id), 'variable');
 }
 
 /** Destructuring assignment (`[a, b] = [b, a]`, `({a} = obj)`) or a plain target. */
@@ -375,19 +362,41 @@ export function evalIdentifier(ev: Interpreter, node: ts.Identifier, scope: Scop
   if (deep) return ev.unreadCode(node, deep, scope).value;
   const b = scope.lookup(name);
   if (!b) return globalValue(ev, name, node);
+  return readBinding(ev, b, node, scope.lookupScope(name)!, 0);
+}
+
+/**
+ * A binding's value, read at `node`. An import of a module the analysis reads is that module's binding,
+ * read live (as the exporting module itself would); other imports are unknown, with why.
+ */
+function readBinding(ev: Interpreter, b: Binding, node: ts.Identifier, scope: Scope, depth: number): Value {
+  if (b.link && depth < 100) {
+    const target = b.link.target();
+    if (target.kind === 'value') return target.value;
+    if (target.kind === 'binding') return readBinding(ev, target.binding, node, MODULE_SCOPE, depth + 1);
+    return ev.chainOpaque({ kind: 'import', root: b.importedFrom?.module ?? '?', why: target.why }, node, 'read');
+  }
   if (b.importedFrom) {
-    const chain: Chain = { kind: 'import', root: b.importedFrom.module };
+    const chain: Chain = b.importedFrom.why ? { kind: 'import', root: b.importedFrom.module, why: b.importedFrom.why } : { kind: 'import', root: b.importedFrom.module };
     return ev.chainOpaque(chain, node, 'read');
   }
   if (b.volatile) return new Opaque(b.volatile, reachOf([b.value]));
   if (!b.initialised) {
     // At the top of a module, esbuild's bundle (what the CLI runs) makes let/const/class a `var`:
     // the read gives undefined there, where ES modules throw. Follow the bundle, but as uncertain.
-    if (scope.lookupScope(name) !== ev.moduleScope) ev.throwError(`Cannot access '${name}' before initialization`, node);
+    if (!isModuleScope(scope)) ev.throwError(`Cannot access '${node.text}' before initialization`, node);
     ev.mayThrow();
     return undefined;
   }
   const v = b.value;
-  if (v instanceof TaskState) ev.addTaskReference(v, ev.range(node), 'variable');
+  if (v instanceof TaskState && ev.inEntry(node)) ev.addTaskReference(v, ev.range(node), 'variable');
   return v;
 }
+
+/** A module's scope is a root (every module has its own, none has a parent). */
+function isModuleScope(scope: Scope | undefined): boolean {
+  return scope !== undefined && scope.parent === undefined;
+}
+
+/** Stands for "a module's top-level scope" when reading another module's binding through an import. */
+const MODULE_SCOPE = new Scope(undefined, true);

@@ -14,10 +14,10 @@ import {
   Scope,
   SpreadOpaque,
   reachOf,
-  sameRange,
   type ArgInfo,
   type CallSite,
   type Value,
+  bindingValue,
 } from '../values';
 import {
   SK,
@@ -60,7 +60,7 @@ export function calleeText(ev: Interpreter, site: CallSite): string {
  */
 export function callUnseen(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque {
   ev.mayThrow();
-  const why = cause ?? new UnknownValue(`${ev.text(site.node)} runs code the analysis does not follow`, ev.range(site.node));
+  const why = cause ?? ev.unknown(`${ev.text(site.node)} runs code the analysis does not follow`, site.node);
   ev.escape(fn, why);
   ev.escape(thisValue, why);
   for (const a of args) ev.escape(a, why);
@@ -71,12 +71,12 @@ export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: 
   ev.mayThrow();
   const n = site.node;
   const calleeNode = ts.isCallExpression(n) || ts.isNewExpression(n) ? n.expression : undefined;
-  const chain = fn.chain !== undefined && calleeNode !== undefined && sameRange(fn.unknown.range, ev.range(calleeNode)) ? fn.chain : undefined;
+  const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
   // One reason for the call, whether for its result or for what it was given.
   const result = chain ? ev.chainOpaque(chain, n, 'call') : undefined;
   const safe = chain?.kind === 'global' && SAFE_GLOBAL_CALLS.has(chain.root);
   if (!safe) {
-    const why = result && chain?.kind === 'import' ? result.unknown : new UnknownValue(`${ev.text(n)} runs code the analysis cannot see`, ev.range(n));
+    const why = result && chain?.kind === 'import' ? result.unknown : ev.unknown(`${ev.text(n)} runs code the analysis cannot see`, n);
     ev.escape(fn, why);
     ev.escape(thisValue, why);
     for (const a of args) {
@@ -93,7 +93,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   const node = fn.node;
   if (!fn.supported || !ts.isFunctionLike(node)) {
     const what = ts.isClassLike(node) ? 'a class' : 'an async function or generator';
-    return callUnseen(ev, fn, thisValue, args, site, new UnknownValue(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, ev.range(site.node)));
+    return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, site.node));
   }
   const spread = findSpread(args);
   if (spread) return callUnseen(ev, fn, thisValue, args, site, spread.unknown);
@@ -105,12 +105,15 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   const isArrow = isArrowFunction(node);
   if (!isArrow && usesArguments(node)) {
     // Sloppy-mode `arguments` aliases the parameters (the bundle the CLI runs is not strict).
-    return callUnseen(ev, fn, thisValue, args, site, new UnknownValue(`${ev.text(site.node)} calls a function that uses \`arguments\`, which the analysis does not follow`, ev.range(site.node)));
+    return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls a function that uses \`arguments\`, which the analysis does not follow`, site.node));
   }
   // In a plain call, `this` is the global object in the (sloppy) bundle, undefined in strict code.
   const callThis = !isArrow && (thisValue === undefined || thisValue === null) ? globalThisValue(ev, site.node) : thisValue;
   const scope = new Scope(fn.scope, true, isArrow ? undefined : { value: callThis });
   if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'function', initialised: true });
+  // A call from the analysed module into another module's function: what happens there shows here.
+  const anchored = ev.inEntry(site.node) && !ev.inEntry(node);
+  if (anchored) ev.anchors.push(site.node);
   ev.callDepth++;
   try {
     let i = 0;
@@ -134,11 +137,12 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     return undefined;
   } finally {
     ev.callDepth--;
+    if (anchored) ev.anchors.pop();
   }
 }
 
 export function globalThisValue(ev: Interpreter, node: ts.Node): Opaque {
-  return new Opaque(new UnknownValue('`this` in a plain function call is the global object (or undefined in strict code)', ev.range(node)), NO_REACH, { kind: 'global', root: 'globalThis' });
+  return new Opaque(ev.unknown('`this` in a plain function call is the global object (or undefined in strict code)', node), NO_REACH, { kind: 'global', root: 'globalThis' });
 }
 
 /**
@@ -146,11 +150,15 @@ export function globalThisValue(ev: Interpreter, node: ts.Node): Opaque {
  * functions it makes): each becomes volatile, and everything reachable from them escapes.
  */
 export function directEval(ev: Interpreter, scope: Scope, node: ts.Node): Opaque {
-  const why = new UnknownValue(`${ev.text(node)} runs code the analysis cannot see, with access to every variable in scope`, ev.range(node));
+  const why = ev.unknown(`${ev.text(node)} runs code the analysis cannot see, with access to every variable in scope`, node);
   ev.mayThrow();
   for (let s: Scope | undefined = scope; s; s = s.parent) {
     for (const b of s.bindings.values()) {
-      if (b.importedFrom) continue;
+      if (b.importedFrom) {
+        // An import cannot be assigned, but what it holds can be reached.
+        ev.escape(bindingValue(b), why);
+        continue;
+      }
       ev.escape(b.value, why);
       if (b.kind !== 'const' && b.kind !== 'import') {
         ev.touchBinding(b);
@@ -170,7 +178,7 @@ export function directEval(ev: Interpreter, scope: Scope, node: ts.Node): Opaque
 export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope: Scope): Closure {
   const cls = new Closure(node, scope, undefined, node.name?.text ?? '', false);
   if (classRunsCodeWhenDefined(node)) {
-    ev.escape(cls, new UnknownValue(`the class ${node.name?.text ?? ''} runs code when it is defined, which the analysis does not follow`.replace('class  ', 'class '), ev.range(node.name ?? node)));
+    ev.escape(cls, ev.unknown(`the class ${node.name?.text ?? ''} runs code when it is defined, which the analysis does not follow`.replace('class  ', 'class '), node.name ?? node));
   }
   return cls;
 }
@@ -214,11 +222,11 @@ export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope
 }
 
 export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope): ChainResult {
-  ev.runCalls.add(node.pos);
+  if (ev.inEntry(node)) ev.runCalls.add(node.pos);
   const callee = node.expression;
   if (callee.kind === SK.ImportKeyword || callee.kind === SK.SuperKeyword) {
     const { values } = evalArgs(ev, node.arguments, scope);
-    const why = new UnknownValue(callee.kind === SK.ImportKeyword ? `${ev.text(node)} loads a module at run time` : '`super(…)` is not modelled by the analysis', ev.range(node));
+    const why = ev.unknown(callee.kind === SK.ImportKeyword ? `${ev.text(node)} loads a module at run time` : '`super(…)` is not modelled by the analysis', node);
     for (const v of values) ev.escape(v, why);
     return new Opaque(why);
   }
@@ -271,7 +279,7 @@ export function evalNew(ev: Interpreter, node: ts.NewExpression, scope: Scope): 
   }
   if (callee instanceof Opaque) return callOpaque(ev, callee, undefined, values, site);
   if (callee instanceof Closure || callee instanceof BuiltinFunction) {
-    return callUnseen(ev, callee, undefined, values, site, new UnknownValue(`${ev.text(node)} constructs an object the analysis does not model`, ev.range(node)));
+    return callUnseen(ev, callee, undefined, values, site, ev.unknown(`${ev.text(node)} constructs an object the analysis does not model`, node));
   }
   ev.throwError(`${ev.text(node.expression)} is not a constructor`, node);
 }

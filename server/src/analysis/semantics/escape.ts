@@ -17,9 +17,10 @@ import {
   TaskState,
   isHeap,
   reachOf,
-  sameRange,
   type HeapValue,
   type Value,
+  bindingValue,
+  ModuleNamespace,
 } from '../values';
 import { factsOf, regionFacts, type RegionFacts } from '../regions';
 import { UNREAD_DEEP_CODE, type DeepRegion } from '../deepNesting';
@@ -65,6 +66,9 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       work.push(v.dag);
     } else if (v instanceof IteratorValue) {
       work.push(v.source);
+    } else if (v instanceof ModuleNamespace) {
+      // Its members are the module's exports: code handed it can reach (and change) them.
+      work.push(...v.values());
     } else if (v instanceof Opaque) {
       work.push(...v.reach);
     }
@@ -84,9 +88,11 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
   const reach: HeapValue[] = [...(options.reach ?? NO_REACH)];
   for (const name of facts.names) {
     const b = scope.lookup(name);
-    if (!b || b.importedFrom) continue;
-    if (b.value instanceof Opaque) reach.push(...b.value.reach);
-    else if (isHeap(b.value)) reach.push(b.value);
+    if (!b) continue;
+    // An import of a module the analysis reads holds that module's value (it can be changed through it).
+    const value = b.importedFrom ? bindingValue(b) : b.value;
+    if (value instanceof Opaque) reach.push(...value.reach);
+    else if (isHeap(value)) reach.push(value);
   }
   if (facts.usesThis) reach.push(...reachOf([scope.thisValue()]));
   for (const name of facts.assigned) {
@@ -118,9 +124,8 @@ export function afterHavoc(_ev: Interpreter, facts: RegionFacts, why: UnknownVal
  * the controlling expression, and says what made it unknown when that is elsewhere.
  */
 export function conditionUnknown(ev: Interpreter, cond: Opaque, node: ts.Node, what: string): UnknownValue {
-  const range = ev.range(node);
-  const cause = sameRange(cond.unknown.range, range) ? cond.unknown.why : `${ev.text(node)} is not static (${cond.unknown.why})`;
-  return new UnknownValue(`${what}: ${cause}`, range);
+  const cause = ev.sameSpot(cond.unknown, node) ? cond.unknown.why : `${ev.text(node)} is not static (${cond.unknown.why})`;
+  return ev.unknown(`${what}: ${cause}`, node);
 }
 
 /**
@@ -129,8 +134,9 @@ export function conditionUnknown(ev: Interpreter, cond: Opaque, node: ts.Node, w
  * is a statement.
  */
 export function unreadCode(ev: Interpreter, node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion } {
-  const why = new UnknownValue(UNREAD_DEEP_CODE, region.range);
-  ev.report('analysis-limit', why.range, UNREAD_DEEP_CODE);
+  const here = ev.inEntry(node);
+  const why = new UnknownValue(UNREAD_DEEP_CODE, here ? region.range : ev.range(node), here ? undefined : { ...region.range, file: ev.fileOf(node).fileName });
+  ev.report('analysis-limit', why.range, UNREAD_DEEP_CODE, why.origin);
   ev.silent.add(why);
   const reach = havoc(ev, [node], scope, why);
   return { value: new Opaque(why, reach), completion: afterHavoc(ev, factsOf(node), why, reach) };

@@ -165,7 +165,7 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
     }
     case SK.AwaitExpression: {
       const v = evalExpr(ev, (node as ts.AwaitExpression).expression, scope);
-      const why = new UnknownValue(`${ev.text(node)} is only known at run time`, ev.range(node));
+      const why = ev.unknown(`${ev.text(node)} is only known at run time`, node);
       ev.mayThrow();
       // Awaiting calls `.then` on thenables: the value is handed over.
       ev.escape(v, why);
@@ -179,7 +179,7 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       const t = node as ts.TaggedTemplateExpression;
       const tag = evalExpr(ev, t.tag, scope);
       const spans = ts.isTemplateExpression(t.template) ? t.template.templateSpans.map((s) => evalExpr(ev, s.expression, scope)) : [];
-      return ev.callUnseen(tag, undefined, spans, { node, args: [], argumentCount: 0 }, new UnknownValue(`${ev.text(node)} (a tagged template) is not evaluated by the analysis`, ev.range(node)));
+      return ev.callUnseen(tag, undefined, spans, { node, args: [], argumentCount: 0 }, ev.unknown(`${ev.text(node)} (a tagged template) is not evaluated by the analysis`, node));
     }
     case SK.MetaProperty:
       return ev.chainOpaque({ kind: 'global', root: 'import.meta' }, node, 'read');
@@ -189,7 +189,7 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return evalExpr(ev, (node as ts.SpreadElement).expression, scope);
     default:
       // Syntax the analysis does not model (`yield`, JSX, a node the parser could not finish).
-      return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, new UnknownValue(`${ev.text(node)} is not evaluated by the analysis`, ev.range(node))));
+      return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node)));
   }
 }
 
@@ -239,7 +239,7 @@ export function evalArrayLiteral(ev: Interpreter, node: ts.ArrayLiteralExpressio
       // Elements set aside as nested too deeply: how many there are is not known either.
       unknown ??= evalExpr(ev, el, scope) as Opaque;
     } else {
-      items.push({ value: evalExpr(ev, el, scope), range: ev.range(el) });
+      items.push(ev.slot(evalExpr(ev, el, scope), el));
     }
     if (items.length > ev.limits.maxArrayLength) return ev.limitOpaque(`the array grows beyond ${ev.limits.maxArrayLength.toLocaleString('en-US')} elements`, node);
   }
@@ -260,10 +260,10 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
         lost.push(value);
       } else if (key === '__proto__' && !isComputedPropertyName(p.name)) {
         // `{__proto__: x}` sets the prototype: not a plain data object any more.
-        unknown ??= new UnknownValue('an object literal that sets __proto__ is not modelled by the analysis', ev.range(p));
+        unknown ??= ev.unknown('an object literal that sets __proto__ is not modelled by the analysis', p);
         lost.push(value);
       } else {
-        obj.props.set(key, { value, range: ev.range(p) });
+        obj.props.set(key, ev.slot(value, p));
       }
     } else if (isShorthandPropertyAssignment(p)) {
       const value = ev.evalIdentifier(p.name, scope);
@@ -271,7 +271,7 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
       if (deepRegionAt(p.name)) {
         unknown ??= (value as Opaque).unknown;
         lost.push(value);
-      } else obj.props.set(p.name.text, { value, range: ev.range(p) });
+      } else obj.props.set(p.name.text, ev.slot(value, p));
     } else if (isSpreadAssignment(p)) {
       const v = evalExpr(ev, p.expression, scope);
       const cause = spreadInto(ev, obj, v, p);
@@ -286,12 +286,12 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
         unknown ??= key.unknown;
         lost.push(fn);
       } else {
-        obj.props.set(key, { value: fn, range: ev.range(p) });
+        obj.props.set(key, ev.slot(fn, p));
       }
     } else if (isGetAccessor(p) || isSetAccessor(p)) {
       const key = ev.propertyKey(p.name, scope);
       const fn = ev.makeClosure(p, scope);
-      const why = new UnknownValue(`${ev.text(p.name)} is a ${isGetAccessor(p) ? 'getter' : 'setter'}, which the analysis does not run`, ev.range(p));
+      const why = ev.unknown(`${ev.text(p.name)} is a ${isGetAccessor(p) ? 'getter' : 'setter'}, which the analysis does not run`, p);
       // An accessor may run whenever the property is read or written, so its body is out of sight.
       ev.escape(fn, why);
       if (key instanceof Opaque) unknown ??= key.unknown;
@@ -330,7 +330,7 @@ export function spreadInto(ev: Interpreter, obj: ObjectValue, v: Value, node: ts
   }
   if (v instanceof Opaque) return v.unknown;
   if (v instanceof ObjectValue || v instanceof ArrayValue) return v.tainted;
-  return new UnknownValue(`the properties of ${ev.text(node.expression)} are not modelled by the analysis`, ev.range(node.expression));
+  return ev.unknown(`the properties of ${ev.text(node.expression)} are not modelled by the analysis`, node.expression);
 }
 
 export function evalConditional(ev: Interpreter, node: ts.ConditionalExpression, scope: Scope): Value {

@@ -16,10 +16,10 @@ import {
   TaskState,
   arrayIndex,
   isPrimitive,
-  sameRange,
   type Chain,
   type Primitive,
   type Value,
+  ModuleNamespace,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
@@ -32,7 +32,7 @@ import { dagProperty, taskProperty } from '../dsl';
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   if (obj instanceof Opaque) {
     ev.mayThrow();
-    if (obj.chain && objNode && sameRange(obj.unknown.range, ev.range(objNode))) return chainOpaque(ev, obj.chain, node, 'read');
+    if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
     return obj;
   }
   if (obj === null || obj === undefined) ev.throwError(`Cannot read properties of ${String(obj)} (reading '${key}')`, node);
@@ -57,6 +57,8 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     return chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
   }
   if (obj instanceof DagClassValue) return chainOpaque(ev, { kind: 'global', root: 'Dag' }, node, 'read');
+  // A module's namespace: its export of that name, live (undefined when it exports none).
+  if (obj instanceof ModuleNamespace) return obj.get(key);
   // Closures and iterators: their properties are not modelled.
   return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [obj]);
 }
@@ -66,15 +68,16 @@ export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 
   let why: string;
   if (chain.kind === 'global') why = mode === 'read' ? `${text} is read at run time` : `${text} is computed at run time`;
   else if (chain.kind === 'builtin') why = `${text} is not modelled by the analysis`;
+  else if (chain.why) why = mode === 'read' ? `${text} comes from '${chain.root}', which the analysis cannot read (${chain.why})` : `${text} runs code from '${chain.root}', which the analysis cannot read (${chain.why})`;
   else why = mode === 'read' ? `${text} comes from '${chain.root}', which the analysis does not read` : `${text} runs code from '${chain.root}', which the analysis does not read`;
-  return new Opaque(new UnknownValue(why, ev.range(node)), NO_REACH, chain);
+  return new Opaque(ev.unknown(why, node), NO_REACH, chain);
 }
 
 export function setProperty(ev: Interpreter, obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void {
   if (obj instanceof Opaque) {
     ev.mayThrow();
     if (obj.chain?.kind === 'global' && (obj.chain.root === 'globalThis' ? MODELLED_GLOBALS.has(key) : MODELLED_GLOBALS.has(obj.chain.root))) patchBuiltins(ev, assignment);
-    const why = new UnknownValue(`${ev.text(assignment)} stores into ${objNode ? ev.text(objNode) : 'a value'}, which is not static (${obj.unknown.why})`, ev.range(assignment));
+    const why = ev.unknown(`${ev.text(assignment)} stores into ${objNode ? ev.text(objNode) : 'a value'}, which is not static (${obj.unknown.why})`, assignment);
     ev.escape(obj, why);
     ev.escape(value, why);
     return;
@@ -97,7 +100,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
       return;
     }
     ev.touch(obj);
-    obj.props.set(key, { value, range });
+    obj.props.set(key, ev.slot(value, assignment));
     ev.charge(1, assignment);
     return;
   }
@@ -114,7 +117,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
       }
       ev.touch(obj);
       while (obj.items.length < i) obj.items.push(undefined);
-      obj.items[i] = { value, range };
+      obj.items[i] = ev.slot(value, assignment);
       return;
     }
     if (key === 'length') {
@@ -147,7 +150,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
   if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
-  const why = (): UnknownValue => new UnknownValue(`${ev.text(node)} deletes a property the analysis does not follow`, ev.range(node));
+  const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
     if (obj.frozen) {
       ev.mayThrow();
@@ -187,7 +190,7 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
 
 export function patchBuiltins(ev: Interpreter, node: ts.Node): void {
   if (ev.builtinsPatched) return;
-  const why = new UnknownValue(`${ev.text(node)} changes a built-in object, so built-in functions are not modelled after it`, ev.range(node));
+  const why = ev.unknown(`${ev.text(node)} changes a built-in object, so built-in functions are not modelled after it`, node);
   ev.builtinsPatched = why;
 }
 

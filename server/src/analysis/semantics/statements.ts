@@ -22,6 +22,7 @@ import {
   type BindingKind,
   type HeapValue,
   type Value,
+  DEFAULT_BINDING,
 } from '../values';
 import {
   NF,
@@ -118,25 +119,22 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
       return undefined;
     case SK.ClassDeclaration: {
       const c = node as ts.ClassDeclaration;
-      if (c.name && !hasDeclareModifier(c)) ev.initBinding(c.name, ev.makeClass(c, scope), scope, 'class');
+      if (hasDeclareModifier(c)) return undefined;
+      if (c.name) ev.initBinding(c.name, ev.makeClass(c, scope), scope, 'class');
+      else setHiddenDefault(ev, scope, ev.makeClass(c, scope));
       return undefined;
     }
     case SK.ExportAssignment: {
       const e = node as ts.ExportAssignment;
       const value = ev.evalExpr(e.expression, scope);
-      // `export = x` replaces the module's exports: x is not its default export.
-      if (!e.isExportEquals) ev.markDefaultExport(value);
+      // `export = x` replaces the module's exports (its importers are not followed); `export default x`
+      // binds x, as it is now, to the module's default export.
+      if (!e.isExportEquals) setHiddenDefault(ev, scope, value);
       return undefined;
     }
-    case SK.ExportDeclaration: {
-      const e = node as ts.ExportDeclaration;
-      if (!e.isTypeOnly && !e.moduleSpecifier && e.exportClause && ts.isNamedExports(e.exportClause)) {
-        for (const el of e.exportClause.elements) {
-          if (el.name.text === 'default' && !el.isTypeOnly) ev.defaultExportBindings.push((el.propertyName ?? el.name) as ts.Identifier);
-        }
-      }
+    case SK.ExportDeclaration:
+      // Exports are bindings (see modules/): nothing runs here.
       return undefined;
-    }
     case SK.EnumDeclaration: {
       const e = node as ts.EnumDeclaration;
       if (!hasDeclareModifier(e)) {
@@ -156,7 +154,7 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
       const m = node as ts.ModuleDeclaration;
       if (hasDeclareModifier(m) || !m.body) return undefined;
       // A namespace body runs when the module loads; the analysis does not follow it.
-      const why = new UnknownValue(`namespace ${ev.text(m.name)} is not evaluated by the analysis`, ev.range(m.name));
+      const why = ev.unknown(`namespace ${ev.text(m.name)} is not evaluated by the analysis`, m.name);
       ev.havoc([m.body], scope, why);
       if (isIdentifier(m.name)) {
         const b = scope.lookup(m.name.text);
@@ -170,7 +168,7 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
     }
     default: {
       // Anything else (a `with` statement, a declaration the parser could not finish): not followed.
-      const why = new UnknownValue('this statement is not evaluated by the analysis', ev.range(node));
+      const why = ev.unknown('this statement is not evaluated by the analysis', node);
       const facts = factsOf(node);
       return ev.afterHavoc(facts, why, ev.havoc([node], scope, why));
     }
@@ -198,7 +196,7 @@ export function evalDeclarationList(ev: Interpreter, list: ts.VariableDeclaratio
     if (d.initializer) value = ev.evalExpr(d.initializer, scope);
     else if (kind === 'var') continue; // `var x;` leaves x as it was
     else value = undefined;
-    if (flags & NF.Using) ev.escape(value, new UnknownValue('`using` disposes the value at the end of the scope', ev.range(d)));
+    if (flags & NF.Using) ev.escape(value, ev.unknown('`using` disposes the value at the end of the scope', d));
     ev.bindPattern(d.name, value, scope, kind);
     if (isIdentifier(d.name) && value instanceof DagState && value.variable === undefined && d.initializer && isNewExpression(skipOuter(d.initializer))) {
       value.variable = d.name.text;
@@ -271,8 +269,7 @@ export function evalTry(ev: Interpreter, node: ts.TryStatement, scope: Scope): C
   if (uncertaintyMark(ev) !== before && node.catchClause) {
     // Something in the try block may have thrown where the analysis could not tell: the statements
     // after that point may not have run, and the catch block may have.
-    const start = node.getStart(ev.sf);
-    const why = new UnknownValue('code in this try block may throw at run time, so which of its statements run is not static', { start, end: start + 3 });
+    const why = new UnknownValue('code in this try block may throw at run time, so which of its statements run is not static', ev.keywordRange(node, 3), ev.elsewhere(node));
     const region = [node.tryBlock, node.catchClause];
     const reach = ev.havoc(region, scope, why, { reach: journal?.earlierValues() ?? [] });
     pending = undefined;
@@ -325,10 +322,9 @@ export function havocLoop(ev: Interpreter, node: ts.IterationStatement, scope: S
 }
 
 export function loopLimit(ev: Interpreter, node: ts.IterationStatement): UnknownValue {
-  const start = node.getStart(ev.sf);
   const keyword = ts.isDoStatement(node) ? 2 : ts.isWhileStatement(node) ? 5 : 3;
-  const why = new UnknownValue(`the loop runs more than ${ev.limits.maxLoopIterations.toLocaleString('en-US')} times; the analysis does not follow it further`, { start, end: start + keyword });
-  ev.report('analysis-limit', why.range, why.why);
+  const why = new UnknownValue(`the loop runs more than ${ev.limits.maxLoopIterations.toLocaleString('en-US')} times; the analysis does not follow it further`, ev.keywordRange(node, keyword), ev.elsewhere(node));
+  ev.report('analysis-limit', why.range, why.why, why.origin);
   ev.silent.add(why);
   return why;
 }
@@ -389,7 +385,7 @@ export function bindLoopVariable(ev: Interpreter, init: ts.ForInitializer, value
 export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope, labels: readonly string[]): Completion {
   const iterable = ev.evalExpr(node.expression, scope);
   if (node.awaitModifier) {
-    const why = new UnknownValue('`for await` runs asynchronously; the analysis does not follow it', ev.range(node.expression));
+    const why = ev.unknown('`for await` runs asynchronously; the analysis does not follow it', node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   }
   // Arrays are iterated live (the body may push to them), as JS does.
@@ -406,7 +402,7 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     ev.charge(values.length, node);
   } else if (iterable instanceof Opaque || ((iterable instanceof ArrayValue || iterable instanceof IteratorValue) && (iterable instanceof ArrayValue ? iterable.tainted : iterable.source.tainted))) {
     const base = iterable instanceof Opaque ? iterable.unknown : iterable instanceof ArrayValue ? iterable.tainted! : iterable.source.tainted!;
-    const why = new UnknownValue(`the loop runs over ${ev.text(node.expression)}, which is not static (${base.why})`, ev.range(node.expression));
+    const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${base.why})`, node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   } else {
     ev.throwError(`${ev.text(node.expression)} is not iterable`, node.expression);
@@ -415,7 +411,7 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     let value: Value;
     if (source) {
       if (source.tainted) {
-        const why = new UnknownValue(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, ev.range(node.expression));
+        const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
         return havocLoop(ev, node, scope, why, [source]);
       }
       if (i >= source.items.length) return undefined;
@@ -452,7 +448,7 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
     return undefined;
   } else {
     const base = obj instanceof Opaque ? obj.unknown.why : 'its keys are not modelled';
-    const why = new UnknownValue(`the loop runs over the keys of ${ev.text(node.expression)}, which are not static (${base})`, ev.range(node.expression));
+    const why = ev.unknown(`the loop runs over the keys of ${ev.text(node.expression)}, which are not static (${base})`, node.expression);
     return havocLoop(ev, node, scope, why, reachOf([obj]));
   }
   ev.charge(keys.length, node);
@@ -460,7 +456,7 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
     const key = keys[i]!;
     if (!stillThere(key)) continue; // deleted before it was visited
     if ((obj instanceof ObjectValue || obj instanceof ArrayValue) && obj.tainted) {
-      const why = new UnknownValue(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, ev.range(node.expression));
+      const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
       return havocLoop(ev, node, scope, why, [obj]);
     }
     const pass = loopPass(ev, node, i, scope, labels, () => {
@@ -508,4 +504,13 @@ export function evalSwitch(ev: Interpreter, node: ts.SwitchStatement, scope: Sco
     return c;
   }
   return undefined;
+}
+
+/** Sets the binding `export default <expression>` (or an anonymous default class) exports. */
+function setHiddenDefault(ev: Interpreter, scope: Scope, value: Value): void {
+  const b = scope.bindings.get(DEFAULT_BINDING);
+  if (!b) return;
+  ev.touchBinding(b);
+  b.value = value;
+  b.initialised = true;
 }
