@@ -1,20 +1,26 @@
 /**
- * Static analysis of a pipeline module: the Dags it builds, without running it (see `evaluator.ts`).
+ * Static analysis of a pipeline module: the Dags it builds, without running it (see `evaluator.ts`),
+ * following the modules it imports when the caller gives a {@link ModuleHost} to read them.
  *
  * The server calls this on every keystroke, so parsing is incremental: the last syntax tree of each
  * file is kept and updated with the edit (as TypeScript's own language service does), and the last
- * result is returned as is when the text did not change.
+ * result is returned as is when the text did not change (nor any file it read).
  */
-import ts from 'typescript';
+import type ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
 import type { ModuleAnalysis } from './types';
-import { DEFAULT_LIMITS, type Limits } from './values';
+import { DEFAULT_LIMITS, type Limits } from './budget';
+import { ModuleGraph, type GraphLimits } from './modules/graph';
+import type { ModuleHost } from './modules/host';
+import { parseDiagnosticsOf, parseFresh, parseIncremental } from './parse';
+
+export type { ModuleHost };
 
 export interface AnalyseOptions {
   /** Budgets (tests lower them to exercise the limits). */
-  readonly limits?: Partial<Limits>;
+  readonly limits?: Partial<Limits & GraphLimits>;
   /** Parse from scratch, ignoring the incremental cache. */
   readonly fresh?: boolean;
   /**
@@ -22,19 +28,27 @@ export interface AnalyseOptions {
    * The server can log it; tests fail on it.
    */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * How to read the files the module imports (relative imports, `tsconfig.json` `paths`, package.json
+   * `imports`): the analysis then follows them, as the bundle the CLI runs does. Without one, what the
+   * module imports is unknown (the file name need not be a real path then).
+   */
+  readonly host?: ModuleHost;
 }
 
 interface CacheEntry {
   text: string;
   sourceFile: ts.SourceFile;
   result: ModuleAnalysis | undefined;
+  /** The files the result read, to tell whether it still holds (see `Evaluator.graph`). */
+  graph: ModuleGraph | undefined;
 }
 
 /** The last tree per file name. Few files are edited at once; the oldest entries go first. */
 const cache = new Map<string, CacheEntry>();
 const CACHE_SIZE = 16;
 
-const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false, runCalls: new Set<number>() });
+const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false, runCalls: new Set<number>(), modules: [], moduleTexts: new Map<string, string>() });
 
 /**
  * Parsing cost grows with the text and cannot be interrupted: beyond this many characters (about ten
@@ -42,43 +56,28 @@ const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], referen
  */
 const MAX_TEXT_LENGTH = 4_000_000;
 
-function parseFresh(fileName: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, /*setParentNodes*/ true, ts.ScriptKind.TS);
+/** The result for a module the parser cannot read at all. */
+function tooDeep(): ModuleAnalysis {
+  return { ...EMPTY, diagnostics: [{ code: 'analysis-limit', range: { start: 0, end: 0 }, message: 'the module nests too deeply for the analysis to read it' }] };
 }
 
-/** The range of `next` that differs from `previous`, as a TypeScript text change. */
-function changeBetween(previous: string, next: string): ts.TextChangeRange {
-  const max = Math.min(previous.length, next.length);
-  let start = 0;
-  while (start < max && previous.charCodeAt(start) === next.charCodeAt(start)) start++;
-  let end = 0;
-  while (end < max - start && previous.charCodeAt(previous.length - 1 - end) === next.charCodeAt(next.length - 1 - end)) end++;
-  return ts.createTextChangeRange(ts.createTextSpan(start, previous.length - start - end), next.length - start - end);
-}
-
-function parse(fileName: string, text: string, fresh: boolean): { sourceFile: ts.SourceFile; entry: CacheEntry } {
+function parse(fileName: string, text: string, fresh: boolean): CacheEntry | undefined {
   const previous = fresh ? undefined : cache.get(fileName);
-  let sourceFile: ts.SourceFile | undefined;
-  if (previous) {
-    cache.delete(fileName);
-    if (previous.text === text) sourceFile = previous.sourceFile;
-    else {
-      try {
-        // The previous tree is consumed by the update (its nodes are reused), so it is not kept.
-        sourceFile = ts.updateSourceFile(previous.sourceFile, text, changeBetween(previous.text, text));
-      } catch {
-        sourceFile = undefined;
-      }
-    }
-  }
-  sourceFile ??= parseFresh(fileName, text);
-  const entry: CacheEntry = { text, sourceFile, result: previous?.text === text ? previous.result : undefined };
+  if (previous) cache.delete(fileName);
+  // The previous tree is consumed by an update (its nodes are reused), so it is not kept.
+  const sourceFile = parseIncremental(fileName, text, previous && { text: previous.text, sourceFile: previous.sourceFile });
+  if (!sourceFile) return undefined;
+  const same = previous?.text === text;
+  const entry: CacheEntry = { text, sourceFile, result: same ? previous.result : undefined, graph: same ? previous.graph : undefined };
   cache.set(fileName, entry);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return { sourceFile, entry };
+  return entry;
 }
 
-/** Analyses one module's text. Never throws: an internal failure gives an empty analysis. */
+/**
+ * Analyses one module's text. `fileName` is the module's absolute path when a host is given (its
+ * imports are resolved from there). Never throws: an internal failure gives an empty analysis.
+ */
 export function analyseModule(text: string, fileName = 'module.alamode.ts', options: AnalyseOptions = {}): ModuleAnalysis {
   const custom = options.limits !== undefined;
   if (text.length > MAX_TEXT_LENGTH) {
@@ -86,13 +85,17 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     const message = `the module is too large for the analysis (more than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters)`;
     return { ...EMPTY, diagnostics: [{ code: 'analysis-limit', range: { start: 0, end: 0 }, message }] };
   }
-  let entry: CacheEntry | undefined;
   try {
-    const parsed = parse(fileName, text, options.fresh === true);
-    entry = parsed.entry;
-    if (entry.result && !custom) return entry.result;
-    const result = analyseSourceFile(parsed.sourceFile, { ...DEFAULT_LIMITS, ...options.limits });
-    if (!custom) entry.result = result;
+    const entry = parse(fileName, text, options.fresh === true);
+    if (!entry) return tooDeep();
+    // The previous result holds while every file it read still reads the same (and none appeared).
+    if (entry.result && !custom && stillHolds(entry.graph, options.host)) return entry.result;
+    const graph = new ModuleGraph(entry.sourceFile, fileName, options.host, { maxModules: options.limits?.maxModules ?? 200, maxChars: options.limits?.maxChars ?? MAX_TEXT_LENGTH });
+    const result = analyseGraph(graph, { ...DEFAULT_LIMITS, ...options.limits });
+    if (!custom) {
+      entry.result = result;
+      entry.graph = graph;
+    }
     return result;
   } catch (error) {
     // A bug in the analysis must not take the server down, nor leave a half-updated tree behind.
@@ -104,32 +107,45 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     }
     try {
       const sf = parseFresh(fileName, text);
-      return { ...EMPTY, hasSyntaxErrors: parseDiagnosticsOf(sf).length > 0 };
+      return { ...EMPTY, hasSyntaxErrors: sf !== undefined && parseDiagnosticsOf(sf).length > 0 };
     } catch {
       return EMPTY;
     }
   }
 }
 
-function parseDiagnosticsOf(sf: ts.SourceFile): readonly ts.Diagnostic[] {
-  // `parseDiagnostics` is not in the public typings, but is what `getSyntacticDiagnostics` returns.
-  return (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+/** Whether a result computed with `graph` holds: the same files read the same (or no host then and now). */
+function stillHolds(graph: ModuleGraph | undefined, host: ModuleHost | undefined): boolean {
+  const reader = graph?.reader;
+  if (!reader || !host) return !reader && !host;
+  return reader.unchanged(host);
 }
 
-/** Analyses an already parsed module (no cache). */
+/** Analyses an already parsed module on its own (no cache, no imports followed). */
 export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DEFAULT_LIMITS): ModuleAnalysis {
-  const ev = new Evaluator(sourceFile, limits);
+  return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits);
+}
+
+function analyseGraph(graph: ModuleGraph, limits: Limits): ModuleAnalysis {
+  const ev = new Evaluator(graph.entry.sf!, limits, graph);
   ev.run();
   const materialiser = new Materialiser(ev);
   const dags = ev.dags.map((d) => materialiser.dag(d));
   reportUnknowns(ev, materialiser.seen);
+  const moduleTexts = new Map<string, string>();
+  for (const record of graph.records.values()) {
+    const text = record.isEntry ? undefined : graph.reader?.seen.get(record.path);
+    if (typeof text === 'string' && record.sf) moduleTexts.set(record.path, text);
+  }
   return {
     dags,
     diagnostics: ev.diagnostics,
     references: ev.references,
     completionSites: ev.completionSites,
-    hasSyntaxErrors: parseDiagnosticsOf(sourceFile).length > 0,
+    hasSyntaxErrors: parseDiagnosticsOf(graph.entry.sf!).length > 0,
     runCalls: ev.runCalls,
+    modules: graph.paths,
+    moduleTexts,
   };
 }
 
@@ -141,7 +157,8 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
   if (text.length > MAX_TEXT_LENGTH) return [];
   // The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is.
   const cached = cache.get(fileName);
-  return taskNameLiterals(cached?.text === text ? cached.sourceFile : parseFresh(fileName, text), unterminated);
+  const sourceFile = cached?.text === text ? cached.sourceFile : parseFresh(fileName, text);
+  return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

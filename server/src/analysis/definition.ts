@@ -4,6 +4,7 @@
  * so no output) when its name, spec or any dependency is not static, or when it or its Dag is tainted.
  */
 import type { DagDefinition, TaskDefinition } from '../core/outputIds';
+import { messages, type Problem } from '../core/problems';
 import { UnknownValue, type AnalysedDag, type AnalysedTask } from './types';
 
 export interface AnalysedDagDefinition extends DagDefinition {
@@ -63,7 +64,9 @@ export function toDagDefinition(dag: AnalysedDag): AnalysedDagDefinition {
   const tasks = dag.tasks.map((t, i) => taskDefinition(t, i, dag, known, someNameUnknown));
   const metaUnknown = firstUnknown(dag.meta);
   return {
-    meta: metaUnknown ? withPlaceholders(dag.meta) : dag.meta,
+    // A meta unknown as a whole stands for some object (it could be nothing else that the runtime
+    // accepts), so its placeholder is one: the core must not call it a string.
+    meta: metaUnknown ? (dag.meta instanceof UnknownValue ? {} : withPlaceholders(dag.meta)) : dag.meta,
     tasks,
     ...(metaUnknown ? { metaUnknown: metaUnknown.why } : {}),
   };
@@ -92,4 +95,45 @@ function taskDefinition(t: AnalysedTask, index: number, dag: AnalysedDag, known:
   const spec = specUnknown ? (t.spec instanceof UnknownValue ? {} : withPlaceholders(t.spec)) : t.spec;
   const name = t.name ?? placeholderName(index, known);
   return { name, spec, inputs, ...(reasons.length > 0 ? { unknown: reasons[0]! } : {}) };
+}
+
+/**
+ * The problems of `encodeDag(toDagDefinition(dag))` that the analysis knows hold when the module runs,
+ * the only ones to show as errors (a false error is as bad as a wrong ID). Nothing is known of a Dag
+ * that code the analysis cannot see may have changed (it can reach the task list, the specs, the meta
+ * and the inputs), nor of a Dag or task that may not exist at run time (made on one branch of an
+ * unknown condition, or still being typed): problems that involve one are left out; the tasks' lenses
+ * still say why they have no output.
+ */
+export function knownProblems(dag: AnalysedDag, problems: readonly Problem[]): Problem[] {
+  if (dag.tainted) return [];
+  const certain = (i: number | undefined): boolean => i !== undefined && dag.tasks[i] !== undefined && dag.tasks[i]!.tainted === undefined;
+  // The first definition of each name is the task that inputs name and whose inputs count.
+  const first = new Map<string, number>();
+  dag.tasks.forEach((t, i) => {
+    if (t.name !== undefined && !first.has(t.name)) first.set(t.name, i);
+  });
+  const known: Problem[] = [];
+  for (const p of problems) {
+    switch (p.code) {
+      case 'invalid-value':
+        if (p.definition === undefined || certain(p.definition)) known.push(p);
+        break;
+      case 'reserved-key':
+        if (certain(p.definition)) known.push(p);
+        break;
+      case 'missing-input':
+        if (certain(first.get(p.task))) known.push(p);
+        break;
+      case 'cycle':
+        if (p.edges.every((e) => certain(first.get(e.task)) && certain(first.get(e.input)))) known.push(p);
+        break;
+      case 'duplicate-task': {
+        const definitions = p.definitions.filter((i) => certain(i));
+        if (definitions.length >= 2) known.push({ ...p, definitions, message: definitions.length === p.definitions.length ? p.message : messages.duplicateTask(p.task, definitions.length) });
+        break;
+      }
+    }
+  }
+  return known;
 }

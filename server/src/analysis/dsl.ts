@@ -4,7 +4,7 @@
  * task of that name; throws if none), `task.addDep(...tasksOrNames)` (returns the task).
  */
 import ts from 'typescript';
-import type { Evaluator } from './evaluator';
+import type { Interpreter } from './realm';
 import type { AnalysedDep, SourceRange } from './types';
 import {
   BuiltinFunction,
@@ -19,8 +19,8 @@ import {
   type Realm,
   type Value,
 } from './values';
-import { describeValue } from './builtins';
-import { isCallExpression, isElementAccess, isPropertyAccess, isStringLiteralLike, skipOuter } from './syntax';
+import { describeValue } from './builtins/support';
+import { isStringLiteralLike } from './syntax';
 
 /** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */
 export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, sf: ts.SourceFile): SourceRange {
@@ -35,40 +35,30 @@ function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitu
   return isStringLiteralLike(n) ? n : undefined;
 }
 
-/** The `task` in `dag.task(`, or the callee when the call is written some other way. */
-function calleeNameRange(ev: Evaluator, site: CallSite): SourceRange {
-  const n = site.node;
-  if (isCallExpression(n)) {
-    const callee = skipOuter(n.expression);
-    if (isPropertyAccess(callee)) return ev.range(callee.name);
-    if (isElementAccess(callee)) return ev.range(callee.argumentExpression);
-    return ev.range(callee);
-  }
-  return ev.range(n);
-}
-
-export function newDag(ev: Evaluator, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
+export function newDag(ev: Interpreter, args: readonly Value[], site: CallSite, spread: SpreadOpaque | undefined): DagState {
   const metaInfo = site.args[0];
   let meta: Value;
   if (spread) meta = new Opaque(spread.unknown, spread.reach);
   else meta = args[0] === undefined ? new ObjectValue() : args[0];
   const metaRange = metaInfo?.node && !metaInfo.spread ? ev.range(metaInfo.node) : undefined;
   const dag = new DagState(ev.dags.length, ev.range(site.node), meta, metaRange);
+  dag.madeAt = ev.elsewhere(site.node);
   // A patched `Dag` class is unseen code: it gets the meta.
   if (ev.builtinsPatched) ev.escape(dag, ev.builtinsPatched);
   ev.dags.push(dag);
   return dag;
 }
 
-function asEvaluator(realm: Realm): Evaluator {
-  return realm as unknown as Evaluator;
+/** The DSL's methods are built-ins that need more of the interpreter than other built-ins do. */
+function asInterpreter(realm: Realm): Interpreter {
+  return realm as Interpreter;
 }
 
 /**
  * The DSL's methods may have been replaced (`Dag.prototype.task = …`): then the call runs unseen code,
  * which gets the Dag and the arguments.
  */
-function patched(ev: Evaluator, dag: DagState, args: readonly Value[]): boolean {
+function patched(ev: Interpreter, dag: DagState, args: readonly Value[]): boolean {
   if (!ev.builtinsPatched) return false;
   ev.escape(dag, ev.builtinsPatched);
   for (const a of args) ev.escape(a, ev.builtinsPatched);
@@ -76,18 +66,20 @@ function patched(ev: Evaluator, dag: DagState, args: readonly Value[]): boolean 
 }
 
 const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
   patched(ev, dag, args);
   const [nameValue, spec] = args;
   const nameInfo = site.args[0];
   const callRange = ev.range(site.node);
-  const calleeRange = calleeNameRange(ev, site);
+  // A task made in another module shows at the analysed module's call that led there (its lens too).
+  const calleeRange = ev.calleeRange(site.node);
+  const madeAt = ev.elsewhere(site.node);
   const nameNode = nameInfo?.node;
   const nameRange = nameNode ? ev.range(nameNode) : calleeRange;
   const literal = literalArg(nameInfo);
-  const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+  const nameLiteralRange = literal && !madeAt ? insideQuotes(literal, ev.sf) : undefined;
   const specNode = site.args[1]?.node;
   const specRange = specNode ? ev.range(specNode) : callRange;
 
@@ -104,7 +96,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
     ev.mayThrow();
   }
 
-  const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange }, ev.nextIteration(site.node), dag.tasks.length);
+  const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange, ...(madeAt ? { madeAt } : {}) }, ev.nextIteration(site.node), dag.tasks.length);
   // Still being typed: the task exists (references, completion), its output waits for the whole call.
   task.tainted = ev.incompleteCall(site.node);
   ev.touch(dag);
@@ -120,13 +112,13 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
 }, { dsl: true });
 
 const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
   const dag = thisValue;
   if (patched(ev, dag, args)) return new Opaque(ev.builtinsPatched!, [dag]);
   const nameValue = args[0];
   const literal = literalArg(site.args[0]);
-  if (literal) {
+  if (literal && ev.inEntry(literal)) {
     const range = insideQuotes(literal, ev.sf);
     ev.addCompletionSite(dag, range);
     if (typeof nameValue === 'string') ev.addNameReference(dag, nameValue, range, 'string');
@@ -143,35 +135,37 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   if (dag.firstUnknownName !== undefined && (task === undefined || task.index > dag.firstUnknownName)) {
     // A task whose name is not static comes first: it may be the one `get` finds.
     const unknown = dag.tasks[dag.firstUnknownName]!.nameUnknown!;
-    return new Opaque(new UnknownValue(`dag.get(${JSON.stringify(String(nameValue))}) may find the task whose name is not static (${unknown.why})`, ev.range(site.node)), [dag]);
+    return new Opaque(ev.unknown(`dag.get(${JSON.stringify(String(nameValue))}) may find the task whose name is not static (${unknown.why})`, site.node), [dag]);
   }
   if (task?.tainted) return new Opaque(task.tainted, [dag]); // it may not exist
   if (task) return task;
   // The runtime throws here. Inside a try/catch that is followed exactly; otherwise the analysis goes
   // on, with an unknown task, and says so.
   const shown = typeof nameValue === 'string' ? `'${nameValue}'` : describeValue(nameValue);
-  const why = new UnknownValue(`dag.get(${shown}) names no task yet`, ev.range(site.node));
-  ev.report('not-static', why.range, why.why);
+  const why = ev.unknown(`dag.get(${shown}) names no task yet`, site.node);
+  ev.report('not-static', why.range, why.why, why.origin);
   if (ev.catchDepth > 0) ev.throwError(`Error: dag.get: no task named '${String(nameValue)}'`, site.node);
   ev.mayThrow();
   return new Opaque(why);
 }, { dsl: true });
 
 const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValue, args, site) => {
-  const ev: Evaluator = asEvaluator(realm);
+  const ev: Interpreter = asInterpreter(realm);
   if (!(thisValue instanceof TaskState)) ev.throwError(`addDep is called on ${describeValue(thisValue)}, not a task`, site.node);
   const task = thisValue;
   patched(ev, task.dag, args);
   ev.touch(task);
   const callRange = ev.range(site.node);
+  const madeAt = ev.elsewhere(site.node);
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     const info = site.args[i];
     const range = info?.node ? ev.range(info.node) : callRange;
     const literal = literalArg(info);
-    const nameLiteralRange = literal ? insideQuotes(literal, ev.sf) : undefined;
+    const nameLiteralRange = literal && !madeAt ? insideQuotes(literal, ev.sf) : undefined;
     if (nameLiteralRange) ev.addCompletionSite(task.dag, nameLiteralRange);
     const dep: Mutable<AnalysedDep> = { range, callRange, argumentIndex: info?.index ?? i, argumentCount: site.argumentCount };
+    if (madeAt) dep.madeAt = madeAt;
     if (nameLiteralRange) dep.nameLiteralRange = nameLiteralRange;
     if (value instanceof TaskState) {
       if (value.dag !== task.dag) {

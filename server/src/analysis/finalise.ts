@@ -45,9 +45,16 @@ export class Materialiser {
     return u;
   }
 
-  /** A plain copy of `value`, recording in `ranges` where each value below it was written. */
-  materialise(value: Value, ranges: Map<string, SourceRange>): unknown {
+  /** Where values below the one being materialised were written in other modules (see `materialise`). */
+  private origins: Map<string, SourceRange> | undefined;
+
+  /**
+   * A plain copy of `value`, recording in `ranges` where each value below it was written (in the
+   * analysed module), and in `origins` where in another module, for those written there.
+   */
+  materialise(value: Value, ranges: Map<string, SourceRange>, origins?: Map<string, SourceRange>): unknown {
     this.memo.clear();
+    this.origins = origins;
     return this.visit(value, '[]', 0, ranges, this.memo);
   }
 
@@ -73,6 +80,7 @@ export class Materialiser {
           if (!s) continue;
           const key = `${prefix}${i}]`;
           if (s.range) ranges.set(key, s.range);
+          if (s.origin) this.origins?.set(key, s.origin);
           out[i] = this.visit(s.value, key, depth + 1, ranges, memo);
         }
         return out;
@@ -83,6 +91,7 @@ export class Materialiser {
         const s = v.props.get(k)!;
         const key = `${prefix}${SIMPLE_KEY.test(k) ? `"${k}"` : JSON.stringify(k)}]`;
         if (s.range) ranges.set(key, s.range);
+        if (s.origin) this.origins?.set(key, s.origin);
         const x = this.visit(s.value, key, depth + 1, ranges, memo);
         // A key named "__proto__" must stay an own data property (assignment would set the prototype).
         if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
@@ -125,22 +134,26 @@ export class Materialiser {
 
   dag(state: DagState): AnalysedDag {
     const metaValueRanges = new Map<string, SourceRange>();
+    const metaValueOrigins = new Map<string, SourceRange>();
     this.at = state.metaRange ?? state.range;
-    const meta = this.materialise(state.meta, metaValueRanges);
+    const meta = this.materialise(state.meta, metaValueRanges, metaValueOrigins);
     const tasks = state.tasks.map((t) => this.task(t));
     if (state.tainted) this.see(state.tainted);
     const dag: Mutable<AnalysedDag> = { range: state.range, isDefaultExport: state.isDefaultExport, meta, metaValueRanges, tasks };
     if (state.variable !== undefined) dag.variable = state.variable;
     if (state.metaRange) dag.metaRange = state.metaRange;
     if (state.tainted) dag.tainted = state.tainted;
+    if (state.madeAt) dag.madeAt = state.madeAt;
+    if (metaValueOrigins.size > 0) dag.metaValueOrigins = metaValueOrigins;
     return dag;
   }
 
   private task(t: TaskState): AnalysedTask {
     const valueRanges = new Map<string, SourceRange>();
+    const valueOrigins = new Map<string, SourceRange>();
     if (t.nameUnknown) this.see(t.nameUnknown);
     this.at = t.ranges.specRange;
-    const spec = this.materialise(t.spec, valueRanges);
+    const spec = this.materialise(t.spec, valueRanges, valueOrigins);
     for (const d of t.deps) if (d.unknown) this.see(d.unknown);
     if (t.tainted) this.see(t.tainted);
     const r = t.ranges;
@@ -159,6 +172,8 @@ export class Materialiser {
     if (t.nameUnknown) task.nameUnknown = t.nameUnknown;
     if (t.tainted) task.tainted = t.tainted;
     if (r.nameLiteralRange) task.nameLiteralRange = r.nameLiteralRange;
+    if (r.madeAt) task.madeAt = r.madeAt;
+    if (valueOrigins.size > 0) task.valueOrigins = valueOrigins;
     return task;
   }
 }
@@ -169,6 +184,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function reportUnknowns(ev: Evaluator, seen: readonly UnknownValue[]): void {
   for (const u of seen) {
     if (ev.silent.has(u)) continue;
-    ev.report('not-static', u.range, u.why);
+    ev.report('not-static', u.range, u.why, u.origin);
   }
 }

@@ -9,6 +9,7 @@
  * name, costs only precision, never correctness.
  */
 import ts from 'typescript';
+import { deepRegionAt } from './deepNesting';
 import { NF, SK } from './syntax';
 
 export interface RegionFacts {
@@ -45,36 +46,57 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
   let mayJumpOut = false;
   let size = 0;
 
-  const addTargets = (target: ts.Node): void => {
-    if (ts.isIdentifier(target)) assigned.add(target.text);
-    else if (ts.isParenthesizedExpression(target) || ts.isNonNullExpression(target) || ts.isAsExpression(target) || ts.isSatisfiesExpression(target) || ts.isTypeAssertionExpression(target)) addTargets(target.expression);
-    else if (ts.isArrayLiteralExpression(target)) target.elements.forEach(addTargets);
-    else if (ts.isSpreadElement(target) || ts.isSpreadAssignment(target)) addTargets(target.expression);
-    else if (ts.isObjectLiteralExpression(target)) {
-      for (const p of target.properties) {
-        if (ts.isPropertyAssignment(p)) addTargets(p.initializer);
-        else if (ts.isShorthandPropertyAssignment(p)) assigned.add(p.name.text);
-        else if (ts.isSpreadAssignment(p)) addTargets(p.expression);
-      }
-    } else if (ts.isBinaryExpression(target) && target.operatorToken.kind === SK.EqualsToken) addTargets(target.left);
+  // Iterative throughout: the region may nest thousands deep (a long `a + b + …` chain, say).
+  const addTargets = (root: ts.Node): void => {
+    const work: ts.Node[] = [root];
+    while (work.length > 0) {
+      const target = work.pop()!;
+      if (ts.isIdentifier(target)) assigned.add(target.text);
+      else if (ts.isParenthesizedExpression(target) || ts.isNonNullExpression(target) || ts.isAsExpression(target) || ts.isSatisfiesExpression(target) || ts.isTypeAssertionExpression(target)) work.push(target.expression);
+      else if (ts.isArrayLiteralExpression(target)) work.push(...target.elements);
+      else if (ts.isSpreadElement(target) || ts.isSpreadAssignment(target)) work.push(target.expression);
+      else if (ts.isObjectLiteralExpression(target)) {
+        for (const p of target.properties) {
+          if (ts.isPropertyAssignment(p)) work.push(p.initializer);
+          else if (ts.isShorthandPropertyAssignment(p)) assigned.add(p.name.text);
+          else if (ts.isSpreadAssignment(p)) work.push(p.expression);
+        }
+      } else if (ts.isBinaryExpression(target) && target.operatorToken.kind === SK.EqualsToken) work.push(target.left);
+    }
   };
 
-  const addBindingNames = (name: ts.BindingName): void => {
-    if (ts.isIdentifier(name)) assigned.add(name.text);
-    else for (const e of name.elements) if (!ts.isOmittedExpression(e)) addBindingNames(e.name);
+  const addBindingNames = (root: ts.BindingName): void => {
+    const work: ts.BindingName[] = [root];
+    while (work.length > 0) {
+      const name = work.pop()!;
+      if (ts.isIdentifier(name)) assigned.add(name.text);
+      else for (const e of name.elements) if (!ts.isOmittedExpression(e)) work.push(e.name);
+    }
   };
 
   /**
    * `loopDepth`/`switchDepth` count enclosing loops/switches inside the region (for unlabelled jumps);
    * `labels` are the labels defined inside it; `inFunction` is true inside a nested function.
    */
-  const visit = (node: ts.Node, loopDepth: number, switchDepth: number, labels: readonly string[], inFunction: boolean): void => {
+  interface Frame { readonly node: ts.Node; readonly loopDepth: number; readonly switchDepth: number; readonly labels: readonly string[]; readonly inFunction: boolean }
+  const stack: Frame[] = [];
+  const visit = (frame: Frame): void => {
+    const { node, loopDepth, switchDepth, labels, inFunction } = frame;
     size++;
     if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
     switch (node.kind) {
-      case SK.Identifier:
+      case SK.Identifier: {
         names.add((node as ts.Identifier).text);
+        // Code the parser could not read (nested too deeply) may do anything with the names it mentions.
+        const deep = deepRegionAt(node as ts.Identifier);
+        if (deep) {
+          for (const n of deep.names) names.add(n);
+          for (const n of deep.assigned) assigned.add(n);
+          if (deep.usesThis) usesThis = true;
+          if (deep.mayJump && !inFunction) mayReturn = mayJumpOut = true;
+        }
         return;
+      }
       case SK.ThisKeyword:
       case SK.SuperKeyword:
         usesThis = true;
@@ -91,13 +113,13 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
       }
       case SK.PropertyAccessExpression: {
         const p = node as ts.PropertyAccessExpression;
-        visit(p.expression, loopDepth, switchDepth, labels, inFunction);
+        stack.push({ ...frame, node: p.expression });
         return; // the name after the dot is not a variable
       }
       case SK.PropertyAssignment: {
         const p = node as ts.PropertyAssignment;
-        if (ts.isComputedPropertyName(p.name)) visit(p.name, loopDepth, switchDepth, labels, inFunction);
-        visit(p.initializer, loopDepth, switchDepth, labels, inFunction);
+        if (ts.isComputedPropertyName(p.name)) stack.push({ ...frame, node: p.name });
+        stack.push({ ...frame, node: p.initializer });
         return;
       }
       case SK.BinaryExpression: {
@@ -139,11 +161,20 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
     const isLoop = ts.isIterationStatement(node, false);
     const isSwitch = ts.isSwitchStatement(node);
     const label = ts.isLabeledStatement(node) ? [...labels, node.label.text] : labels;
-    ts.forEachChild(node, (child) => {
-      visit(child, nestedFunction ? 0 : loopDepth + (isLoop ? 1 : 0), nestedFunction ? 0 : switchDepth + (isSwitch ? 1 : 0), nestedFunction ? [] : label, inFunction || nestedFunction);
+    const child: Omit<Frame, 'node'> = {
+      loopDepth: nestedFunction ? 0 : loopDepth + (isLoop ? 1 : 0),
+      switchDepth: nestedFunction ? 0 : switchDepth + (isSwitch ? 1 : 0),
+      labels: nestedFunction ? [] : label,
+      inFunction: inFunction || nestedFunction,
+    };
+    ts.forEachChild(node, (c) => {
+      stack.push({ ...child, node: c });
     });
   };
 
-  for (const node of nodes) visit(node, 0, 0, [], false);
+  for (const node of nodes) {
+    stack.push({ node, loopDepth: 0, switchDepth: 0, labels: [], inFunction: false });
+    while (stack.length > 0) visit(stack.pop()!);
+  }
   return { names, assigned, usesThis, mayReturn, mayJumpOut, size };
 }

@@ -13,8 +13,7 @@
  * through journaled locations, which the merge compares by identity.
  */
 import type { AnalysedDep } from './types';
-import type { Binding, Scope } from './scope';
-import { ArrayValue, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type HeapValue, type MutableHeapValue, type Slot, type Value } from './values';
+import { ArrayValue, type Binding, type Scope, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type HeapValue, type MutableHeapValue, type Slot, type Value } from './values';
 
 interface ObjectSnapshot { readonly props: Map<string, Slot>; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
 interface ArraySnapshot { readonly items: (Slot | undefined)[]; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }

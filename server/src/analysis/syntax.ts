@@ -29,6 +29,7 @@ export const isSetAccessor = kindIs<ts.SetAccessorDeclaration>(SK.SetAccessor);
 export const isComputedPropertyName = kindIs<ts.ComputedPropertyName>(SK.ComputedPropertyName);
 export const isFunctionDeclaration = kindIs<ts.FunctionDeclaration>(SK.FunctionDeclaration);
 export const isVariableStatement = kindIs<ts.VariableStatement>(SK.VariableStatement);
+export const isExpressionStatement = kindIs<ts.ExpressionStatement>(SK.ExpressionStatement);
 export const isClassDeclaration = kindIs<ts.ClassDeclaration>(SK.ClassDeclaration);
 export const isObjectBindingPattern = kindIs<ts.ObjectBindingPattern>(SK.ObjectBindingPattern);
 export const isArrowFunction = kindIs<ts.ArrowFunction>(SK.ArrowFunction);
@@ -84,4 +85,63 @@ export function skipTrivia(text: string, pos: number): number {
       return pos;
     }
   }
+}
+
+export function parseBigInt(text: string): bigint {
+  return BigInt(text.replace(/n$/, '').replace(/_/g, ''));
+}
+
+export function bindingIdentifiers(name: ts.BindingName): ts.Identifier[] {
+  if (isIdentifier(name)) return [name];
+  const out: ts.Identifier[] = [];
+  for (const el of name.elements) if (!isOmittedExpression(el)) out.push(...bindingIdentifiers(el.name));
+  return out;
+}
+
+/** Names of `var`s declared in a function body (not in nested functions), which hoist to its scope. */
+export function collectVarNames(statements: readonly ts.Statement[]): string[] {
+  const names = new Set<string>();
+  const declare = (list: ts.VariableDeclarationList | ts.Expression | undefined): void => {
+    if (list && ts.isVariableDeclarationList(list) && (list.flags & NF.BlockScoped) === 0) {
+      for (const d of list.declarations) for (const id of bindingIdentifiers(d.name)) names.add(id.text);
+    }
+  };
+  // Only statements can declare vars; expressions (including the functions in them) are skipped.
+  const visit = (s: ts.Statement | undefined): void => {
+    if (!s) return;
+    switch (s.kind) {
+      case SK.VariableStatement: return declare((s as ts.VariableStatement).declarationList);
+      case SK.Block: return (s as ts.Block).statements.forEach(visit);
+      case SK.IfStatement: visit((s as ts.IfStatement).thenStatement); return visit((s as ts.IfStatement).elseStatement);
+      case SK.ForStatement: declare((s as ts.ForStatement).initializer); return visit((s as ts.ForStatement).statement);
+      case SK.ForInStatement:
+      case SK.ForOfStatement: declare((s as ts.ForInOrOfStatement).initializer); return visit((s as ts.ForInOrOfStatement).statement);
+      case SK.WhileStatement:
+      case SK.DoStatement: return visit((s as ts.WhileStatement).statement);
+      case SK.LabeledStatement: return visit((s as ts.LabeledStatement).statement);
+      case SK.TryStatement: {
+        const t = s as ts.TryStatement;
+        visit(t.tryBlock);
+        visit(t.catchClause?.block);
+        return visit(t.finallyBlock);
+      }
+      case SK.SwitchStatement: for (const c of (s as ts.SwitchStatement).caseBlock.clauses) c.statements.forEach(visit); return;
+      default: return;
+    }
+  };
+  statements.forEach(visit);
+  return [...names];
+}
+
+/** Whether the parser flagged `node` or a node inside it (iterative: arguments may nest deeply). */
+export function hasErrorInside(node: ts.Node): boolean {
+  const stack: ts.Node[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.flags & ts.NodeFlags.ThisNodeHasError) return true;
+    ts.forEachChild(n, (child) => {
+      stack.push(child);
+    });
+  }
+  return false;
 }

@@ -2,6 +2,10 @@
  * What the static analysis of a pipeline module produces: the DAGs it defines, each task with its
  * definition (as the core takes it) and the source ranges an editor needs. No LSP types here: ranges
  * are UTF-16 offsets into the document text; the server converts them to positions.
+ *
+ * Every range is in the analysed module unless it has a `file`. What happens in a module it imports is
+ * placed on the analysed module's own code that led there (the call of the helper, or the import
+ * declaration), with where it happened in the other module beside it (`madeAt`, `origin`).
  */
 import type { PathSegment } from '../core/values';
 
@@ -9,6 +13,8 @@ import type { PathSegment } from '../core/values';
 export interface SourceRange {
   readonly start: number;
   readonly end: number;
+  /** The absolute path of the file the offsets are in; absent: the analysed module itself. */
+  readonly file?: string;
 }
 
 /**
@@ -20,8 +26,10 @@ export class UnknownValue {
   constructor(
     /** Why, in a phrase: "process.env.SHA is read at run time". */
     readonly why: string,
-    /** The expression that could not be evaluated. */
+    /** The expression that could not be evaluated (in the analysed module: see the module comment). */
     readonly range: SourceRange,
+    /** The expression in the module it comes from, when that is another module (`file` set). */
+    readonly origin?: SourceRange,
   ) {}
 }
 
@@ -40,6 +48,8 @@ export interface AnalysedDep {
   /** The argument list of that call and how many arguments it has, so a fix can remove one argument. */
   readonly argumentIndex: number;
   readonly argumentCount: number;
+  /** The `addDep(...)` call in another module, when it was made there (the ranges above are then the call site in this one). */
+  readonly madeAt?: SourceRange;
 }
 
 export interface AnalysedTask {
@@ -70,8 +80,18 @@ export interface AnalysedTask {
    * diagnostics on the offending property. Missing entries fall back to `specRange`.
    */
   readonly valueRanges: ReadonlyMap<string, SourceRange>;
+  /**
+   * Values written in another module (a helper building the spec), by the same keys as `valueRanges`,
+   * whose entries are then the call site in this module.
+   */
+  readonly valueOrigins?: ReadonlyMap<string, SourceRange>;
   /** Which iteration of an enclosing loop/map created it (0 for straight-line code). */
   readonly iteration: number;
+  /**
+   * The `dag.task(...)` call, when it is in another module (`file` set): the ranges above are then the
+   * outermost call in this module that led to it (`addQualityChecks(dag)`), where the lens goes.
+   */
+  readonly madeAt?: SourceRange;
 }
 
 export interface AnalysedDag {
@@ -85,6 +105,10 @@ export interface AnalysedDag {
   readonly meta: unknown;
   readonly metaRange?: SourceRange;
   readonly metaValueRanges: ReadonlyMap<string, SourceRange>;
+  /** Meta values written in another module (see {@link AnalysedTask.valueOrigins}). */
+  readonly metaValueOrigins?: ReadonlyMap<string, SourceRange>;
+  /** The `new Dag(...)` expression in another module, when it is there. */
+  readonly madeAt?: SourceRange;
   /** In creation order. */
   readonly tasks: readonly AnalysedTask[];
   /**
@@ -100,6 +124,8 @@ export interface AnalysisDiagnostic {
   readonly code: AnalysisDiagnosticCode;
   readonly range: SourceRange;
   readonly message: string;
+  /** Where in another module the cause is (`file` set), when the range is this module's code that led there. */
+  readonly origin?: SourceRange;
 }
 
 /** A reference to a task in the source: a name literal or a variable holding the task. */
@@ -123,6 +149,15 @@ export interface ModuleAnalysis {
   readonly hasSyntaxErrors: boolean;
   /** The `pos` of every call expression the analysis evaluated; calls not in it are in code that did not run. */
   readonly runCalls: ReadonlySet<number>;
+  /**
+   * Every absolute path the analysis read or looked for through its host (modules it imports, the
+   * `tsconfig.json` and `package.json` files it consulted, candidate files that did not exist), the
+   * analysed module's own path excepted: the analysis may change when any of them changes or appears.
+   * Empty without a host.
+   */
+  readonly modules: readonly string[];
+  /** The text the analysis read for each other module whose ranges it gives (`file`), to place them. */
+  readonly moduleTexts: ReadonlyMap<string, string>;
 }
 
 export type { PathSegment };

@@ -9,7 +9,7 @@
  */
 import type ts from 'typescript';
 import { UnknownValue, type AnalysedDep, type SourceRange } from './types';
-import type { Scope } from './scope';
+import type { Limits } from './budget';
 
 export type Primitive = string | number | bigint | boolean | null | undefined;
 
@@ -28,7 +28,10 @@ export function nextSerial(): number {
  */
 export interface Slot {
   readonly value: Value;
+  /** Where the value was written, in the analysed module (a call site there, when it was written in another). */
   readonly range: SourceRange | undefined;
+  /** Where it was written in another module (`file` set), when not in the analysed one. */
+  readonly origin?: SourceRange;
   /** A getter/setter pair: reads and writes run code, so the value is opaque. */
   readonly accessor?: boolean;
 }
@@ -117,6 +120,8 @@ export interface Chain {
   readonly kind: 'global' | 'import' | 'builtin';
   /** The global's name (`process`, `Math`) or the imported module. */
   readonly root: string;
+  /** For an import: why the module is not read, when it is not simply out of the analysis' reach. */
+  readonly why?: string;
 }
 
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
@@ -158,6 +163,8 @@ export class DagState {
   escaped = false;
   variable: string | undefined;
   isDefaultExport = false;
+  /** The `new Dag(...)` in another module, when it is not in the analysed one. */
+  madeAt: SourceRange | undefined;
   constructor(
     /** Index into the analysis' `dags`. */
     readonly index: number,
@@ -184,6 +191,8 @@ export class TaskState {
       readonly nameRange: SourceRange;
       readonly nameLiteralRange: SourceRange | undefined;
       readonly specRange: SourceRange;
+      /** The `dag.task(...)` call in another module, when it is not in the analysed one. */
+      readonly madeAt?: SourceRange;
     },
     readonly iteration: number,
     /** Position in the Dag's task list (renumbered when speculative branches are merged). */
@@ -197,7 +206,22 @@ export class DagClassValue {
   private constructor() {}
 }
 
-export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
+/**
+ * The namespace object of a module the analysis reads (`import * as ns`): each member is the exporting
+ * module's binding, read live.
+ */
+export class ModuleNamespace {
+  constructor(
+    /** The module's path, for messages. */
+    readonly path: string,
+    /** The member's current value; undefined when the module exports no such name. */
+    readonly get: (name: string) => Value,
+    /** Every exported value (what code handed the namespace can reach). */
+    readonly values: () => Value[],
+  ) {}
+}
+
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState | ModuleNamespace;
 /** Heap values with state that changes in place. */
 export type MutableHeapValue = ObjectValue | ArrayValue | Closure | DagState | TaskState;
 export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
@@ -233,7 +257,8 @@ export interface Realm {
   limitOpaque(why: string, node: ts.Node): Opaque;
   /** Conservatively hands `value` to code the analysis cannot see. */
   escape(value: Value, why: UnknownValue): void;
-  getProperty(obj: Value, key: string, node: ts.Node): Value;
+  /** `objNode`: the object's expression, when the read is written `obj.key` (names the unknown). */
+  getProperty(obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value;
   /** Must be called before changing a heap value in place (speculative branches restore it). */
   touch(value: MutableHeapValue): void;
   /** JS `ToPrimitive` for known values; opaque when it would run code the analysis does not model. */
@@ -254,32 +279,12 @@ export interface Realm {
 
 export type BuiltinImpl = (realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite) => Value;
 
-export interface Limits {
-  readonly maxSteps: number;
-  readonly maxOps: number;
-  readonly maxLoopIterations: number;
-  readonly maxCallDepth: number;
-  readonly maxStringLength: number;
-  readonly maxArrayLength: number;
-  readonly deadlineMs: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxSteps: 100_000,
-  maxOps: 3_000_000,
-  maxLoopIterations: 10_000,
-  maxCallDepth: 64,
-  maxStringLength: 1_000_000,
-  maxArrayLength: 100_000,
-  deadlineMs: 1_000,
-};
-
 export function isPrimitive(v: Value): v is Primitive {
   return v === null || (typeof v !== 'object' && typeof v !== 'function');
 }
 
 export function isHeap(v: Value): v is HeapValue {
-  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState;
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */
@@ -337,6 +342,118 @@ export function toPropertyKey(v: Value): string | undefined {
 
 export function sameRange(a: SourceRange, b: SourceRange): boolean {
   return a.start === b.start && a.end === b.end;
+}
+
+/** `===` on known values (heap values by identity); undefined when either side is unknown. */
+export function strictEquals(a: Value, b: Value): boolean | undefined {
+  if (a instanceof Opaque || b instanceof Opaque) return undefined;
+  return a === b;
+}
+
+// ───────────────────────────── scopes ─────────────────────────────
+
+/*
+ * Lexical scopes of the analysed program: module, function and block scopes, each a map of bindings.
+ * Closures keep their defining scope, so a function called later sees the bindings as they are then.
+ */
+
+/** A binding's value for code that only looks (havoc's reach), an import's link followed. */
+export function bindingValue(b: Binding, depth = 0): Value {
+  if (b.link && depth < 100) {
+    const t = b.link.target();
+    if (t.kind === 'value') return t.value;
+    if (t.kind === 'binding') return bindingValue(t.binding, depth + 1);
+    return undefined;
+  }
+  if (b.volatile) return new Opaque(b.volatile);
+  return b.initialised ? b.value : undefined;
+}
+
+/** The binding of a module's scope that `export default <expression>` (or an anonymous function or class) exports. */
+export const DEFAULT_BINDING = '*default*';
+
+export type BindingKind = 'const' | 'let' | 'var' | 'function' | 'param' | 'import' | 'class' | 'catch';
+
+export interface Binding {
+  value: Value;
+  readonly kind: BindingKind;
+  /** False between entering the scope and the declaration (the temporal dead zone of let/const/class). */
+  initialised: boolean;
+  /**
+   * Set when code the analysis cannot follow may assign the binding at any time (an escaped closure
+   * assigns it): every read is then opaque, whatever was last assigned.
+   */
+  volatile?: UnknownValue;
+  /**
+   * For imports from other modules: reads make an opaque value placed on the reference, unless the
+   * analysis reads the module (`link`).
+   */
+  readonly importedFrom?: { readonly module: string; readonly name: string; readonly why?: string };
+  /** An import of a module the analysis reads: reads go to the exporting module's binding, live. */
+  readonly link?: ImportLink;
+}
+
+/** Where an imported binding leads (resolved when read: a module may export a name it imports itself). */
+export interface ImportLink {
+  target(): LinkTarget;
+}
+
+export type LinkTarget =
+  /** A binding of the exporting module's scope (read as that module would read it). */
+  | { readonly kind: 'binding'; readonly binding: Binding }
+  /** A value (a module namespace, a JSON module's value). */
+  | { readonly kind: 'value'; readonly value: Value }
+  /** Not known: the module cannot be read, exports no such name, or the bundle drops the import. */
+  | { readonly kind: 'unknown'; readonly why: string };
+
+export class Scope {
+  readonly serial = nextSerial();
+  readonly bindings = new Map<string, Binding>();
+
+  constructor(
+    readonly parent: Scope | undefined,
+    /** Function and module scopes hold `var`s and, unless an arrow function's, `this`. */
+    readonly isFunctionScope: boolean,
+    /** Present on scopes that define `this` (module scope and non-arrow function scopes). */
+    readonly thisBinding?: { readonly value: Value },
+  ) {}
+
+  lookup(name: string): Binding | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const b = s.bindings.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  }
+
+  /** The scope that declares `name`. */
+  lookupScope(name: string): Scope | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.bindings.has(name)) return s;
+    return undefined;
+  }
+
+  /** The scope `var` declarations go to. */
+  varScope(): Scope {
+    let s: Scope = this;
+    while (!s.isFunctionScope && s.parent) s = s.parent;
+    return s;
+  }
+
+  thisValue(): Value {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.thisBinding) return s.thisBinding.value;
+    return undefined;
+  }
+
+  declare(name: string, binding: Binding): void {
+    this.bindings.set(name, binding);
+  }
+
+  /** A copy of this (block) scope with fresh bindings holding the same values: a `for (let …)` iteration. */
+  copyForIteration(): Scope {
+    const copy = new Scope(this.parent, this.isFunctionScope, this.thisBinding);
+    for (const [name, b] of this.bindings) copy.bindings.set(name, { ...b });
+    return copy;
+  }
 }
 
 export { UnknownValue };

@@ -5,7 +5,7 @@
  */
 import { analyseModule, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
 import type { NameLiteral } from '../analysis/nameLiterals';
-import { toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
+import { knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
 import { describeNoOutput, encodeDag, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
@@ -149,7 +149,8 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   });
   const diagnostics: ModelDiagnostic[] = [];
   for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: [] });
-  for (const dag of dags) for (const p of dag.encoding.problems) diagnostics.push(...placeProblem(dag, p));
+  // Only problems known to hold at run time are errors (see `knownProblems`).
+  for (const dag of dags) for (const p of knownProblems(dag.analysed, dag.encoding.problems)) diagnostics.push(...placeProblem(dag, p));
   return { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
 }
 

@@ -1,0 +1,167 @@
+/**
+ * JS's conversions and operators on known values, applied natively to primitives (so their semantics
+ * are JS's own), running the module's own `toString`/`valueOf` where JS would.
+ */
+import type ts from 'typescript';
+import { SK } from '../syntax';
+import {
+  ArrayValue,
+  BuiltinFunction,
+  Closure,
+  DagState,
+  IteratorValue,
+  ObjectValue,
+  Opaque,
+  TaskState,
+  isPrimitive,
+  reachOf,
+  type Primitive,
+  type Realm,
+  type Value,
+} from '../values';
+
+export function nativeError(realm: Realm, e: unknown, node: ts.Node): never {
+  realm.throwError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), node);
+}
+
+// ───────────────────────────── operators ─────────────────────────────
+
+function bitLength(n: bigint): number {
+  return (n < 0n ? -n : n).toString(16).length * 4;
+}
+
+const MAX_BIGINT_BITS = 1_000_000;
+
+/** A binary operator on known primitives, with JS's own semantics (and its TypeErrors and RangeErrors). */
+export function applyBinary(realm: Realm, op: ts.SyntaxKind, a: Primitive, b: Primitive, node: ts.Node): Value {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const x = a as any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const y = b as any;
+  if (typeof a === 'bigint' && typeof b === 'bigint') {
+    const tooBig = (() => {
+      switch (op) {
+        case SK.AsteriskToken: return bitLength(a) + bitLength(b) > MAX_BIGINT_BITS;
+        case SK.AsteriskAsteriskToken: return a !== 0n && a !== 1n && a !== -1n && b > 0n && (b > BigInt(MAX_BIGINT_BITS) || bitLength(a) * Number(b) > MAX_BIGINT_BITS);
+        case SK.LessThanLessThanToken: return b > BigInt(MAX_BIGINT_BITS);
+        case SK.GreaterThanGreaterThanToken: return b < -BigInt(MAX_BIGINT_BITS);
+        default: return false;
+      }
+    })();
+    if (tooBig) return realm.limitOpaque(`the integer grows beyond ${MAX_BIGINT_BITS.toLocaleString('en-US')} bits`, node);
+  }
+  try {
+    switch (op) {
+      case SK.PlusToken: {
+        if (typeof a === 'string' || typeof b === 'string') {
+          const s = String(a).length + String(b).length;
+          if (s > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, node);
+        }
+        return x + y;
+      }
+      case SK.MinusToken: return x - y;
+      case SK.AsteriskToken: return x * y;
+      case SK.SlashToken: return x / y;
+      case SK.PercentToken: return x % y;
+      case SK.AsteriskAsteriskToken: return x ** y;
+      case SK.LessThanLessThanToken: return x << y;
+      case SK.GreaterThanGreaterThanToken: return x >> y;
+      case SK.GreaterThanGreaterThanGreaterThanToken: return x >>> y;
+      case SK.AmpersandToken: return x & y;
+      case SK.BarToken: return x | y;
+      case SK.CaretToken: return x ^ y;
+      case SK.LessThanToken: return x < y;
+      case SK.GreaterThanToken: return x > y;
+      case SK.LessThanEqualsToken: return x <= y;
+      case SK.GreaterThanEqualsToken: return x >= y;
+    }
+  } catch (e) {
+    nativeError(realm, e, node);
+  }
+  return realm.opaque(`${realm.text(node)} is not evaluated by the analysis`, node);
+}
+
+/** JS `ToPrimitive`, running the module's own `toString`/`valueOf` when an object has them. */
+export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 'string' | 'default' = 'default', seen: Set<Value> = new Set()): Primitive | Opaque {
+  if (isPrimitive(v)) return v;
+  if (v instanceof Opaque) return new Opaque(v.unknown);
+  if (v instanceof ArrayValue) {
+    if (v.tainted) return new Opaque(v.tainted);
+    // Array.prototype.toString → join(','); V8 prints a cyclic reference as ''.
+    if (seen.has(v)) return '';
+    seen.add(v);
+    const parts: string[] = [];
+    let length = 0;
+    for (const s of v.items) {
+      const item = s?.value;
+      if (item === null || item === undefined) parts.push('');
+      else {
+        const p = toPrimitiveValue(realm, item, node, 'string', seen);
+        if (p instanceof Opaque) return p;
+        parts.push(String(p));
+      }
+      length += parts[parts.length - 1]!.length + 1;
+      if (length > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, node);
+    }
+    seen.delete(v);
+    realm.charge(v.items.length, node);
+    return parts.join(',');
+  }
+  if (v instanceof ObjectValue) {
+    if (v.tainted) return new Opaque(v.tainted);
+    const order = hint === 'string' ? ['toString', 'valueOf'] : ['valueOf', 'toString'];
+    for (const name of order) {
+      const own = v.props.get(name);
+      if (!own) {
+        // Object.prototype: toString gives "[object Object]"; valueOf gives the object back (not primitive).
+        if (name === 'toString') return '[object Object]';
+        continue;
+      }
+      const method = own.value;
+      if (method instanceof Opaque) return new Opaque(method.unknown);
+      if (method instanceof Closure || method instanceof BuiltinFunction) {
+        const r = realm.call(method, v, [], { node, args: [], argumentCount: 0 });
+        if (r instanceof Opaque) return new Opaque(r.unknown);
+        if (isPrimitive(r)) return r;
+      }
+    }
+    realm.throwError('Cannot convert object to primitive value', node);
+  }
+  if (v instanceof DagState || v instanceof TaskState) return '[object Object]';
+  return realm.opaque(`converting ${realm.text(node)} to a string is not modelled by the analysis`, node);
+}
+
+export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque {
+  const p = toPrimitiveValue(realm, v, node);
+  if (p instanceof Opaque) return p;
+  try {
+    return +(p as number);
+  } catch (e) {
+    nativeError(realm, e, node);
+  }
+}
+
+/** Values of iterating `v` (arrays, strings, array iterators); opaque when unknown; undefined when not iterable. */
+export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node): Value[] | Opaque | undefined {
+  if (v instanceof Opaque) return v;
+  if (realm.builtinsPatched && !isPrimitive(v)) return new Opaque(realm.builtinsPatched, reachOf([v]));
+  if (v instanceof ArrayValue) {
+    if (v.tainted) return new Opaque(v.tainted, [v]);
+    realm.charge(v.items.length, node);
+    return v.items.map((s) => s?.value);
+  }
+  if (typeof v === 'string') {
+    realm.charge(v.length, node);
+    return Array.from(v);
+  }
+  if (v instanceof IteratorValue) {
+    if (v.source.tainted) return new Opaque(v.source.tainted, [v.source]);
+    realm.charge(v.source.items.length, node);
+    return v.source.items.map((s, i) => {
+      if (v.kind === 'keys') return i;
+      if (v.kind === 'values') return s?.value;
+      return new ArrayValue([{ value: i, range: undefined }, { value: s?.value, range: undefined }]);
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,99 @@
+/** `JSON.stringify` and `JSON.parse` on known values. */
+import type ts from 'typescript';
+import {
+  ArrayValue,
+  BuiltinFunction,
+  Closure,
+  NamespaceValue,
+  ObjectValue,
+  Opaque,
+  UnknownValue,
+  isPrimitive,
+  orderedKeys,
+  reachOf,
+  type Primitive,
+  type Realm,
+  type Value,
+} from '../values';
+import { nativeError } from './coercion';
+import { checkString, describeValue, fn, members } from './support';
+
+function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknown>, depth: number): { ok: true; value: unknown } | { ok: false; why: UnknownValue } {
+  if (isPrimitive(v)) return { ok: true, value: v };
+  if (v instanceof Opaque) return { ok: false, why: v.unknown };
+  if (v instanceof Closure || v instanceof BuiltinFunction) return { ok: true, value: () => undefined };
+  const not = (what: string): { ok: false; why: UnknownValue } => ({ ok: false, why: new UnknownValue(`JSON.stringify of ${what} is not modelled by the analysis`, realm.range(node)) });
+  if (depth > 200) return not('a value nested this deeply');
+  if (memo.has(v)) return { ok: true, value: memo.get(v) };
+  realm.charge(1, node);
+  if (v instanceof ArrayValue) {
+    if (v.tainted) return { ok: false, why: v.tainted };
+    const out: unknown[] = [];
+    memo.set(v, out);
+    for (const s of v.items) {
+      const r = toNative(realm, s?.value, node, memo, depth + 1);
+      if (!r.ok) return r;
+      out.push(r.value);
+    }
+    return { ok: true, value: out };
+  }
+  if (v instanceof ObjectValue) {
+    if (v.tainted) return { ok: false, why: v.tainted };
+    if (v.props.has('toJSON')) return not('an object with a toJSON method');
+    const out: Record<string, unknown> = {};
+    memo.set(v, out);
+    for (const key of orderedKeys(v)) {
+      const s = v.props.get(key)!;
+      if (s.accessor) return not('an object with a getter');
+      const r = toNative(realm, s.value, node, memo, depth + 1);
+      if (!r.ok) return r;
+      Object.defineProperty(out, key, { value: r.value, enumerable: true, writable: true, configurable: true });
+    }
+    return { ok: true, value: out };
+  }
+  return not(describeValue(v));
+}
+
+const jsonStringify = fn('JSON.stringify', (realm, _this, args, site) => {
+  const [value, replacer, space] = args;
+  if (replacer !== undefined && replacer !== null) return realm.opaque('JSON.stringify with a replacer is not modelled by the analysis', site.node, reachOf(args));
+  if (space instanceof Opaque) return new Opaque(space.unknown);
+  if (space !== undefined && !isPrimitive(space)) return realm.opaque('this JSON.stringify indentation is not modelled by the analysis', site.node);
+  const native = toNative(realm, value, site.node, new Map(), 0);
+  if (!native.ok) return new Opaque(native.why, reachOf([value]));
+  let r: string | undefined;
+  try {
+    r = JSON.stringify(native.value, null, space as string | number | undefined);
+  } catch (e) {
+    nativeError(realm, e, site.node);
+  }
+  return r === undefined ? undefined : checkString(realm, r, site.node);
+});
+
+/** A known value made from a native one (parsed JSON): fresh objects and arrays. */
+export function fromNative(realm: Realm, v: unknown, node: ts.Node): Value {
+  if (v === null || typeof v !== 'object') return v as Primitive;
+  realm.charge(1, node);
+  if (Array.isArray(v)) return new ArrayValue(v.map((x) => ({ value: fromNative(realm, x, node), range: undefined })));
+  const obj = new ObjectValue();
+  for (const key of Object.keys(v)) obj.props.set(key, { value: fromNative(realm, (v as Record<string, unknown>)[key], node), range: undefined });
+  return obj;
+}
+
+const jsonParse = fn('JSON.parse', (realm, _this, args, site) => {
+  if (args[1] !== undefined) return realm.opaque('JSON.parse with a reviver is not modelled by the analysis', site.node, reachOf(args));
+  const text = realm.toStr(args[0], site.node);
+  if (text instanceof Opaque) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    nativeError(realm, e, site.node);
+  }
+  return fromNative(realm, parsed, site.node);
+});
+
+export const jsonNamespace = new NamespaceValue('JSON', members([
+  ['stringify', jsonStringify],
+  ['parse', jsonParse],
+]));

@@ -1,0 +1,220 @@
+/** `String`, `Number`, `Boolean`, `BigInt`, and the methods of primitive values, applied natively. */
+import type ts from 'typescript';
+import {
+  BuiltinFunction,
+  Opaque,
+  arrayIndex,
+  isPrimitive,
+  reachOf,
+  truthiness,
+  type Primitive,
+  type Realm,
+  type Value,
+} from '../values';
+import { nativeError, toPrimitiveValue } from './coercion';
+import { callbackSite, checkString, coercePrimitiveArgs, fn, isCallable, members, newArray, pure } from './support';
+
+export const stringFn = fn('String', (realm, _this, args, site) => {
+  if (args.length === 0) return '';
+  return realm.toStr(args[0], site.node);
+}, {
+  members: members([
+    ['fromCharCode', pure('String.fromCharCode', (...c) => String.fromCharCode(...(c as number[])), true)],
+    ['fromCodePoint', pure('String.fromCodePoint', (...c) => String.fromCodePoint(...(c as number[])), true)],
+  ]),
+});
+
+export const numberFn = fn('Number', (realm, _this, args, site) => {
+  if (args.length === 0) return 0;
+  const p = toPrimitiveValue(realm, args[0], site.node);
+  if (p instanceof Opaque) return p;
+  return Number(p);
+}, {
+  members: members([
+    ['isInteger', pure('Number.isInteger', (x) => Number.isInteger(x))],
+    ['isSafeInteger', pure('Number.isSafeInteger', (x) => Number.isSafeInteger(x))],
+    ['isFinite', pure('Number.isFinite', (x) => Number.isFinite(x))],
+    ['isNaN', pure('Number.isNaN', (x) => Number.isNaN(x))],
+    ['parseInt', pure('Number.parseInt', (s, r) => Number.parseInt(s as string, r as number))],
+    ['parseFloat', pure('Number.parseFloat', (s) => Number.parseFloat(s as string))],
+    ['MAX_SAFE_INTEGER', Number.MAX_SAFE_INTEGER],
+    ['MIN_SAFE_INTEGER', Number.MIN_SAFE_INTEGER],
+    ['MAX_VALUE', Number.MAX_VALUE],
+    ['MIN_VALUE', Number.MIN_VALUE],
+    ['EPSILON', Number.EPSILON],
+    ['POSITIVE_INFINITY', Infinity],
+    ['NEGATIVE_INFINITY', -Infinity],
+    ['NaN', Number.NaN],
+  ]),
+});
+
+export const booleanFn = fn('Boolean', (_realm, _this, args) => {
+  const t = truthiness(args[0]);
+  return t === undefined ? new Opaque((args[0] as Opaque).unknown) : t;
+});
+
+export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
+  const p = toPrimitiveValue(realm, args[0], site.node);
+  if (p instanceof Opaque) return p;
+  if (typeof p === 'string' && p.length > 10_000) return realm.limitOpaque('the integer is too long for the analysis', site.node);
+  try {
+    return BigInt(p as string);
+  } catch (e) {
+    nativeError(realm, e, site.node);
+  }
+});
+
+// ───────────────────────────── primitives' methods ─────────────────────────────
+
+/** A method of a primitive applied natively, after converting its arguments to primitives. */
+function nativeMethod(proto: object, type: 'string' | 'number' | 'bigint' | 'boolean', name: string, check?: (realm: Realm, self: Primitive, args: Primitive[], node: ts.Node) => Value | undefined): BuiltinFunction {
+  const method = (proto as Record<string, (...a: unknown[]) => unknown>)[name]!;
+  return fn(`${type}.${name}`, (realm, thisValue, args, site) => {
+    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
+    if (typeof thisValue !== type) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
+    const prims = coercePrimitiveArgs(realm, args, site.node);
+    if (prims instanceof Opaque) return prims;
+    const early = check?.(realm, thisValue as Primitive, prims, site.node);
+    if (early !== undefined) return early;
+    let r: unknown;
+    try {
+      r = method.apply(thisValue, prims);
+    } catch (e) {
+      nativeError(realm, e, site.node);
+    }
+    if (typeof r === 'string') return checkString(realm, r, site.node);
+    if (Array.isArray(r)) return newArray(realm, r as Primitive[], site.node);
+    return r as Primitive;
+  });
+}
+
+const sizeCheck = (realm: Realm, self: Primitive, args: Primitive[], node: ts.Node, name: string): Value | undefined => {
+  const s = self as string;
+  let estimate = 0;
+  if (name === 'repeat') estimate = s.length * Math.max(0, Number(args[0]) || 0);
+  else if (name === 'padStart' || name === 'padEnd') estimate = Math.max(s.length, Number(args[0]) || 0);
+  if (estimate > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, node);
+  return undefined;
+};
+
+/** `replace`/`replaceAll` with a string pattern (never a regular expression) and a string or function replacement. */
+function stringReplace(all: boolean): BuiltinFunction {
+  return fn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
+    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
+    if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+    const [pattern, replacement] = args;
+    if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
+    if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
+    const s = thisValue;
+    if (isCallable(replacement)) {
+      const positions: number[] = [];
+      if (all) {
+        const step = Math.max(pattern.length, 1);
+        for (let i = s.indexOf(pattern); i >= 0 && i <= s.length; i = s.indexOf(pattern, i + step)) {
+          positions.push(i);
+          if (positions.length > realm.limits.maxArrayLength) return realm.limitOpaque('too many replacements for the analysis', site.node);
+          if (pattern.length === 0 && i === s.length) break;
+        }
+      } else {
+        const i = s.indexOf(pattern);
+        if (i >= 0) positions.push(i);
+      }
+      let out = '';
+      let last = 0;
+      for (const i of positions) {
+        const r = realm.call(replacement, undefined, [pattern, i, s], callbackSite(site));
+        const rs = realm.toStr(r, site.node);
+        if (rs instanceof Opaque) return rs;
+        out += s.slice(last, i) + rs;
+        last = i + pattern.length;
+        if (out.length > realm.limits.maxStringLength) return checkString(realm, out, site.node);
+      }
+      return checkString(realm, out + s.slice(last), site.node);
+    }
+    const rep = isPrimitive(replacement) ? replacement : realm.toStr(replacement, site.node);
+    if (rep instanceof Opaque) return rep;
+    const r = String(rep);
+    // A generous bound of the result's length before computing it.
+    const count = all ? (pattern.length === 0 ? s.length + 1 : s.split(pattern).length - 1) : 1;
+    if (s.length + count * r.length * 2 > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
+    return all ? s.replaceAll(pattern, r) : s.replace(pattern, r);
+  });
+}
+
+const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
+  if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
+  if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  const [sep, limit] = args;
+  if (sep instanceof Opaque || limit instanceof Opaque) return new Opaque((sep instanceof Opaque ? sep : limit as Opaque).unknown);
+  if (sep !== undefined && typeof sep !== 'string') return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
+  if (limit !== undefined && !isPrimitive(limit)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  realm.charge(thisValue.length, site.node);
+  let parts: string[];
+  try {
+    parts = thisValue.split(sep as string, limit as number | undefined);
+  } catch (e) {
+    nativeError(realm, e, site.node);
+  }
+  return newArray(realm, parts, site.node);
+});
+
+const STRING_METHODS = new Map<string, BuiltinFunction>();
+for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'padEnd', 'padStart', 'repeat', 'slice', 'startsWith', 'substring', 'substr', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'valueOf', 'isWellFormed', 'toWellFormed']) {
+  if (typeof (String.prototype as unknown as Record<string, unknown>)[name] !== 'function') continue;
+  STRING_METHODS.set(name, nativeMethod(String.prototype, 'string', name, (realm, self, a, node) => sizeCheck(realm, self, a, node, name)));
+}
+STRING_METHODS.set('replace', stringReplace(false));
+STRING_METHODS.set('replaceAll', stringReplace(true));
+STRING_METHODS.set('split', stringSplit);
+
+const NUMBER_METHODS = new Map<string, BuiltinFunction>([
+  ['toString', nativeMethod(Number.prototype, 'number', 'toString', (realm, self, a, node) => {
+    // Other radixes are exact only for integers (the spec leaves fractions to the implementation).
+    if (a[0] !== undefined && a[0] !== 10 && !Number.isInteger(self)) return realm.opaque(`${realm.text(node)} is implementation-defined`, node);
+    return undefined;
+  })],
+  ['toFixed', nativeMethod(Number.prototype, 'number', 'toFixed')],
+  ['valueOf', nativeMethod(Number.prototype, 'number', 'valueOf')],
+]);
+const BIGINT_METHODS = new Map<string, BuiltinFunction>([
+  ['toString', nativeMethod(BigInt.prototype, 'bigint', 'toString')],
+  ['valueOf', nativeMethod(BigInt.prototype, 'bigint', 'valueOf')],
+]);
+const BOOLEAN_METHODS = new Map<string, BuiltinFunction>([
+  ['toString', nativeMethod(Boolean.prototype, 'boolean', 'toString')],
+  ['valueOf', nativeMethod(Boolean.prototype, 'boolean', 'valueOf')],
+]);
+
+export function primitiveProperty(realm: Realm, v: Primitive, key: string, node: ts.Node): Value {
+  if (realm.builtinsPatched) return new Opaque(realm.builtinsPatched);
+  let methods: ReadonlyMap<string, BuiltinFunction>;
+  let proto: object;
+  switch (typeof v) {
+    case 'string': {
+      if (key === 'length') return v.length;
+      const i = arrayIndex(key);
+      if (i !== undefined) return i < v.length ? v[i] : undefined;
+      methods = STRING_METHODS;
+      proto = String.prototype;
+      break;
+    }
+    case 'number':
+      methods = NUMBER_METHODS;
+      proto = Number.prototype;
+      break;
+    case 'bigint':
+      methods = BIGINT_METHODS;
+      proto = BigInt.prototype;
+      break;
+    case 'boolean':
+      methods = BOOLEAN_METHODS;
+      proto = Boolean.prototype;
+      break;
+    default:
+      return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node);
+  }
+  const m = methods.get(key);
+  if (m) return m;
+  if (key in proto) return realm.chainOpaque({ kind: 'builtin', root: typeof v }, node, 'read');
+  return undefined;
+}

@@ -1,0 +1,251 @@
+/**
+ * Which import declarations the bundle keeps. esbuild compiles TypeScript as TypeScript does: an import
+ * none of whose bindings is used as a value (only as a type, or not at all) is removed, so the module
+ * it names does not run for it (unless `verbatimModuleSyntax`, `preserveValueImports` or
+ * `importsNotUsedAsValues: preserve` keep every import). JavaScript modules keep every import.
+ *
+ * "Used" is decided as the compiler does, by scope: an identifier in a value position that resolves to
+ * the import (not to a local of the same name). Where the analysis cannot tell (a direct `eval`), the
+ * answer is `unknown`, never a guess.
+ */
+import ts from 'typescript';
+import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
+
+export type Kept = 'kept' | 'dropped' | 'unknown';
+
+/** Per tree, for modules whose unused imports are removed (the answer is syntax, shared by every analysis). */
+const cache = new WeakMap<ts.SourceFile, ReadonlyMap<ts.Node, Kept>>();
+
+/**
+ * For a module's import declarations (`import …`, `import x = require(…)`): whether the bundle keeps
+ * them. `typescript`: the module is compiled as TypeScript; `keepsImports`: its tsconfig keeps them all.
+ */
+export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports: boolean): ReadonlyMap<ts.Node, Kept> {
+  const removesUnused = typescript && !keepsImports;
+  if (removesUnused) {
+    const cached = cache.get(sf);
+    if (cached) return cached;
+  }
+  const result = new Map<ts.Node, Kept>();
+  const names = new Map<string, ts.Node>(); // value binding name → its declaration
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s)) {
+      const clause = s.importClause;
+      if (!clause) { result.set(s, 'kept'); continue; }
+      if (clause.isTypeOnly) { result.set(s, 'dropped'); continue; }
+      if (!removesUnused) { result.set(s, 'kept'); continue; }
+      const values: string[] = [];
+      if (clause.name) values.push(clause.name.text);
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) values.push(nb.name.text);
+      else if (nb) for (const el of nb.elements) if (!el.isTypeOnly) values.push(el.name.text);
+      if (values.length === 0) { result.set(s, 'dropped'); continue; }
+      result.set(s, 'dropped');
+      for (const n of values) names.set(n, s);
+    } else if (ts.isImportEqualsDeclaration(s)) {
+      if (s.isTypeOnly) { result.set(s, 'dropped'); continue; }
+      if (!removesUnused) { result.set(s, 'kept'); continue; }
+      result.set(s, 'dropped');
+      names.set(s.name.text, s);
+    }
+  }
+  if (names.size > 0) {
+    const used = usedAsValues(sf, names);
+    if (used === 'unknown') {
+      for (const d of new Set(names.values())) result.set(d, 'unknown');
+    } else {
+      for (const n of used) result.set(names.get(n)!, 'kept');
+    }
+  }
+  if (removesUnused) cache.set(sf, result);
+  return result;
+}
+
+/**
+ * Which of `names` (module-level bindings) the module uses as values; `unknown` when it has a direct
+ * `eval`, which can use any of them.
+ */
+function usedAsValues(sf: ts.SourceFile, names: ReadonlyMap<string, ts.Node>): Set<string> | 'unknown' {
+  const references = new Map<string, ts.Identifier[]>();
+  const declaredElsewhere = new Set<string>();
+  let evals = false;
+  const stack: ts.Node[] = [...sf.statements];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) continue;
+    switch (node.kind) {
+      case ts.SyntaxKind.ImportDeclaration:
+      case ts.SyntaxKind.InterfaceDeclaration:
+      case ts.SyntaxKind.TypeAliasDeclaration:
+        continue;
+      case ts.SyntaxKind.ImportEqualsDeclaration: {
+        // `import x = N.y` uses N; `import x = require(…)` uses nothing.
+        const ref = (node as ts.ImportEqualsDeclaration).moduleReference;
+        if (!(node as ts.ImportEqualsDeclaration).isTypeOnly && !ts.isExternalModuleReference(ref)) stack.push(ref);
+        continue;
+      }
+      case ts.SyntaxKind.QualifiedName:
+        stack.push((node as ts.QualifiedName).left);
+        continue;
+      case ts.SyntaxKind.ExportDeclaration: {
+        const e = node as ts.ExportDeclaration;
+        if (e.isTypeOnly || e.moduleSpecifier || !e.exportClause || !ts.isNamedExports(e.exportClause)) continue;
+        for (const el of e.exportClause.elements) {
+          const local = el.propertyName ?? el.name;
+          if (!el.isTypeOnly && ts.isIdentifier(local)) addReference(local);
+        }
+        continue;
+      }
+      case ts.SyntaxKind.HeritageClause: {
+        const h = node as ts.HeritageClause;
+        // `class A extends B` uses B as a value; `implements` and interfaces' `extends` are types.
+        if (h.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(h.parent)) for (const t of h.types) stack.push(t.expression);
+        continue;
+      }
+      case ts.SyntaxKind.Identifier:
+        addReference(node as ts.Identifier);
+        continue;
+      case ts.SyntaxKind.PropertyAccessExpression:
+        stack.push((node as ts.PropertyAccessExpression).expression);
+        continue;
+      case ts.SyntaxKind.CallExpression: {
+        const c = node as ts.CallExpression;
+        if (ts.isIdentifier(c.expression) && c.expression.text === 'eval') evals = true;
+        break;
+      }
+    }
+    if (hasDeclareModifier(node)) continue; // ambient: nothing of it is emitted
+    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node)) && !node.body) continue; // an overload
+    declarationsOf(node, (id) => {
+      if (names.has(id.text)) declaredElsewhere.add(id.text);
+    });
+    ts.forEachChild(node, (child) => {
+      if (!isNameOf(child, node)) stack.push(child);
+    });
+  }
+  if (evals) return 'unknown';
+  const used = new Set<string>();
+  for (const [name, refs] of references) {
+    if (!declaredElsewhere.has(name) || refs.some((r) => resolvesToModule(r, sf))) used.add(name);
+  }
+  return used;
+
+  function addReference(id: ts.Identifier): void {
+    if (!names.has(id.text)) return;
+    const list = references.get(id.text);
+    if (list) list.push(id);
+    else references.set(id.text, [id]);
+  }
+}
+
+/** Whether `child` is a name `parent` declares or a property name (not a reference to a variable). */
+function isNameOf(child: ts.Node, parent: ts.Node): boolean {
+  if (!ts.isIdentifier(child) && !ts.isPrivateIdentifier(child)) return false;
+  switch (parent.kind) {
+    case ts.SyntaxKind.VariableDeclaration:
+    case ts.SyntaxKind.Parameter:
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.FunctionExpression:
+    case ts.SyntaxKind.ClassDeclaration:
+    case ts.SyntaxKind.ClassExpression:
+    case ts.SyntaxKind.EnumDeclaration:
+    case ts.SyntaxKind.ModuleDeclaration:
+    case ts.SyntaxKind.TypeParameter:
+    case ts.SyntaxKind.PropertyAssignment:
+    case ts.SyntaxKind.PropertyDeclaration:
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.EnumMember:
+    case ts.SyntaxKind.LabeledStatement:
+    case ts.SyntaxKind.BreakStatement:
+    case ts.SyntaxKind.ContinueStatement:
+    case ts.SyntaxKind.MetaProperty:
+    case ts.SyntaxKind.NamespaceExport:
+    case ts.SyntaxKind.ExportSpecifier:
+      return (parent as { name?: ts.Node; label?: ts.Node }).name === child || (parent as { label?: ts.Node }).label === child;
+    case ts.SyntaxKind.BindingElement:
+      return (parent as ts.BindingElement).name === child || (parent as ts.BindingElement).propertyName === child;
+    default:
+      return false;
+  }
+}
+
+/** The names `node` declares, in whatever scope. */
+function declarationsOf(node: ts.Node, add: (id: ts.Identifier) => void): void {
+  if (ts.isVariableDeclaration(node) || ts.isParameter(node)) {
+    for (const id of bindingIdentifiers(node.name)) add(id);
+  } else if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isEnumDeclaration(node)) && node.name) {
+    add(node.name);
+  } else if (ts.isModuleDeclaration(node) && ts.isIdentifier(node.name)) {
+    add(node.name);
+  }
+}
+
+/**
+ * Whether a reference resolves to the module's own binding: no scope between it and the module
+ * declares the name (function parameters and `var`s, block-scoped declarations, a catch variable, a
+ * named function or class expression's own name).
+ */
+function resolvesToModule(ref: ts.Identifier, sf: ts.SourceFile): boolean {
+  const name = ref.text;
+  for (let n: ts.Node = ref; n.parent && n.parent !== sf; n = n.parent) {
+    const scope = n.parent;
+    if (declares(scope, name)) return false;
+  }
+  return true;
+}
+
+const declaredCache = new WeakMap<ts.Node, Set<string>>();
+
+/** The names a scope-making node declares directly (a function: its parameters, `var`s and functions). */
+function declares(scope: ts.Node, name: string): boolean {
+  let set = declaredCache.get(scope);
+  if (!set) {
+    set = new Set<string>();
+    const add = (id: ts.Identifier) => set!.add(id.text);
+    if (ts.isFunctionLike(scope)) {
+      for (const p of scope.parameters) for (const id of bindingIdentifiers(p.name)) add(id);
+      if ((ts.isFunctionExpression(scope)) && scope.name) add(scope.name);
+      const body = (scope as ts.FunctionLikeDeclaration).body;
+      if (body && ts.isBlock(body)) collectFunctionScoped(body, add);
+    } else if (ts.isClassExpression(scope) && scope.name) {
+      add(scope.name);
+    } else if (ts.isBlock(scope) || ts.isCaseBlock(scope) || ts.isModuleBlock(scope)) {
+      const statements = ts.isCaseBlock(scope) ? scope.clauses.flatMap((c) => [...c.statements]) : scope.statements;
+      for (const s of statements) blockScoped(s, add);
+    } else if ((ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+      for (const d of scope.initializer.declarations) for (const id of bindingIdentifiers(d.name)) add(id);
+    } else if (ts.isCatchClause(scope) && scope.variableDeclaration) {
+      for (const id of bindingIdentifiers(scope.variableDeclaration.name)) add(id);
+    }
+    declaredCache.set(scope, set);
+  }
+  return set.has(name);
+}
+
+/** Declarations scoped to a block: let/const/class, functions (modules are strict), enums, namespaces. */
+function blockScoped(s: ts.Statement, add: (id: ts.Identifier) => void): void {
+  if (ts.isVariableStatement(s) && (s.declarationList.flags & ts.NodeFlags.BlockScoped) !== 0) {
+    for (const d of s.declarationList.declarations) for (const id of bindingIdentifiers(d.name)) add(id);
+  } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
+    add(s.name);
+  } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
+    add(s.name);
+  }
+}
+
+/** `var`s anywhere in a function body (not in nested functions), which belong to the function. */
+function collectFunctionScoped(body: ts.Block, add: (id: ts.Identifier) => void): void {
+  const stack: ts.Node[] = [...body.statements];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) continue;
+    if (ts.isVariableDeclarationList(n) && (n.flags & ts.NodeFlags.BlockScoped) === 0) {
+      for (const d of n.declarations) for (const id of bindingIdentifiers(d.name)) add(id);
+    }
+    ts.forEachChild(n, (c) => {
+      stack.push(c);
+    });
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The modules a pipeline module imports, read and parsed before anything is evaluated: one record per
+ * file (by its real path), with its import edges in source order (resolved as the bundle resolves them,
+ * and whether the bundle keeps them), and what it exports (syntax). Parse trees and these syntactic
+ * facts are shared by every analysis that reads the same text; the values a module's code computes are
+ * not (each analysis evaluates the modules it imports in a heap of its own).
+ *
+ * The graph is bounded (modules, characters, files looked at): beyond a bound, the rest is not read and
+ * the analysis says so with an `analysis-limit`.
+ */
+import { extname } from 'node:path';
+import ts from 'typescript';
+import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
+import { DEFAULT_BINDING } from '../values';
+import { parseDiagnosticsOf, parseIncremental, scriptKindOf, type Parsed } from '../parse';
+import { Configs } from './configs';
+import { keptImports, type Kept } from './elision';
+import { FileReader, ReadLimit, type ModuleHost } from './host';
+import { isPackagePath, Resolver, type Resolution } from './resolve';
+
+/** Bounds of one analysis' graph (besides the evaluation budgets it shares with the module). */
+export interface GraphLimits {
+  readonly maxModules: number;
+  /** Characters of every file read (modules and configuration). */
+  readonly maxChars: number;
+}
+
+export const DEFAULT_GRAPH_LIMITS: GraphLimits = { maxModules: 200, maxChars: 4_000_000 };
+
+/** An `import` (or `export … from`, `import x = require(…)`) of a module. */
+export interface ImportEdge {
+  readonly node: ts.ImportDeclaration | ts.ExportDeclaration | ts.ImportEqualsDeclaration;
+  readonly specifier: string;
+  readonly resolution: Resolution;
+  /** The module it loads, when the analysis reads it. */
+  readonly record: ModuleRecord | undefined;
+  /** Whether the bundle runs the module for this declaration (TypeScript removes unused imports). */
+  readonly kept: Kept;
+}
+
+/** What a module exports, by syntax. Local names are bindings of its scope (imports included). */
+export interface ExportTable {
+  readonly local: ReadonlyMap<string, string>;
+  readonly indirect: ReadonlyMap<string, { readonly from: ts.ExportDeclaration; readonly name: string }>;
+  readonly namespaces: ReadonlyMap<string, ts.ExportDeclaration>;
+  readonly stars: readonly ts.ExportDeclaration[];
+  /** `export = …`: not an ES module; what it exports is not followed. */
+  readonly exportEquals: boolean;
+}
+
+
+export class ModuleRecord {
+  readonly edges: ImportEdge[] = [];
+  /** Set when the module cannot be read or analysed: what comes from it is unknown. */
+  failure: string | undefined;
+  /** Whether it ran (in the analysis that read it: records are not shared). */
+  status: 'new' | 'running' | 'done' = 'new';
+  constructor(
+    readonly path: string,
+    readonly isEntry: boolean,
+    /** A script's tree; undefined for JSON. */
+    readonly sf: ts.SourceFile | undefined,
+    /** A JSON module's value. */
+    readonly json: unknown,
+    /** Compiled as TypeScript (unused imports removed). */
+    readonly typescript: boolean,
+  ) {}
+
+  edgeOf(node: ts.Node): ImportEdge | undefined {
+    return this.edges.find((e) => e.node === node);
+  }
+}
+
+/** Why the order modules run in is not followed, and where. */
+export interface GraphProblem {
+  readonly why: string;
+  readonly node: ts.Node;
+}
+
+/** Parse trees of imported modules, by path: shared by analyses while their text is the same. */
+const trees = new Map<string, Parsed>();
+const TREES = 64;
+
+function treeOf(path: string, text: string): ts.SourceFile | undefined {
+  const previous = trees.get(path);
+  trees.delete(path);
+  const sf = parseIncremental(path, text, previous, scriptKindOf(path));
+  if (sf) {
+    trees.set(path, { text, sourceFile: sf });
+    while (trees.size > TREES) trees.delete(trees.keys().next().value!);
+  }
+  return sf;
+}
+
+export class ModuleGraph {
+  readonly records = new Map<string, ModuleRecord>();
+  readonly entry: ModuleRecord;
+  readonly reader: FileReader | undefined;
+  /** Set when the bundle may run modules in another order than the analysis follows (`require`, `import()`). */
+  orderUnknown: GraphProblem | undefined;
+  /** Set when a bound stopped the reading: modules beyond it are not followed. */
+  limit: GraphProblem | undefined;
+  /** For each module the analysed one does not import itself, the import declaration of the analysed module it is first reached through. */
+  readonly via = new Map<ModuleRecord, ts.Node>();
+
+  constructor(entrySf: ts.SourceFile, entryPath: string, host: ModuleHost | undefined, readonly limits: GraphLimits = DEFAULT_GRAPH_LIMITS) {
+    this.entry = new ModuleRecord(entryPath, true, entrySf, undefined, true);
+    this.records.set(entryPath, this.entry);
+    this.reader = host ? new FileReader(host, limits.maxChars) : undefined;
+    const configs = this.reader ? new Configs(this.reader) : undefined;
+    const resolver = this.reader && configs ? new Resolver(this.reader, configs) : undefined;
+    const queue = [this.entry];
+    while (queue.length > 0) {
+      const record = queue.shift()!;
+      if (!record.sf) continue;
+      const tsconfig = configs?.tsconfigFor(dirOf(record.path));
+      const kept = keptImports(record.sf, record.typescript, tsconfig?.keepsImports ?? false);
+      for (const s of record.sf.statements) {
+        const edge = this.edgeFor(record, s, kept, resolver, queue);
+        if (edge) record.edges.push(edge);
+      }
+      this.noteLazyLoads(record, resolver);
+    }
+  }
+
+  /** The analysed module's import declaration through which the module holding `node` is reached. */
+  viaOfNode(node: ts.Node): ts.Node | undefined {
+    let n = node;
+    while (n.parent) n = n.parent;
+    for (const [record, via] of this.via) if (record.sf === n) return via;
+    return undefined;
+  }
+
+  /** Every path the analysis read or looked for, but the module's own. */
+  get paths(): string[] {
+    return this.reader ? [...this.reader.seen.keys()].filter((p) => p !== this.entry.path) : [];
+  }
+
+  private edgeFor(record: ModuleRecord, s: ts.Statement, kept: ReadonlyMap<ts.Node, Kept>, resolver: Resolver | undefined, queue: ModuleRecord[]): ImportEdge | undefined {
+    let specifierNode: ts.Expression | undefined;
+    let keep: Kept;
+    if (ts.isImportDeclaration(s)) {
+      specifierNode = s.moduleSpecifier;
+      keep = kept.get(s) ?? 'dropped';
+    } else if (ts.isExportDeclaration(s) && s.moduleSpecifier) {
+      specifierNode = s.moduleSpecifier;
+      const typeOnly = s.isTypeOnly || (s.exportClause && ts.isNamedExports(s.exportClause) && s.exportClause.elements.length > 0 && s.exportClause.elements.every((e) => e.isTypeOnly));
+      keep = typeOnly ? 'dropped' : 'kept';
+    } else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) {
+      specifierNode = s.moduleReference.expression;
+      keep = kept.get(s) ?? 'dropped';
+    } else {
+      return undefined;
+    }
+    if (!ts.isStringLiteral(specifierNode)) return { node: s as ImportEdge['node'], specifier: '', resolution: { kind: 'unresolved', why: 'the module name is not a string' }, record: undefined, kept: keep };
+    const specifier = specifierNode.text;
+    const resolution: Resolution = specifier === 'a-la-mode' ? { kind: 'dsl' } : resolver ? resolver.resolve(specifier, record.path) : { kind: 'unseen', why: '' };
+    let target: ModuleRecord | undefined;
+    if (resolution.kind === 'file') {
+      target = this.recordFor(resolution.path, s, queue);
+      if (target && !target.isEntry && !this.via.has(target)) this.via.set(target, record.isEntry ? s : this.via.get(record) ?? s);
+    }
+    if (resolution.kind === 'limit') this.limit ??= { why: resolution.why, node: s };
+    if (ts.isImportEqualsDeclaration(s) && keep !== 'dropped' && (resolution.kind === 'file' || resolution.kind === 'unresolved')) {
+      // `import x = require(…)` loads the module lazily, in a wrapper: another order than the imports'.
+      this.orderUnknown ??= { why: `${s.getText(record.sf)} loads a module with require, which the analysis does not follow`, node: s };
+    }
+    if (keep === 'unknown') this.orderUnknown ??= { why: `whether the bundle keeps the import of '${specifier}' is not known (the module uses eval)`, node: s };
+    return { node: s as ImportEdge['node'], specifier, resolution, record: target, kept: keep };
+  }
+
+  private recordFor(path: string, from: ts.Node, queue: ModuleRecord[]): ModuleRecord | undefined {
+    const existing = this.records.get(path);
+    if (existing) return existing;
+    if (this.records.size >= this.limits.maxModules) {
+      this.limit ??= { why: `the module imports more than ${this.limits.maxModules} modules, too many for the analysis`, node: from };
+      return undefined;
+    }
+    const text = this.reader!.read(path);
+    let record: ModuleRecord;
+    const ext = extname(path).toLowerCase();
+    if (typeof text !== 'string') {
+      record = new ModuleRecord(path, false, undefined, undefined, false);
+      record.failure = text === undefined ? `${path} does not exist` : text.message;
+      if (text instanceof ReadLimit) this.limit ??= { why: text.message, node: from };
+    } else if (ext === '.json') {
+      let json: unknown;
+      let failure: string | undefined;
+      try {
+        json = JSON.parse(text);
+        if (hasProtoKey(json)) failure = `${path} has a "__proto__" key, which the analysis does not model`;
+      } catch (e) {
+        failure = `${path} is not valid JSON (${(e as Error).message})`;
+      }
+      record = new ModuleRecord(path, false, undefined, json, false);
+      record.failure = failure;
+    } else {
+      const sf = treeOf(path, text);
+      record = new ModuleRecord(path, false, sf, undefined, /\.[cm]?ts$/i.test(ext));
+      if (!sf) record.failure = `${path} nests too deeply for the analysis to read it`;
+      else if (parseDiagnosticsOf(sf).length > 0) record.failure = `${path} has syntax errors`;
+      else if (usesCommonJs(sf)) record.failure = `${path} is a CommonJS module (module.exports), which the analysis does not follow`;
+      else if (exportTableOf(sf).exportEquals) record.failure = `${path} assigns its exports with \`export =\`, which the analysis does not follow`;
+    }
+    this.records.set(path, record);
+    if (!record.failure) queue.push(record);
+    return record;
+  }
+
+  /**
+   * `require(…)` and `import(…)` of the module's own files make the bundle wrap those in functions run
+   * on first use: the order modules run in is then another one than the analysis follows.
+   */
+  private noteLazyLoads(record: ModuleRecord, resolver: Resolver | undefined): void {
+    if (this.orderUnknown) return;
+    for (const call of lazyLoadsOf(record.sf!)) {
+      const arg = call.arguments[0];
+      const local = !arg || !ts.isStringLiteralLike(arg) || !isPackagePath(arg.text) || arg.text.startsWith('#') || (resolver?.resolve(arg.text, record.path).kind === 'file');
+      if (local) {
+        this.orderUnknown = { why: `${call.getText(record.sf).slice(0, 60)} loads a module when it runs, which the analysis does not follow`, node: call };
+        return;
+      }
+    }
+  }
+}
+
+function dirOf(path: string): string {
+  return path.replace(/[\\/][^\\/]*$/, '') || '/';
+}
+
+function hasProtoKey(json: unknown): boolean {
+  const stack = [json];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
+    stack.push(...Object.values(v));
+  }
+  return false;
+}
+
+const lazyLoads = new WeakMap<ts.SourceFile, ts.CallExpression[]>();
+const commonJs = new WeakMap<ts.SourceFile, boolean>();
+
+/** `require(…)` and `import(…)` calls anywhere in the module. */
+function lazyLoadsOf(sf: ts.SourceFile): ts.CallExpression[] {
+  let found = lazyLoads.get(sf);
+  if (!found) {
+    found = [];
+    const stack: ts.Node[] = [sf];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) found.push(n);
+      ts.forEachChild(n, (c) => {
+        stack.push(c);
+      });
+    }
+    lazyLoads.set(sf, found);
+  }
+  return found;
+}
+
+/** Whether the module uses `module` or `exports` without declaring them: a CommonJS module. */
+function usesCommonJs(sf: ts.SourceFile): boolean {
+  let uses = commonJs.get(sf);
+  if (uses === undefined) {
+    uses = false;
+    const declared = new Set<string>();
+    for (const s of sf.statements) {
+      if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of bindingIdentifiers(d.name)) declared.add(id.text);
+      else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) declared.add(s.name.text);
+    }
+    const stack: ts.Node[] = [sf];
+    while (stack.length > 0 && !uses) {
+      const n = stack.pop()!;
+      if (ts.isIdentifier(n) && (n.text === 'module' || n.text === 'exports') && !declared.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) uses = true;
+      ts.forEachChild(n, (c) => {
+        stack.push(c);
+      });
+    }
+    commonJs.set(sf, uses);
+  }
+  return uses;
+}
+
+const exportTables = new WeakMap<ts.SourceFile, ExportTable>();
+
+/** What a module exports, by syntax (type-only and ambient exports left out). */
+export function exportTableOf(sf: ts.SourceFile): ExportTable {
+  let table = exportTables.get(sf);
+  if (table) return table;
+  const local = new Map<string, string>();
+  const indirect = new Map<string, { from: ts.ExportDeclaration; name: string }>();
+  const namespaces = new Map<string, ts.ExportDeclaration>();
+  const stars: ts.ExportDeclaration[] = [];
+  let exportEquals = false;
+  const nameOf = (n: ts.ModuleExportName) => n.text;
+  for (const s of sf.statements) {
+    if (ts.isExportAssignment(s)) {
+      if (s.isExportEquals) exportEquals = true;
+      else local.set('default', DEFAULT_BINDING);
+      continue;
+    }
+    if (ts.isExportDeclaration(s)) {
+      if (s.isTypeOnly) continue;
+      if (!s.exportClause) {
+        if (s.moduleSpecifier) stars.push(s);
+        continue;
+      }
+      if (ts.isNamespaceExport(s.exportClause)) {
+        namespaces.set(nameOf(s.exportClause.name), s);
+        continue;
+      }
+      for (const el of s.exportClause.elements) {
+        if (el.isTypeOnly) continue;
+        const inner = nameOf(el.propertyName ?? el.name);
+        if (s.moduleSpecifier) indirect.set(nameOf(el.name), { from: s, name: inner });
+        else local.set(nameOf(el.name), inner);
+      }
+      continue;
+    }
+    const modifiers = ts.canHaveModifiers(s) ? ts.getModifiers(s) : undefined;
+    if (!modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || hasDeclareModifier(s)) continue;
+    const isDefault = modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) for (const id of bindingIdentifiers(d.name)) local.set(id.text, id.text);
+    } else if (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) {
+      if (ts.isFunctionDeclaration(s) && !s.body) continue; // an overload
+      const name = s.name?.text ?? DEFAULT_BINDING;
+      local.set(isDefault ? 'default' : name, name);
+    } else if ((ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s)) && ts.isIdentifier(s.name)) {
+      local.set(s.name.text, s.name.text);
+    }
+  }
+  table = { local, indirect, namespaces, stars, exportEquals };
+  exportTables.set(sf, table);
+  return table;
+}

@@ -1,0 +1,187 @@
+/**
+ * Linking the modules of a graph, as the bundle does before anything runs: every module's scope with
+ * its hoisted declarations (esbuild puts every module in one scope, so a function of a module a cycle
+ * reaches early is already there, and its `let`/`const`/`var`s read as `undefined`), and each import a
+ * live link to the exporting module's binding, found through `export … from` and `export *` chains.
+ * What the analysis does not read (a package, a file that cannot be read, a name nothing exports)
+ * links to an unknown with the reason.
+ */
+import ts from 'typescript';
+import { UnknownValue } from '../types';
+import { DagClassValue, ModuleNamespace, bindingValue, NamespaceValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
+import { fromNative } from '../builtins/json';
+import type { Interpreter } from '../realm';
+import { exportTableOf, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
+
+const DSL_EXPORTS = new Map<string, Value>([['Dag', DagClassValue.instance]]);
+/** JSON keys that become named exports (esbuild exports the keys that are identifiers). */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+export class Linker {
+  private readonly scopes = new Map<ModuleRecord, Scope>();
+  private readonly namespaces = new Map<ModuleRecord, ModuleNamespace>();
+
+  constructor(private readonly ev: Interpreter, private readonly graph: ModuleGraph) {}
+
+  scopeOf(record: ModuleRecord): Scope | undefined {
+    return this.scopes.get(record);
+  }
+
+  /** Scopes, hoisted declarations and import bindings of every module the analysis reads. */
+  instantiate(entryScope: Scope): void {
+    for (const record of this.graph.records.values()) {
+      if (record.failure) continue;
+      this.scopes.set(record, record.isEntry ? entryScope : moduleScope());
+    }
+    for (const [record, scope] of this.scopes) {
+      if (record.sf) {
+        this.ev.hoist(record.sf.statements, scope, record.sf);
+        this.bindImports(record, scope);
+      } else {
+        // A JSON module: its default export and a binding per identifier key, set when it runs.
+        for (const name of jsonExportNames(record.json)) scope.declare(name, { value: undefined, kind: 'const', initialised: false });
+      }
+    }
+  }
+
+  /** A JSON module runs: its value, made fresh for this analysis (the named exports share its objects). */
+  runJson(record: ModuleRecord, node: ts.Node): void {
+    const scope = this.scopes.get(record)!;
+    const value = fromNative(this.ev, record.json, node);
+    const set = (name: string, v: Value) => Object.assign(scope.bindings.get(name)!, { value: v, initialised: true });
+    set('default', value);
+    for (const name of jsonExportNames(record.json)) {
+      if (name !== 'default') set(name, this.ev.getProperty(value, name, node));
+    }
+  }
+
+  private bindImports(record: ModuleRecord, scope: Scope): void {
+    for (const s of record.sf!.statements) {
+      if (ts.isImportEqualsDeclaration(s)) {
+        if (!s.isTypeOnly) this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
+        continue;
+      }
+      if (!ts.isImportDeclaration(s) || !s.importClause || s.importClause.isTypeOnly) continue;
+      const edge = record.edgeOf(s);
+      const clause = s.importClause;
+      const bind = (local: string, imported: string) => this.ev.declare(scope, local, this.importBinding(edge, imported, s));
+      if (clause.name) bind(clause.name.text, 'default');
+      const named = clause.namedBindings;
+      if (!named) continue;
+      if (ts.isNamespaceImport(named)) bind(named.name.text, '*');
+      else for (const el of named.elements) if (!el.isTypeOnly) bind(el.name.text, (el.propertyName ?? el.name).text);
+    }
+  }
+
+  private importBinding(edge: ImportEdge | undefined, imported: string, node: ts.ImportDeclaration): Binding {
+    const module = edge?.specifier ?? this.ev.text(node.moduleSpecifier);
+    const resolution = edge?.resolution;
+    if (resolution?.kind === 'dsl') {
+      const value = imported === '*' ? new NamespaceValue('a-la-mode', DSL_EXPORTS) : DSL_EXPORTS.get(imported);
+      if (value !== undefined) return { value, kind: 'import', initialised: true };
+    }
+    const target = edge?.record;
+    if (target && !target.failure) {
+      const link: ImportLink = edge.kept === 'dropped'
+        ? { target: () => ({ kind: 'unknown', why: `the bundle drops the import of '${module}' (no value from it is used)` }) }
+        : { target: () => (imported === '*' ? { kind: 'value', value: this.namespaceOf(target) } : this.resolveExport(target, imported, new Set())) };
+      return { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: imported }, link };
+    }
+    const why = target?.failure ?? (resolution && resolution.kind !== 'dsl' && resolution.kind !== 'file' && resolution.why ? resolution.why : undefined);
+    return { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: imported, ...(why ? { why } : {}) } };
+  }
+
+  /** The binding (or value) a module exports as `name`. */
+  resolveExport(record: ModuleRecord, name: string, seen: Set<ModuleRecord>): LinkTarget {
+    if (record.failure) return { kind: 'unknown', why: record.failure };
+    const scope = this.scopes.get(record);
+    if (!scope) return { kind: 'unknown', why: `${record.path} is not followed` };
+    if (!record.sf) {
+      const b = scope.bindings.get(name);
+      return b ? { kind: 'binding', binding: b } : { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
+    }
+    const table = exportTableOf(record.sf);
+    const local = table.local.get(name);
+    if (local !== undefined) {
+      const b = scope.bindings.get(local);
+      return b ? { kind: 'binding', binding: b } : { kind: 'unknown', why: `${record.path} exports '${name}', which the analysis does not follow` };
+    }
+    const indirect = table.indirect.get(name);
+    if (indirect) return this.throughEdge(record, indirect.from, (target) => this.resolveExport(target, indirect.name, seen), indirect.name);
+    const ns = table.namespaces.get(name);
+    if (ns) return this.throughEdge(record, ns, (target) => ({ kind: 'value', value: this.namespaceOf(target) }), '*');
+    if (name === 'default' || seen.has(record)) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
+    seen.add(record);
+    // `export * from`: the name one of them exports; two different ones make it ambiguous.
+    let found: LinkTarget | undefined;
+    for (const star of table.stars) {
+      const r = this.throughEdge(record, star, (target) => this.resolveExport(target, name, seen), name);
+      if (r.kind === 'unknown' && / has no export named /.test(r.why)) continue;
+      if (r.kind === 'unknown') return r;
+      if (found && !sameTarget(found, r)) return { kind: 'unknown', why: `'${name}' is exported by more than one module that ${record.path} re-exports (the bundle fails)` };
+      found = r;
+    }
+    seen.delete(record);
+    return found ?? { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
+  }
+
+  private throughEdge(record: ModuleRecord, node: ts.ExportDeclaration, follow: (target: ModuleRecord) => LinkTarget, name: string): LinkTarget {
+    const edge = record.edgeOf(node);
+    if (edge?.resolution.kind === 'dsl') {
+      const value = name === '*' ? new NamespaceValue('a-la-mode', DSL_EXPORTS) : DSL_EXPORTS.get(name);
+      return value !== undefined ? { kind: 'value', value } : { kind: 'unknown', why: `'a-la-mode' has no export '${name}' the analysis models` };
+    }
+    if (edge?.record && !edge.record.failure) return follow(edge.record);
+    const resolution = edge?.resolution;
+    const why = edge?.record?.failure ?? (resolution && resolution.kind !== 'file' ? resolution.why : '');
+    return { kind: 'unknown', why: `it comes from '${edge?.specifier ?? '?'}', which the analysis does not read${why ? ` (${why})` : ''}` };
+  }
+
+  /** The namespace object of a module (`import * as ns`), one per module. */
+  namespaceOf(record: ModuleRecord): ModuleNamespace {
+    let ns = this.namespaces.get(record);
+    if (!ns) {
+      const get = (name: string): Value => {
+        const t = this.resolveExport(record, name, new Set());
+        if (t.kind === 'value') return t.value;
+        if (t.kind === 'binding') return bindingValue(t.binding);
+        return / has no export named /.test(t.why) ? undefined : new Opaque(new UnknownValue(t.why, { start: 0, end: 0 }));
+      };
+      ns = new ModuleNamespace(record.path, get, () => this.exportNames(record, new Set()).map(get));
+      this.namespaces.set(record, ns);
+    }
+    return ns;
+  }
+
+  private exportNames(record: ModuleRecord, seen: Set<ModuleRecord>): string[] {
+    if (record.failure || seen.has(record)) return [];
+    seen.add(record);
+    if (!record.sf) return jsonExportNames(record.json);
+    const table = exportTableOf(record.sf);
+    const names = new Set([...table.local.keys(), ...table.indirect.keys(), ...table.namespaces.keys()]);
+    for (const star of table.stars) {
+      const target = record.edgeOf(star)?.record;
+      if (target) for (const n of this.exportNames(target, seen)) if (n !== 'default') names.add(n);
+    }
+    return [...names];
+  }
+}
+
+function sameTarget(a: LinkTarget, b: LinkTarget): boolean {
+  if (a.kind === 'binding' && b.kind === 'binding') return a.binding === b.binding;
+  if (a.kind === 'value' && b.kind === 'value') return a.value === b.value;
+  return false;
+}
+
+function moduleScope(): Scope {
+  // `this` at the top of a module is `undefined` in ESM and `module.exports` in a CommonJS bundle.
+  const moduleThis = new Opaque(new UnknownValue('`this` at the top level of a module depends on how it is loaded', { start: 0, end: 0 }));
+  return new Scope(undefined, true, { value: moduleThis });
+}
+
+function jsonExportNames(json: unknown): string[] {
+  const names = ['default'];
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) for (const k of Object.keys(json)) if (IDENTIFIER.test(k) && k !== 'default') names.push(k);
+  return names;
+}
+

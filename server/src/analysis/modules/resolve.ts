@@ -1,0 +1,242 @@
+/**
+ * Resolving an import to a file the way the CLI's bundle does (esbuild, platform node, its default
+ * `resolveExtensions`), so that the analysis reads the module that will run:
+ *
+ * - relative and absolute paths: the file itself, then with each extension (`.tsx .ts .jsx .js .css
+ *   .json`), then TypeScript's rewrite of `.js`/`.jsx` to `.ts`/`.tsx`, `.mjs` to `.mts`, `.cjs` to
+ *   `.cts`; then a folder's `index` with each extension (a folder whose `package.json` has `main` or
+ *   `module` is not followed);
+ * - other specifiers: Node's built-in modules; the enclosing `tsconfig.json`'s `paths`, then its
+ *   `baseUrl`; `#imports` in the enclosing `package.json`; anything else is a package, which the analysis
+ *   does not read (`a-la-mode` is the DSL itself, as the CLI resolves it).
+ */
+import { builtinModules } from 'node:module';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import type { Configs, PackageJson } from './configs';
+import { ReadLimit, type FileReader } from './host';
+
+export type Resolution =
+  /** The DSL (`a-la-mode`), resolved by the CLI to its own runtime. */
+  | { readonly kind: 'dsl' }
+  /** A file the analysis reads. */
+  | { readonly kind: 'file'; readonly path: string }
+  /** A package, a built-in module, or a file the analysis does not read: what comes from it is unknown. */
+  | { readonly kind: 'unseen'; readonly why: string }
+  /** The bundle fails to resolve it (or the analysis cannot tell where it goes). */
+  | { readonly kind: 'unresolved'; readonly why: string }
+  /** The analysis read as much as it may. */
+  | { readonly kind: 'limit'; readonly why: string };
+
+/** esbuild's default `resolveExtensions`, in its order. */
+const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.css', '.json'];
+const REWRITES: Readonly<Record<string, readonly string[]>> = { '.js': ['.ts', '.tsx'], '.jsx': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
+/** Files the analysis reads; other extensions (`.tsx`, `.css`, …) are modules it does not read. */
+export const READABLE = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']);
+const BUILTINS = new Set(builtinModules);
+
+class Stop {
+  constructor(readonly resolution: Resolution) {}
+}
+
+export class Resolver {
+  constructor(private readonly reader: FileReader, private readonly configs: Configs) {}
+
+  resolve(specifier: string, importer: string): Resolution {
+    try {
+      return this.resolveOrThrow(specifier, dirname(importer));
+    } catch (e) {
+      if (e instanceof Stop) return e.resolution;
+      throw e;
+    }
+  }
+
+  private resolveOrThrow(specifier: string, dir: string): Resolution {
+    if (specifier === 'a-la-mode') return { kind: 'dsl' };
+    if (isAbsolute(specifier)) {
+      // An absolute path may be mapped by `paths` too.
+      const paths = this.configs.tsconfigFor(dir)?.paths;
+      const mapped = paths && this.matchPaths(paths, specifier);
+      if (mapped) return this.file(mapped, specifier);
+    }
+    if (!isPackagePath(specifier)) {
+      const found = this.loadAsFileOrDirectory(isAbsolute(specifier) ? specifier : join(dir, specifier));
+      return found ? this.file(found, specifier) : { kind: 'unresolved', why: `'${specifier}' does not exist` };
+    }
+    if (BUILTINS.has(specifier) || specifier.startsWith('node:')) return { kind: 'unseen', why: `'${specifier}' is a Node.js module, which the analysis does not read` };
+    const tsconfig = this.configs.tsconfigFor(dir);
+    if (tsconfig?.error) return { kind: 'unresolved', why: tsconfig.error };
+    if (tsconfig?.paths) {
+      const found = this.matchPaths(tsconfig.paths, specifier);
+      if (found) return this.file(found, specifier);
+    }
+    if (tsconfig?.baseUrl !== undefined) {
+      const found = this.loadAsFileOrDirectory(join(tsconfig.baseUrl, specifier));
+      if (found) return this.file(found, specifier);
+    }
+    if (specifier.startsWith('#')) {
+      const pkg = this.configs.packageJsonFor(dir);
+      if (pkg?.error) return { kind: 'unresolved', why: pkg.error };
+      if (pkg && pkg.imports !== undefined && pkg.imports !== null) return this.packageImport(pkg, specifier);
+    }
+    return { kind: 'unseen', why: `'${packageName(specifier)}' is a package, which the analysis does not read` };
+  }
+
+  private file(path: string, specifier: string): Resolution {
+    const ext = extname(path);
+    if (!READABLE.has(ext)) return { kind: 'unseen', why: `'${specifier}' is a ${ext || 'extensionless'} file, which the analysis does not read` };
+    return { kind: 'file', path: this.reader.realPath(path) };
+  }
+
+  /** A file exists at `path` (stops the resolution when it exists but cannot be read, or a limit is hit). */
+  private isFile(path: string): boolean {
+    const text = this.reader.read(path);
+    if (text instanceof ReadLimit) throw new Stop({ kind: 'limit', why: text.message });
+    if (text instanceof Error) throw new Stop({ kind: 'unresolved', why: `${path} cannot be read (${text.message})` });
+    return text !== undefined;
+  }
+
+  private loadAsFile(path: string): string | undefined {
+    if (this.isFile(path)) return path;
+    for (const ext of EXTENSIONS) if (this.isFile(path + ext)) return path + ext;
+    return this.rewritten(path);
+  }
+
+  /** TypeScript's rewrite: `./x.js` may name `x.ts`. */
+  private rewritten(path: string): string | undefined {
+    const ext = extname(path);
+    for (const to of REWRITES[ext] ?? []) {
+      const candidate = path.slice(0, -ext.length) + to;
+      if (this.isFile(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  private loadAsFileOrDirectory(path: string): string | undefined {
+    const file = this.loadAsFile(path);
+    if (file) return file;
+    const pkg = this.configs.packageJsonAt(path);
+    if (pkg?.error) throw new Stop({ kind: 'unresolved', why: pkg.error });
+    if (pkg?.hasMainFields) throw new Stop({ kind: 'unseen', why: `${pkg.path} names the folder's main file, which the analysis does not follow` });
+    for (const ext of EXTENSIONS) {
+      const index = join(path, `index${ext}`);
+      if (this.isFile(index)) return index;
+    }
+    return undefined;
+  }
+
+  /** `compilerOptions.paths`: an exact key first, then the pattern with the longest prefix. */
+  private matchPaths(paths: NonNullable<ReturnType<Configs['tsconfigFor']>>['paths'] & object, specifier: string): string | undefined {
+    const targets = paths.map.get(specifier);
+    let matched: { targets: readonly string[]; star: string } | undefined;
+    if (targets && !specifier.includes('*')) matched = { targets, star: '' };
+    else {
+      let best = -1;
+      let bestSuffix = -1;
+      for (const [key, ts] of paths.map) {
+        const i = key.indexOf('*');
+        if (i < 0) continue;
+        const prefix = key.slice(0, i);
+        const suffix = key.slice(i + 1);
+        if (specifier.length >= prefix.length + suffix.length && specifier.startsWith(prefix) && specifier.endsWith(suffix) && (prefix.length > best || (prefix.length === best && suffix.length > bestSuffix))) {
+          best = prefix.length;
+          bestSuffix = suffix.length;
+          matched = { targets: ts, star: specifier.slice(prefix.length, specifier.length - suffix.length) };
+        }
+      }
+    }
+    if (!matched) return undefined;
+    for (const target of matched.targets) {
+      const t = target.replace('*', matched.star);
+      if (/\.d\.ts$/i.test(t)) continue;
+      const found = this.loadAsFileOrDirectory(isAbsolute(t) ? t : join(paths.base, t));
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** `#name` through the package.json `imports` map, with the conditions an import statement has on node. */
+  private packageImport(pkg: PackageJson, specifier: string): Resolution {
+    if (specifier === '#' || specifier.startsWith('#/')) return { kind: 'unresolved', why: `'${specifier}' is not a valid package import` };
+    const imports = pkg.imports;
+    if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return { kind: 'unresolved', why: `the "imports" of ${pkg.path} are not an object` };
+    const map = imports as Record<string, unknown>;
+    let target: unknown;
+    let star: string | undefined;
+    if (Object.prototype.hasOwnProperty.call(map, specifier) && !specifier.includes('*')) target = map[specifier];
+    else {
+      let bestKey: string | undefined;
+      for (const key of Object.keys(map)) {
+        const i = key.indexOf('*');
+        if (i < 0 || key.indexOf('*', i + 1) >= 0) continue;
+        const prefix = key.slice(0, i);
+        const suffix = key.slice(i + 1);
+        if (specifier !== prefix && specifier.startsWith(prefix) && specifier.length >= key.length && specifier.endsWith(suffix) && (bestKey === undefined || patternKeyCompare(bestKey, key) > 0)) bestKey = key;
+      }
+      if (bestKey !== undefined) {
+        const i = bestKey.indexOf('*');
+        target = map[bestKey];
+        star = specifier.slice(i, specifier.length - (bestKey.length - i - 1));
+      }
+    }
+    if (target === undefined) return { kind: 'unresolved', why: `'${specifier}' is not in the "imports" of ${pkg.path}` };
+    const resolved = resolveTarget(target, star);
+    if (resolved === undefined) return { kind: 'unresolved', why: `'${specifier}' matches no condition in the "imports" of ${pkg.path}` };
+    if (!resolved.startsWith('./')) {
+      // Mapped to a package (or something the analysis does not follow).
+      return isPackagePath(resolved) ? { kind: 'unseen', why: `'${specifier}' names the package '${packageName(resolved)}', which the analysis does not read` } : { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
+    }
+    if (resolved.split(/[\\/]/).some((s) => s === '..' || s === 'node_modules')) return { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
+    // The target is the file itself (no extension is added), or its `.ts` for a `.js`.
+    const path = resolve(pkg.dir, resolved);
+    if (this.isFile(path)) return this.file(path, specifier);
+    const rewritten = this.rewritten(path);
+    return rewritten ? this.file(rewritten, specifier) : { kind: 'unresolved', why: `'${specifier}' maps to ${path}, which does not exist` };
+  }
+}
+
+/** Node's conditions for an `import` statement, as esbuild has them on platform node. */
+const CONDITIONS = new Set(['default', 'import', 'node']);
+
+function resolveTarget(target: unknown, star: string | undefined): string | undefined {
+  if (typeof target === 'string') return star === undefined ? target : target.replaceAll('*', star);
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const r = resolveTarget(t, star);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  if (typeof target === 'object' && target !== null) {
+    for (const [key, value] of Object.entries(target)) {
+      if (!CONDITIONS.has(key)) continue;
+      const r = resolveTarget(value, star);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
+}
+
+/** Node's PATTERN_KEY_COMPARE: the key with the longer prefix before `*` first, then the longer key. */
+function patternKeyCompare(a: string, b: string): number {
+  const ai = a.indexOf('*');
+  const bi = b.indexOf('*');
+  const baseA = ai < 0 ? a.length : ai + 1;
+  const baseB = bi < 0 ? b.length : bi + 1;
+  if (baseA > baseB) return -1;
+  if (baseB > baseA) return 1;
+  if (ai < 0) return 1;
+  if (bi < 0) return -1;
+  if (a.length > b.length) return -1;
+  if (b.length > a.length) return 1;
+  return 0;
+}
+
+/** esbuild's test: anything not starting with `/`, `./`, `../` (or being `.`/`..`) names a package. */
+export function isPackagePath(specifier: string): boolean {
+  return !specifier.startsWith('/') && !specifier.startsWith('./') && !specifier.startsWith('../') && specifier !== '.' && specifier !== '..';
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}

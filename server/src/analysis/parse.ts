@@ -1,0 +1,61 @@
+/**
+ * Parsing module texts into syntax trees: fresh, or incrementally from the previous tree of the same
+ * file (as TypeScript's language service does), with code nested too deeply for the parser set aside
+ * (`deepNesting.ts`).
+ */
+import ts from 'typescript';
+import { deepRegionsOf, isStackOverflow, parseNested } from './deepNesting';
+
+/** A tree and the text it was parsed from (a tree with code set aside holds another text). */
+export interface Parsed {
+  readonly text: string;
+  readonly sourceFile: ts.SourceFile;
+}
+
+/** `.js`, `.mjs` and `.cjs` are JavaScript (TypeScript syntax there is an error, as for the bundle). */
+export function scriptKindOf(fileName: string): ts.ScriptKind {
+  return /\.[cm]?js$/i.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+}
+
+/** Parses `text`; undefined when it nests too deeply even after the deepest code is set aside. */
+export function parseFresh(fileName: string, text: string, kind: ts.ScriptKind = ts.ScriptKind.TS): ts.SourceFile | undefined {
+  const parse = (t: string) => ts.createSourceFile(fileName, t, ts.ScriptTarget.Latest, /*setParentNodes*/ true, kind);
+  try {
+    return parse(text);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+  }
+  return parseNested(text, parse);
+}
+
+/**
+ * The tree of `text`, reusing `previous` (the same file's last tree): as is when the text is the same,
+ * updated with the edit otherwise. The previous tree is consumed by an update (its nodes are reused).
+ */
+export function parseIncremental(fileName: string, text: string, previous: Parsed | undefined, kind: ts.ScriptKind = ts.ScriptKind.TS): ts.SourceFile | undefined {
+  if (previous?.text === text) return previous.sourceFile;
+  // A tree with code set aside (nested too deeply) does not hold the text it was parsed from.
+  if (previous && !deepRegionsOf(previous.sourceFile)) {
+    try {
+      return ts.updateSourceFile(previous.sourceFile, text, changeBetween(previous.text, text));
+    } catch {
+      // Parsed afresh below.
+    }
+  }
+  return parseFresh(fileName, text, kind);
+}
+
+/** The range of `next` that differs from `previous`, as a TypeScript text change. */
+function changeBetween(previous: string, next: string): ts.TextChangeRange {
+  const max = Math.min(previous.length, next.length);
+  let start = 0;
+  while (start < max && previous.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < max - start && previous.charCodeAt(previous.length - 1 - end) === next.charCodeAt(next.length - 1 - end)) end++;
+  return ts.createTextChangeRange(ts.createTextSpan(start, previous.length - start - end), next.length - start - end);
+}
+
+export function parseDiagnosticsOf(sf: ts.SourceFile): readonly ts.Diagnostic[] {
+  // `parseDiagnostics` is not in the public typings, but is what `getSyntacticDiagnostics` returns.
+  return (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+}

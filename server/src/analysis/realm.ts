@@ -1,0 +1,142 @@
+/**
+ * The interpreter as its parts see one another. Each file of `semantics/` implements one concern
+ * (statements, expressions, calls, bindings, the heap, escape and havoc, branches) as functions of an
+ * {@link Interpreter}; they never import each other, and reach one another through it (`ev.evalExpr`,
+ * `ev.havoc`, …). `evaluator.ts` holds the state and wires the methods to their semantics, so the
+ * import graph has no cycles.
+ */
+import type ts from 'typescript';
+import type { AnalysisDiagnosticCode, SourceRange, TaskReference, UnknownValue } from './types';
+import type { Budget } from './budget';
+import type { Journal, MergeHost } from './speculation';
+import type { RegionFacts } from './regions';
+import type { DeepRegion } from './deepNesting';
+import type {
+  Binding,
+  BindingKind,
+  CallSite,
+  Closure,
+  DagState,
+  HeapValue,
+  Opaque,
+  Realm,
+  Scope,
+  Slot,
+  TaskState,
+  Value,
+} from './values';
+
+/** Result of an optional chain that short-circuited (`a?.b` with `a` nullish). */
+export const SHORT: unique symbol = Symbol('short-circuit');
+export type ChainResult = Value | typeof SHORT;
+
+/** How a statement ended, when not normally. */
+export type Completion =
+  | undefined
+  | { readonly kind: 'return'; readonly value: Value }
+  | { readonly kind: 'break' | 'continue'; readonly label: string | undefined }
+  /** Control may or may not have left here (a havocked region can return or jump): the rest is havocked too. */
+  | { readonly kind: 'uncertain'; readonly why: UnknownValue; readonly reach: readonly HeapValue[] };
+
+/** A place a value can be assigned to. */
+export type Reference =
+  | { readonly kind: 'variable'; readonly node: ts.Identifier }
+  | { readonly kind: 'property'; readonly obj: Value; readonly key: string | Opaque; readonly node: ts.Node; readonly objNode: ts.Node }
+  | { readonly kind: 'invalid' };
+
+/** Unknown conditions nested deeper than this are havocked rather than evaluated both ways (2^n work). */
+export const MAX_SPECULATION_DEPTH = 3;
+
+export interface Interpreter extends Realm, MergeHost {
+  // ── state ──
+  readonly sf: ts.SourceFile;
+  readonly budget: Budget;
+  readonly dags: DagState[];
+  readonly silent: WeakSet<UnknownValue>;
+  readonly runCalls: Set<number>;
+  builtinsPatched: UnknownValue | undefined;
+  /** Journals of the speculative branches being evaluated, outermost first (see speculation.ts). */
+  readonly journals: Journal[];
+  /** The module's top-level scope. */
+  readonly moduleScope: Scope;
+  /** The analysed module's code that led to what is evaluated in another module (see evaluator.ts). */
+  readonly anchors: ts.Node[];
+  callDepth: number;
+  /** Counts operations that might have thrown at run time (on unknown values): a `try` compares it. */
+  uncertainty: number;
+  /** How many `try` blocks with a `catch` the evaluation is inside (a certain throw is then modelled exactly). */
+  catchDepth: number;
+
+  // ── services (evaluator.ts) ──
+  report(code: AnalysisDiagnosticCode, range: SourceRange, message: string, origin?: SourceRange): void;
+  addTaskReference(task: TaskState, range: SourceRange, kind: TaskReference['kind']): void;
+  addNameReference(dag: DagState, name: string, range: SourceRange, kind: TaskReference['kind']): void;
+  addCompletionSite(dag: DagState, range: SourceRange): void;
+  nextIteration(site: ts.Node): number;
+  declare(scope: Scope, name: string, binding: Binding): void;
+  incompleteCall(node: ts.Node): UnknownValue | undefined;
+  /** A silent unknown for code that is still being typed. */
+  incomplete(node: ts.Node): Opaque;
+  // ── where things are (evaluator.ts) ──
+  /** Whether `node` is in the analysed module (only there are references and completion sites). */
+  inEntry(node: ts.Node): boolean;
+  /** `node`'s own range, with its file when that is another module. */
+  locate(node: ts.Node): SourceRange;
+  /** `node`'s own range when in another module, for `origin`/`madeAt`. */
+  elsewhere(node: ts.Node): SourceRange | undefined;
+  /** The callee name of the DSL call at `site`, or of the call in the analysed module that led to it. */
+  calleeRange(site: ts.Node): SourceRange;
+  /** An unknown for `node`, placed in the analysed module, with where it is in another. */
+  unknown(why: string, node: ts.Node, anchor?: ts.Node): UnknownValue;
+  sameSpot(u: UnknownValue, node: ts.Node): boolean;
+  keywordRange(node: ts.Node, length: number): SourceRange;
+  slot(value: Value, node: ts.Node): Slot;
+  fileOf(node: ts.Node): ts.SourceFile;
+
+  // ── escape.ts ──
+  havoc(nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options?: { volatile?: boolean; reach?: readonly HeapValue[] }): HeapValue[];
+  havocRest(rest: readonly ts.Statement[], scope: Scope, c: Extract<Completion, { kind: 'uncertain' }>): Completion;
+  afterHavoc(facts: RegionFacts, why: UnknownValue, reach: readonly HeapValue[]): Completion;
+  conditionUnknown(cond: Opaque, node: ts.Node, what: string): UnknownValue;
+  unreadCode(node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion };
+
+  // ── branches.ts ──
+  speculate<T>(branches: readonly (() => T)[], accept: (r: T) => boolean, why: UnknownValue, onlyIf: UnknownValue): { results: T[]; map: (v: Value) => Value } | undefined;
+  eitherWay(cond: Opaque, condNode: ts.Node, branches: readonly (() => Value)[], nodes: readonly ts.Node[], scope: Scope): Value;
+
+  // ── statements.ts ──
+  evalStatements(statements: readonly ts.Statement[], scope: Scope): Completion;
+
+  // ── bindings.ts ──
+  hoist(statements: readonly ts.Statement[], scope: Scope, functionBody: ts.Node | undefined): void;
+  initBinding(id: ts.Identifier, value: Value, scope: Scope, kind: BindingKind): void;
+  bindPattern(name: ts.BindingName, value: Value, scope: Scope, kind: BindingKind): void;
+  applyDefault(v: Value, init: ts.Expression, scope: Scope): Value;
+  propertyKey(name: ts.PropertyName | ts.Expression, scope: Scope): string | Opaque;
+  keyOf(v: Value, node: ts.Node): string | Opaque;
+  reference(target: ts.Expression, scope: Scope): Reference;
+  readReference(ref: Reference, scope: Scope): Value;
+  writeReference(ref: Reference, value: Value, scope: Scope, assignment: ts.Node): void;
+  assignTo(target: ts.Expression, value: Value, scope: Scope, assignment: ts.Node): void;
+  evalIdentifier(node: ts.Identifier, scope: Scope): Value;
+
+  // ── properties.ts ──
+  setProperty(obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void;
+  deleteProperty(obj: Value, key: string | Opaque, node: ts.Node): Value;
+  patchBuiltins(node: ts.Node): void;
+
+  // ── calls.ts ──
+  callUnseen(fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque;
+  directEval(scope: Scope, node: ts.Node): Opaque;
+  makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure;
+  makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure;
+  evalCall(node: ts.CallExpression, scope: Scope): ChainResult;
+  evalNew(node: ts.NewExpression, scope: Scope): Value;
+
+  // ── expressions.ts ──
+  evalExpr(node: ts.Expression, scope: Scope): Value;
+  evalChainOperand(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult;
+  evalMaybeChain(node: ts.Expression, scope: Scope): ChainResult;
+  binaryOp(op: ts.SyntaxKind, a: Value, b: Value, node: ts.Node): Value;
+}
+

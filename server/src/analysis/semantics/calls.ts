@@ -1,0 +1,323 @@
+/**
+ * Calls: the module's own functions (followed, with a call depth budget), built-ins, and functions
+ * the analysis cannot see (their arguments escape); `new`, closures and classes, direct `eval`.
+ */
+import ts from 'typescript';
+import { UnknownValue } from '../types';
+import {
+  ArrayValue,
+  BuiltinFunction,
+  Closure,
+  DagClassValue,
+  NO_REACH,
+  Opaque,
+  Scope,
+  SpreadOpaque,
+  reachOf,
+  type ArgInfo,
+  type CallSite,
+  type Value,
+  bindingValue,
+} from '../values';
+import {
+  SK,
+  isArrowFunction,
+  isBlock,
+  isCallExpression,
+  isElementAccess,
+  isIdentifier,
+  isNewExpression,
+  isPropertyAccess,
+  isSpreadElement,
+  skipOuter,
+} from '../syntax';
+import { SHORT, type ChainResult, type Interpreter } from '../realm';
+import { deepRegionAt } from '../deepNesting';
+import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
+import { newDag } from '../dsl';
+
+export function call(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite): Value {
+  if (fn instanceof Closure) return callClosure(ev, fn, thisValue, args, site);
+  if (fn instanceof BuiltinFunction) {
+    const spread = fn.options.spreadAware ? undefined : findSpread(args);
+    if (spread) return callUnseen(ev, fn, thisValue, args, site, spread.unknown);
+    if (ev.builtinsPatched && !fn.options.dsl) return callUnseen(ev, fn, thisValue, args, site, ev.builtinsPatched);
+    return fn.impl(ev, thisValue, args, site);
+  }
+  if (fn instanceof Opaque) return callOpaque(ev, fn, thisValue, args, site);
+  if (fn instanceof DagClassValue) ev.throwError("Class constructor Dag cannot be invoked without 'new'", site.node);
+  ev.throwError(`${calleeText(ev, site)} is not a function`, site.node);
+}
+
+export function calleeText(ev: Interpreter, site: CallSite): string {
+  const n = site.node;
+  return isCallExpression(n) || isNewExpression(n) ? ev.text(n.expression) : ev.text(n);
+}
+
+/**
+ * A call into code the analysis does not follow (a known function called in a way it does not model):
+ * the function, `this` and the arguments escape; the result is opaque.
+ */
+export function callUnseen(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque {
+  ev.mayThrow();
+  const why = cause ?? ev.unknown(`${ev.text(site.node)} runs code the analysis does not follow`, site.node);
+  ev.escape(fn, why);
+  ev.escape(thisValue, why);
+  for (const a of args) ev.escape(a, why);
+  return new Opaque(why);
+}
+
+export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: readonly Value[], site: CallSite): Value {
+  ev.mayThrow();
+  const n = site.node;
+  const calleeNode = ts.isCallExpression(n) || ts.isNewExpression(n) ? n.expression : undefined;
+  const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
+  // One reason for the call, whether for its result or for what it was given.
+  const result = chain ? ev.chainOpaque(chain, n, 'call') : undefined;
+  const safe = chain?.kind === 'global' && SAFE_GLOBAL_CALLS.has(chain.root);
+  if (!safe) {
+    const why = result && chain?.kind === 'import' ? result.unknown : ev.unknown(`${ev.text(n)} runs code the analysis cannot see`, n);
+    ev.escape(fn, why);
+    ev.escape(thisValue, why);
+    for (const a of args) {
+      if (a instanceof Opaque && a.chain?.kind === 'global' && MODELLED_GLOBALS.has(a.chain.root)) ev.patchBuiltins(n);
+      ev.escape(a, why);
+    }
+  }
+  const reach = safe ? reachOf(args) : NO_REACH;
+  if (result) return reach.length ? new Opaque(result.unknown, reach, result.chain) : result;
+  return new Opaque(fn.unknown, reach);
+}
+
+export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args: readonly Value[], site: CallSite): Value {
+  const node = fn.node;
+  if (!fn.supported || !ts.isFunctionLike(node)) {
+    const what = ts.isClassLike(node) ? 'a class' : 'an async function or generator';
+    return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, site.node));
+  }
+  const spread = findSpread(args);
+  if (spread) return callUnseen(ev, fn, thisValue, args, site, spread.unknown);
+  if (ev.callDepth >= ev.limits.maxCallDepth) {
+    const why = ev.limitOpaque(`calls nest more than ${ev.limits.maxCallDepth} deep here; the analysis does not follow them further`, site.node).unknown;
+    return callUnseen(ev, fn, thisValue, args, site, why);
+  }
+  ev.budget.step(site.node);
+  const isArrow = isArrowFunction(node);
+  if (!isArrow && usesArguments(node)) {
+    // Sloppy-mode `arguments` aliases the parameters (the bundle the CLI runs is not strict).
+    return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls a function that uses \`arguments\`, which the analysis does not follow`, site.node));
+  }
+  // In a plain call, `this` is the global object in the (sloppy) bundle, undefined in strict code.
+  const callThis = !isArrow && (thisValue === undefined || thisValue === null) ? globalThisValue(ev, site.node) : thisValue;
+  const scope = new Scope(fn.scope, true, isArrow ? undefined : { value: callThis });
+  if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'function', initialised: true });
+  // A call from the analysed module into another module's function: what happens there shows here.
+  const anchored = ev.inEntry(site.node) && !ev.inEntry(node);
+  if (anchored) ev.anchors.push(site.node);
+  ev.callDepth++;
+  try {
+    let i = 0;
+    for (const p of node.parameters) {
+      if (isIdentifier(p.name) && p.name.text === 'this') continue; // TypeScript's `this` parameter is erased
+      let value: Value;
+      if (p.dotDotDotToken) value = new ArrayValue(args.slice(i).map((a) => ({ value: a, range: undefined })));
+      else value = args[i];
+      i++;
+      if (p.initializer) value = ev.applyDefault(value, p.initializer, scope);
+      ev.bindPattern(p.name, value, scope, 'param');
+    }
+    const body = node.body;
+    if (!body) return undefined;
+    if (!isBlock(body)) return ev.evalExpr(body, scope);
+    ev.hoist(body.statements, scope, body);
+    const c = ev.evalStatements(body.statements, scope);
+    if (!c) return undefined;
+    if (c.kind === 'return') return c.value;
+    if (c.kind === 'uncertain') return new Opaque(c.why, c.reach);
+    return undefined;
+  } finally {
+    ev.callDepth--;
+    if (anchored) ev.anchors.pop();
+  }
+}
+
+export function globalThisValue(ev: Interpreter, node: ts.Node): Opaque {
+  return new Opaque(ev.unknown('`this` in a plain function call is the global object (or undefined in strict code)', node), NO_REACH, { kind: 'global', root: 'globalThis' });
+}
+
+/**
+ * A direct `eval(code)` can read and assign every variable in scope, now and later (through
+ * functions it makes): each becomes volatile, and everything reachable from them escapes.
+ */
+export function directEval(ev: Interpreter, scope: Scope, node: ts.Node): Opaque {
+  const why = ev.unknown(`${ev.text(node)} runs code the analysis cannot see, with access to every variable in scope`, node);
+  ev.mayThrow();
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    for (const b of s.bindings.values()) {
+      if (b.importedFrom) {
+        // An import cannot be assigned, but what it holds can be reached.
+        ev.escape(bindingValue(b), why);
+        continue;
+      }
+      ev.escape(b.value, why);
+      if (b.kind !== 'const' && b.kind !== 'import') {
+        ev.touchBinding(b);
+        b.value = new Opaque(why);
+        b.volatile = why;
+      }
+    }
+  }
+  ev.escape(scope.thisValue(), why);
+  return new Opaque(why);
+}
+
+/**
+ * Classes are not modelled: calling or constructing one is unseen code. Some of a class runs when it
+ * is defined (static blocks and fields, computed keys, `extends`, decorators): then it escapes at once.
+ */
+export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope: Scope): Closure {
+  const cls = new Closure(node, scope, undefined, node.name?.text ?? '', false);
+  if (classRunsCodeWhenDefined(node)) {
+    ev.escape(cls, ev.unknown(`the class ${node.name?.text ?? ''} runs code when it is defined, which the analysis does not follow`.replace('class  ', 'class '), node.name ?? node));
+  }
+  return cls;
+}
+
+export function makeClosure(_ev: Interpreter, node: ts.FunctionLikeDeclaration, scope: Scope): Closure {
+  const isAsync = ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
+  const isGenerator = node.asteriskToken !== undefined;
+  const lexicalThis = isArrowFunction(node) ? scope.thisValue() : undefined;
+  const name = node.name && isIdentifier(node.name) ? node.name.text : '';
+  return new Closure(node, scope, lexicalThis, name, !isAsync && !isGenerator && node.body !== undefined);
+}
+
+export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope: Scope): { values: Value[]; infos: ArgInfo[] } {
+  const values: Value[] = [];
+  const infos: ArgInfo[] = [];
+  for (let index = 0; index < nodes.length; index++) {
+    const arg = nodes[index]!;
+    if (isSpreadElement(arg)) {
+      const v = ev.evalExpr(arg.expression, scope);
+      const items = ev.iterate(v, arg.expression);
+      if (items instanceof Opaque) {
+        values.push(new SpreadOpaque(items.unknown, items.reach));
+        infos.push({ node: arg, index, spread: true });
+      } else {
+        for (const item of items) {
+          values.push(item);
+          infos.push({ node: arg, index, spread: true });
+        }
+      }
+    } else if (isIdentifier(arg) && deepRegionAt(arg)) {
+      // Arguments set aside as nested too deeply: how many there are is not known either.
+      const v = ev.evalExpr(arg, scope) as Opaque;
+      values.push(new SpreadOpaque(v.unknown, v.reach));
+      infos.push({ node: arg, index, spread: true });
+    } else {
+      values.push(ev.evalExpr(arg, scope));
+      infos.push({ node: arg, index, spread: false });
+    }
+  }
+  return { values, infos };
+}
+
+export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope): ChainResult {
+  if (ev.inEntry(node)) ev.runCalls.add(node.pos);
+  const callee = node.expression;
+  if (callee.kind === SK.ImportKeyword || callee.kind === SK.SuperKeyword) {
+    const { values } = evalArgs(ev, node.arguments, scope);
+    const why = ev.unknown(callee.kind === SK.ImportKeyword ? `${ev.text(node)} loads a module at run time` : '`super(…)` is not modelled by the analysis', node);
+    for (const v of values) ev.escape(v, why);
+    return new Opaque(why);
+  }
+  if (isIdentifier(callee) && callee.text === 'eval' && !scope.lookup('eval')) {
+    for (const arg of node.arguments) ev.evalExpr(isSpreadElement(arg) ? arg.expression : arg, scope);
+    return directEval(ev, scope, node);
+  }
+  let fn: Value;
+  let thisValue: Value = undefined;
+  const inner = skipOuter(callee);
+  if (isPropertyAccess(inner) || isElementAccess(inner)) {
+    const recv = ev.evalChainOperand(inner, scope);
+    if (recv === SHORT) {
+      if (inner !== callee) fn = undefined; // `(a?.b)()`: the chain ends at the parenthesis
+      else return SHORT;
+    } else if (inner.questionDotToken && (recv === null || recv === undefined)) {
+      if (inner !== callee) fn = undefined;
+      else return SHORT;
+    } else {
+      thisValue = recv;
+      const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
+      if (key instanceof Opaque) {
+        if (recv === null || recv === undefined) ev.throwError(`Cannot read properties of ${String(recv)}`, inner);
+        fn = new Opaque(key.unknown, reachOf([recv]));
+      } else {
+        fn = ev.getProperty(recv, key, inner, inner.expression);
+      }
+    }
+  } else {
+    const f = ev.evalMaybeChain(callee, scope);
+    if (f === SHORT) return SHORT;
+    fn = f;
+  }
+  if (node.questionDotToken && (fn === null || fn === undefined)) return SHORT;
+  const { values, infos } = evalArgs(ev, node.arguments, scope);
+  return call(ev, fn, thisValue, values, { node, args: infos, argumentCount: node.arguments.length });
+}
+
+export function evalNew(ev: Interpreter, node: ts.NewExpression, scope: Scope): Value {
+  const callee = ev.evalExpr(node.expression, scope);
+  const argNodes = node.arguments ?? [];
+  const { values, infos } = evalArgs(ev, argNodes, scope);
+  const site: CallSite = { node, args: infos, argumentCount: argNodes.length };
+  if (callee instanceof DagClassValue) {
+    return newDag(ev, values, site, findSpread(values));
+  }
+  if (callee instanceof BuiltinFunction && callee.options.construct) {
+    if (ev.builtinsPatched) return callUnseen(ev, callee, undefined, values, site, ev.builtinsPatched);
+    return callee.options.construct(ev, undefined, values, site);
+  }
+  if (callee instanceof Opaque) return callOpaque(ev, callee, undefined, values, site);
+  if (callee instanceof Closure || callee instanceof BuiltinFunction) {
+    return callUnseen(ev, callee, undefined, values, site, ev.unknown(`${ev.text(node)} constructs an object the analysis does not model`, node));
+  }
+  ev.throwError(`${ev.text(node.expression)} is not a constructor`, node);
+}
+
+/** Whether defining the class runs some of its code (static blocks and fields, computed keys, `extends`, decorators). */
+function classRunsCodeWhenDefined(node: ts.ClassLikeDeclaration): boolean {
+  if (node.heritageClauses?.some((h) => h.token === SK.ExtendsKeyword)) return true;
+  if (ts.canHaveDecorators(node) && ts.getDecorators(node)?.length) return true;
+  for (const m of node.members) {
+    if (ts.isClassStaticBlockDeclaration(m)) return true;
+    if (m.name && ts.isComputedPropertyName(m.name)) return true;
+    if (ts.canHaveDecorators(m) && ts.getDecorators(m)?.length) return true;
+    const isStatic = ts.canHaveModifiers(m) && (ts.getModifiers(m)?.some((x) => x.kind === SK.StaticKeyword) ?? false);
+    if (isStatic && ts.isPropertyDeclaration(m) && m.initializer) return true;
+  }
+  return false;
+}
+
+const argumentsUse = new WeakMap<ts.Node, boolean>();
+
+/** Whether a (non-arrow) function's own code mentions `arguments` (arrows inside it share it). */
+function usesArguments(fn: ts.Node): boolean {
+  let uses = argumentsUse.get(fn);
+  if (uses === undefined) {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (n.kind === SK.Identifier && ((n as ts.Identifier).text === 'arguments' || deepRegionAt(n as ts.Identifier)?.names.has('arguments'))) found = true;
+      else if (n === fn || !((ts.isFunctionLike(n) && !isArrowFunction(n)) || ts.isClassLike(n))) ts.forEachChild(n, visit);
+    };
+    visit(fn);
+    uses = found;
+    argumentsUse.set(fn, uses);
+  }
+  return uses;
+}
+
+function findSpread(args: readonly Value[]): SpreadOpaque | undefined {
+  for (const a of args) if (a instanceof SpreadOpaque) return a;
+  return undefined;
+}

@@ -1,0 +1,143 @@
+/**
+ * Escape and havoc: what happens to values handed to code the analysis cannot see, and to code it does
+ * not follow step by step (see the README). Everything reachable is tainted for good; closures that
+ * escape are havocked; variables a region may assign become unknown.
+ */
+import ts from 'typescript';
+import { UnknownValue } from '../types';
+import {
+  ArrayValue,
+  Closure,
+  DagState,
+  IteratorValue,
+  NO_REACH,
+  ObjectValue,
+  Opaque,
+  Scope,
+  TaskState,
+  isHeap,
+  reachOf,
+  type HeapValue,
+  type Value,
+  bindingValue,
+  ModuleNamespace,
+} from '../values';
+import { factsOf, regionFacts, type RegionFacts } from '../regions';
+import { UNREAD_DEEP_CODE, type DeepRegion } from '../deepNesting';
+import type { Completion, Interpreter } from '../realm';
+
+/**
+ * `value` is handed to code the analysis cannot see, which may keep it and change it at any time:
+ * everything reachable from it is tainted for good, every Dag (or Task, whose `.dag` leads to its Dag)
+ * among it is tainted, and every closure among it is havocked (it may be called at any time).
+ */
+export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
+  const work: Value[] = [value];
+  while (work.length > 0) {
+    const v = work.pop();
+    if (v instanceof ObjectValue) {
+      if (v.tainted) continue;
+      ev.touch(v);
+      v.tainted = why;
+      ev.charge(v.props.size + 1, ev.sf);
+      for (const s of v.props.values()) work.push(s.value);
+    } else if (v instanceof ArrayValue) {
+      if (v.tainted) continue;
+      ev.touch(v);
+      v.tainted = why;
+      ev.charge(v.items.length + 1, ev.sf);
+      for (const s of v.items) if (s) work.push(s.value);
+    } else if (v instanceof Closure) {
+      if (v.escaped) continue;
+      ev.touch(v);
+      v.escaped = true;
+      const reach = havoc(ev, [v.node], v.scope, why, { volatile: true });
+      work.push(...reach);
+    } else if (v instanceof DagState) {
+      ev.taintDag(v, why);
+      if (v.escaped) continue;
+      ev.touch(v);
+      v.escaped = true;
+      // `dag.meta`, `dag.tasks[i].spec`: objects that may also be used elsewhere.
+      work.push(v.meta);
+      for (const t of v.tasks) work.push(t.spec);
+    } else if (v instanceof TaskState) {
+      // `task.dag` leads to the whole Dag.
+      work.push(v.dag);
+    } else if (v instanceof IteratorValue) {
+      work.push(v.source);
+    } else if (v instanceof ModuleNamespace) {
+      // Its members are the module's exports: code handed it can reach (and change) them.
+      work.push(...v.values());
+    } else if (v instanceof Opaque) {
+      work.push(...v.reach);
+    }
+  }
+}
+
+/**
+ * Conservatively applies whatever `nodes` might do, without evaluating them: see the module comment.
+ * Returns the heap values the region could reach (and so return, or leave in a variable).
+ */
+export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options: { volatile?: boolean; reach?: readonly HeapValue[] } = {}): HeapValue[] {
+  ev.mayThrow();
+  const facts: RegionFacts = nodes.length === 1 ? factsOf(nodes[0]!) : regionFacts(nodes);
+  ev.charge(facts.size, nodes[0] ?? ev.sf);
+  // A direct eval in the region can read and assign any variable, named or not.
+  if (facts.names.has('eval') && !scope.lookup('eval')) ev.directEval(scope, nodes[0] ?? ev.sf);
+  const reach: HeapValue[] = [...(options.reach ?? NO_REACH)];
+  for (const name of facts.names) {
+    const b = scope.lookup(name);
+    if (!b) continue;
+    // An import of a module the analysis reads holds that module's value (it can be changed through it).
+    const value = b.importedFrom ? bindingValue(b) : b.value;
+    if (value instanceof Opaque) reach.push(...value.reach);
+    else if (isHeap(value)) reach.push(value);
+  }
+  if (facts.usesThis) reach.push(...reachOf([scope.thisValue()]));
+  for (const name of facts.assigned) {
+    const b = scope.lookup(name);
+    if (!b || b.importedFrom || b.kind === 'const') continue;
+    ev.touchBinding(b);
+    b.value = new Opaque(why, reach);
+    b.initialised = true;
+    if (options.volatile) b.volatile = why;
+  }
+  for (const v of reach) escape(ev, v, why);
+  return reach;
+}
+
+/** Havocs the rest of a statement list after control became uncertain, and passes the uncertainty on. */
+export function havocRest(ev: Interpreter, rest: readonly ts.Statement[], scope: Scope, c: Extract<Completion, { kind: 'uncertain' }>): Completion {
+  if (rest.length === 0) return c;
+  const reach = havoc(ev, rest, scope, c.why);
+  return { kind: 'uncertain', why: c.why, reach: [...c.reach, ...reach] };
+}
+
+/** A region was havocked: whether control may have left it through `return`/`break`/`continue`. */
+export function afterHavoc(_ev: Interpreter, facts: RegionFacts, why: UnknownValue, reach: readonly HeapValue[]): Completion {
+  return facts.mayReturn || facts.mayJumpOut ? { kind: 'uncertain', why, reach } : undefined;
+}
+
+/**
+ * Why code controlled by an unknown value (a condition, a loop's bounds) is not followed. Placed on
+ * the controlling expression, and says what made it unknown when that is elsewhere.
+ */
+export function conditionUnknown(ev: Interpreter, cond: Opaque, node: ts.Node, what: string): UnknownValue {
+  const cause = ev.sameSpot(cond.unknown, node) ? cond.unknown.why : `${ev.text(node)} is not static (${cond.unknown.why})`;
+  return ev.unknown(`${what}: ${cause}`, node);
+}
+
+/**
+ * Code the parser could not read (nested too deeply; see `deepNesting.ts`), standing for `node`: an
+ * `analysis-limit` on it, and havoc of whatever it names. Its value, and how control leaves it when it
+ * is a statement.
+ */
+export function unreadCode(ev: Interpreter, node: ts.Identifier, region: DeepRegion, scope: Scope): { value: Opaque; completion: Completion } {
+  const here = ev.inEntry(node);
+  const why = new UnknownValue(UNREAD_DEEP_CODE, here ? region.range : ev.range(node), here ? undefined : { ...region.range, file: ev.fileOf(node).fileName });
+  ev.report('analysis-limit', why.range, UNREAD_DEEP_CODE, why.origin);
+  ev.silent.add(why);
+  const reach = havoc(ev, [node], scope, why);
+  return { value: new Opaque(why, reach), completion: afterHavoc(ev, factsOf(node), why, reach) };
+}

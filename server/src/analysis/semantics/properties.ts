@@ -1,0 +1,199 @@
+/**
+ * The heap: reading, writing and deleting properties of every kind of value, with JS's semantics for
+ * the objects the analysis models and escape for the rest; patching built-ins.
+ */
+import ts from 'typescript';
+import { UnknownValue } from '../types';
+import {
+  ArrayValue,
+  BuiltinFunction,
+  DagClassValue,
+  DagState,
+  NamespaceValue,
+  NO_REACH,
+  ObjectValue,
+  Opaque,
+  TaskState,
+  arrayIndex,
+  isPrimitive,
+  type Chain,
+  type Primitive,
+  type Value,
+  ModuleNamespace,
+} from '../values';
+import type { Interpreter } from '../realm';
+import { arrayProperty } from '../builtins/arrays';
+import { toPrimitiveValue } from '../builtins/coercion';
+import { MODELLED_GLOBALS } from '../builtins/globals';
+import { objectProtoProperty } from '../builtins/objects';
+import { primitiveProperty } from '../builtins/primitives';
+import { dagProperty, taskProperty } from '../dsl';
+
+export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
+  if (obj instanceof Opaque) {
+    ev.mayThrow();
+    if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
+    return obj;
+  }
+  if (obj === null || obj === undefined) ev.throwError(`Cannot read properties of ${String(obj)} (reading '${key}')`, node);
+  if (isPrimitive(obj)) return primitiveProperty(ev, obj, key, node);
+  if (obj instanceof ObjectValue) {
+    if (obj.tainted) return new Opaque(obj.tainted, [obj]);
+    const s = obj.props.get(key);
+    if (s) return s.value;
+    return objectProtoProperty(ev, obj, key, node);
+  }
+  if (obj instanceof ArrayValue) {
+    if (obj.tainted) return new Opaque(obj.tainted, [obj]);
+    return arrayProperty(ev, obj, key, node);
+  }
+  if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
+  if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
+  if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
+  if (obj instanceof NamespaceValue) {
+    const m = obj.members.get(key);
+    if (m !== undefined) return m;
+    if (obj.name === 'a-la-mode') return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node);
+    return chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
+  }
+  if (obj instanceof DagClassValue) return chainOpaque(ev, { kind: 'global', root: 'Dag' }, node, 'read');
+  // A module's namespace: its export of that name, live (undefined when it exports none).
+  if (obj instanceof ModuleNamespace) return obj.get(key);
+  // Closures and iterators: their properties are not modelled.
+  return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [obj]);
+}
+
+export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 'read' | 'call'): Opaque {
+  const text = ev.text(node);
+  let why: string;
+  if (chain.kind === 'global') why = mode === 'read' ? `${text} is read at run time` : `${text} is computed at run time`;
+  else if (chain.kind === 'builtin') why = `${text} is not modelled by the analysis`;
+  else if (chain.why) why = mode === 'read' ? `${text} comes from '${chain.root}', which the analysis cannot read (${chain.why})` : `${text} runs code from '${chain.root}', which the analysis cannot read (${chain.why})`;
+  else why = mode === 'read' ? `${text} comes from '${chain.root}', which the analysis does not read` : `${text} runs code from '${chain.root}', which the analysis does not read`;
+  return new Opaque(ev.unknown(why, node), NO_REACH, chain);
+}
+
+export function setProperty(ev: Interpreter, obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void {
+  if (obj instanceof Opaque) {
+    ev.mayThrow();
+    if (obj.chain?.kind === 'global' && (obj.chain.root === 'globalThis' ? MODELLED_GLOBALS.has(key) : MODELLED_GLOBALS.has(obj.chain.root))) patchBuiltins(ev, assignment);
+    const why = ev.unknown(`${ev.text(assignment)} stores into ${objNode ? ev.text(objNode) : 'a value'}, which is not static (${obj.unknown.why})`, assignment);
+    ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
+  if (obj === null || obj === undefined) ev.throwError(`Cannot set properties of ${String(obj)} (setting '${key}')`, assignment);
+  if (isPrimitive(obj)) {
+    // Ignored in sloppy mode, a TypeError in strict mode.
+    ev.mayThrow();
+    return;
+  }
+  const range = ev.range(assignment);
+  if (obj instanceof ObjectValue) {
+    if (obj.tainted) return ev.escape(value, obj.tainted);
+    if (obj.frozen) return ev.mayThrow();
+    const s = obj.props.get(key);
+    if (s?.accessor || key === '__proto__') {
+      const why = new UnknownValue(key === '__proto__' ? `${ev.text(assignment)} changes the prototype of an object` : `${ev.text(assignment)} runs a setter`, range);
+      ev.escape(obj, why);
+      ev.escape(value, why);
+      return;
+    }
+    ev.touch(obj);
+    obj.props.set(key, ev.slot(value, assignment));
+    ev.charge(1, assignment);
+    return;
+  }
+  if (obj instanceof ArrayValue) {
+    if (obj.tainted) return ev.escape(value, obj.tainted);
+    if (obj.frozen) return ev.mayThrow();
+    const i = arrayIndex(key);
+    if (i !== undefined) {
+      if (i >= ev.limits.maxArrayLength) {
+        const why = ev.limitOpaque(`the array grows beyond ${ev.limits.maxArrayLength.toLocaleString('en-US')} elements`, assignment).unknown;
+        ev.escape(obj, why);
+        ev.escape(value, why);
+        return;
+      }
+      ev.touch(obj);
+      while (obj.items.length < i) obj.items.push(undefined);
+      obj.items[i] = ev.slot(value, assignment);
+      return;
+    }
+    if (key === 'length') {
+      const n = typeof value === 'number' ? value : Number.NaN;
+      if (!(Number.isInteger(n) && n >= 0 && n < 2 ** 32)) ev.throwError('Invalid array length', assignment);
+      if (n > ev.limits.maxArrayLength) {
+        const why = ev.limitOpaque(`the array grows beyond ${ev.limits.maxArrayLength.toLocaleString('en-US')} elements`, assignment).unknown;
+        ev.escape(obj, why);
+        return;
+      }
+      ev.touch(obj);
+      if (n < obj.items.length) obj.items.length = n;
+      else while (obj.items.length < n) obj.items.push(undefined);
+      return;
+    }
+    const why = new UnknownValue(`${ev.text(assignment)} sets a property of an array, which the analysis does not model`, range);
+    ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
+  if (obj instanceof DagState || obj instanceof TaskState) {
+    const why = new UnknownValue(`${ev.text(assignment)} changes the ${obj instanceof DagState ? 'Dag' : 'task'} object itself`, range);
+    ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
+  if (obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue) patchBuiltins(ev, assignment);
+  ev.escape(value, new UnknownValue(`${ev.text(assignment)} stores a value where the analysis does not follow it`, range));
+}
+
+export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
+  if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
+  const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
+  if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
+    if (obj.frozen) {
+      ev.mayThrow();
+      return false;
+    }
+    const s = obj.props.get(key);
+    if (s?.accessor) ev.escape(obj, why());
+    else {
+      ev.touch(obj);
+      obj.props.delete(key);
+    }
+    return true;
+  }
+  if (obj instanceof ArrayValue && !obj.tainted && !(key instanceof Opaque)) {
+    if (obj.frozen) {
+      ev.mayThrow();
+      return false;
+    }
+    const i = arrayIndex(key);
+    if (i !== undefined) {
+      ev.touch(obj);
+      if (i < obj.items.length) obj.items[i] = undefined;
+      return true;
+    }
+    if (key === 'length') return false;
+    return true;
+  }
+  if (isPrimitive(obj)) return true;
+  if (obj instanceof Opaque) {
+    ev.mayThrow();
+    if (obj.chain?.kind === 'global' && (MODELLED_GLOBALS.has(obj.chain.root) || obj.chain.root === 'globalThis')) patchBuiltins(ev, node);
+  }
+  if (obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue) patchBuiltins(ev, node);
+  ev.escape(obj, why());
+  return ev.opaque(`the result of ${ev.text(node)} is not modelled`, node);
+}
+
+export function patchBuiltins(ev: Interpreter, node: ts.Node): void {
+  if (ev.builtinsPatched) return;
+  const why = ev.unknown(`${ev.text(node)} changes a built-in object, so built-in functions are not modelled after it`, node);
+  ev.builtinsPatched = why;
+}
+
+export function toPrimitive(ev: Interpreter, v: Value, node: ts.Node, hint: 'string' | 'default' = 'default'): Primitive | Opaque {
+  return toPrimitiveValue(ev, v, node, hint);
+}

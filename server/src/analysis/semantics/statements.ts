@@ -1,0 +1,516 @@
+/**
+ * Statements: declarations, `if`, loops, `switch`, `try`, labels, exports, and the completions
+ * (`return`, `break`, `continue`, or uncertain control after havoc) they produce.
+ */
+import ts from 'typescript';
+import { UnknownValue } from '../types';
+import {
+  ArrayValue,
+  DagState,
+  IteratorValue,
+  NO_REACH,
+  ObjectValue,
+  Opaque,
+  Scope,
+  isPrimitive,
+  nextSerial,
+  opaqueCount,
+  orderedKeys,
+  reachOf,
+  strictEquals,
+  truthiness,
+  type BindingKind,
+  type HeapValue,
+  type Value,
+  DEFAULT_BINDING,
+} from '../values';
+import {
+  NF,
+  SK,
+  bindingIdentifiers,
+  hasDeclareModifier,
+  isIdentifier,
+  isNewExpression,
+  skipOuter,
+} from '../syntax';
+import { ThrowSignal } from '../signals';
+import { factsOf, regionFacts } from '../regions';
+import { Journal } from '../speculation';
+import type { Completion, Interpreter } from '../realm';
+import { deepRegionAt } from '../deepNesting';
+
+
+export function evalStatements(ev: Interpreter, statements: readonly ts.Statement[], scope: Scope): Completion {
+  for (let i = 0; i < statements.length; i++) {
+    const c = evalStatement(ev, statements[i]!, scope, []);
+    if (c) return c.kind === 'uncertain' ? ev.havocRest(statements.slice(i + 1), scope, c) : c;
+  }
+  return undefined;
+}
+
+export function evalBlock(ev: Interpreter, statements: readonly ts.Statement[], scope: Scope): Completion {
+  const inner = new Scope(scope, false);
+  ev.hoist(statements, inner, undefined);
+  return evalStatements(ev, statements, inner);
+}
+
+/** `labels`: the labels directly on this statement (for `continue label` on a loop). */
+export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope, labels: readonly string[]): Completion {
+  ev.budget.step(node);
+  switch (node.kind) {
+    case SK.VariableStatement:
+      evalVariableStatement(ev, node as ts.VariableStatement, scope);
+      return undefined;
+    case SK.ExpressionStatement: {
+      const e = (node as ts.ExpressionStatement).expression;
+      const deep = isIdentifier(e) ? deepRegionAt(e) : undefined;
+      // Statements set aside as nested too deeply may leave the block (`return`, `break`).
+      if (deep) return ev.unreadCode(e as ts.Identifier, deep, scope).completion;
+      ev.evalExpr(e, scope);
+      return undefined;
+    }
+    case SK.IfStatement:
+      return evalIf(ev, node as ts.IfStatement, scope);
+    case SK.Block:
+      return evalBlock(ev, (node as ts.Block).statements, scope);
+    case SK.ReturnStatement: {
+      const r = node as ts.ReturnStatement;
+      return { kind: 'return', value: r.expression ? ev.evalExpr(r.expression, scope) : undefined };
+    }
+    case SK.BreakStatement:
+    case SK.ContinueStatement:
+      return { kind: node.kind === SK.BreakStatement ? 'break' : 'continue', label: (node as ts.BreakOrContinueStatement).label?.text };
+    case SK.ThrowStatement: {
+      const t = node as ts.ThrowStatement;
+      const value = ev.evalExpr(t.expression, scope);
+      throw new ThrowSignal(value, t, `throw ${ev.text(t.expression)}`);
+    }
+    case SK.TryStatement:
+      return evalTry(ev, node as ts.TryStatement, scope);
+    case SK.ForStatement:
+      return evalFor(ev, node as ts.ForStatement, scope, labels);
+    case SK.ForOfStatement:
+      return evalForOf(ev, node as ts.ForOfStatement, scope, labels);
+    case SK.ForInStatement:
+      return evalForIn(ev, node as ts.ForInStatement, scope, labels);
+    case SK.WhileStatement:
+    case SK.DoStatement:
+      return evalWhile(ev, node as ts.WhileStatement | ts.DoStatement, scope, labels);
+    case SK.SwitchStatement:
+      return evalSwitch(ev, node as ts.SwitchStatement, scope);
+    case SK.LabeledStatement: {
+      const l = node as ts.LabeledStatement;
+      const label = l.label.text;
+      const c = evalStatement(ev, l.statement, scope, [...labels, label]);
+      if (c && c.kind === 'break' && c.label === label) return undefined;
+      // Control that may have jumped to this label is certain again after it, unless it may have
+      // gone further.
+      if (c && c.kind === 'uncertain') return ev.afterHavoc(factsOf(l), c.why, c.reach);
+      return c;
+    }
+    case SK.FunctionDeclaration:
+    case SK.EmptyStatement:
+    case SK.TypeAliasDeclaration:
+    case SK.InterfaceDeclaration:
+    case SK.ImportDeclaration:
+    case SK.ImportEqualsDeclaration:
+    case SK.DebuggerStatement:
+    case SK.NotEmittedStatement:
+      return undefined;
+    case SK.ClassDeclaration: {
+      const c = node as ts.ClassDeclaration;
+      if (hasDeclareModifier(c)) return undefined;
+      if (c.name) ev.initBinding(c.name, ev.makeClass(c, scope), scope, 'class');
+      else setHiddenDefault(ev, scope, ev.makeClass(c, scope));
+      return undefined;
+    }
+    case SK.ExportAssignment: {
+      const e = node as ts.ExportAssignment;
+      const value = ev.evalExpr(e.expression, scope);
+      // `export = x` replaces the module's exports (its importers are not followed); `export default x`
+      // binds x, as it is now, to the module's default export.
+      if (!e.isExportEquals) setHiddenDefault(ev, scope, value);
+      return undefined;
+    }
+    case SK.ExportDeclaration:
+      // Exports are bindings (see modules/): nothing runs here.
+      return undefined;
+    case SK.EnumDeclaration: {
+      const e = node as ts.EnumDeclaration;
+      if (!hasDeclareModifier(e)) {
+        const value = ev.opaque(`enum ${e.name.text} is not evaluated by the analysis`, e.name);
+        // Its initialisers run now.
+        if (e.members.some((m) => m.initializer)) ev.havoc(e.members.flatMap((m) => (m.initializer ? [m.initializer] : [])), scope, value.unknown);
+        const b = scope.lookup(e.name.text);
+        if (b && b.kind === 'var') {
+          ev.touchBinding(b);
+          b.value = value;
+        }
+        else ev.declare(scope, e.name.text, { value, kind: 'var', initialised: true });
+      }
+      return undefined;
+    }
+    case SK.ModuleDeclaration: {
+      const m = node as ts.ModuleDeclaration;
+      if (hasDeclareModifier(m) || !m.body) return undefined;
+      // A namespace body runs when the module loads; the analysis does not follow it.
+      const why = ev.unknown(`namespace ${ev.text(m.name)} is not evaluated by the analysis`, m.name);
+      ev.havoc([m.body], scope, why);
+      if (isIdentifier(m.name)) {
+        const b = scope.lookup(m.name.text);
+        if (b && b.kind === 'var') {
+          ev.touchBinding(b);
+          b.value = new Opaque(why);
+        }
+        else ev.declare(scope, m.name.text, { value: new Opaque(why), kind: 'var', initialised: true });
+      }
+      return undefined;
+    }
+    default: {
+      // Anything else (a `with` statement, a declaration the parser could not finish): not followed.
+      const why = ev.unknown('this statement is not evaluated by the analysis', node);
+      const facts = factsOf(node);
+      return ev.afterHavoc(facts, why, ev.havoc([node], scope, why));
+    }
+  }
+}
+
+export function evalVariableStatement(ev: Interpreter, node: ts.VariableStatement, scope: Scope): void {
+  evalDeclarationList(ev, node.declarationList, scope, hasDeclareModifier(node));
+}
+
+export function evalDeclarationList(ev: Interpreter, list: ts.VariableDeclarationList, scope: Scope, ambient: boolean): void {
+  const flags = list.flags;
+  const kind: BindingKind = flags & NF.Const || flags & NF.Using ? 'const' : flags & NF.Let ? 'let' : 'var';
+  if (ambient) {
+    for (const d of list.declarations) {
+      for (const id of bindingIdentifiers(d.name)) {
+        const why = `${id.text} is declared here but defined elsewhere`;
+        ev.declare(scope, id.text, { value: ev.opaque(why, id), kind: 'const', initialised: true });
+      }
+    }
+    return;
+  }
+  for (const d of list.declarations) {
+    let value: Value;
+    if (d.initializer) value = ev.evalExpr(d.initializer, scope);
+    else if (kind === 'var') continue; // `var x;` leaves x as it was
+    else value = undefined;
+    if (flags & NF.Using) ev.escape(value, ev.unknown('`using` disposes the value at the end of the scope', d));
+    ev.bindPattern(d.name, value, scope, kind);
+    if (isIdentifier(d.name) && value instanceof DagState && value.variable === undefined && d.initializer && isNewExpression(skipOuter(d.initializer))) {
+      value.variable = d.name.text;
+    }
+  }
+}
+
+export function evalIf(ev: Interpreter, node: ts.IfStatement, scope: Scope): Completion {
+  const cond = ev.evalExpr(node.expression, scope);
+  const t = truthiness(cond);
+  if (t === true) return evalStatement(ev, node.thenStatement, scope, []);
+  if (t === false) return node.elseStatement ? evalStatement(ev, node.elseStatement, scope, []) : undefined;
+  const why = ev.conditionUnknown(cond as Opaque, node.expression, 'which branch runs is not static');
+  const region = node.elseStatement ? [node.thenStatement, node.elseStatement] : [node.thenStatement];
+  const facts = regionFacts(region);
+  if (!facts.mayReturn && !facts.mayJumpOut) {
+    // Both ways, then merged: what the branches agree on stays known.
+    const onlyIf = ev.conditionUnknown(cond as Opaque, node.expression, 'it is made on one branch only, and which branch runs is not static');
+    const done = ev.speculate(
+      [() => evalStatement(ev, node.thenStatement, scope, []), () => (node.elseStatement ? evalStatement(ev, node.elseStatement, scope, []) : undefined)],
+      (c) => c === undefined,
+      why,
+      onlyIf,
+    );
+    if (done) return undefined;
+  }
+  return ev.afterHavoc(facts, why, ev.havoc(region, scope, why));
+}
+
+/** Changes whenever something may have thrown where the analysis cannot tell (see `opaqueCount`). */
+export function uncertaintyMark(ev: Interpreter): number {
+  return ev.uncertainty + opaqueCount();
+}
+
+export function evalTry(ev: Interpreter, node: ts.TryStatement, scope: Scope): Completion {
+  const before = uncertaintyMark(ev);
+  let completion: Completion;
+  let pending: ThrowSignal | undefined;
+  let thrown: ThrowSignal | undefined;
+  // The catch block may start from any state the try block went through: a journal keeps what its
+  // locations held before, should the analysis not know where it stopped.
+  const journal = node.catchClause ? new Journal(nextSerial(), ev.builtinsPatched) : undefined;
+  if (journal) {
+    ev.catchDepth++;
+    ev.journals.push(journal);
+  }
+  try {
+    completion = evalBlock(ev, node.tryBlock.statements, scope);
+  } catch (e) {
+    if (!(e instanceof ThrowSignal)) throw e;
+    thrown = e;
+  } finally {
+    if (journal) {
+      ev.catchDepth--;
+      ev.journals.splice(ev.journals.lastIndexOf(journal), 1);
+    }
+  }
+  if (thrown) {
+    if (node.catchClause) {
+      try {
+        completion = evalCatch(ev, node.catchClause, thrown.value, scope);
+      } catch (e) {
+        if (!(e instanceof ThrowSignal)) throw e;
+        pending = e;
+      }
+    } else {
+      pending = thrown;
+    }
+  }
+  if (uncertaintyMark(ev) !== before && node.catchClause) {
+    // Something in the try block may have thrown where the analysis could not tell: the statements
+    // after that point may not have run, and the catch block may have.
+    const why = new UnknownValue('code in this try block may throw at run time, so which of its statements run is not static', ev.keywordRange(node, 3), ev.elsewhere(node));
+    const region = [node.tryBlock, node.catchClause];
+    const reach = ev.havoc(region, scope, why, { reach: journal?.earlierValues() ?? [] });
+    pending = undefined;
+    completion = ev.afterHavoc(regionFacts(region), why, reach);
+  }
+  if (node.finallyBlock) {
+    const f = evalBlock(ev, node.finallyBlock.statements, scope);
+    if (f) return f;
+  }
+  if (pending) throw pending;
+  return completion;
+}
+
+export function evalCatch(ev: Interpreter, clause: ts.CatchClause, thrown: Value, scope: Scope): Completion {
+  const inner = new Scope(scope, false);
+  if (clause.variableDeclaration) ev.bindPattern(clause.variableDeclaration.name, thrown, inner, 'catch');
+  return evalBlock(ev, clause.block.statements, inner);
+}
+
+/**
+ * What a loop does with its body's completion. `'next'` continues, `'exit'` leaves the loop normally,
+ * otherwise the completion propagates.
+ */
+export function loopControl(_ev: Interpreter, c: Completion, labels: readonly string[]): 'next' | 'exit' | Completion {
+  if (!c) return 'next';
+  if (c.kind === 'break' && (c.label === undefined || labels.includes(c.label))) return 'exit';
+  if (c.kind === 'continue' && (c.label === undefined || labels.includes(c.label))) return 'next';
+  return c;
+}
+
+/**
+ * One pass of a loop's body, the same for every kind of loop: the iteration cap, a step, the body
+ * (in the scope `enter` makes, after the cap: a loop variable is bound only for a pass that runs), and
+ * what the body's completion means for the loop. `'next'` to go on; anything else is the loop's own
+ * completion. What is not followed is havocked in `havocScope`.
+ */
+export function loopPass(ev: Interpreter, node: ts.IterationStatement, i: number, havocScope: Scope, labels: readonly string[], enter: () => Scope): 'next' | Completion {
+  if (i >= ev.limits.maxLoopIterations) return havocLoop(ev, node, havocScope, loopLimit(ev, node));
+  ev.budget.step(node);
+  const c = loopControl(ev, evalStatement(ev, node.statement, enter(), []), labels);
+  if (c === 'exit') return undefined;
+  if (c !== 'next') return c?.kind === 'uncertain' ? havocLoop(ev, node, havocScope, c.why, c.reach) : c;
+  return 'next';
+}
+
+/** The loop's remaining iterations are not followed: havoc the whole loop from here. */
+export function havocLoop(ev: Interpreter, node: ts.IterationStatement, scope: Scope, why: UnknownValue, reach: readonly HeapValue[] = NO_REACH): Completion {
+  const r = ev.havoc([node], scope, why, { reach });
+  return ev.afterHavoc(factsOf(node), why, r);
+}
+
+export function loopLimit(ev: Interpreter, node: ts.IterationStatement): UnknownValue {
+  const keyword = ts.isDoStatement(node) ? 2 : ts.isWhileStatement(node) ? 5 : 3;
+  const why = new UnknownValue(`the loop runs more than ${ev.limits.maxLoopIterations.toLocaleString('en-US')} times; the analysis does not follow it further`, ev.keywordRange(node, keyword), ev.elsewhere(node));
+  ev.report('analysis-limit', why.range, why.why, why.origin);
+  ev.silent.add(why);
+  return why;
+}
+
+export function evalFor(ev: Interpreter, node: ts.ForStatement, scope: Scope, labels: readonly string[]): Completion {
+  const loopScope = new Scope(scope, false);
+  const init = node.initializer;
+  let perIteration = false;
+  if (init) {
+    if (ts.isVariableDeclarationList(init)) {
+      perIteration = (init.flags & NF.BlockScoped) !== 0;
+      evalDeclarationList(ev, init, loopScope, false);
+    } else {
+      ev.evalExpr(init, loopScope);
+    }
+  }
+  let iterScope = perIteration ? loopScope.copyForIteration() : loopScope;
+  for (let i = 0; ; i++) {
+    if (node.condition) {
+      const cond = ev.evalExpr(node.condition, iterScope);
+      const t = truthiness(cond);
+      if (t === undefined) return havocLoop(ev, node, iterScope, ev.conditionUnknown(cond as Opaque, node.condition, 'how often the loop runs is not static'));
+      if (!t) return undefined;
+    }
+    const pass = loopPass(ev, node, i, iterScope, labels, () => iterScope);
+    if (pass !== 'next') return pass;
+    if (perIteration) iterScope = iterScope.copyForIteration();
+    if (node.incrementor) ev.evalExpr(node.incrementor, iterScope);
+  }
+}
+
+export function evalWhile(ev: Interpreter, node: ts.WhileStatement | ts.DoStatement, scope: Scope, labels: readonly string[]): Completion {
+  const isDo = ts.isDoStatement(node);
+  for (let i = 0; ; i++) {
+    if (!isDo || i > 0) {
+      const cond = ev.evalExpr(node.expression, scope);
+      const t = truthiness(cond);
+      if (t === undefined) return havocLoop(ev, node, scope, ev.conditionUnknown(cond as Opaque, node.expression, 'how often the loop runs is not static'));
+      if (!t) return undefined;
+    }
+    const pass = loopPass(ev, node, i, scope, labels, () => scope);
+    if (pass !== 'next') return pass;
+  }
+}
+
+/** Binds the loop variable of `for (const x of/in …)` for one iteration. */
+export function bindLoopVariable(ev: Interpreter, init: ts.ForInitializer, value: Value, iterScope: Scope, node: ts.Node): void {
+  if (ts.isVariableDeclarationList(init)) {
+    const flags = init.flags;
+    const kind: BindingKind = flags & NF.Const || flags & NF.Using ? 'const' : flags & NF.Let ? 'let' : 'var';
+    const d = init.declarations[0];
+    if (d) ev.bindPattern(d.name, value, iterScope, kind);
+  } else {
+    ev.assignTo(init, value, iterScope, node);
+  }
+}
+
+export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope, labels: readonly string[]): Completion {
+  const iterable = ev.evalExpr(node.expression, scope);
+  if (node.awaitModifier) {
+    const why = ev.unknown('`for await` runs asynchronously; the analysis does not follow it', node.expression);
+    return havocLoop(ev, node, scope, why, reachOf([iterable]));
+  }
+  // Arrays are iterated live (the body may push to them), as JS does.
+  let source: ArrayValue | undefined;
+  let values: readonly Value[] | undefined;
+  let mapIter: ((v: Value, i: number) => Value) | undefined;
+  if (iterable instanceof ArrayValue && !iterable.tainted) source = iterable;
+  else if (iterable instanceof IteratorValue && !iterable.source.tainted) {
+    source = iterable.source;
+    const kind = iterable.kind;
+    mapIter = kind === 'keys' ? (_v, i) => i : kind === 'entries' ? (v, i) => new ArrayValue([{ value: i, range: undefined }, { value: v, range: undefined }]) : undefined;
+  } else if (typeof iterable === 'string') {
+    values = Array.from(iterable);
+    ev.charge(values.length, node);
+  } else if (iterable instanceof Opaque || ((iterable instanceof ArrayValue || iterable instanceof IteratorValue) && (iterable instanceof ArrayValue ? iterable.tainted : iterable.source.tainted))) {
+    const base = iterable instanceof Opaque ? iterable.unknown : iterable instanceof ArrayValue ? iterable.tainted! : iterable.source.tainted!;
+    const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${base.why})`, node.expression);
+    return havocLoop(ev, node, scope, why, reachOf([iterable]));
+  } else {
+    ev.throwError(`${ev.text(node.expression)} is not iterable`, node.expression);
+  }
+  for (let i = 0; ; i++) {
+    let value: Value;
+    if (source) {
+      if (source.tainted) {
+        const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
+        return havocLoop(ev, node, scope, why, [source]);
+      }
+      if (i >= source.items.length) return undefined;
+      value = source.items[i]?.value;
+      if (mapIter) value = mapIter(value, i);
+    } else {
+      if (i >= values!.length) return undefined;
+      value = values![i];
+    }
+    const pass = loopPass(ev, node, i, scope, labels, () => {
+      const iterScope = new Scope(scope, false);
+      bindLoopVariable(ev, node.initializer, value, iterScope, node);
+      return iterScope;
+    });
+    if (pass !== 'next') return pass;
+  }
+}
+
+export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope, labels: readonly string[]): Completion {
+  const obj = ev.evalExpr(node.expression, scope);
+  let keys: string[];
+  let stillThere: (key: string) => boolean = () => true;
+  if (obj === null || obj === undefined) return undefined;
+  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched) {
+    keys = orderedKeys(obj);
+    stillThere = (k) => obj.props.has(k);
+  } else if (obj instanceof ArrayValue && !obj.tainted && !ev.builtinsPatched) {
+    keys = [];
+    obj.items.forEach((s, i) => { if (s) keys.push(String(i)); });
+    stillThere = (k) => obj.items[Number(k)] !== undefined;
+  } else if (typeof obj === 'string') {
+    keys = Array.from({ length: obj.length }, (_, i) => String(i));
+  } else if (isPrimitive(obj)) {
+    return undefined;
+  } else {
+    const base = obj instanceof Opaque ? obj.unknown.why : 'its keys are not modelled';
+    const why = ev.unknown(`the loop runs over the keys of ${ev.text(node.expression)}, which are not static (${base})`, node.expression);
+    return havocLoop(ev, node, scope, why, reachOf([obj]));
+  }
+  ev.charge(keys.length, node);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!stillThere(key)) continue; // deleted before it was visited
+    if ((obj instanceof ObjectValue || obj instanceof ArrayValue) && obj.tainted) {
+      const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
+      return havocLoop(ev, node, scope, why, [obj]);
+    }
+    const pass = loopPass(ev, node, i, scope, labels, () => {
+      const iterScope = new Scope(scope, false);
+      bindLoopVariable(ev, node.initializer, key, iterScope, node);
+      return iterScope;
+    });
+    if (pass !== 'next') return pass;
+  }
+  return undefined;
+}
+
+export function evalSwitch(ev: Interpreter, node: ts.SwitchStatement, scope: Scope): Completion {
+  const d = ev.evalExpr(node.expression, scope);
+  const havocCases = (cause: Opaque, at: ts.Node): Completion => {
+    const why = ev.conditionUnknown(cause, at, 'which case runs is not static');
+    // Facts of the whole statement: a `break` in it is its own; `continue` and `return` leave it.
+    const reach = ev.havoc([node], scope, why);
+    return ev.afterHavoc(factsOf(node), why, reach);
+  };
+  if (d instanceof Opaque) return havocCases(d, node.expression);
+  const clauses = node.caseBlock.clauses;
+  let start = -1;
+  for (let i = 0; i < clauses.length && start < 0; i++) {
+    const clause = clauses[i]!;
+    if (!ts.isCaseClause(clause)) continue;
+    const test = ev.evalExpr(clause.expression, scope);
+    const eq = strictEquals(d, test);
+    if (eq === undefined) return havocCases(test as Opaque, clause.expression);
+    if (eq) start = i;
+  }
+  if (start < 0) start = clauses.findIndex((c) => ts.isDefaultClause(c));
+  if (start < 0) return undefined;
+  const inner = new Scope(scope, false);
+  for (const clause of clauses) ev.hoist(clause.statements, inner, undefined);
+  for (let i = start; i < clauses.length; i++) {
+    const c = evalStatements(ev, clauses[i]!.statements, inner);
+    if (!c) continue;
+    if (c.kind === 'break' && c.label === undefined) return undefined;
+    if (c.kind === 'uncertain') {
+      const rest = clauses.slice(i + 1).flatMap((cl) => [...cl.statements]);
+      const more = rest.length ? ev.havoc(rest, inner, c.why) : [];
+      return ev.afterHavoc(factsOf(node), c.why, [...c.reach, ...more]);
+    }
+    return c;
+  }
+  return undefined;
+}
+
+/** Sets the binding `export default <expression>` (or an anonymous default class) exports. */
+function setHiddenDefault(ev: Interpreter, scope: Scope, value: Value): void {
+  const b = scope.bindings.get(DEFAULT_BINDING);
+  if (!b) return;
+  ev.touchBinding(b);
+  b.value = value;
+  b.initialised = true;
+}
