@@ -335,3 +335,40 @@ describe('resolution is the bundle\'s', () => {
     assert.ok(known > 15, `${known} imports followed`);
   });
 });
+
+describe('which imports the bundle keeps', () => {
+  // Each snippet mentions the imports of ./side (which records that it ran) in another way: whether the
+  // module runs is what TypeScript (and so the bundle) decides, and the analysis must say the same.
+  const snippets = [
+    'let x: typeof mark | undefined;',
+    'function f(mark: number) { return mark; }\nf(1);',
+    '{ const mark = 2; void mark; }',
+    'function never() { return mark; }',
+    'export { mark };',
+    'const o = { a: 1 } as any; void o.mark;',
+    'const o = { mark: 1 }; void o;',
+    'const o = { mark }; void o;',
+    'class A extends Mark {}\nvoid A;',
+    'class B implements Shape { n = 1 }\nvoid B;',
+    'void (typeof mark);',
+    'enum E { A = mark.length }\nvoid E;',
+    'namespace N { export const y = mark; }\nvoid N;',
+    'declare const y: typeof mark;',
+    'try { void 0; } catch (mark) { void mark; }',
+    'for (const mark of [1]) void mark;',
+    'mark: for (const i of [1]) { if (i) break mark; }',
+    'const g = <T,>(v: T) => v; g<typeof mark>(1 as any);',
+    'function h() { var mark = 1; return mark; }\nvoid h;',
+    'function k() { { var mark = 1; } return mark; }\nvoid k;',
+    'const mark2 = (mark: string) => mark;\nvoid mark2;',
+  ];
+  for (const snippet of snippets) {
+    test(snippet.split('\n')[0]!, async () => {
+      await sameAsRunning({
+        'main.alamode.ts': `${DSL}import { registered } from './registry';\nimport { mark, Mark, type Shape } from './side';\n${snippet}\nconst dag = new Dag();\ndag.task('t', { image: 'x', ran: registered.join(',') });\nexport default dag;\n`,
+        'registry.ts': 'export const registered: string[] = [];\n',
+        'side.ts': "import { registered } from './registry';\nregistered.push('side');\nexport const mark = 'm';\nexport class Mark {}\nexport interface Shape { n: number }\n",
+      });
+    });
+  }
+});
