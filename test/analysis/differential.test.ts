@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { analyseModule } from '../../server/src/analysis/analyse';
+import { nodeFileHost } from '../../server/src/analysis/modules/host';
 import type { Dag } from '../../server/src/runtime/index';
 import { fixturesDir } from '../support/paths';
 import { assertNoWrongOutput, assertSameDag, executeModule, summariseAnalysis } from './execute';
@@ -176,7 +177,7 @@ const program = fc.tuple(
 
 const modulePath = join(fixturesDir, 'analysis', 'fuzz.alamode.ts');
 
-test('random modules: every output shown is the runtime\'s; fully known modules are equal', async (t) => {
+for (const followImports of [false, true]) test(`random modules${followImports ? ', with the helpers they import followed' : ''}: every output shown is the runtime's; fully known modules are equal`, async (t) => {
   process.env.FUZZ_X = 'from-env';
   process.env.FUZZ_N = '7';
   process.env.FUZZ_FLAG = '1';
@@ -190,7 +191,10 @@ test('random modules: every output shown is the runtime\'s; fully known modules 
         if (flag) process.env.FUZZ_FLAG = '1';
         else delete process.env.FUZZ_FLAG;
         let internal: unknown;
-        const analysis = analyseModule(text, 'fuzz.alamode.ts', { fresh: true, onInternalError: (e) => { internal = e; } });
+        // Followed, the helpers (test/fixtures/analysis/helpers.ts) are read as the bundle runs them.
+        const analysis = followImports
+          ? analyseModule(text, modulePath, { fresh: true, host: nodeFileHost(), onInternalError: (e) => { internal = e; } })
+          : analyseModule(text, 'fuzz.alamode.ts', { fresh: true, onInternalError: (e) => { internal = e; } });
         if (internal) throw internal;
         let exports: Record<string, unknown>;
         try {

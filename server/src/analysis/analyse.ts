@@ -12,7 +12,7 @@ import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
 import type { ModuleAnalysis } from './types';
 import { DEFAULT_LIMITS, type Limits } from './budget';
-import { ModuleGraph, type GraphLimits } from './modules/graph';
+import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
 import { parseDiagnosticsOf, parseFresh, parseIncremental } from './parse';
 
@@ -90,8 +90,10 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     if (!entry) return tooDeep();
     // The previous result holds while every file it read still reads the same (and none appeared).
     if (entry.result && !custom && stillHolds(entry.graph, options.host)) return entry.result;
-    const graph = new ModuleGraph(entry.sourceFile, fileName, options.host, { maxModules: options.limits?.maxModules ?? 200, maxChars: options.limits?.maxChars ?? MAX_TEXT_LENGTH });
-    const result = analyseGraph(graph, { ...DEFAULT_LIMITS, ...options.limits });
+    const limits = { ...DEFAULT_LIMITS, ...DEFAULT_GRAPH_LIMITS, ...options.limits };
+    const started = performance.now();
+    const graph = new ModuleGraph(entry.sourceFile, fileName, options.host, { ...limits, deadline: started + limits.deadlineMs });
+    const result = analyseGraph(graph, limits, started);
     if (!custom) {
       entry.result = result;
       entry.graph = graph;
@@ -126,14 +128,14 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
   return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits);
 }
 
-function analyseGraph(graph: ModuleGraph, limits: Limits): ModuleAnalysis {
-  const ev = new Evaluator(graph.entry.sf!, limits, graph);
+function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number): ModuleAnalysis {
+  const ev = new Evaluator(graph.entry.sf!, limits, graph, started);
   ev.run();
   const materialiser = new Materialiser(ev);
   const dags = ev.dags.map((d) => materialiser.dag(d));
   reportUnknowns(ev, materialiser.seen);
   const moduleTexts = new Map<string, string>();
-  for (const record of graph.records.values()) {
+  for (const record of graph.all) {
     const text = record.isEntry ? undefined : graph.reader?.seen.get(record.path);
     if (typeof text === 'string' && record.sf) moduleTexts.set(record.path, text);
   }

@@ -46,8 +46,9 @@ export class Budget {
   spent = false;
   private readonly deadline: number;
 
-  constructor(readonly limits: Limits, private readonly spend: (node: ts.Node, reason: string) => never) {
-    this.deadline = performance.now() + limits.deadlineMs;
+  /** `started`: when the analysis began (reading the modules it imports counts too). */
+  constructor(readonly limits: Limits, private readonly spend: (node: ts.Node, reason: string) => never, started = performance.now()) {
+    this.deadline = started + limits.deadlineMs;
   }
 
   step(node: ts.Node): void {

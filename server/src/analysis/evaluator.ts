@@ -70,10 +70,10 @@ export class Evaluator implements Interpreter {
   private readonly single: boolean;
   private readonly linker: Linker;
 
-  constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS, graph?: ModuleGraph) {
+  constructor(readonly sf: ts.SourceFile, readonly limits: Limits = DEFAULT_LIMITS, graph?: ModuleGraph, started?: number) {
     this.graph = graph ?? new ModuleGraph(sf, sf.fileName, undefined);
-    this.single = this.graph.records.size === 1;
-    this.budget = new Budget(limits, (node, reason) => this.exhausted(node, reason));
+    this.single = this.graph.all.length === 1;
+    this.budget = new Budget(limits, (node, reason) => this.exhausted(node, reason), started);
     // `this` at the top of a module is `undefined` in ESM and `module.exports` in a CommonJS bundle.
     const moduleThis = new Opaque(new UnknownValue('`this` at the top level of a module depends on how it is loaded', { start: 0, end: 0 }));
     this.moduleScope = new Scope(undefined, true, { value: moduleThis });
@@ -141,7 +141,7 @@ export class Evaluator implements Interpreter {
 
   /** An import the bundle cannot resolve or read: a warning on it (in the analysed module, or where it led there). */
   private reportUnreadImports(): void {
-    for (const record of this.graph.records.values()) {
+    for (const record of this.graph.all) {
       for (const edge of record.edges) {
         if (edge.kept === 'dropped') continue;
         const failure = edge.record?.failure ?? (edge.resolution.kind === 'unresolved' ? edge.resolution.why : undefined);

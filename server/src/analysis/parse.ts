@@ -12,9 +12,12 @@ export interface Parsed {
   readonly sourceFile: ts.SourceFile;
 }
 
-/** `.js`, `.mjs` and `.cjs` are JavaScript (TypeScript syntax there is an error, as for the bundle). */
+/**
+ * `.js`, `.mjs`, `.cjs` and files without an extension are JavaScript (TypeScript syntax there is an
+ * error, as for the bundle).
+ */
 export function scriptKindOf(fileName: string): ts.ScriptKind {
-  return /\.[cm]?js$/i.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+  return /\.[cm]?js$/i.test(fileName) || !/\.[^\\/.]+$/.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
 }
 
 /** Parses `text`; undefined when it nests too deeply even after the deepest code is set aside. */

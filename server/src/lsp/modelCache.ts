@@ -8,7 +8,10 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { forgetModule } from '../analysis/analyse';
+import { nodeFileHost } from '../analysis/modules/host';
 import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
+
+const diskHost = nodeFileHost();
 
 export class ModelCache {
   private readonly models = new Map<string, { text: string; model: DocumentModel }>();
@@ -20,7 +23,9 @@ export class ModelCache {
     const text = document.getText();
     const cached = this.models.get(document.uri);
     if (cached?.text === text) return cached.model;
-    const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError });
+    // Files on disk follow their imports (read from disk; see ModuleHost for unsaved helpers' text).
+    const host = document.uri.startsWith('file:') ? diskHost : undefined;
+    const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError, ...(host ? { host } : {}) });
     this.models.set(document.uri, { text, model });
     return model;
   }

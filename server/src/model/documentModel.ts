@@ -17,7 +17,10 @@ export interface ModelDiagnostic {
   readonly severity: 'error' | 'warning';
   readonly range: SourceRange;
   readonly message: string;
-  /** Other places that belong to the same problem (the other edges of a cycle, the first definition of a duplicate). */
+  /**
+   * Other places that belong to the same problem (the other edges of a cycle, the first definition of a
+   * duplicate, where in an imported module the cause is: those ranges have a `file`).
+   */
   readonly related: readonly { readonly range: SourceRange; readonly message: string }[];
   /** Data for quick fixes. */
   readonly data?: QuickFixData;
@@ -59,6 +62,9 @@ export function noOutputText(outcome: TaskOutcome): string {
   return outcome.noOutput ? describeNoOutput(outcome.noOutput) : '';
 }
 
+/** Where in an imported module a problem's cause is, beside its place in this one. */
+const elsewhere = (range: SourceRange | undefined, message: string) => (range ? [{ range, message }] : []);
+
 function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
   const tasks = dag.analysed.tasks;
   const taskNamed = (name: string) => tasks.find((t) => t.name === name);
@@ -75,7 +81,10 @@ function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
           severity: 'error' as const,
           range: dep.range,
           message: problem.message,
-          related: edges.filter((_, j) => j !== i && edges[j]!.dep).map((o) => ({ range: o.dep!.range, message: `${o.edge.input} → ${o.edge.task}` })),
+          related: [
+            ...edges.filter((_, j) => j !== i && edges[j]!.dep).map((o) => ({ range: o.dep!.range, message: `${o.edge.input} → ${o.edge.task}` })),
+            ...elsewhere(dep.madeAt, `${edge.input} → ${edge.task} is added here`),
+          ],
           data: { fix: 'remove-edge' as const, task: edge.task, input: edge.input, dag: dag.index, closesCycle: i === last },
         }];
       });
@@ -85,7 +94,7 @@ function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
       const range = dep?.nameLiteralRange ?? dep?.range ?? taskNamed(problem.task)?.callRange;
       if (!range) return [];
       return [{
-        code: 'missing-input', severity: 'error', range, message: problem.message, related: [],
+        code: 'missing-input', severity: 'error', range, message: problem.message, related: elsewhere(dep?.madeAt, `the input '${problem.input}' is named here`),
         data: { fix: 'create-task', task: problem.task, input: problem.input, dag: dag.index, ...(problem.suggestion ? { suggestion: problem.suggestion } : {}) },
       }];
     }
@@ -94,24 +103,27 @@ function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
       if (!first) return [];
       return rest.map((t) => ({
         code: 'duplicate-task' as const, severity: 'error' as const, range: t.nameRange, message: problem.message,
-        related: [{ range: first.nameRange, message: `'${problem.task}' is first defined here` }],
+        related: [{ range: first.nameRange, message: `'${problem.task}' is first defined here` }, ...elsewhere(t.madeAt, 'the task is made here'), ...elsewhere(first.madeAt, `'${problem.task}' is first made here`)],
       }));
     }
     case 'invalid-value': {
       if (problem.definition === undefined) {
-        const range = dag.analysed.metaValueRanges.get(JSON.stringify(problem.path)) ?? dag.analysed.metaRange ?? dag.analysed.range;
-        return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: [] }];
+        const key = JSON.stringify(problem.path);
+        const range = dag.analysed.metaValueRanges.get(key) ?? dag.analysed.metaRange ?? dag.analysed.range;
+        return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: elsewhere(dag.analysed.metaValueOrigins?.get(key) ?? dag.analysed.madeAt, 'the value is written here') }];
       }
       const t = tasks[problem.definition];
       if (!t) return [];
-      const range = t.valueRanges.get(JSON.stringify(problem.path)) ?? t.specRange;
-      return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: [] }];
+      const key = JSON.stringify(problem.path);
+      const range = t.valueRanges.get(key) ?? t.specRange;
+      return [{ code: 'invalid-value', severity: 'error', range, message: problem.message, related: elsewhere(t.valueOrigins?.get(key) ?? t.madeAt, 'the value is written here') }];
     }
     case 'reserved-key': {
       const t = tasks[problem.definition];
       if (!t) return [];
-      const range = t.valueRanges.get(JSON.stringify([problem.key])) ?? t.specRange;
-      return [{ code: 'reserved-key', severity: 'error', range, message: problem.message, related: [] }];
+      const key = JSON.stringify([problem.key]);
+      const range = t.valueRanges.get(key) ?? t.specRange;
+      return [{ code: 'reserved-key', severity: 'error', range, message: problem.message, related: elsewhere(t.valueOrigins?.get(key) ?? t.madeAt, 'the field is written here') }];
     }
   }
 }
@@ -148,7 +160,7 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
     return { index, analysed, definition, encoding, tasks };
   });
   const diagnostics: ModelDiagnostic[] = [];
-  for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: [] });
+  for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: elsewhere(d.origin, 'in the module it comes from') });
   // Only problems known to hold at run time are errors (see `knownProblems`).
   for (const dag of dags) for (const p of knownProblems(dag.analysed, dag.encoding.problems)) diagnostics.push(...placeProblem(dag, p));
   return { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };

@@ -21,11 +21,14 @@ import { isPackagePath, Resolver, type Resolution } from './resolve';
 /** Bounds of one analysis' graph (besides the evaluation budgets it shares with the module). */
 export interface GraphLimits {
   readonly maxModules: number;
-  /** Characters of every file read (modules and configuration). */
+  /** Characters of every file read (modules and configuration): parsing cannot be interrupted. */
   readonly maxChars: number;
+  /** When reading stops (`performance.now()`): the analysis' time budget counts reading too. */
+  readonly deadline?: number;
 }
 
-export const DEFAULT_GRAPH_LIMITS: GraphLimits = { maxModules: 200, maxChars: 4_000_000 };
+/** A few times a large repository's shared code (a 6,000-line module is about 400,000 characters). */
+export const DEFAULT_GRAPH_LIMITS: GraphLimits = { maxModules: 200, maxChars: 2_000_000 };
 
 /** An `import` (or `export … from`, `import x = require(…)`) of a module. */
 export interface ImportEdge {
@@ -107,6 +110,8 @@ export class ModuleGraph {
     this.entry = new ModuleRecord(entryPath, true, entrySf, undefined, true);
     this.records.set(entryPath, this.entry);
     this.reader = host ? new FileReader(host, limits.maxChars) : undefined;
+    // A module importing the pipeline back by its real path imports the pipeline itself.
+    if (this.reader) this.records.set(this.reader.realPath(entryPath), this.entry);
     const configs = this.reader ? new Configs(this.reader) : undefined;
     const resolver = this.reader && configs ? new Resolver(this.reader, configs) : undefined;
     const queue = [this.entry];
@@ -121,6 +126,11 @@ export class ModuleGraph {
       }
       this.noteLazyLoads(record, resolver);
     }
+  }
+
+  /** Every module, once (a module may be known by two paths: the pipeline by its own and its real one). */
+  get all(): ModuleRecord[] {
+    return [...new Set(this.records.values())];
   }
 
   /** The analysed module's import declaration through which the module holding `node` is reached. */
@@ -172,8 +182,12 @@ export class ModuleGraph {
   private recordFor(path: string, from: ts.Node, queue: ModuleRecord[]): ModuleRecord | undefined {
     const existing = this.records.get(path);
     if (existing) return existing;
-    if (this.records.size >= this.limits.maxModules) {
+    if (this.all.length >= this.limits.maxModules) {
       this.limit ??= { why: `the module imports more than ${this.limits.maxModules} modules, too many for the analysis`, node: from };
+      return undefined;
+    }
+    if (this.limits.deadline !== undefined && performance.now() > this.limits.deadline) {
+      this.limit ??= { why: 'reading the modules it imports takes longer than the analysis may', node: from };
       return undefined;
     }
     const text = this.reader!.read(path);

@@ -29,7 +29,7 @@ export class Linker {
 
   /** Scopes, hoisted declarations and import bindings of every module the analysis reads. */
   instantiate(entryScope: Scope): void {
-    for (const record of this.graph.records.values()) {
+    for (const record of this.graph.all) {
       if (record.failure) continue;
       this.scopes.set(record, record.isEntry ? entryScope : moduleScope());
     }

@@ -30,8 +30,11 @@ export type Resolution =
 /** esbuild's default `resolveExtensions`, in its order. */
 const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.css', '.json'];
 const REWRITES: Readonly<Record<string, readonly string[]>> = { '.js': ['.ts', '.tsx'], '.jsx': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
-/** Files the analysis reads; other extensions (`.tsx`, `.css`, …) are modules it does not read. */
-export const READABLE = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']);
+/**
+ * Files the analysis reads (a file without an extension is JavaScript to esbuild); other extensions
+ * (`.tsx`, `.css`, …) are modules it does not read.
+ */
+export const READABLE = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '']);
 const BUILTINS = new Set(builtinModules);
 
 class Stop {

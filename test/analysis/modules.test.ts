@@ -1,0 +1,374 @@
+/**
+ * The analysis follows the modules a pipeline imports (issue 8), and what it says is what running the
+ * bundle (as `alamode encode` does) builds: the same Dag where it follows everything, and never an
+ * output the runtime does not compute where it cannot.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { analyseModule } from '../../server/src/analysis/analyse';
+import type { ModuleHost } from '../../server/src/analysis/modules/host';
+import type { Dag } from '../../server/src/runtime/index';
+import { fixturesDir } from '../support/paths';
+import { assertSameDag, executeModule, summariseAnalysis } from './execute';
+import { analyseIn, assertNoWrongOutputIn, defaultDag, makeRepo, runIn, type Repo } from './repo';
+
+const DSL = "import { Dag } from 'a-la-mode';\n";
+const repoDir = join(fixturesDir, 'repo');
+const pipelines = ['ingest', 'reports'].map((n) => join(repoDir, 'pipelines', 'daily', `${n}.alamode.ts`));
+
+const repos: Repo[] = [];
+after(() => { for (const r of repos) r.remove(); });
+const repo = (files: Record<string, string>) => {
+  const r = makeRepo(files);
+  repos.push(r);
+  return r;
+};
+
+/** Analyses and runs `main.alamode.ts` of a repository; both must build the same default Dag. */
+async function sameAsRunning(files: Record<string, string>): Promise<ReturnType<typeof analyseIn>> {
+  const r = repo(files);
+  const text = files['main.alamode.ts']!;
+  const analysis = analyseIn(r, 'main.alamode.ts', text);
+  const runtime = await runIn(r, 'main.alamode.ts');
+  assert.ok(runtime, 'the module runs');
+  assertSameDag(defaultDag(analysis), runtime);
+  return analysis;
+}
+
+describe('a repository of the usual shape', () => {
+  for (const path of pipelines) {
+    test(`${path.slice(repoDir.length + 1)}: the analysis equals running the module`, async () => {
+      const text = readFileSync(path, 'utf8');
+      const analysis = analyseModule(text, path, { fresh: true, host: (await import('../../server/src/analysis/modules/host')).nodeFileHost() });
+      assert.deepEqual(analysis.diagnostics, []);
+      assertSameDag(defaultDag(analysis), (await executeModule(path)).default as Dag);
+    });
+  }
+
+  test('modules lists the modules read, the configuration consulted and the candidates looked for', async () => {
+    const { nodeFileHost } = await import('../../server/src/analysis/modules/host');
+    const analysis = analyseModule(readFileSync(pipelines[0]!, 'utf8'), pipelines[0]!, { fresh: true, host: nodeFileHost() });
+    const at = (p: string) => join(repoDir, p);
+    for (const p of ['pipelines/shared/index.ts', 'pipelines/shared/images.ts', 'pipelines/shared/steps.ts', 'pipelines/config/tables.json', 'pipelines/config/settings.json', 'tsconfig.json']) {
+      assert.ok(analysis.modules.includes(at(p)), `${p} is listed`);
+    }
+    // `./images.js` in steps.ts is `images.ts`: the `.js` file it first looked for is listed too.
+    assert.ok(analysis.modules.includes(at('pipelines/shared/images.js')));
+    assert.ok(!analysis.modules.includes(pipelines[0]!), 'not the module itself');
+    assert.equal(analysis.moduleTexts.get(at('pipelines/shared/steps.ts')), readFileSync(at('pipelines/shared/steps.ts'), 'utf8'));
+  });
+
+  test('tasks made by a helper show at the call in the pipeline, with where the helper makes them', async () => {
+    const { nodeFileHost } = await import('../../server/src/analysis/modules/host');
+    const text = readFileSync(pipelines[1]!, 'utf8');
+    const analysis = analyseModule(text, pipelines[1]!, { fresh: true, host: nodeFileHost() });
+    const quality = join(repoDir, 'pipelines', 'shared', 'quality.ts');
+    const qualityText = readFileSync(quality, 'utf8');
+    const checks = defaultDag(analysis).tasks.filter((t) => t.name?.startsWith('check_'));
+    assert.equal(checks.length, 3);
+    for (const t of checks) {
+      assert.equal(text.slice(t.calleeRange.start, t.calleeRange.end), 'addQualityChecks');
+      assert.equal(text.slice(t.callRange.start, t.callRange.end), 'addQualityChecks(dag, tables)');
+      assert.equal(t.nameLiteralRange, undefined);
+      assert.equal(t.madeAt?.file, quality);
+      assert.match(qualityText.slice(t.madeAt!.start, t.madeAt!.end), /^dag\s+\.task\(`check_\$\{table\}`/);
+      assert.equal(t.deps[0]!.madeAt?.file, quality);
+      assert.equal(text.slice(t.deps[0]!.callRange.start, t.deps[0]!.callRange.end), 'addQualityChecks(dag, tables)');
+    }
+    // The spec of a load task comes from python() in steps.ts: its values say so.
+    const load = defaultDag(analysis).tasks.find((t) => t.name === 'load_orders')!;
+    assert.equal(load.valueOrigins?.get('["image"]')?.file, join(repoDir, 'pipelines', 'shared', 'steps.ts'));
+    // References and completion stay in the pipeline's own text.
+    for (const r of analysis.references) assert.ok(r.range.end <= text.length && r.range.file === undefined);
+  });
+
+  test('without a host, imports are unknown and say where they come from', () => {
+    const text = readFileSync(pipelines[0]!, 'utf8');
+    const analysis = analyseModule(text, pipelines[0]!, { fresh: true });
+    const unknown = summariseAnalysis(defaultDag(analysis)).unknown;
+    assert.ok(unknown.every((u) => u !== undefined));
+    assert.ok(analysis.diagnostics.some((d) => /comes from '\.\.\/shared\/index\.ts', which the analysis does not read/.test(d.message)));
+    assert.deepEqual(analysis.modules, []);
+  });
+});
+
+describe('what a helper module does', () => {
+  test('named, default and namespace imports; export default forms; re-exports through export * and export-from', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import def, * as ns from './lib/index';
+import makeSpec, { IMAGE as IMG, renamed, fromStar } from './lib';
+import config from './lib/config.json';
+import { owner } from './lib/config.json';
+const dag = new Dag({ owner });
+dag.task('a', makeSpec('a'));
+dag.task('b', { image: IMG, x: renamed, y: fromStar, z: def('z'), w: ns.IMAGE, n: config.retries });
+export default dag;
+`,
+      'lib/index.ts': "export { default, IMAGE, helper as renamed } from './spec';\nexport * from './star';\n",
+      'lib/spec.ts': "export const IMAGE = 'img:1';\nexport const helper = 'helped';\nexport default function (name: string) { return { image: IMAGE, command: `run ${name}` }; }\n",
+      'lib/star.ts': "export const fromStar = 'star';\n",
+      'lib/config.json': '{ "owner": "data-eng", "retries": 3 }',
+    });
+  });
+
+  test('a helper that adds tasks to the Dag it is given, and reads the tasks the pipeline made', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { addChecks } from './checks';
+const dag = new Dag();
+const load = dag.task('load', { image: 'x', sha: '1' });
+const checks = addChecks(dag, ['a', 'b'], load);
+dag.task('done', { image: 'x' }).addDep(...checks);
+export default dag;
+`,
+      'checks.ts': "import type { Dag, Task } from 'a-la-mode';\nexport function addChecks(dag: Dag, names: string[], after: Task): Task[] {\n  return names.map((n) => dag.task(`check_${n}`, { image: 'q', of: after.name }).addDep(after));\n}\n",
+    });
+  });
+
+  test('state a helper module keeps is shared by everything that imports it, and changes as it runs', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { register, registered } from './registry';
+import './plugins';
+import { count } from './counter';
+register('main');
+const dag = new Dag();
+dag.task('t', { image: 'x', names: registered.join(','), count: count() });
+export default dag;
+`,
+      'registry.ts': 'export const registered: string[] = [];\nexport function register(name: string) { registered.push(name); }\n',
+      'plugins.ts': "import { register } from './registry';\nregister('plugin');\n",
+      'counter.ts': "let n = 0;\nexport function count() { return ++n; }\nexport let current = n;\n",
+    });
+  });
+
+  test('an import whose bindings are used only as types is removed: its module does not run', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { registered } from './registry';
+import { unused, type Shape } from './side-effect';
+import type { Other } from './side-effect';
+const dag = new Dag();
+const shape: Shape = { n: 1 };
+function local(unused: number) { return unused; }
+dag.task('t', { image: 'x', names: registered.join(','), n: local(shape.n) });
+export default dag;
+`,
+      'registry.ts': 'export const registered: string[] = [];\n',
+      'side-effect.ts': "import { registered } from './registry';\nregistered.push('side effect');\nexport const unused = 1;\nexport interface Shape { n: number }\nexport type Other = string;\n",
+    });
+  });
+
+  test('with verbatimModuleSyntax every import runs', async () => {
+    await sameAsRunning({
+      'tsconfig.json': '{ "compilerOptions": { "verbatimModuleSyntax": true } }',
+      'main.alamode.ts': `${DSL}import { registered } from './registry';
+import { type Shape } from './side-effect';
+const dag = new Dag();
+dag.task('t', { image: 'x', names: registered.join(',') });
+export default dag;
+`,
+      'registry.ts': 'export const registered: string[] = [];\n',
+      'side-effect.ts': "import { registered } from './registry';\nregistered.push('side effect');\nexport interface Shape { n: number }\n",
+    });
+  });
+
+  test('modules run in the order of their imports, each once; a cycle sees a module that has not finished', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { log } from './log';
+import { a } from './a';
+import { b } from './b';
+const dag = new Dag();
+dag.task('t', { image: 'x', order: log.join(' '), a, b });
+export default dag;
+`,
+      'log.ts': 'export const log: string[] = [];\n',
+      'a.ts': "import { log } from './log';\nimport { b, describeB } from './b';\nlog.push(`a sees b=${String(b)} ${describeB()}`);\nexport const a = 'A';\n",
+      'b.ts': "import { log } from './log';\nimport { a } from './a';\nlog.push(`b sees a=${String(a)}`);\nexport const b = 'B';\nexport function describeB() { return 'b is hoisted'; }\n",
+    });
+  });
+
+  test('the pipeline itself imported back by a helper (a cycle through the pipeline)', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { extend } from './extend';
+export const BASE = { image: 'base:1' };
+const dag = new Dag();
+dag.task('a', { ...BASE, step: 'a' });
+extend(dag);
+export default dag;
+`,
+      'extend.ts': "import type { Dag } from 'a-la-mode';\nimport { BASE } from './main.alamode';\nexport function extend(dag: Dag) { dag.task('b', { ...BASE, step: 'b' }).addDep('a'); }\n",
+    });
+  });
+
+  test('resolution: .js naming .ts, folder index files, tsconfig paths and baseUrl (with extends), package.json imports', async () => {
+    await sameAsRunning({
+      'package.json': '{ "name": "r", "imports": { "#lib/*": { "types": "./types/*.d.ts", "node": "./lib/*.ts", "default": "./nowhere/*.ts" } } }',
+      'tsconfig.base.json': '{ "compilerOptions": { "baseUrl": "src", "paths": { "@cfg/*": ["../config/*", "config/*"] } } }',
+      'tsconfig.json': '{ "extends": "./tsconfig.base.json" }',
+      'main.alamode.ts': `${DSL}import { a } from './lib/a.js';
+import { b } from './lib/b';
+import { c } from '#lib/c';
+import { d } from 'deep/d';
+import settings from '@cfg/settings.json';
+const dag = new Dag();
+dag.task('t', { image: 'x', a, b, c, d, owner: settings.owner });
+export default dag;
+`,
+      'lib/a.ts': "export const a = 'a.ts';\n",
+      'lib/b/index.ts': "export const b = 'b/index.ts';\n",
+      'lib/c.ts': "export const c = 'c.ts';\n",
+      'src/deep/d.ts': "export const d = 'src/deep/d.ts';\n",
+      'config/settings.json': '{ "owner": "config/settings.json" }',
+    });
+  });
+});
+
+describe('what the analysis cannot follow is unknown, never wrong', () => {
+  test('a missing module: a warning on its import, and what comes from it is unknown', async () => {
+    const r = repo({ 'main.alamode.ts': `${DSL}import { IMAGE } from './missing';\nconst dag = new Dag();\ndag.task('t', { image: IMAGE });\ndag.task('u', { image: 'u' });\nexport default dag;\n` });
+    const text = readFileSync(r.path('main.alamode.ts'), 'utf8');
+    const analysis = analyseIn(r, 'main.alamode.ts', text);
+    const warning = analysis.diagnostics.find((d) => d.code === 'not-static' && /'\.\/missing' cannot be read/.test(d.message));
+    assert.ok(warning);
+    assert.equal(text.slice(warning.range.start, warning.range.end), "import { IMAGE } from './missing';");
+    assert.deepEqual(summariseAnalysis(defaultDag(analysis)).unknown.map((u) => u !== undefined), [true, false]);
+  });
+
+  test('a helper with a syntax error: a warning on the import, what comes from it unknown', async () => {
+    const r = repo({
+      'main.alamode.ts': `${DSL}import { spec } from './broken';\nconst dag = new Dag();\ndag.task('t', spec());\nexport default dag;\n`,
+      'broken.ts': 'export function spec() { return { image: ; }\n',
+    });
+    const analysis = analyseIn(r, 'main.alamode.ts', readFileSync(r.path('main.alamode.ts'), 'utf8'));
+    assert.ok(analysis.diagnostics.some((d) => d.code === 'not-static' && /has syntax errors/.test(d.message)));
+    assert.notEqual(summariseAnalysis(defaultDag(analysis)).unknown[0], undefined);
+  });
+
+  test('a package: unknown, and the reason names it', () => {
+    const r = repo({ 'main.alamode.ts': `${DSL}import { image } from '@acme/images/python';\nconst dag = new Dag();\ndag.task('t', { image });\nexport default dag;\n` });
+    const analysis = analyseIn(r, 'main.alamode.ts', readFileSync(r.path('main.alamode.ts'), 'utf8'));
+    assert.match(summariseAnalysis(defaultDag(analysis)).unknown[0]!, /'@acme\/images\/python'.*'@acme\/images' is a package/);
+  });
+
+  test('a name two re-exported modules both export, a module loaded with require, CommonJS', async () => {
+    for (const files of <Record<string, string>[]>[
+      { 'main.alamode.ts': `${DSL}import * as lib from './lib';\nconst dag = new Dag();\ndag.task('t', { image: 'x', v: String((lib as any).v) });\ndag.task('u', { image: 'u' });\nexport default dag;\n`, 'lib.ts': "export * from './one';\nexport * from './two';\n", 'one.ts': "export const v = 'one';\n", 'two.ts': "export const v = 'two';\n" },
+      { 'main.alamode.ts': `${DSL}import { load } from './loader';\nconst dag = new Dag();\ndag.task('t', { image: 'x', v: load() });\nexport default dag;\n`, 'loader.ts': "export function load() { return require('./value').v; }\n", 'value.ts': "export const v = 'value';\n" },
+      { 'main.alamode.ts': `${DSL}import cjs from './cjs.cjs';\nconst dag = new Dag();\ndag.task('t', { image: 'x', v: cjs.v });\nexport default dag;\n`, 'cjs.cjs': "module.exports = { v: 'cjs' };\n" },
+    ]) {
+      const r = repo(files);
+      const { ran } = await assertNoWrongOutputIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+      assert.ok(ran);
+    }
+  });
+
+  test('a helper building a spec with a float: the error is on the pipeline\'s call, with the helper\'s line beside it', () => {
+    const r = repo({
+      'main.alamode.ts': `${DSL}import { spec } from './spec';\nconst dag = new Dag();\ndag.task('t', spec('t'));\nexport default dag;\n`,
+      'spec.ts': "export function spec(name: string) { return { image: 'x', name, ratio: 0.25 }; }\n",
+    });
+    const text = readFileSync(r.path('main.alamode.ts'), 'utf8');
+    const t = defaultDag(analyseIn(r, 'main.alamode.ts', text)).tasks[0]!;
+    assert.equal(text.slice(t.valueRanges.get('["ratio"]')!.start, t.valueRanges.get('["ratio"]')!.end), "spec('t')");
+    const origin = t.valueOrigins!.get('["ratio"]')!;
+    assert.equal(origin.file, r.path('spec.ts'));
+    assert.equal(readFileSync(r.path('spec.ts'), 'utf8').slice(origin.start, origin.end), 'ratio: 0.25');
+  });
+
+  test('bounds on the graph: beyond them every Dag is unknown, with an analysis-limit', () => {
+    const files: Record<string, string> = { 'main.alamode.ts': `${DSL}import { v0 } from './m0';\nconst dag = new Dag();\ndag.task('t', { image: v0 });\nexport default dag;\n` };
+    for (let i = 0; i < 10; i++) files[`m${i}.ts`] = i < 9 ? `export { v${i + 1} as v${i} } from './m${i + 1}';\n` : 'export const v9 = "end";\n';
+    const r = repo(files);
+    const analysis = analyseIn(r, 'main.alamode.ts', files['main.alamode.ts']!, { limits: { maxModules: 5 } });
+    assert.ok(analysis.diagnostics.some((d) => d.code === 'analysis-limit' && /more than 5 modules/.test(d.message)));
+    assert.ok(defaultDag(analysis).tainted);
+  });
+});
+
+describe('results follow the files', () => {
+  test('an edit of a helper (the host gives the new text) changes the analysis of the same pipeline text', () => {
+    const files: Record<string, string> = { '/r/lib.ts': "export const IMAGE = 'one';\n" };
+    const host: ModuleHost = { readFile: (p) => files[p] };
+    const text = `${DSL}import { IMAGE } from './lib';\nconst dag = new Dag();\ndag.task('t', { image: IMAGE });\nexport default dag;\n`;
+    const spec = () => (analyseModule(text, '/r/main.alamode.ts', { host }).dags[0]!.tasks[0]!.spec as { image: string }).image;
+    assert.equal(spec(), 'one');
+    files['/r/lib.ts'] = "export const IMAGE = 'two';\n";
+    assert.equal(spec(), 'two');
+    delete files['/r/lib.ts'];
+    files['/r/lib/index.ts'] = "export const IMAGE = 'three';\n";
+    assert.equal(spec(), 'three');
+  });
+});
+
+describe('resolution is the bundle\'s', () => {
+  // Candidate files each export `v`, their own path: the ID says which file the import read.
+  const candidates = [
+    'a', 'a.ts', 'a.js', 'a.json', 'b.js', 'b.ts', 'c.ts', 'c2.js.ts', 'c2.ts', 'd.ts', 'd/index.ts', 'e/index.ts', 'e/index.js',
+    'f/package.json', 'f/index.ts', 'f/main.ts', 'g.mts', 'h.cts', 'i.tsx', 'i.ts', 'j.json', 'l/index.ts', 'index.ts', 'm.mjs', 'n.cjs.ts', 'o.ts',
+    'src/p.ts', 'src/q/index.ts', 'alias/r.ts', 'alias/r/index.ts', 'lib/s.ts', 'lib/special/s.ts', 'lib/t.js',
+  ];
+  const content = (file: string) => {
+    if (file.endsWith('package.json')) return '{ "main": "./main.ts" }';
+    if (file.endsWith('.json')) return JSON.stringify({ v: file });
+    if (file === 'a') return `export const v = 'a (no extension)';\n`;
+    return `export const v = ${JSON.stringify(file)};\n`;
+  };
+  const specifiers = ['./a', './a.ts', './b.js', './c.js', './c2.js', './d', './e', './e/', './f', './g.mjs', './h.cjs', './i', './j.json', './l', '.', './m.mjs', './n.cjs', './o.js', './nowhere',
+    'p', 'q', '@alias/r', '@alias/r/index', '#lib/s', '#lib/special/s', '#lib/t', '#missing'];
+
+  test('for each import, the analysis reads the file the bundle runs (or says it cannot)', async () => {
+    const files: Record<string, string> = {
+      'package.json': '{ "name": "r", "imports": { "#lib/*": "./lib/*.ts", "#lib/special/*": "./lib/special/*.ts", "#lib/t": "./lib/t.js" } }',
+      'tsconfig.json': '{ "compilerOptions": { "baseUrl": "src", "paths": { "@alias/*": ["../alias/*"] } } }',
+    };
+    for (const c of candidates) files[c] = content(c);
+    specifiers.forEach((s, i) => { files[`spec${i}.alamode.ts`] = `${DSL}import { v } from '${s}';\nconst dag = new Dag();\ndag.task('t', { v });\nexport default dag;\n`; });
+    const r = repo(files);
+    let known = 0;
+    for (let i = 0; i < specifiers.length; i++) {
+      const file = `spec${i}.alamode.ts`;
+      const { shown, ran } = await assertNoWrongOutputIn(r, file, files[file]!);
+      known += shown;
+      // Where the bundle runs the module, the analysis follows it, but for what it does not read.
+      if (ran && !['./i', './f'].includes(specifiers[i]!)) assert.equal(shown, 1, `'${specifiers[i]}' is followed`);
+    }
+    assert.ok(known > 15, `${known} imports followed`);
+  });
+});
+
+describe('which imports the bundle keeps', () => {
+  // Each snippet mentions the imports of ./side (which records that it ran) in another way: whether the
+  // module runs is what TypeScript (and so the bundle) decides, and the analysis must say the same.
+  const snippets = [
+    'let x: typeof mark | undefined;',
+    'function f(mark: number) { return mark; }\nf(1);',
+    '{ const mark = 2; void mark; }',
+    'function never() { return mark; }',
+    'export { mark };',
+    'const o = { a: 1 } as any; void o.mark;',
+    'const o = { mark: 1 }; void o;',
+    'const o = { mark }; void o;',
+    'class A extends Mark {}\nvoid A;',
+    'class B implements Shape { n = 1 }\nvoid B;',
+    'void (typeof mark);',
+    'enum E { A = mark.length }\nvoid E;',
+    'namespace N { export const y = mark; }\nvoid N;',
+    'declare const y: typeof mark;',
+    'try { void 0; } catch (mark) { void mark; }',
+    'for (const mark of [1]) void mark;',
+    'mark: for (const i of [1]) { if (i) break mark; }',
+    'const g = <T,>(v: T) => v; g<typeof mark>(1 as any);',
+    'function h() { var mark = 1; return mark; }\nvoid h;',
+    'function k() { { var mark = 1; } return mark; }\nvoid k;',
+    'const mark2 = (mark: string) => mark;\nvoid mark2;',
+  ];
+  for (const snippet of snippets) {
+    test(snippet.split('\n')[0]!, async () => {
+      await sameAsRunning({
+        'main.alamode.ts': `${DSL}import { registered } from './registry';\nimport { mark, Mark, type Shape } from './side';\n${snippet}\nconst dag = new Dag();\ndag.task('t', { image: 'x', ran: registered.join(',') });\nexport default dag;\n`,
+        'registry.ts': 'export const registered: string[] = [];\n',
+        'side.ts': "import { registered } from './registry';\nregistered.push('side');\nexport const mark = 'm';\nexport class Mark {}\nexport interface Shape { n: number }\n",
+      });
+    });
+  }
+});
