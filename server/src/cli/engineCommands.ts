@@ -12,7 +12,7 @@ import { formatAgo, formatBytes, formatDuration } from '../engine/describe';
 import { EXECUTORS, executorNamed, type ExecutorName } from '../engine/executors';
 import { resolveStore, StoreLayout } from '../engine/layout';
 import { StoreLocks } from '../engine/lock';
-import { runDag } from '../engine/scheduler';
+import { runDag, selectTasks } from '../engine/scheduler';
 import { attemptTask, killRunning, type EngineContext } from '../engine/runTask';
 import { snakefile } from '../engine/snakemake';
 import { openStore, storedStatus, StoreError } from '../engine/store';
@@ -112,8 +112,7 @@ export async function runCommand(positionals: string[], options: EngineOptions):
   }
   const storeRoot = resolveStore(path, options.store);
   const layout = options.dryRun ? new StoreLayout(storeRoot) : open(storeRoot);
-  const selectedCount = options.only.length > 0 ? undefined : Object.keys(dag.tasks).length;
-  const progress = createProgress(process.stdout, layout, selectedCount ?? 0);
+  const progress = createProgress(process.stdout, layout, selectTasks(dag, options.only));
   const interrupt = interruptible(() => progress.note('stopping: the running tasks are being stopped (Ctrl-C again to kill them now)'));
   try {
     const ctx: EngineContext = {

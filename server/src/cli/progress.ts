@@ -20,11 +20,12 @@ export interface Progress {
 
 const ANSI = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 
-export function createProgress(out: NodeJS.WriteStream, layout: StoreLayout, total: number): Progress {
+export function createProgress(out: NodeJS.WriteStream, layout: StoreLayout, names: readonly string[]): Progress {
+  const total = names.length;
   const live = out.isTTY === true && !process.env.CI;
   const color = live && !process.env.NO_COLOR;
   const paint = (c: keyof typeof ANSI, s: string) => (color ? `\u001b[${ANSI[c]}m${s}\u001b[0m` : s);
-  const width = 12;
+  const width = Math.min(30, Math.max(4, ...names.map((n) => n.length)));
   const running = new Map<string, { id: string; since: number }>();
   let finished = 0;
   const storeShown = relative(process.cwd(), layout.root) || '.';
@@ -63,7 +64,7 @@ export function createProgress(out: NodeJS.WriteStream, layout: StoreLayout, tot
     }
   };
 
-  const label = (s: string) => s.padEnd(7);
+  const label = (s: string) => s.padEnd(8);
   const finishedLine = (r: TaskResult): string => {
     const name = r.name.padEnd(width);
     switch (r.status) {

@@ -3,10 +3,11 @@
  *
  * Why lock folders and not `flock`: Node has no `flock` without a native module; `flock` on network
  * file systems is emulated (NFS), optional (Lustre's `-o flock`) or absent, and it says nothing about
- * who holds a lock. A lock here is the folder `locks/<id>/`: `mkdir` is atomic on every file system we
- * know of, NFS included. Inside, `owner.json` says who holds it (host, boot ID, PID namespace, PID and
- * the process's start time, the running child), and the holder touches the folder every few seconds (a
- * heartbeat). A lock is stale when
+ * who holds a lock. A lock here is the folder `locks/<id>/`, made whole under another name (with its
+ * `owner.json`) and renamed into place: renaming a folder onto one that has entries fails, atomically,
+ * on every file system we know of, NFS included, and no one ever sees a lock without its owner.
+ * `owner.json` says who holds it (host, boot ID, PID namespace, PID and the process's start time, the
+ * running child), and the holder touches the folder every few seconds (a heartbeat). A lock is stale when
  *   - its owner ran on this machine, in this PID namespace, and that process is gone (or its PID now
  *     names another process): decided at once; or
  *   - its heartbeat has not moved for `staleMs`, as seen by the waiter's own monotonic clock (so clocks
@@ -19,7 +20,7 @@
  * whole stale period) and takes over stale locks without serialising the takeover; hence this file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readlinkSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { removeTree, writeFileAtomic } from './fsUtil';
@@ -51,6 +52,8 @@ export interface LockTiming {
   /** A lock whose heartbeat has not moved for this long is stale. */
   readonly staleMs: number;
   readonly heartbeatMs: number;
+  /** The waiter's monotonic clock in ms (tests give their own). */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_TIMING: LockTiming = {
@@ -195,21 +198,29 @@ export class StoreLocks {
     };
   }
 
+  /**
+   * Makes the lock folder whole elsewhere (with its owner.json) and renames it into place, so a lock is
+   * never seen without its owner: renaming a folder onto a folder that has entries fails, atomically.
+   */
   private create(dir: string, task: string | undefined): HeldLock | undefined {
+    const owner = this.newOwner(task);
+    const staging = join(this.layout.locksRoot, `.new-${owner.token}`);
+    mkdirSync(staging);
     try {
-      mkdirSync(dir);
+      writeFileAtomic(join(staging, OWNER), JSON.stringify(owner));
+      renameSync(staging, dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      rmSync(staging, { recursive: true, force: true });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return undefined;
       throw e;
     }
-    const owner = this.newOwner(task);
-    writeFileAtomic(join(dir, OWNER), JSON.stringify(owner));
     return new HeldLock(dir, owner, this.layout.trashRoot, this.timing);
   }
 
   /** Whether the thing at `dir` has looked the same (signature) for the stale period, as seen from here. */
   private unchangedForStalePeriod(dir: string, signature: string): boolean {
-    const now = performance.now();
+    const now = (this.timing.now ?? (() => performance.now()))();
     const seen = this.seen.get(dir);
     if (!seen || seen.signature !== signature) {
       this.seen.set(dir, { signature, since: now });

@@ -129,7 +129,7 @@ export async function runDag(ctx: EngineContext, dag: EncodedDag, options: RunOp
     let poll = pollFirst;
     let waited = false;
     for (;;) {
-      if (ctx.signal.aborted) return { name, id: task.output, status: 'interrupted', ...(waited ? { waited } : {}) };
+      if (ctx.signal.aborted) return { name, id: task.output, status: 'not-run', ...(waited ? { waited } : {}) };
       await takeSlot();
       let attempt: Attempt;
       try {
@@ -185,7 +185,7 @@ export async function runDag(ctx: EngineContext, dag: EncodedDag, options: RunOp
               pending.set(r, left);
               if (left === 0) ready.push(r);
             }
-          } else {
+          } else if (result.status !== 'interrupted') {
             skipDownstream(name, name);
             if (!options.keepGoing) stopping = true;
           }
@@ -199,7 +199,7 @@ export async function runDag(ctx: EngineContext, dag: EncodedDag, options: RunOp
   });
 
   for (const name of selected) {
-    if (!results.has(name)) finish({ name, id: tasks.get(name)!.output, status: ctx.signal.aborted ? 'interrupted' : 'not-run' });
+    if (!results.has(name)) finish({ name, id: tasks.get(name)!.output, status: 'not-run' });
   }
   return summarise(selected, results, t0);
 }
