@@ -88,8 +88,8 @@ export const localExecutor: Executor = {
 export const CONTAINER_PATHS = { output: '/alamode/output', work: '/alamode/work', inputs: '/alamode/inputs' } as const;
 
 /**
- * `podman run --rm` with the folders mounted at {@link CONTAINER_PATHS} (inputs read-only, one per input
- * ID). `ALAMODE_PODMAN_ARGS` adds arguments before the image (split on spaces), for what a machine
+ * `podman run --rm --init --pull never` with the folders mounted at {@link CONTAINER_PATHS} (inputs
+ * read-only, one per input ID), named `alamode-<id>-<attempt>` so a takeover can remove an orphan. `ALAMODE_PODMAN_ARGS` adds arguments before the image (split on spaces), for what a machine
  * needs, e.g. `--runtime runc --ulimit nofile=20000:20000`.
  */
 export function podmanExecutor(binary = process.env.ALAMODE_PODMAN ?? 'podman'): Executor {
@@ -111,7 +111,8 @@ export function podmanExecutor(binary = process.env.ALAMODE_PODMAN ?? 'podman'):
       const { env, warnings } = taskEnvironment({ ...r, output: CONTAINER_PATHS.output, inputs });
       const container = `alamode-${r.outputId.slice(0, 16)}-${r.attemptName}`;
       const args = [
-        'run', '--rm', '--name', container, '--pull', 'never', ...extra,
+        // --init: a small init as PID 1 forwards SIGTERM (a shell as PID 1 would ignore it) and reaps.
+        'run', '--rm', '--init', '--name', container, '--pull', 'never', ...extra,
         '-v', `${r.output}:${CONTAINER_PATHS.output}`, '-v', `${r.work}:${CONTAINER_PATHS.work}`, ...mounts,
         '-w', CONTAINER_PATHS.work,
         ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
@@ -124,7 +125,7 @@ export function podmanExecutor(binary = process.env.ALAMODE_PODMAN ?? 'podman'):
         warnings,
         exited: watch(child),
         stop: () => {
-          spawn(binary, ['stop', '-t', '10', container], { stdio: 'ignore' }).on('error', () => {});
+          spawn(binary, ['stop', '-t', '5', container], { stdio: 'ignore' }).on('error', () => {});
           signalGroup(child, 'SIGTERM');
         },
         kill: () => {
