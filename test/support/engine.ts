@@ -99,10 +99,10 @@ export function alamodeAsync(args: readonly string[], cwd: string, env: NodeJS.P
 }
 
 /** Polls `check` until it returns something truthy; fails after a generous deadline, naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | null, deadlineMs = 60_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | false | null | Promise<T | undefined | false | null>, deadlineMs = 60_000): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
