@@ -284,14 +284,15 @@ export default dag;
     assert.match(dry2.stdout, /2 would run, 2 reused/);
   });
 
-  test('the store defaults to .alamode/store at the repository root, or $ALAMODE_STORE', () => {
-    const { dir } = initRepo(scratch);
+  test('the store defaults to .alamode/store at the repository root (and keeps out of git status), or $ALAMODE_STORE', () => {
+    const { dir, git } = initRepo(scratch);
     const s = sandbox(dir);
     mkdirSync(join(dir, 'pipelines'));
     copyFileSync(collageModule, join(dir, 'pipelines', 'collage.alamode.ts'));
     const r = alamodeSync(['run', 'collage.alamode.ts', '--only', 'download_images'], join(dir, 'pipelines'), s.env());
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.ok(hasRecord(join(dir, '.alamode', 'store'), before.download_images!));
+    assert.doesNotMatch(git('status', '--porcelain', '--untracked-files=all').toString(), /^\?\? \.alamode\//m);
     const elsewhere = join(dir, 'elsewhere');
     const r2 = alamodeSync(['run', 'pipelines/collage.alamode.ts', '--only', 'download_images'], dir, s.env({ ALAMODE_STORE: elsewhere }));
     assert.equal(r2.status, 0, r2.stdout + r2.stderr);

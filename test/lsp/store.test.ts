@@ -66,7 +66,7 @@ function project() {
   return { dir, module, store: join(dir, '.alamode', 'store'), run, s };
 }
 
-const BUILT = /^output [0-9a-f]{12} · ✓ built (just now|\d+ s ago) \(\d+(\.\d+)? s\) · \d inputs?$/;
+const BUILT = /^output [0-9a-f]{12} · ✓ built (just now|\d+ s ago) \((\d+(\.\d+)? s|\d+ ms)\) · \d inputs?$/;
 
 describe('the store in the editor', () => {
   test('lenses: nothing about records without a store; then built, will run after the seed\'s edit, failed, built again; each landing asks for a refresh', async () => {
@@ -118,11 +118,11 @@ describe('the store in the editor', () => {
     const uri = await c.open(p.module);
     const download = await hover(uri, collageText, "dag.task('download_images'");
     const record = JSON.parse(readFileSync(join(p.store, 'records', `${ids('before', 'download_images')}.json`), 'utf8'));
-    assert.match(download, /✓ \*\*Built\*\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(just now\) in [\d.]+ s, by \S+@\S+ \(alamode [^,]+, `run`, local\)/);
+    assert.match(download, /✓ \*\*Built\*\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(just now\) in ([\d.]+ s|\d+ ms), by \S+@\S+ \(alamode [^,]+, `run`, local\)/);
     assert.ok(download.includes(`Output: [out/${ids('before', 'download_images').slice(0, 12)}…](${pathToFileURL(join(p.store, 'out', ids('before', 'download_images'))).href}) · 1 file, `), download);
     assert.ok(download.includes(`(${pathToFileURL(join(p.store, record.log)).href})`), 'a link to the log');
     const edge = await hover(uri, collageText, "dag.task('edge_enhance'");
-    assert.match(edge, /✗ \*\*Failed\*\* .* after [\d.]+ s: exit 3\. No output is recorded; it will run\./);
+    assert.match(edge, /✗ \*\*Failed\*\* .* after ([\d.]+ s|\d+ ms): exit 3\. No output is recorded; it will run\./);
     const failure = JSON.parse(readFileSync(join(p.store, 'failures', `${ids('before', 'edge_enhance')}.json`), 'utf8'));
     assert.ok(edge.includes(pathToFileURL(join(p.store, failure.log)).href));
     const collage = await hover(uri, collageText, "dag.task('collage'");

@@ -2,7 +2,8 @@
 // see README.md beside this file). Builds a workspace that is a real git repository with a committed
 // .dag and an uncommitted edit, runs test/vscode/suite in the extension host, and saves screenshots
 // into test-results/vscode/ for people to look at.
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInCodeServer } from './runInCodeServer.mjs';
 import { buildSuite, conformance, makeWorkspace, root } from './workspace.mjs';
@@ -12,6 +13,10 @@ async function runSuite(suite, { restricted }) {
   const screenshots = join(root, 'test-results', restricted ? 'vscode-restricted' : 'vscode');
   rmSync(screenshots, { recursive: true, force: true });
   const workspace = makeWorkspace();
+  // A stand-in for the seed's `python …` commands, for the Run Pipeline test (suite/run.test.ts).
+  const bin = mkdtempSync(join(tmpdir(), 'alamode-vscode-bin-'));
+  writeFileSync(join(bin, 'python'), '#!/bin/sh\necho "$ALAMODE_TASK $*" > "$ALAMODE_OUTPUT/result.txt"\n');
+  chmodSync(join(bin, 'python'), 0o755);
   const started = Date.now();
   let code = 2;
   try {
@@ -22,10 +27,11 @@ async function runSuite(suite, { restricted }) {
       screenshotDir: screenshots,
       timeoutMs: 240_000,
       restricted,
-      env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_RESTRICTED: restricted ? '1' : '0' },
+      env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_RESTRICTED: restricted ? '1' : '0', ALAMODE_TEST_BIN: bin },
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
+    rmSync(bin, { recursive: true, force: true });
   }
   const mode = restricted ? 'in Restricted Mode' : 'in a trusted workspace';
   console.log(`vscode: integration suite ${mode} ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${screenshots}`);

@@ -131,7 +131,7 @@ describe('the invalidation panel (webview script in Chromium)', () => {
     const estimate = (result as DiffResult).cost!.estimateMs;
     assert.deepEqual(info.cost, { willRun: 2, reuse: 2, estimateMs: estimate });
     const cost = await panel.page.$eval('#cost p', (n) => n.textContent!.replace(/\s+/g, ' ').trim());
-    assert.match(cost, /^2 tasks will run \(about [\d.]+ s by their last runs\) · 2 reuse a stored output\.$/);
+    assert.match(cost, /^2 tasks will run \(about ([\d.]+ s|\d+ ms) by their last runs\) · 2 reuse a stored output\.$/);
     const tag = (task: string) => panel.page.$eval(`.task[data-task="${task}"] .store-tag`, (n) => `${(n as HTMLElement).dataset.store}:${n.textContent}`);
     assert.equal(await tag('blur'), 'will-run:will run');
     assert.equal(await tag('collage'), 'will-run:will run');

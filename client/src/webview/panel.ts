@@ -258,7 +258,7 @@ function costSection(result: Extract<PanelView, { kind: 'diff' }>['result']): st
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
-  if (ms < 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 950) return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;

@@ -1,7 +1,7 @@
 /** Durations and ages as people read them, shared by the CLI and the editor ("2 h ago", "41 s"). */
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return ms < 100 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 950) return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

@@ -27,6 +27,8 @@ export function openStore(root: string): StoreLayout {
     marker = undefined;
   }
   if (marker === undefined) {
+    // Like pytest's cache: a store inside a repository (the default) stays out of `git status`.
+    writeFileAtomic(`${layout.root}/.gitignore`, '# A La Mode store (outputs and run records): not for git\n*\n');
     writeFileAtomic(layout.markerPath, `${JSON.stringify({ format: STORE_FORMAT })}\n`);
   } else {
     let format: unknown;
