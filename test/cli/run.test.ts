@@ -19,7 +19,19 @@ const afterEdit: Record<string, string> = Object.fromEntries(Object.entries(vect
 const collageModule = join(fixturesDir, 'pipelines', 'collage.alamode.ts');
 
 const scratch = mkdtempSync(join(tmpdir(), 'alamode-run-test-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+after(() => {
+  // A test that failed half way may have left a hanging stand-in (its PID in a *.pid file): stop it.
+  for (const dir of readdirSync(scratch)) {
+    for (const f of readdirSync(join(scratch, dir)).filter((n) => n.endsWith('.pid'))) {
+      try {
+        process.kill(Number(readFileSync(join(scratch, dir, f), 'utf8')), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** A fresh folder with the seed's module, the stand-in, and a store path. */
 function setup(name: string): Sandbox & { module: string; store: string } {
@@ -199,8 +211,12 @@ describe('alamode run', () => {
     const first = alamodeAsync(['run', s.module, '--store', s.store], s.dir, env);
     await waitFor('the first run to start download_images', () => existsSync(`${s.counter}.download_images.waiting`));
     const second = alamodeAsync(['run', s.module, '--store', s.store], s.dir, env);
-    await waitFor('the second run to wait for the lock', () => /wait\s+download_images\s+6075b3951568  being built by pid \d+/.test(second.stdout()));
-    writeFileSync(`${s.counter}.go`, '');
+    try {
+      await waitFor('the second run to wait for the lock', () => /wait\s+download_images\s+6075b3951568  being built by pid \d+/.test(second.stdout()));
+    } finally {
+      // Opens the gate whatever happened, so no stand-in is left waiting.
+      writeFileSync(`${s.counter}.go`, '');
+    }
     const [a, b] = await Promise.all([first.done, second.done]);
     assert.equal(a.status, 0, a.stdout + a.stderr);
     assert.equal(b.status, 0, b.stdout + b.stderr);
