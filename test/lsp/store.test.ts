@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { CodeLensRefreshRequest, CodeLensRequest, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
 import { DiffRequest, StoreChangedNotification } from '../../server/src/protocol';
-import { alamodeSync, sandbox, waitFor } from '../support/engine';
+import { alamodeAsync, alamodeSync, sandbox, waitFor } from '../support/engine';
 import { initRepo } from '../support/git';
 import { conformanceDir, fixturesDir } from '../support/paths';
 import { startTestClient, type TestClient } from './lspClient';
@@ -111,6 +111,25 @@ describe('the store in the editor', () => {
     for (const name of ['download_images', 'blur', 'edge_enhance', 'collage']) assert.match(reverted[name]!, BUILT, name);
   });
 
+  test('while a task runs its lens says running (never built), and interrupted after Ctrl-C', async () => {
+    const p = project();
+    const { c, lensTitles } = await client();
+    const uri = await c.open(p.module);
+    const run = alamodeAsync(['run', p.module, '--jobs', '1'], p.dir, p.s.env({ ALAMODE_TEST_HANG: 'blur' }));
+    try {
+      const running = await waitFor('blur\'s lens to say running', async () => {
+        const t = await lensTitles(uri, collageText);
+        return /running/.test(t.blur ?? '') ? t : undefined;
+      });
+      assert.match(running.blur!, /^output 82695e5805a9 · ⟳ running \(started (just now|\d+ s ago)\) · 1 input$/);
+      assert.match(running.download_images!, BUILT);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    assert.equal((await run.done).status, 130);
+    await waitFor('blur\'s lens to say interrupted', async () => (await lensTitles(uri, collageText)).blur === 'output 82695e5805a9 · ✗ interrupted just now · 1 input');
+  });
+
   test('hover shows the record: when, how long, who, links to the output and the log; or the failure and its log; or that it will run', async () => {
     const p = project();
     assert.equal(p.run({ ALAMODE_TEST_FAIL: 'edge_enhance' }).status, 1);
@@ -157,7 +176,11 @@ describe('the store in the editor', () => {
     await c.change(uri, collageText);
     assert.deepEqual((await diff()).cost?.willRun, []);
     await c.change(uri, editedText);
-    const again = await diff();
+    // The server learns of the new records from the file system (asynchronously), then says so.
+    const again = await waitFor('the new records to be seen', async () => {
+      const d = await diff();
+      return d.cost?.willRun.length === 0 ? d : undefined;
+    });
     assert.equal(again.diff.counts.changed, 1);
     assert.equal(again.diff.counts.invalidated, 1);
     assert.deepEqual(again.cost?.willRun, []);

@@ -1,5 +1,6 @@
 /**
- * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook.
+ * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook, and run
+ * them (the reference engine: run, run-task, status, export).
  * Every failure is one line on stderr and a non-zero exit; a stack trace means a bug in this tool.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';

@@ -18,7 +18,8 @@ import type { SuccessRecord } from '../engine/records';
 import { storedStatus, type StoredStatus } from '../engine/store';
 
 const POLL_MS = 3_000;
-const DEBOUNCE_MS = 100;
+/** Records land in bursts (a run of thousands of tasks): views are asked to look again at most this often. */
+const DEBOUNCE_MS = 300;
 
 export interface LastRun {
   readonly durationMs: number;
@@ -80,6 +81,9 @@ class WatchedStore {
   }
 
   private changed(): void {
+    // Forget at once (the next request reads the files again); tell the views once the burst settles.
+    this.statuses.clear();
+    this.lastRuns = undefined;
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.statuses.clear();

@@ -15,8 +15,8 @@ import { plural, shortId, toRange } from './convert';
 export function storeText(status: StoredStatus, now = Date.now()): string {
   switch (status.kind) {
     case 'built': return `✓ built ${formatAgo(status.record.end, now)} (${formatDuration(status.record.durationMs)})`;
-    case 'running': return `⟳ running (since ${formatAgo(status.owner.since, now).replace(/ ago$/, '')})`;
-    case 'failed': return `✗ failed ${formatAgo(status.failure.end, now)}`;
+    case 'running': return `⟳ running (started ${formatAgo(status.owner.since, now)})`;
+    case 'failed': return `✗ ${status.failure.reason === 'interrupted' ? 'interrupted' : 'failed'} ${formatAgo(status.failure.end, now)}`;
     case 'never': return status.corrupt ? 'will run (a corrupt record is ignored)' : 'will run';
   }
 }
