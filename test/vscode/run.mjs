@@ -2,21 +2,17 @@
 // see README.md beside this file). Builds a workspace that is a real git repository with a committed
 // .dag and an uncommitted edit, runs test/vscode/suite in the extension host, and saves screenshots
 // into test-results/vscode/ for people to look at.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInCodeServer } from './runInCodeServer.mjs';
-import { buildSuite, conformance, makeWorkspace, root } from './workspace.mjs';
+import { buildSuite, conformance, makeTestBin, makeWorkspace, root } from './workspace.mjs';
 
 /** One run of the suite in a fresh workspace; `restricted` leaves workspace trust on (Restricted Mode). */
 async function runSuite(suite, { restricted }) {
   const screenshots = join(root, 'test-results', restricted ? 'vscode-restricted' : 'vscode');
   rmSync(screenshots, { recursive: true, force: true });
   const workspace = makeWorkspace();
-  // A stand-in for the seed's `python …` commands, for the Run Pipeline test (suite/run.test.ts).
-  const bin = mkdtempSync(join(tmpdir(), 'alamode-vscode-bin-'));
-  writeFileSync(join(bin, 'python'), '#!/bin/sh\necho "$ALAMODE_TASK $*" > "$ALAMODE_OUTPUT/result.txt"\n');
-  chmodSync(join(bin, 'python'), 0o755);
+  const bin = makeTestBin();
   const started = Date.now();
   let code = 2;
   try {

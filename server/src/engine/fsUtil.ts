@@ -117,7 +117,11 @@ export function removeTree(path: string, trash: string): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  rmSync(moved, { recursive: true, force: true });
+  try {
+    rmSync(moved, { recursive: true, force: true });
+  } catch {
+    // Out of the way already (an orphan still writing into it, say); opening the store empties trash/.
+  }
 }
 
 /** Entries of a folder, or none when it does not exist. */

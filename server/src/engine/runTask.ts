@@ -21,7 +21,7 @@ import type { BencodeDict, BencodeValue } from '../core/values';
 import type { Executor } from './executors';
 import { fsyncDir, listDir, randomSuffix, removeTree, summariseTree, writeFileAtomic } from './fsUtil';
 import type { StoreLayout } from './layout';
-import { processGone, processStart, safeUser, type LockOwner, type StoreLocks } from './lock';
+import { processGone, processStart, safeUser, type HeldLock, type LockOwner, type StoreLocks } from './lock';
 import { readFailureRecord, readSuccessRecord, RECORD_FORMAT, toJsonValue, type FailureRecord, type SuccessRecord } from './records';
 
 export interface TaskJob {
@@ -141,7 +141,7 @@ export async function attemptTask(ctx: EngineContext, job: TaskJob): Promise<Att
   }
 }
 
-async function execute(ctx: EngineContext, job: TaskJob, lock: import('./lock').HeldLock): Promise<Attempt> {
+async function execute(ctx: EngineContext, job: TaskJob, lock: HeldLock): Promise<Attempt> {
   const { layout } = ctx;
   const id = job.task.output;
   const spec = specOf(job.task);
