@@ -1,7 +1,10 @@
 /**
  * The commands that are not the panel's or the `.dag` viewer's. Each returns what it did (the ID, the
- * written file), so tests and other extensions can use them through `executeCommand`.
+ * written file, the terminal a run started in), so tests and other extensions can use them through
+ * `executeCommand`.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { EncodedDagRequest, type EncodedDagInfo } from '../../server/src/protocol';
@@ -16,6 +19,8 @@ export const Commands = {
   restartServer: 'alamode.restartServer',
   openDagAsText: 'alamode.openDagAsText',
   openDagDecoded: 'alamode.openDagDecoded',
+  runPipeline: 'alamode.runPipeline',
+  runTask: 'alamode.runTask',
 } as const;
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -87,4 +92,77 @@ export async function writeEncodedDag(client: LanguageClient, arg?: unknown): Pr
   const unsaved = document.isDirty ? ', from unsaved changes' : '';
   void vscode.window.showInformationMessage(`Wrote ${baseName(target)} (${plural(dag.tasks.length, 'task')}${unsaved}).`);
   return target;
+}
+
+/** A POSIX shell word: the terminal runs the command line through the user's shell. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to start the `alamode` CLI: the `alamode.run.command` setting (a command line, e.g. `npx alamode`),
+ * else the CLI beside this extension when it has one (a development checkout) run by VS Code's own
+ * Node, else `alamode` on the PATH.
+ */
+function cliCommand(context: vscode.ExtensionContext, scope: vscode.Uri): { words: string[]; env: Record<string, string> } {
+  const configured = vscode.workspace.getConfiguration('alamode.run', scope).get<string>('command', '').trim();
+  if (configured) return { words: [configured], env: {} };
+  const bundled = vscode.Uri.joinPath(context.extensionUri, 'server', 'out', 'cli.cjs').fsPath;
+  if (existsSync(bundled)) return { words: [shellQuote(process.execPath), shellQuote(bundled)], env: { ELECTRON_RUN_AS_NODE: '1' } };
+  return { words: ['alamode'], env: {} };
+}
+
+export interface RunStarted {
+  readonly terminal: vscode.Terminal;
+  readonly commandLine: string;
+}
+
+/**
+ * *Run Pipeline* / *Run Task*: `alamode run <module> [--only <task>]` in a terminal, after saving the
+ * module (the CLI runs the file). Only in a trusted workspace: it runs the pipeline's commands.
+ */
+export async function runPipeline(context: vscode.ExtensionContext, arg?: unknown, task?: string): Promise<RunStarted | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage('Running a pipeline runs its commands, so it needs a trusted workspace (Workspaces: Manage Workspace Trust).');
+    return undefined;
+  }
+  const document = await pipelineDocumentFor(arg);
+  if (!document) {
+    void vscode.window.showErrorMessage('Open a pipeline module (*.alamode.ts) to run it.');
+    return undefined;
+  }
+  if (document.uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`Cannot run ${baseName(document.uri)}: it is not a file on disk.`);
+    return undefined;
+  }
+  if (document.isDirty && !(await document.save())) {
+    void vscode.window.showErrorMessage(`Cannot run ${baseName(document.uri)}: it could not be saved.`);
+    return undefined;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  const cwd = folder?.uri.fsPath ?? vscode.Uri.joinPath(document.uri, '..').fsPath;
+  const cli = cliCommand(context, document.uri);
+  const store = vscode.workspace.getConfiguration('alamode.store', document.uri).get<string>('path', '').trim();
+  const args = ['run', document.uri.fsPath, ...(task ? ['--only', task] : []), ...(store ? ['--store', folder && !isAbsolute(store) ? join(folder.uri.fsPath, store) : store] : [])];
+  const commandLine = [...cli.words, ...args.map(shellQuote)].join(' ');
+  const terminal = vscode.window.createTerminal({ name: `alamode run ${baseName(document.uri)}${task ? ` (${task})` : ''}`, cwd, env: cli.env });
+  terminal.show(true);
+  terminal.sendText(commandLine, true);
+  return { terminal, commandLine };
+}
+
+/** *Run Task*: one task and what it needs; the task given (e.g. by a test), else picked from the pipeline's tasks. */
+export async function runTask(context: vscode.ExtensionContext, client: LanguageClient, arg?: unknown, taskName?: unknown): Promise<RunStarted | undefined> {
+  if (!vscode.workspace.isTrusted) return runPipeline(context, arg);
+  const document = await pipelineDocumentFor(arg);
+  if (!document) return runPipeline(context, arg);
+  let task = typeof taskName === 'string' ? taskName : undefined;
+  if (task === undefined) {
+    const result = await encodedDag(client, document);
+    const dag = result.dags.find((d) => d.isDefaultExport) ?? result.dags[0];
+    const picked = await vscode.window.showQuickPick((dag?.tasks ?? []).map((t) => ({ label: t.name, description: t.output ? shortId(t.output) : t.noOutput })), { placeHolder: 'The task to run (with what it needs)' });
+    if (!picked) return undefined;
+    task = picked.label;
+  }
+  return runPipeline(context, document.uri, task);
 }

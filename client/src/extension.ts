@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient, RestartingErrorHandler } from './client';
-import { Commands, copyOutputId, writeEncodedDag } from './commands';
+import { Commands, copyOutputId, runPipeline, runTask, writeEncodedDag } from './commands';
+import { StoreChangedNotification } from '../../server/src/protocol';
 import { DagViewerProvider, type DagViewState } from './dagViewer';
 import { INVALIDATION_VIEW_ID, InvalidationPanel } from './invalidationPanel';
 import type { PanelView, RenderedInfo } from './panelProtocol';
@@ -42,6 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alamod
     vscode.window.registerWebviewViewProvider(INVALIDATION_VIEW_ID, panel),
     vscode.commands.registerCommand(Commands.copyOutputId, copyOutputId),
     vscode.commands.registerCommand(Commands.writeEncodedDag, (uri?: unknown) => writeEncodedDag(languageClient, uri)),
+    vscode.commands.registerCommand(Commands.runPipeline, (uri?: unknown) => runPipeline(context, uri)),
+    vscode.commands.registerCommand(Commands.runTask, (uri?: unknown, task?: unknown) => runTask(context, languageClient, uri, task)),
+    languageClient.onNotification(StoreChangedNotification.type, () => panel.storeChanged()),
     vscode.commands.registerCommand(Commands.showInvalidation, async () => {
       await vscode.commands.executeCommand(`${INVALIDATION_VIEW_ID}.focus`);
       return panel.refresh();

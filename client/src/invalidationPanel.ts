@@ -1,7 +1,8 @@
 /**
  * The side panel "what this change invalidates": a webview view that shows the server's
  * `alamode/diff` of the active pipeline against its last commit, as counts, a task list and a drawn
- * DAG. The extension host only asks and forwards; the webview lays the graph out in its own thread.
+ * DAG, and (when the pipeline's store exists) what running it would cost: which tasks will run and
+ * which reuse a stored output. It asks again when the server says records landed. The extension host only asks and forwards; the webview lays the graph out in its own thread.
  */
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
@@ -55,8 +56,13 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
         this.document = activePipeline();
         this.schedule(0);
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('alamode.invalidation') && this.schedule(0)),
+      vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('alamode.invalidation') || e.affectsConfiguration('alamode.store')) && this.schedule(0)),
     );
+  }
+
+  /** Records landed in a store (the server watches them): the cost shown may have changed. */
+  storeChanged(): void {
+    if (this.current.kind === 'diff' || this.current.kind === 'unavailable') this.schedule(0);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {

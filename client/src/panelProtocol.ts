@@ -67,6 +67,8 @@ export interface RenderedInfo {
   /** Tasks listed (excluding the collapsed unchanged ones). */
   readonly listed: number;
   readonly graph?: GraphInfo;
+  /** The store's part, when the pipeline's store exists. */
+  readonly cost?: { readonly willRun: number; readonly reuse: number; readonly estimateMs: number };
 }
 
 /** Webview → extension. */

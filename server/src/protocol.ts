@@ -3,7 +3,7 @@
  * any other editor). One home for both sides, as vscode-eslint keeps its `customMessages.ts`.
  * Only plain JSON crosses the wire: bigints and byte strings are tagged (see {@link WireValue}).
  */
-import { RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { DagDiff } from './core/diff';
 
 /** A spec value as JSON: integers beyond 2^53 as `{ $bigint: "digits" }`, non-UTF-8 bytes as `{ $bytes: "hex" }`. */
@@ -91,10 +91,45 @@ export namespace DiffRequest {
         readonly ranges: { readonly [task: string]: WireRange };
         /** Input names of each task of the document, for drawing the DAG. */
         readonly edges: readonly { readonly task: string; readonly input: string }[];
+        /** What running the document as it is now would cost, from the store's records (absent when the store does not exist). */
+        readonly cost?: RunCost;
       }
     /** No base to compare with: not in git, nothing committed yet, or the base could not be read. */
     | { readonly kind: 'unavailable'; readonly uri: string; readonly reason: string; /** The version it was computed for, when one was. */ readonly version?: number };
   export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * What running a pipeline as it is now would do, by the store's success records: which tasks have no
+ * record for their current output ID (they will run) and which have one (they reuse it, whoever built
+ * it, including IDs brought back by reverting an edit).
+ */
+export interface RunCost {
+  /** The store read. */
+  readonly store: string;
+  readonly willRun: readonly {
+    readonly name: string;
+    /** The last successful run of a task of this name (any output ID), when there was one. */
+    readonly lastMs?: number;
+    /** Its last attempt at this ID failed. */
+    readonly failed?: boolean;
+    /** Another process is building it now. */
+    readonly running?: boolean;
+  }[];
+  readonly reuse: readonly string[];
+  /** The sum of the known `lastMs`. */
+  readonly estimateMs: number;
+  /** Tasks that will run with no earlier run of their name to go by. */
+  readonly unknownDurations: number;
+}
+
+export namespace StoreChangedNotification {
+  /** Server → client: records landed in (or left) a store; views showing statuses should ask again. */
+  export const method = 'alamode/storeChanged';
+  export interface Params {
+    readonly store: string;
+  }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** {@link DagDiff} with wire values in its field changes. */
@@ -113,6 +148,12 @@ export interface WireFieldChange {
 export namespace CommandIds {
   /** The code lens command: copies the full output ID (arguments: `[outputId, taskName]`). */
   export const copyOutputId = 'alamode.copyOutputId';
+}
+
+/** What a client may pass as `initializationOptions` (VS Code uses `workspace/configuration` instead). */
+export interface InitializationOptions {
+  /** The store to read records from, for every document (`alamode.store.path` per folder wins). */
+  readonly storePath?: string;
 }
 
 /** A core value as JSON (see {@link WireValue}). */

@@ -14,6 +14,7 @@ import {
   PublishDiagnosticsNotification,
   StreamMessageReader,
   StreamMessageWriter,
+  type ClientCapabilities,
   type Diagnostic,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
@@ -32,7 +33,12 @@ export interface TestClient {
   close(): void;
 }
 
-export async function startTestClient(): Promise<TestClient> {
+export interface TestClientOptions {
+  readonly capabilities?: ClientCapabilities;
+  readonly initializationOptions?: unknown;
+}
+
+export async function startTestClient(options: TestClientOptions = {}): Promise<TestClient> {
   const up = new PassThrough();
   const down = new PassThrough();
   const server = createConnection(ProposedFeatures.all, new StreamMessageReader(up), new StreamMessageWriter(down));
@@ -49,7 +55,7 @@ export async function startTestClient(): Promise<TestClient> {
   connection.listen();
   // No processId: the in-process server must not start its parent-process watchdog (a timer that
   // would keep this test process alive after the tests end).
-  await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {}, workspaceFolders: null });
+  await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: options.capabilities ?? {}, workspaceFolders: null, initializationOptions: options.initializationOptions });
   await connection.sendNotification(InitializedNotification.type, {});
 
   return {

@@ -5,13 +5,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInCodeServer } from './runInCodeServer.mjs';
-import { buildSuite, conformance, makeWorkspace, root } from './workspace.mjs';
+import { buildSuite, conformance, makeTestBin, makeWorkspace, root } from './workspace.mjs';
 
 /** One run of the suite in a fresh workspace; `restricted` leaves workspace trust on (Restricted Mode). */
 async function runSuite(suite, { restricted }) {
   const screenshots = join(root, 'test-results', restricted ? 'vscode-restricted' : 'vscode');
   rmSync(screenshots, { recursive: true, force: true });
   const workspace = makeWorkspace();
+  const bin = makeTestBin();
   const started = Date.now();
   let code = 2;
   try {
@@ -22,10 +23,11 @@ async function runSuite(suite, { restricted }) {
       screenshotDir: screenshots,
       timeoutMs: 240_000,
       restricted,
-      env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_RESTRICTED: restricted ? '1' : '0' },
+      env: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_RESTRICTED: restricted ? '1' : '0', ALAMODE_TEST_BIN: bin },
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
+    rmSync(bin, { recursive: true, force: true });
   }
   const mode = restricted ? 'in Restricted Mode' : 'in a trusted workspace';
   console.log(`vscode: integration suite ${mode} ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${screenshots}`);

@@ -2,12 +2,12 @@
 // (this project's machines cannot: use run.mjs, which drives code-server instead).
 import { runTests } from '@vscode/test-electron';
 import { join } from 'node:path';
-import { buildSuite, conformance, makeWorkspace, root } from './workspace.mjs';
+import { buildSuite, conformance, makeTestBin, makeWorkspace, root } from './workspace.mjs';
 
 const workspace = makeWorkspace();
 await runTests({
   extensionDevelopmentPath: root,
   extensionTestsPath: await buildSuite(),
   launchArgs: [workspace, '--disable-extensions'],
-  extensionTestsEnv: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json') },
+  extensionTestsEnv: { ALAMODE_CONFORMANCE: join(conformance, 'collage.json'), ALAMODE_TEST_BIN: makeTestBin() },
 });

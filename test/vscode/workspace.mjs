@@ -1,7 +1,7 @@
 // What both integration runners (code-server: run.mjs; @vscode/test-electron: runElectron.mjs) need:
 // the suite bundled for the extension host, and a workspace that is a real git repository.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,3 +46,14 @@ export function makeWorkspace() {
   return ws;
 }
 
+
+/**
+ * A folder with a stand-in for the seed's `python …` commands (it writes its arguments into
+ * $ALAMODE_OUTPUT), for the Run Pipeline test; its path goes to the extension host as ALAMODE_TEST_BIN.
+ */
+export function makeTestBin() {
+  const bin = mkdtempSync(join(tmpdir(), 'alamode-vscode-bin-'));
+  writeFileSync(join(bin, 'python'), '#!/bin/sh\necho "$ALAMODE_TASK $*" > "$ALAMODE_OUTPUT/result.txt"\n');
+  chmodSync(join(bin, 'python'), 0o755);
+  return bin;
+}

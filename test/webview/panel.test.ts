@@ -15,6 +15,9 @@ import { diamondLadderModule } from '../bench/shapes';
 import { startTestClient, type TestClient } from '../lsp/lspClient';
 import { alamode } from '../support/cli';
 import { openPanelPage, type PanelPage } from '../support/panelPage';
+import { alamodeSync, sandbox } from '../support/engine';
+import { initRepo } from '../support/git';
+import { fixturesDir } from '../support/paths';
 
 let client: TestClient;
 let panel: PanelPage;
@@ -108,5 +111,31 @@ describe('the invalidation panel (webview script in Chromium)', () => {
     const drawn = await panel.page.$$eval('#graph .node', (nodes) => nodes.map((n) => (n as HTMLElement).dataset.task).sort());
     const level = (i: number) => [`left${i}`, `right${i}`, `top${i}`];
     assert.deepEqual(drawn, [...level(levels - 2), ...level(levels - 1), ...level(levels)].sort());
+  });
+
+  test('with a store, the panel says what running the edit costs and tags each task built or will run', async () => {
+    // The seed's module committed, run once; then the seed's edit: blur and collage will run.
+    const { dir, git } = initRepo(scratch);
+    const module = join(dir, 'collage.alamode.ts');
+    const text = readFileSync(join(fixturesDir, 'pipelines', 'collage.alamode.ts'), 'utf8');
+    writeFileSync(module, text);
+    git('add', '.');
+    git('commit', '-qm', 'seed');
+    const s = sandbox(mkdtempSync(join(scratch, 'bin-')));
+    assert.equal(alamodeSync(['run', module], dir, s.env()).status, 0);
+    const uri = await client.open(module, text);
+    await client.change(uri, text.replace("sha: '6f09d'", "sha: 'qwetr3'"));
+    const result = await client.connection.sendRequest(DiffRequest.type, { uri, base: { kind: 'git' } });
+    assert.equal(result.kind, 'diff');
+    const { info } = await panel.render({ kind: 'diff', uri, fileName: 'collage.alamode.ts', result: forPanel(result as DiffResult), graphLimit: 400 });
+    const estimate = (result as DiffResult).cost!.estimateMs;
+    assert.deepEqual(info.cost, { willRun: 2, reuse: 2, estimateMs: estimate });
+    const cost = await panel.page.$eval('#cost p', (n) => n.textContent!.replace(/\s+/g, ' ').trim());
+    assert.match(cost, /^2 tasks will run \(about ([\d.]+ s|\d+ ms) by their last runs\) · 2 reuse a stored output\.$/);
+    const tag = (task: string) => panel.page.$eval(`.task[data-task="${task}"] .store-tag`, (n) => `${(n as HTMLElement).dataset.store}:${n.textContent}`);
+    assert.equal(await tag('blur'), 'will-run:will run');
+    assert.equal(await tag('collage'), 'will-run:will run');
+    await panel.page.click('#unchanged summary');
+    assert.equal(await tag('download_images'), 'reuse:built');
   });
 });

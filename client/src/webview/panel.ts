@@ -158,6 +158,9 @@ function renderDiff(view: Extract<PanelView, { kind: 'diff' }>): void {
   const defined: Defined = new Set(result.defined);
   const unchangedCount = diff.counts.unchanged;
 
+  // First: it also says, for the list below, which tasks are built and which will run.
+  const cost = costSection(result);
+
   const counts = STATUS_ORDER.map(
     (s) => `<span class="count" data-status="${s}" data-count="${diff.counts[s]}"${diff.counts[s] === 0 ? ' data-zero' : ''}><i class="swatch"></i><b>${diff.counts[s]}</b> ${s}</span>`,
   ).join('');
@@ -187,7 +190,7 @@ function renderDiff(view: Extract<PanelView, { kind: 'diff' }>): void {
 
   root.innerHTML = `${header(view.fileName, result.baseLabel)}
     <section id="counts" aria-label="Counts">${counts}</section>
-    ${unknown}${meta}
+    ${cost}${unknown}${meta}
     <section id="graph"><h2>DAG</h2><p id="graph-note" class="hint"></p><div id="graph-canvas"></div></section>
     <section id="tasks"><h2>Tasks</h2>${tasks}${unchanged}</section>`;
 
@@ -200,7 +203,8 @@ function renderDiff(view: Extract<PanelView, { kind: 'diff' }>): void {
   setTimeout(() => {
     if (shown !== view) return; // A newer view arrived meanwhile.
     const graph = drawGraph(view, root.querySelector('#graph-canvas')!, root.querySelector('#graph-note')!);
-    done({ kind: 'diff', uri: view.uri, version, counts: diff.counts, listed: Math.min(listLimit, affectedList.length), graph });
+    const cost = result.cost ? { willRun: result.cost.willRun.length, reuse: result.cost.reuse.length, estimateMs: result.cost.estimateMs } : undefined;
+    done({ kind: 'diff', uri: view.uri, version, counts: diff.counts, listed: Math.min(listLimit, affectedList.length), graph, ...(cost ? { cost } : {}) });
   }, 0);
 }
 
@@ -217,11 +221,49 @@ function fillUnchanged(details: HTMLDetailsElement): void {
   list.innerHTML = shown.result.diff.tasks
     .filter((t) => t.status === 'unchanged')
     .map((t) => `<li class="task" data-task="${esc(t.name)}" data-status="unchanged"${defined.has(t.name) ? ' data-revealable tabindex="0"' : ''}>
-      <span class="name">${esc(t.name)}</span> ${idCode(t.newOutput, t.name)}</li>`)
+      <span class="name">${esc(t.name)}</span> ${idCode(t.newOutput, t.name)}${storeTag(t.name)}</li>`)
     .join('');
 }
 
 type Defined = ReadonlySet<string>;
+
+/** What the store says about each task's current output ID, by name (empty without a store). */
+let storeByName = new Map<string, 'reuse' | 'will-run' | 'failed' | 'running'>();
+
+function storeTag(name: string): string {
+  const s = storeByName.get(name);
+  if (!s) return '';
+  const text = { reuse: 'built', 'will-run': 'will run', failed: 'failed', running: 'running' }[s];
+  const title = { reuse: 'Its output ID has a success record in the store: it will be reused.', 'will-run': 'No success record for its output ID: it will run.', failed: 'Its last attempt at this output ID failed: it will run.', running: 'Being built now.' }[s];
+  return `<span class="store-tag" data-store="${s}" title="${title}">${text}</span>`;
+}
+
+/** The store's part: how many tasks will run, roughly how long by their last runs, how many reuse a stored output. */
+function costSection(result: Extract<PanelView, { kind: 'diff' }>['result']): string {
+  const cost = result.cost;
+  storeByName = new Map();
+  if (!cost) return '';
+  for (const n of cost.reuse) storeByName.set(n, 'reuse');
+  for (const t of cost.willRun) storeByName.set(t.name, t.running ? 'running' : t.failed ? 'failed' : 'will-run');
+  const n = cost.willRun.length;
+  const known = n - cost.unknownDurations;
+  const estimate = n === 0 ? ''
+    : known === 0 ? ' (no earlier runs to estimate from)'
+    : ` (about ${duration(cost.estimateMs)} by ${known === n ? 'their' : `${known} of their`} last runs${cost.unknownDurations ? `; ${cost.unknownDurations} never ran before` : ''})`;
+  const runs = n === 0 ? '<b>Nothing</b> will run' : `<b>${fmt(n)}</b> task${n === 1 ? '' : 's'} will run${estimate}`;
+  const reuse = `<b>${fmt(cost.reuse.length)}</b> reuse${cost.reuse.length === 1 ? 's' : ''} a stored output`;
+  return `<section id="cost" data-will-run="${n}" data-reuse="${cost.reuse.length}" data-estimate-ms="${cost.estimateMs}" title="${esc(`Store: ${cost.store}`)}">
+    <h2>Running it</h2><p>${runs} · ${reuse}.</p></section>`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (ms < 950) return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
 
 function taskItem(t: TaskDiff, defined: Defined): string {
   const revealable = defined.has(t.name);
@@ -247,7 +289,7 @@ function taskItem(t: TaskDiff, defined: Defined): string {
     why = `<div class="via">also via ${t.via.map((c) => taskLink(c, defined)).join(', ')}</div>`;
   }
   return `<li class="task" data-task="${esc(t.name)}" data-status="${t.status}"${revealable ? ' data-revealable tabindex="0" title="Show its dag.task call"' : ''}>
-    <div class="row"><span class="badge">${t.status}</span><span class="name">${name}</span>${ids}</div>${changes}${why}</li>`;
+    <div class="row"><span class="badge">${t.status}</span><span class="name">${name}</span>${ids}${t.status === 'removed' ? '' : storeTag(t.name)}</div>${changes}${why}</li>`;
 }
 
 function taskLink(name: string, defined: Defined): string {

@@ -1,5 +1,6 @@
 /**
- * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook.
+ * `alamode`: encode, diff and check A La Mode pipelines from a terminal, CI or a pre-commit hook, and run
+ * them (the reference engine: run, run-task, status, export).
  * Every failure is one line on stderr and a non-zero exit; a stack trace means a bug in this tool.
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { describeProblems, diffTable, encodedOrThrow, repositoryMarkdown, reposi
 import { diffRepository, PIPELINE_SUFFIX, repositoryRoot, workingTreePipelines } from './repository';
 import { dagPathFor, decodeDagFile, loadSide, moduleFile } from './sides';
 import { EXIT_IO, isErrno, readFailure, sameFile, writeFileAtomic } from './files';
+import { exportCommand, runCommand, runTaskCommand, statusCommand, type EngineOptions } from './engineCommands';
 
 declare const ALAMODE_VERSION: string | undefined;
 
@@ -33,9 +35,20 @@ commands:
                                           file:line:col lines; --stale also fails when the .dag beside
                                           a module no longer matches it; no modules: every pipeline
                                           module of the repository (or below this folder)
+  run <module|.dag> [--store DIR] [--jobs N] [--only TASK]... [--dry-run] [--keep-going]
+      [--executor local|podman]           run the pipeline: every task whose output ID has no success
+                                          record in the store, in dependency order
+  run-task <dag> <task> [--store DIR] [--executor local|podman]
+                                          one task, as another scheduler's job: reuse, or lock, run,
+                                          commit and record it
+  status <module|.dag> [--store DIR] [--json]
+                                          per task: built (when, how long), failed, running, never built
+  export <module|.dag> --to snakemake [--out DIR] [--store DIR] [--executor local|podman]
+                                          a Snakefile whose jobs run \`alamode run-task\`, and the .dag
 
 options:
   --timeout SECONDS   how long a module may run (default 30)
+  --store DIR         the store (default: $ALAMODE_STORE, else .alamode/store at the repository root)
   -h, --help          this help
   -v, --version       the version`;
 
@@ -158,6 +171,7 @@ async function checkCommand(positionals: string[], values: Options): Promise<num
 }
 
 interface Options {
+  engine: Omit<EngineOptions, 'usage'>;
   json: boolean;
   markdown: boolean;
   base?: string;
@@ -183,6 +197,13 @@ async function main(argv: string[]): Promise<number> {
         stale: { type: 'boolean' },
         'exit-code': { type: 'boolean' },
         timeout: { type: 'string' },
+        store: { type: 'string' },
+        jobs: { type: 'string', short: 'j' },
+        only: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', short: 'n' },
+        'keep-going': { type: 'boolean', short: 'k' },
+        executor: { type: 'string' },
+        to: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -197,6 +218,18 @@ async function main(argv: string[]): Promise<number> {
   const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) usageError(`--timeout must be a number of seconds, got '${values.timeout}'`);
   const options: Options = {
+    engine: {
+      timeoutMs: timeout * 1000,
+      ...(values.store !== undefined ? { store: values.store } : {}),
+      ...(values.jobs !== undefined ? { jobs: values.jobs } : {}),
+      only: values.only ?? [],
+      dryRun: values['dry-run'] ?? false,
+      keepGoing: values['keep-going'] ?? false,
+      ...(values.executor !== undefined ? { executor: values.executor } : {}),
+      json: values.json ?? false,
+      ...(values.to !== undefined ? { to: values.to } : {}),
+      ...(values.out !== undefined ? { out: values.out } : {}),
+    },
     json: values.json ?? false,
     markdown: values.markdown ?? false,
     ...(values.base !== undefined ? { base: values.base } : {}),
@@ -210,6 +243,10 @@ async function main(argv: string[]): Promise<number> {
     case 'encode': return encodeCommand(rest, options);
     case 'diff': return diffCommand(rest, options);
     case 'check': return checkCommand(rest, options);
+    case 'run': return runCommand(rest, { ...options.engine, usage: usageError });
+    case 'run-task': return runTaskCommand(rest, { ...options.engine, usage: usageError });
+    case 'status': return statusCommand(rest, { ...options.engine, usage: usageError });
+    case 'export': return exportCommand(rest, { ...options.engine, usage: usageError });
     case undefined: process.stderr.write(`${USAGE}\n`); return EXIT_USAGE;
     default: usageError(`unknown command '${command}'`);
   }

@@ -4,13 +4,17 @@
  */
 import {
   CodeActionKind,
+  CodeLensRefreshRequest,
+  DidChangeConfigurationNotification,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DiffRequest, EncodedDagRequest } from '../protocol';
+import { DiffRequest, EncodedDagRequest, StoreChangedNotification, type InitializationOptions } from '../protocol';
+import { StoreView } from './storeView';
+import { URI } from 'vscode-uri';
 import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
@@ -28,6 +32,9 @@ export function isPipelineUri(uri: string): boolean {
 /** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
 const DIAGNOSTICS_DELAY_MS = 60;
 
+/** Lenses say "built 2 h ago": asked again this often so the ages stay roughly true. */
+const AGE_REFRESH_MS = 60_000;
+
 export interface ServerHooks {
   /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
   readonly onShutdown?: () => void;
@@ -40,20 +47,85 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
 
-  connection.onInitialize((): InitializeResult => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      codeLensProvider: { resolveProvider: false },
-      hoverProvider: true,
-      definitionProvider: true,
-      referencesProvider: true,
-      renameProvider: { prepareProvider: true },
-      completionProvider: { triggerCharacters: ["'", '"', '`'] },
-      documentSymbolProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    },
-    serverInfo: { name: 'alamode-language-server' },
-  }));
+  // The stores' records, read-only. When records land, lenses and the panel are asked to look again.
+  let canRefreshLenses = false;
+  let canPullConfiguration = false;
+  let hasWorkspaceFolders = false;
+  let workspaceFolders: string[] = [];
+  let initialStorePath: string | undefined;
+  const refreshLenses = () => {
+    if (canRefreshLenses) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => {});
+  };
+  const stores = new StoreView((root) => {
+    refreshLenses();
+    connection.sendNotification(StoreChangedNotification.type, { store: root }).catch(() => {});
+  });
+  /** The store of a document on disk, when it exists. */
+  const storeOf = (uri: string) => (uri.startsWith('file:') ? stores.forFile(fileNameOf(uri)) : undefined);
+  const ageTimer = setInterval(() => {
+    if (documents.all().some((d) => isPipelineUri(d.uri) && storeOf(d.uri))) refreshLenses();
+  }, AGE_REFRESH_MS);
+  ageTimer.unref();
+
+  /** `alamode.store.path` of each workspace folder (VS Code), else the client's `initializationOptions.storePath`. */
+  const pullStoreSettings = async () => {
+    const folders = new Map<string, string>();
+    if (canPullConfiguration) {
+      try {
+        const scopes = workspaceFolders.length > 0 ? workspaceFolders : [];
+        const values = await connection.workspace.getConfiguration(scopes.map((f) => ({ scopeUri: URI.file(f).toString(), section: 'alamode.store.path' })));
+        scopes.forEach((f, i) => {
+          const v = values[i];
+          if (typeof v === 'string' && v.trim() !== '') folders.set(f, v.trim());
+        });
+      } catch {
+        // A client that says it answers configuration but does not: the defaults stand.
+      }
+    }
+    stores.configure({ folders, ...(initialStorePath ? { fallback: initialStorePath } : {}) });
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    hasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
+    workspaceFolders = (params.workspaceFolders ?? []).map((f) => URI.parse(f.uri).fsPath);
+    const options = params.initializationOptions as InitializationOptions | undefined;
+    initialStorePath = typeof options?.storePath === 'string' && options.storePath !== '' ? options.storePath : undefined;
+    stores.configure({ folders: new Map(), ...(initialStorePath ? { fallback: initialStorePath } : {}) });
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        completionProvider: { triggerCharacters: ["'", '"', '`'] },
+        documentSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'alamode-language-server' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (canPullConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'alamode' }).catch(() => {});
+      void pullStoreSettings().then(refreshLenses);
+      if (hasWorkspaceFolders) {
+        connection.workspace.onDidChangeWorkspaceFolders((e) => {
+          const removed = new Set(e.removed.map((f) => URI.parse(f.uri).fsPath));
+          workspaceFolders = [...workspaceFolders.filter((f) => !removed.has(f)), ...e.added.map((f) => URI.parse(f.uri).fsPath)];
+          void pullStoreSettings().then(refreshLenses);
+        });
+      }
+    }
+  });
+  connection.onDidChangeConfiguration(() => {
+    void pullStoreSettings().then(refreshLenses);
+  });
 
   const publish = (uri: string) => {
     pending.delete(uri);
@@ -91,8 +163,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     });
   }
 
-  connection.onCodeLens((p, token) => withModel('code lenses', p.textDocument.uri, token, [], codeLenses));
-  connection.onHover((p, token) => withModel('hover', p.textDocument.uri, token, null, (m, d) => hover(m, d, d.offsetAt(p.position))));
+  connection.onCodeLens((p, token) => withModel('code lenses', p.textDocument.uri, token, [], (m, d) => codeLenses(m, d, storeOf(d.uri)?.status)));
+  connection.onHover((p, token) => withModel('hover', p.textDocument.uri, token, null, (m, d) => hover(m, d, d.offsetAt(p.position), storeOf(d.uri))));
   connection.onDefinition((p, token) => withModel('definition', p.textDocument.uri, token, null, (m, d) => definition(m, d, d.offsetAt(p.position))));
   connection.onReferences((p, token) => withModel('references', p.textDocument.uri, token, [], (m, d) => references(m, d, d.offsetAt(p.position), p.context.includeDeclaration)));
   connection.onCompletion((p, token) => withModel('completion', p.textDocument.uri, token, [], (m, d) => completion(m, d, d.offsetAt(p.position))));
@@ -119,13 +191,15 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       // and the reply must describe (version, ranges) the text it was computed from.
       const snapshot = TextDocument.create(document.uri, document.languageId, document.version, document.getText());
       const superseded = () => pipelineDocument(p.uri)?.version !== snapshot.version;
-      return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded });
+      return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded }, storeOf(document.uri));
     }));
 
   // Pending diagnostics must not fire into a closed connection.
   const stopTimers = () => {
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
+    clearInterval(ageTimer);
+    stores.dispose();
   };
   connection.onShutdown(() => {
     hooks.onShutdown?.();

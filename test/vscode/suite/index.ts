@@ -4,6 +4,7 @@
  */
 import Mocha from 'mocha';
 import { extension } from './extension.test';
+import { runs } from './run.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
@@ -12,6 +13,7 @@ export function run(): Promise<void> {
   if (process.env.ALAMODE_RESTRICTED === '1') mocha.grep(/@restricted/);
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
   extension();
+  runs();
   return new Promise((resolve, reject) => {
     let passed = 0;
     const runner = mocha.run((failures) => {

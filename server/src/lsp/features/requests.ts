@@ -1,6 +1,7 @@
 /**
  * The `alamode/encodedDag` and `alamode/diff` requests (see `protocol.ts`): the encoded DAG of a
- * document as it is now, and what it changes compared with the last committed encoded DAG.
+ * document as it is now, and what it changes compared with the last committed encoded DAG, with what
+ * running it would cost by the store's records.
  */
 import { relative } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -10,7 +11,8 @@ import { DagFileError, decodeVerifiedDag } from '../../core/encodedDag';
 import { bencodeDag, type EncodedDag, type EncodedTask } from '../../core/outputIds';
 import { checkValue, isPlainObject, type BencodeDict } from '../../core/values';
 import { buildDocumentModel, committedVersionName, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
-import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type WireDagDiff } from '../../protocol';
+import type { StoredStatus } from '../../engine/store';
+import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type RunCost, type WireDagDiff } from '../../protocol';
 import { readAtCommit, resolveCommit } from '../git';
 import { Cancelled, runInSlices, Superseded } from '../runSafe';
 import { toRange } from './convert';
@@ -139,6 +141,37 @@ async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   return { kind: 'ok', dag: part.encoded, label: `${rev}:${shown(moduleName)} (analysed; no ${dagName} committed)`, unknown: part.unknown.map((u) => u.name), metaKnown: part.metaKnown };
 }
 
+/** The store's part of a diff answer: see {@link RunCost}. */
+export interface CostStore {
+  readonly root: string;
+  status(id: string): StoredStatus;
+  lastRun(task: string): { readonly durationMs: number } | undefined;
+}
+
+export function runCost(dag: DagView, store: CostStore): RunCost {
+  const willRun: RunCost['willRun'][number][] = [];
+  const reuse: string[] = [];
+  let estimateMs = 0;
+  let unknownDurations = 0;
+  const seen = new Set<string>();
+  for (const t of dag.tasks) {
+    const name = t.analysed.name ?? t.name;
+    const id = t.outcome.output;
+    if (!id || seen.has(name)) continue;
+    seen.add(name);
+    const status = store.status(id);
+    if (status.kind === 'built') {
+      reuse.push(name);
+      continue;
+    }
+    const last = store.lastRun(name);
+    if (last) estimateMs += last.durationMs;
+    else unknownDurations += 1;
+    willRun.push({ name, ...(last ? { lastMs: last.durationMs } : {}), ...(status.kind === 'failed' ? { failed: true } : {}), ...(status.kind === 'running' ? { running: true } : {}) });
+  }
+  return { store: store.root, willRun, reuse, estimateMs, unknownDurations };
+}
+
 export interface DiffControl {
   readonly token: CancellationToken;
   /** True once the document has a newer version than the one being diffed (or is closed). */
@@ -151,7 +184,7 @@ export interface DiffControl {
  * requests are answered meanwhile; it stops early (`Cancelled`, `Superseded`) when its request is
  * cancelled or a newer edit makes its answer useless.
  */
-export async function diffRequest(model: DocumentModel, document: TextDocument, filePath: string, base: DiffBase | undefined, control?: DiffControl): Promise<DiffRequest.Result> {
+export async function diffRequest(model: DocumentModel, document: TextDocument, filePath: string, base: DiffBase | undefined, control?: DiffControl, store?: CostStore): Promise<DiffRequest.Result> {
   const check = () => {
     if (control?.token.isCancellationRequested) throw new Cancelled('cancelled');
     if (control?.superseded()) throw new Superseded(`${document.uri} changed after version ${document.version}; ask again`);
@@ -175,5 +208,5 @@ export async function diffRequest(model: DocumentModel, document: TextDocument, 
     ranges[name] ??= toRange(document, t.analysed.callRange);
     for (const input of new Set(dag.definition.tasks[t.outcome.definition]!.inputs)) edges.push({ task: name, input });
   }
-  return { kind: 'diff', uri: document.uri, version, baseLabel: loaded.label, diff: toWireDiff(diff), unknown: current.unknown, ranges, edges };
+  return { kind: 'diff', uri: document.uri, version, baseLabel: loaded.label, diff: toWireDiff(diff), unknown: current.unknown, ranges, edges, ...(store ? { cost: runCost(dag, store) } : {}) };
 }
