@@ -349,7 +349,7 @@ describe('engine commands: bad input gets one clear line and a non-zero exit', (
     ['--jobs 0', ['run', dagPath, '--jobs', '0'], 2, /--jobs must be a whole number of at least 1, got '0'/],
     ['an unknown executor', ['run', dagPath, '--executor', 'docker'], 2, /--executor must be one of local, podman, got 'docker'/],
     ['--only an unknown task', ['run', dagPath, '--only', 'blurr'], 1, /--only names no task 'blurr'/],
-    ['a .dag whose IDs do not match its specs', ['run', edited], 1, /edited\.dag: the output ID of 'blur' does not match its spec and inputs \(edited by hand\?\); encode it again/],
+    ['a .dag whose IDs do not match its specs', ['run', edited], 1, /edited\.dag: not a consistent \.dag file: the stored output ID of task 'blur' does not match its spec and inputs \(edited by hand\?\); encode it again/],
     ['a store of another format', ['run', dagPath, '--store', wrongStore], 1, /wrong-store: not a store this alamode can use \(store\.json says format 99, expected 1\)/],
     ['run-task of an unknown task', ['run-task', dagPath, 'nope'], 1, /collage\.dag: no task named 'nope'/],
     ['export without --to', ['export', dagPath], 2, /export needs --to \(one of: snakemake\)/],

@@ -50,7 +50,7 @@ export function decodeVerifiedDag(bytes: Uint8Array): EncodedDag {
   const bad = inconsistentTasks(dag);
   if (bad.length > 0) {
     const named = bad.slice(0, 5).map((n) => `'${n}'`).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
-    throw new DagFileError(`not a consistent .dag file: the stored output ID of task${bad.length > 1 ? 's' : ''} ${named} does not match ${bad.length > 1 ? 'their' : 'its'} spec and inputs (edited by hand?)`);
+    throw new DagFileError(`not a consistent .dag file: the stored output ID of task${bad.length > 1 ? 's' : ''} ${named} does not match ${bad.length > 1 ? 'their' : 'its'} spec and inputs (edited by hand?); encode it again`);
   }
   return dag;
 }
