@@ -3,11 +3,13 @@
  * behaviour (or anything super-linear) is visible at a glance. Prints a table; asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { analyseModule, analyseSourceFile } from '../../server/src/analysis/analyse';
+import { analyseModule, analyseSourceFile, type ModuleHost } from '../../server/src/analysis/analyse';
+import { nodeFileHost } from '../../server/src/analysis/modules/host';
+import { repoRoot } from '../support/paths';
 import { bencodeDag, diffDags, encodeDag, type DagDefinition, type EncodedDag } from '../../server/src/core/index';
 import fc from 'fast-check';
 import { generateLargeModule } from '../analysis/generate';
@@ -86,6 +88,26 @@ export function benchAnalysis(): void {
     analyseModule(current, 'bench-edit.alamode.ts');
   }));
   report('same text again (cache)', timings(25, () => analyseModule(current, 'bench-edit.alamode.ts')));
+
+  // The same module with what its specs share in a helper module the analysis follows (through a host
+  // over files in memory), and an edit of that helper, which re-keys every task.
+  const files = new Map<string, string>([['/bench/common.ts', "export const common = { image: 'registry.example.com/ladder:2024.06', retries: 2 };\n"]]);
+  const host: ModuleHost = { readFile: (p) => files.get(p) };
+  const split = text.replace(/^const common = .*$/m, "import { common } from './common';");
+  let edited = split;
+  analyseModule(edited, '/bench/split.alamode.ts', { host });
+  report('edit, helper followed', timings(25, () => {
+    const at = edited.indexOf("sha: '", Math.floor((edited.length * ((i % 7) + 1)) / 9)) + 6;
+    edited = edited.slice(0, at) + String.fromCharCode(97 + (i++ % 26)) + edited.slice(at + 1);
+    analyseModule(edited, '/bench/split.alamode.ts', { host });
+  }));
+  report('edit of the helper', timings(25, () => {
+    files.set('/bench/common.ts', `export const common = { image: 'registry.example.com/ladder:${i++}', retries: 2 };\n`);
+    analyseModule(edited, '/bench/split.alamode.ts', { host });
+  }));
+  const reports = join(repoRoot, 'test', 'fixtures', 'repo', 'pipelines', 'daily', 'reports.alamode.ts');
+  const reportsText = readFileSync(reports, 'utf8');
+  report('fixture repo, from disk', timings(25, () => analyseModule(reportsText, reports, { fresh: true, host: nodeFileHost() })));
 
   // Half-typed code is where budgets get tested: the slowest of many random edits of the fixtures
   // (a fixed seed, so runs compare) is the worst pause a keystroke can cause in these modules.

@@ -282,7 +282,7 @@ export class Evaluator implements Interpreter {
    * analysed module's code that led to it (see `anchors`).
    */
   range(node: ts.Node): SourceRange {
-    if (this.inEntry(node)) {
+    if (this.single || this.fileOf(node) === this.sf) {
       const end = node.end;
       return { start: Math.min(node.getStart(this.sf), end), end };
     }
@@ -292,7 +292,7 @@ export class Evaluator implements Interpreter {
 
   /** Where `node` is, when that is in another module (for `origin` and `madeAt`). */
   elsewhere(node: ts.Node): SourceRange | undefined {
-    return this.inEntry(node) ? undefined : this.locate(node);
+    return this.single || this.fileOf(node) === this.sf ? undefined : this.locate(node);
   }
 
   /** The call in the analysed module whose callee name is where a lens goes, for a DSL call at `site`. */
@@ -333,6 +333,7 @@ export class Evaluator implements Interpreter {
 
   /** A slot for a value written at `node`. */
   slot(value: Value, node: ts.Node): Slot {
+    if (this.single) return { value, range: this.range(node) };
     const origin = this.elsewhere(node);
     return origin ? { value, range: this.range(node), origin } : { value, range: this.range(node) };
   }

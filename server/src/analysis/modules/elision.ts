@@ -19,6 +19,8 @@ const cache = new WeakMap<ts.SourceFile, ReadonlyMap<ts.Node, Kept>>();
 /**
  * For a module's import declarations (`import …`, `import x = require(…)`): whether the bundle keeps
  * them. `typescript`: the module is compiled as TypeScript; `keepsImports`: its tsconfig keeps them all.
+ * Imports of `a-la-mode` (which has no effect when it runs) are not looked at: finding uses takes a walk
+ * over the whole module, which the analysis spares itself on every keystroke when nothing else is imported.
  */
 export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports: boolean): ReadonlyMap<ts.Node, Kept> {
   const removesUnused = typescript && !keepsImports;
@@ -31,7 +33,7 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
   for (const s of sf.statements) {
     if (ts.isImportDeclaration(s)) {
       const clause = s.importClause;
-      if (!clause) { result.set(s, 'kept'); continue; }
+      if (!clause || (ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === 'a-la-mode')) { result.set(s, 'kept'); continue; }
       if (clause.isTypeOnly) { result.set(s, 'dropped'); continue; }
       if (!removesUnused) { result.set(s, 'kept'); continue; }
       const values: string[] = [];
@@ -50,7 +52,7 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
     }
   }
   if (names.size > 0) {
-    const used = usedAsValues(sf, names);
+    const used = walkModule(sf).used;
     if (used === 'unknown') {
       for (const d of new Set(names.values())) result.set(d, 'unknown');
     } else {
@@ -62,18 +64,60 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
 }
 
 /**
- * Which of `names` (module-level bindings) the module uses as values; `unknown` when it has a direct
- * `eval`, which can use any of them.
+ * One walk over a module: which of `names` (its import bindings) it uses as values (`unknown` when it
+ * has a direct `eval`, which can use any of them), and its `require(…)` and `import(…)` calls.
  */
-function usedAsValues(sf: ts.SourceFile, names: ReadonlyMap<string, ts.Node>): Set<string> | 'unknown' {
+export function walkModule(sf: ts.SourceFile): { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] } {
+  let walked = walks.get(sf);
+  if (!walked) {
+    walked = walk(sf, importNames(sf));
+    walks.set(sf, walked);
+  }
+  return walked;
+}
+
+const walks = new WeakMap<ts.SourceFile, { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] }>();
+
+/** The value bindings a module imports (but from `a-la-mode`, whose running changes nothing). */
+function importNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s)) {
+      const clause = s.importClause;
+      if (!clause || clause.isTypeOnly || (ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === 'a-la-mode')) continue;
+      if (clause.name) names.add(clause.name.text);
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) names.add(nb.name.text);
+      else if (nb) for (const el of nb.elements) if (!el.isTypeOnly) names.add(el.name.text);
+    } else if (ts.isImportEqualsDeclaration(s) && !s.isTypeOnly) {
+      names.add(s.name.text);
+    }
+  }
+  return names;
+}
+
+function walk(sf: ts.SourceFile, names: ReadonlySet<string>): { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] } {
   const references = new Map<string, ts.Identifier[]>();
   const declaredElsewhere = new Set<string>();
+  const lazyLoads: ts.CallExpression[] = [];
   let evals = false;
   const stack: ts.Node[] = [...sf.statements];
+  const push = (child: ts.Node) => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) continue;
-    switch (node.kind) {
+    const kind = node.kind;
+    if (kind === ts.SyntaxKind.Identifier) {
+      const id = node as ts.Identifier;
+      if (!names.has(id.text)) continue;
+      const parent = id.parent;
+      if (!isNameOf(id, parent)) addReference(id);
+      else if (declaresName(parent, id)) declaredElsewhere.add(id.text);
+      continue;
+    }
+    if (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode && kind !== ts.SyntaxKind.ExpressionWithTypeArguments) continue;
+    switch (kind) {
       case ts.SyntaxKind.ImportDeclaration:
       case ts.SyntaxKind.InterfaceDeclaration:
       case ts.SyntaxKind.TypeAliasDeclaration:
@@ -92,7 +136,7 @@ function usedAsValues(sf: ts.SourceFile, names: ReadonlyMap<string, ts.Node>): S
         if (e.isTypeOnly || e.moduleSpecifier || !e.exportClause || !ts.isNamedExports(e.exportClause)) continue;
         for (const el of e.exportClause.elements) {
           const local = el.propertyName ?? el.name;
-          if (!el.isTypeOnly && ts.isIdentifier(local)) addReference(local);
+          if (!el.isTypeOnly && ts.isIdentifier(local) && names.has(local.text)) addReference(local);
         }
         continue;
       }
@@ -102,39 +146,55 @@ function usedAsValues(sf: ts.SourceFile, names: ReadonlyMap<string, ts.Node>): S
         if (h.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(h.parent)) for (const t of h.types) stack.push(t.expression);
         continue;
       }
-      case ts.SyntaxKind.Identifier:
-        addReference(node as ts.Identifier);
-        continue;
       case ts.SyntaxKind.PropertyAccessExpression:
         stack.push((node as ts.PropertyAccessExpression).expression);
         continue;
       case ts.SyntaxKind.CallExpression: {
         const c = node as ts.CallExpression;
-        if (ts.isIdentifier(c.expression) && c.expression.text === 'eval') evals = true;
+        const callee = c.expression;
+        if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) lazyLoads.push(c);
+        if (ts.isIdentifier(callee) && callee.text === 'eval') evals = true;
         break;
       }
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.MethodDeclaration:
+      case ts.SyntaxKind.Constructor:
+        if (!(node as ts.FunctionLikeDeclaration).body) continue; // an overload
+        break;
     }
-    if (hasDeclareModifier(node)) continue; // ambient: nothing of it is emitted
-    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node)) && !node.body) continue; // an overload
-    declarationsOf(node, (id) => {
-      if (names.has(id.text)) declaredElsewhere.add(id.text);
-    });
-    ts.forEachChild(node, (child) => {
-      if (!isNameOf(child, node)) stack.push(child);
-    });
+    if ((node as { modifiers?: unknown }).modifiers && hasDeclareModifier(node)) continue; // ambient: nothing of it is emitted
+    ts.forEachChild(node, push);
   }
-  if (evals) return 'unknown';
+  if (evals) return { used: 'unknown', lazyLoads };
   const used = new Set<string>();
   for (const [name, refs] of references) {
     if (!declaredElsewhere.has(name) || refs.some((r) => resolvesToModule(r, sf))) used.add(name);
   }
-  return used;
+  return { used, lazyLoads };
 
   function addReference(id: ts.Identifier): void {
-    if (!names.has(id.text)) return;
     const list = references.get(id.text);
     if (list) list.push(id);
     else references.set(id.text, [id]);
+  }
+}
+
+/** Whether `id`, a name of `parent`, is a name `parent` declares (not a property name or a label). */
+function declaresName(parent: ts.Node, id: ts.Identifier): boolean {
+  switch (parent.kind) {
+    case ts.SyntaxKind.VariableDeclaration:
+    case ts.SyntaxKind.Parameter:
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.FunctionExpression:
+    case ts.SyntaxKind.ClassDeclaration:
+    case ts.SyntaxKind.ClassExpression:
+    case ts.SyntaxKind.EnumDeclaration:
+    case ts.SyntaxKind.ModuleDeclaration:
+      return true;
+    case ts.SyntaxKind.BindingElement:
+      return (parent as ts.BindingElement).name === id;
+    default:
+      return false;
   }
 }
 
@@ -168,17 +228,6 @@ function isNameOf(child: ts.Node, parent: ts.Node): boolean {
       return (parent as ts.BindingElement).name === child || (parent as ts.BindingElement).propertyName === child;
     default:
       return false;
-  }
-}
-
-/** The names `node` declares, in whatever scope. */
-function declarationsOf(node: ts.Node, add: (id: ts.Identifier) => void): void {
-  if (ts.isVariableDeclaration(node) || ts.isParameter(node)) {
-    for (const id of bindingIdentifiers(node.name)) add(id);
-  } else if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isEnumDeclaration(node)) && node.name) {
-    add(node.name);
-  } else if (ts.isModuleDeclaration(node) && ts.isIdentifier(node.name)) {
-    add(node.name);
   }
 }
 

@@ -14,7 +14,7 @@ import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
 import { DEFAULT_BINDING } from '../values';
 import { parseDiagnosticsOf, parseIncremental, scriptKindOf, type Parsed } from '../parse';
 import { Configs } from './configs';
-import { keptImports, type Kept } from './elision';
+import { keptImports, walkModule, type Kept } from './elision';
 import { FileReader, ReadLimit, type ModuleHost } from './host';
 import { isPackagePath, Resolver, type Resolution } from './resolve';
 
@@ -74,6 +74,8 @@ export class ModuleRecord {
   }
 }
 
+const ALL_KEPT: ReadonlyMap<ts.Node, Kept> = new Map();
+
 /** Why the order modules run in is not followed, and where. */
 export interface GraphProblem {
   readonly why: string;
@@ -119,7 +121,8 @@ export class ModuleGraph {
       const record = queue.shift()!;
       if (!record.sf) continue;
       const tsconfig = configs?.tsconfigFor(dirOf(record.path));
-      const kept = keptImports(record.sf, record.typescript, tsconfig?.keepsImports ?? false);
+      // Without a host nothing imported runs, so which imports run does not matter.
+      const kept = this.reader ? keptImports(record.sf, record.typescript, tsconfig?.keepsImports ?? false) : ALL_KEPT;
       for (const s of record.sf.statements) {
         const edge = this.edgeFor(record, s, kept, resolver, queue);
         if (edge) record.edges.push(edge);
@@ -151,14 +154,14 @@ export class ModuleGraph {
     let keep: Kept;
     if (ts.isImportDeclaration(s)) {
       specifierNode = s.moduleSpecifier;
-      keep = kept.get(s) ?? 'dropped';
+      keep = kept === ALL_KEPT ? 'kept' : kept.get(s) ?? 'dropped';
     } else if (ts.isExportDeclaration(s) && s.moduleSpecifier) {
       specifierNode = s.moduleSpecifier;
       const typeOnly = s.isTypeOnly || (s.exportClause && ts.isNamedExports(s.exportClause) && s.exportClause.elements.length > 0 && s.exportClause.elements.every((e) => e.isTypeOnly));
       keep = typeOnly ? 'dropped' : 'kept';
     } else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) {
       specifierNode = s.moduleReference.expression;
-      keep = kept.get(s) ?? 'dropped';
+      keep = kept === ALL_KEPT ? 'kept' : kept.get(s) ?? 'dropped';
     } else {
       return undefined;
     }
@@ -226,8 +229,9 @@ export class ModuleGraph {
    * on first use: the order modules run in is then another one than the analysis follows.
    */
   private noteLazyLoads(record: ModuleRecord, resolver: Resolver | undefined): void {
-    if (this.orderUnknown) return;
-    for (const call of lazyLoadsOf(record.sf!)) {
+    // Without a host no other module runs: the order does not matter (and the walk is spared).
+    if (this.orderUnknown || !resolver) return;
+    for (const call of walkModule(record.sf!).lazyLoads) {
       const arg = call.arguments[0];
       const local = !arg || !ts.isStringLiteralLike(arg) || !isPackagePath(arg.text) || arg.text.startsWith('#') || (resolver?.resolve(arg.text, record.path).kind === 'file');
       if (local) {
@@ -253,26 +257,7 @@ function hasProtoKey(json: unknown): boolean {
   return false;
 }
 
-const lazyLoads = new WeakMap<ts.SourceFile, ts.CallExpression[]>();
 const commonJs = new WeakMap<ts.SourceFile, boolean>();
-
-/** `require(…)` and `import(…)` calls anywhere in the module. */
-function lazyLoadsOf(sf: ts.SourceFile): ts.CallExpression[] {
-  let found = lazyLoads.get(sf);
-  if (!found) {
-    found = [];
-    const stack: ts.Node[] = [sf];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) found.push(n);
-      ts.forEachChild(n, (c) => {
-        stack.push(c);
-      });
-    }
-    lazyLoads.set(sf, found);
-  }
-  return found;
-}
 
 /** Whether the module uses `module` or `exports` without declaring them: a CommonJS module. */
 function usesCommonJs(sf: ts.SourceFile): boolean {
