@@ -16,7 +16,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { PIPELINE_SELECTOR } from './pipelines';
+import { IMPORTABLE_GLOB, IMPORTABLE_SELECTORS, PIPELINE_SELECTOR } from './pipelines';
 
 /** The client id: `alamode.trace.server` is read by the library because it matches this id. */
 export const CLIENT_ID = 'alamode';
@@ -70,8 +70,15 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    // Only pipeline modules: every other TypeScript file stays TypeScript's alone.
-    documentSelector: [PIPELINE_SELECTOR],
+    // Pipeline modules, and the text of what they may import (helpers, JSON, tsconfig.json), so an
+    // unsaved helper counts. The server registers its features for pipeline modules only: every other
+    // TypeScript file stays TypeScript's alone.
+    documentSelector: [PIPELINE_SELECTOR, ...IMPORTABLE_SELECTORS],
+    synchronize: {
+      // A change on disk (git checkout, a save from another tool, a new file where an import looked)
+      // reaches the server as workspace/didChangeWatchedFiles.
+      fileEvents: vscode.workspace.createFileSystemWatcher(IMPORTABLE_GLOB),
+    },
     outputChannel: output,
     // One channel for the client's log and the protocol trace, so a bug report needs one copy-paste.
     traceOutputChannel: output,

@@ -6,6 +6,12 @@ export const PIPELINE_SELECTOR = { language: 'typescript', pattern: '**/*.alamod
 
 const PIPELINE_FILE = /\.alamode\.ts$/;
 
+/** What a pipeline may import and read when it is bundled: modules, JSON, tsconfig.json (JSON with comments). */
+export const IMPORTABLE_SELECTORS = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'json', 'jsonc'].map((language) => ({ scheme: 'file', language }));
+
+/** The same files on disk, for the watcher. */
+export const IMPORTABLE_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,json}';
+
 export function isPipelineDocument(document: vscode.TextDocument): boolean {
   return document.languageId === 'typescript' && PIPELINE_FILE.test(document.uri.path);
 }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
   DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   InitializeRequest,
   InitializedNotification,
@@ -25,11 +26,18 @@ import { startServer } from '../../server/src/lsp/server';
 export interface TestClient {
   readonly connection: ProtocolConnection;
   /** Opens a document (text from `path` unless given) and returns its URI. */
-  open(path: string, text?: string): Promise<string>;
+  open(path: string, text?: string, languageId?: string): Promise<string>;
+  /** Closes an open document (unsaved edits are dropped, as an editor does). */
+  closeDocument(uri: string): Promise<void>;
   /** Replaces the whole text of an open document (a new version). */
   change(uri: string, text: string): Promise<void>;
   /** Resolves with the diagnostics of `uri` for its current version once the server publishes them. */
   diagnostics(uri: string): Promise<Diagnostic[]>;
+  /**
+   * Resolves with the diagnostics of `uri` once a publication satisfies `accept` (the server publishes
+   * again for the same version when a file the pipeline imports changes).
+   */
+  diagnosticsWhen(uri: string, accept: (diagnostics: Diagnostic[]) => boolean): Promise<Diagnostic[]>;
   close(): void;
 }
 
@@ -60,13 +68,17 @@ export async function startTestClient(options: TestClientOptions = {}): Promise<
 
   return {
     connection,
-    async open(path, text) {
+    async open(path, text, languageId = 'typescript') {
       const uri = pathToFileURL(path).href;
       versions.set(uri, 1);
       await connection.sendNotification(DidOpenTextDocumentNotification.type, {
-        textDocument: { uri, languageId: 'typescript', version: 1, text: text ?? readFileSync(path, 'utf8') },
+        textDocument: { uri, languageId, version: 1, text: text ?? readFileSync(path, 'utf8') },
       });
       return uri;
+    },
+    async closeDocument(uri) {
+      versions.delete(uri);
+      await connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
     },
     async change(uri, text) {
       const version = (versions.get(uri) ?? 1) + 1;
@@ -79,6 +91,20 @@ export async function startTestClient(options: TestClientOptions = {}): Promise<
           const p = published.get(uri);
           if (p && p.version === versions.get(uri)) resolve(p.diagnostics);
           else waiters.push(check);
+        };
+        check();
+      });
+    },
+    diagnosticsWhen(uri, accept) {
+      return new Promise((resolve, reject) => {
+        // A bound, so a server that never publishes fails the test instead of hanging the suite.
+        const timer = setTimeout(() => reject(new Error(`no publication for ${uri} was accepted within 20 s: last ${JSON.stringify(published.get(uri)?.diagnostics)}`)), 20_000);
+        const check = () => {
+          const p = published.get(uri);
+          if (p && p.version === versions.get(uri) && accept(p.diagnostics)) {
+            clearTimeout(timer);
+            resolve(p.diagnostics);
+          } else waiters.push(check);
         };
         check();
       });

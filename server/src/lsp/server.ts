@@ -22,11 +22,25 @@ import { codeLenses } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { fileNameOf, ModelCache } from './modelCache';
+import { WorkspaceFiles } from './workspaceFiles';
 import { logError, runSafe, runSafeAsync } from './runSafe';
 
 /** Pipeline modules are `*.alamode.ts`; other TypeScript files are left to TypeScript. */
 export function isPipelineUri(uri: string): boolean {
   return /\.alamode\.(m|c)?ts$/.test(uri.split('?')[0]!);
+}
+
+/**
+ * The documents the features are for. The client also sends the text of the helpers, JSON files and
+ * configs pipelines import (so their unsaved edits count), but hovers, lenses, rename and the rest
+ * stay TypeScript's alone there: each feature is registered for pipeline modules only. (Clients that
+ * attach the server per buffer, as Neovim does, ignore this and ask only for the buffers they attach.)
+ */
+const PIPELINE_DOCUMENTS = [{ pattern: '**/*.alamode.{ts,mts,cts}' }];
+
+function onPipelines<T extends object>(options: T): T {
+  // `documentSelector` belongs to the registration options, which the client honours statically too.
+  return { ...options, documentSelector: PIPELINE_DOCUMENTS };
 }
 
 /** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
@@ -42,7 +56,13 @@ export interface ServerHooks {
 
 export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
   const documents = new TextDocuments(TextDocument);
-  const models = new ModelCache((e) => logError(connection, 'the analysis failed (a bug: please report it)', e));
+  // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
+  const files = new WorkspaceFiles();
+  const models = new ModelCache(
+    (e) => logError(connection, 'the analysis failed (a bug: please report it)', e),
+    files,
+    (uri, model) => files.recordReads(uri, model.analysis.modules),
+  );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
@@ -96,14 +116,14 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        codeLensProvider: { resolveProvider: false },
-        hoverProvider: true,
-        definitionProvider: true,
-        referencesProvider: true,
-        renameProvider: { prepareProvider: true },
-        completionProvider: { triggerCharacters: ["'", '"', '`'] },
-        documentSymbolProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: onPipelines({ resolveProvider: false }),
+        hoverProvider: onPipelines({}),
+        definitionProvider: onPipelines({}),
+        referencesProvider: onPipelines({}),
+        renameProvider: onPipelines({ prepareProvider: true }),
+        completionProvider: onPipelines({ triggerCharacters: ["'", '"', '`'] }),
+        documentSymbolProvider: onPipelines({}),
+        codeActionProvider: onPipelines({ codeActionKinds: [CodeActionKind.QuickFix] }),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'alamode-language-server' },
@@ -146,13 +166,56 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     pending.set(uri, setTimeout(() => publish(uri), delay));
   };
 
-  documents.onDidOpen((e) => isPipelineUri(e.document.uri) && schedule(e.document.uri, 0));
-  documents.onDidChangeContent((e) => isPipelineUri(e.document.uri) && schedule(e.document.uri, DIAGNOSTICS_DELAY_MS));
+  /**
+   * A file pipelines may read changed (a helper typed in, opened, closed unsaved, or changed on disk):
+   * every open pipeline whose analysis read it (or looked for it) is analysed again, and the editor
+   * is asked for fresh lenses. Lens refreshes wait for the typing to pause, like diagnostics.
+   */
+  let lensRefreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const fileChanged = (path: string, delay: number) => {
+    const readers = files.readersOf(path);
+    for (const uri of readers) {
+      models.invalidate(uri);
+      schedule(uri, delay);
+    }
+    if (readers.length > 0) {
+      clearTimeout(lensRefreshTimer);
+      lensRefreshTimer = setTimeout(refreshLenses, delay);
+    }
+  };
+
+  documents.onDidOpen((e) => {
+    const uri = e.document.uri;
+    files.opened(uri, () => documents.get(uri)?.getText() ?? '');
+    if (isPipelineUri(uri)) schedule(uri, 0);
+    // An open helper's text may differ from the disk's (a client restoring unsaved edits).
+    fileChanged(fileNameOf(uri), 0);
+  });
+  documents.onDidChangeContent((e) => {
+    if (isPipelineUri(e.document.uri)) schedule(e.document.uri, DIAGNOSTICS_DELAY_MS);
+    fileChanged(fileNameOf(e.document.uri), DIAGNOSTICS_DELAY_MS);
+  });
   documents.onDidClose((e) => {
-    clearTimeout(pending.get(e.document.uri));
-    pending.delete(e.document.uri);
-    models.delete(e.document.uri);
-    if (isPipelineUri(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    const uri = e.document.uri;
+    files.closed(uri);
+    if (isPipelineUri(uri)) {
+      clearTimeout(pending.get(uri));
+      pending.delete(uri);
+      models.delete(uri);
+      files.forget(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+    }
+    // Closed unsaved: pipelines that read it go back to the file on disk.
+    fileChanged(fileNameOf(uri), 0);
+  });
+  // `git checkout`, a save from another tool, a new file where an import looked: the client's watcher.
+  connection.onDidChangeWatchedFiles((e) => {
+    for (const change of e.changes) {
+      const path = fileNameOf(change.uri);
+      files.changedOnDisk(path);
+      // An open document's text is what the analysis reads, whatever the disk now holds.
+      if (!documents.get(change.uri)) fileChanged(path, 0);
+    }
   });
 
   /** Runs a feature on the document's current model; unknown documents answer `empty`. */
@@ -198,6 +261,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const stopTimers = () => {
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
+    clearTimeout(lensRefreshTimer);
     clearInterval(ageTimer);
     stores.dispose();
   };

@@ -9,6 +9,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toJson } from '../../core/json';
 import type { BencodeValue } from '../../core/values';
 import { noOutputText, referenceAt, taskNamed, tasksAtCall, type DocumentModel, type TaskView } from '../../model/documentModel';
+import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAgo, formatBytes, formatDuration } from '../../engine/describe';
 import type { StoredStatus } from '../../engine/store';
@@ -75,6 +76,8 @@ function describeTask(model: DocumentModel, task: TaskView, store?: HoverStore):
   if (output) lines.push(`**${name}** · output \`${output}\``);
   if (output && store) lines.push('', ...describeStored(store, output));
   else lines.push(`**${name}** · ${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`);
+  const made = madeIn(model, task);
+  if (made) lines.push('', made);
   const deps = [...new Set(task.analysed.deps.map((d) => d.name).filter((n): n is string => n !== undefined))];
   if (deps.length > 0) {
     lines.push('', '| input | output |', '| --- | --- |');
@@ -91,6 +94,17 @@ function describeTask(model: DocumentModel, task: TaskView, store?: HoverStore):
   const upstream = upstreamOf(model, task);
   lines.push('', `Changes when its spec or inputs change${upstream.length > 0 ? `, or when any of its ${plural(upstream.length, 'upstream task')} changes (${upstream.slice(0, 8).join(', ')}${upstream.length > 8 ? ', …' : ''})` : ''}.`);
   return lines.join('\n');
+}
+
+/** For a task a helper module makes: "Made in [quality.ts:9](…) by this call", with a link to the line. */
+function madeIn(model: DocumentModel, task: TaskView): string | undefined {
+  const at = task.analysed.madeAt;
+  if (at?.file === undefined) return undefined;
+  const text = model.analysis.moduleTexts.get(at.file);
+  let line = 1;
+  if (text !== undefined) for (let i = text.indexOf('\n'); i !== -1 && i < at.start; i = text.indexOf('\n', i + 1)) line++;
+  const shown = relative(dirname(model.fileName), at.file).split(sep).join('/');
+  return `Made in [${shown}:${line}](${pathToFileURL(at.file).href}#L${line}) by this call.`;
 }
 
 export function hover(model: DocumentModel, document: TextDocument, offset: number, store?: HoverStore): Hover | null {

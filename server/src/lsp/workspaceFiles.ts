@@ -1,0 +1,97 @@
+/**
+ * The files a pipeline's analysis reads (its helpers, JSON, tsconfig.json, package.json), as the editor
+ * sees them: an open document's text, unsaved edits included, wins over the disk; closing it unsaved
+ * goes back to the disk. It also knows which open pipelines read which files, so that a change to any
+ * of them (an edit, a save from another tool, a `git checkout`) re-analyses exactly the pipelines it
+ * reaches.
+ */
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import type { ModuleHost } from '../analysis/analyse';
+import { fileNameOf } from './modelCache';
+
+interface DiskEntry {
+  readonly mtimeMs: number;
+  readonly size: number;
+  readonly text: string;
+}
+
+export class WorkspaceFiles implements ModuleHost {
+  /** Open documents by their file path (the client names them by URI). */
+  private readonly open = new Map<string, { uri: string; text: () => string }>();
+  /**
+   * Files read from disk, checked against their size and modification time on every read: a client
+   * without file watching (Neovim) still never sees a stale helper, and one with it pays a `stat`.
+   */
+  private readonly disk = new Map<string, DiskEntry>();
+  /** Which files each open pipeline's analysis read (by URI), to find the pipelines a change reaches. */
+  private readonly readBy = new Map<string, ReadonlySet<string>>();
+
+  opened(uri: string, text: () => string): void {
+    this.open.set(fileNameOf(uri), { uri, text });
+  }
+
+  closed(uri: string): void {
+    this.open.delete(fileNameOf(uri));
+  }
+
+  readFile(path: string): string | undefined {
+    const document = this.open.get(path);
+    if (document) return document.text();
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch (e) {
+      if (isMissing(e)) {
+        this.disk.delete(path);
+        return undefined;
+      }
+      throw e;
+    }
+    if (!stat.isFile()) return undefined;
+    const cached = this.disk.get(path);
+    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.text;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+    this.disk.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, text });
+    return text;
+  }
+
+  realPath(path: string): string {
+    try {
+      return realpathSync.native(path);
+    } catch {
+      return path;
+    }
+  }
+
+  /** Records what an open pipeline's latest analysis read (`files` are absolute paths). */
+  recordReads(pipelineUri: string, files: readonly string[]): void {
+    this.readBy.set(pipelineUri, new Set(files));
+  }
+
+  forget(pipelineUri: string): void {
+    this.readBy.delete(pipelineUri);
+  }
+
+  /** The open pipelines whose analysis read `path` (or looked for it and found nothing). */
+  readersOf(path: string): string[] {
+    const readers: string[] = [];
+    for (const [uri, files] of this.readBy) if (files.has(path)) readers.push(uri);
+    return readers;
+  }
+
+  /** A file changed on disk (a watcher said so): its next read goes to the disk. */
+  changedOnDisk(path: string): void {
+    this.disk.delete(path);
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}

@@ -1,0 +1,157 @@
+/**
+ * Live across files (issue 8 §2), through the LSP: a pipeline's lenses follow its helpers as the editor
+ * has them. An unsaved edit of a shared helper re-keys the pipelines that import it (and the server
+ * asks for fresh lenses); closing it unsaved goes back to the disk; a change on disk reaches the server
+ * as workspace/didChangeWatchedFiles. The expected IDs are `alamode encode`'s, run on a copy of the
+ * repository with the same edit saved: the CLI executes the modules, the server never does.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { CodeLensRefreshRequest, CodeLensRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest } from 'vscode-languageserver-protocol';
+import { alamode } from '../support/cli';
+import { repoRoot } from '../support/paths';
+import { startTestClient, type TestClient } from './lspClient';
+
+const NIGHTLY = 'pipelines/warehouse/nightly.alamode.ts';
+const CHURN = 'pipelines/ml/churn.alamode.ts';
+const IMAGES = 'pipelines/shared/images.ts';
+const TABLES = 'pipelines/config/tables.json';
+const OLD_TAG = 'python:3.12-2026.11';
+const NEW_TAG = 'python:3.12-2026.12';
+
+let client: TestClient;
+let scratch: string;
+let repo: string;
+const refreshes = { count: 0 };
+
+before(async () => {
+  client = await startTestClient({ capabilities: { workspace: { codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: false } } } });
+  client.connection.onRequest(CodeLensRefreshRequest.method, () => {
+    refreshes.count += 1;
+    return null;
+  });
+  scratch = mkdtempSync(join(tmpdir(), 'alamode-lsp-live-'));
+  repo = join(scratch, 'repo');
+  cpSync(join(repoRoot, 'examples'), repo, { recursive: true });
+});
+after(() => {
+  client.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** `alamode encode`'s IDs for a module of a copy of the examples with `edits` saved. */
+function cliIds(module: string, edits: Record<string, [string, string]> = {}): Record<string, string> {
+  const copy = mkdtempSync(join(scratch, 'cli-'));
+  cpSync(join(repoRoot, 'examples'), copy, { recursive: true });
+  for (const [file, [from, to]] of Object.entries(edits)) {
+    const text = readFileSync(join(copy, file), 'utf8');
+    assert.ok(text.includes(from), `${file} holds ${from}`);
+    writeFileSync(join(copy, file), text.replaceAll(from, to));
+  }
+  const r = alamode(['encode', join(copy, module), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const tasks = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
+  return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
+}
+
+async function lensIds(uri: string): Promise<Record<string, string>> {
+  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
+  return Object.fromEntries(lenses.filter((l) => l.command?.arguments).map((l) => [l.command!.arguments![1] as string, l.command!.arguments![0] as string]));
+}
+
+/** Polls the lenses until they equal `expected` (the server re-analyses after a pause in typing). */
+async function lensesBecome(uri: string, expected: Record<string, string>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last: Record<string, string> = {};
+  while (Date.now() < deadline) {
+    last = await lensIds(uri);
+    if (JSON.stringify(Object.entries(last).sort()) === JSON.stringify(Object.entries(expected).sort())) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(last, expected, what);
+}
+
+async function waitFor(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a shared helper edited, closed, and changed on disk', () => {
+  test('both pipelines that import it re-key as it is typed, the editor is asked for lenses, and closing it unsaved goes back', async () => {
+    const before = { nightly: cliIds(NIGHTLY), churn: cliIds(CHURN) };
+    const edited = { nightly: cliIds(NIGHTLY, { [IMAGES]: [OLD_TAG, NEW_TAG] }), churn: cliIds(CHURN, { [IMAGES]: [OLD_TAG, NEW_TAG] }) };
+    assert.notDeepEqual(before.nightly, edited.nightly, 'the edit re-keys tasks (else this test shows nothing)');
+
+    const nightly = await client.open(join(repo, NIGHTLY));
+    const churn = await client.open(join(repo, CHURN));
+    assert.deepEqual(await client.diagnostics(nightly), [], 'a valid pipeline has no diagnostics');
+    assert.deepEqual(await lensIds(nightly), before.nightly);
+    assert.deepEqual(await lensIds(churn), before.churn);
+
+    const imagesPath = join(repo, IMAGES);
+    const saved = readFileSync(imagesPath, 'utf8');
+    const images = await client.open(imagesPath);
+    const refreshesBefore = refreshes.count;
+    await client.change(images, saved.replace(OLD_TAG, NEW_TAG)); // unsaved: the disk still has the old tag
+    await lensesBecome(nightly, edited.nightly, 'nightly follows the unsaved helper');
+    await lensesBecome(churn, edited.churn, 'churn follows the unsaved helper');
+    await waitFor('the server to ask the editor for fresh lenses', () => refreshes.count > refreshesBefore);
+    assert.equal(readFileSync(imagesPath, 'utf8'), saved, 'nothing was written');
+
+    await client.closeDocument(images);
+    await lensesBecome(nightly, before.nightly, 'closed unsaved: back to the disk');
+    await lensesBecome(churn, before.churn, 'closed unsaved: back to the disk');
+  });
+
+  test('a change on disk (a checkout) reaches the pipelines through didChangeWatchedFiles; JSON config too', async () => {
+    const nightly = await client.open(join(repo, NIGHTLY));
+    const tablesPath = join(repo, TABLES);
+    const original = readFileSync(tablesPath, 'utf8');
+    try {
+      writeFileSync(tablesPath, original.replace('"payments"', '"payments",\n  "refunds"'));
+      await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(tablesPath).href, type: FileChangeType.Changed }] });
+      const expected = cliIds(NIGHTLY, { [TABLES]: ['"payments"', '"payments",\n  "refunds"'] });
+      assert.ok('extract_refunds' in expected);
+      await lensesBecome(nightly, expected, 'a table added in the JSON list adds its tasks');
+    } finally {
+      writeFileSync(tablesPath, original);
+      await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(tablesPath).href, type: FileChangeType.Changed }] });
+    }
+    await lensesBecome(nightly, cliIds(NIGHTLY), 'and back');
+  });
+
+  test('an import that appears where the analysis looked (a new file) is picked up', async () => {
+    const text = "import { Dag } from 'a-la-mode';\nimport { SHA } from './later';\nconst dag = new Dag();\ndag.task('t', { image: 'x', sha: SHA, command: 'c' });\nexport default dag;\n";
+    const path = join(repo, 'pipelines', 'later.alamode.ts');
+    writeFileSync(path, text);
+    const uri = await client.open(path);
+    const [warning] = await client.diagnostics(uri);
+    assert.equal(warning?.code, 'not-static', 'a missing import is a warning on it');
+    const helper = join(repo, 'pipelines', 'later.ts');
+    writeFileSync(helper, "export const SHA = 'abc123';\n");
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(helper).href, type: FileChangeType.Created }] });
+    const r = alamode(['encode', path, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    await lensesBecome(uri, { t: JSON.parse(r.stdout).tasks.t.output }, 'the new file is read');
+    assert.deepEqual(await client.diagnosticsWhen(uri, (d) => d.length === 0), [], 'and the warning goes');
+  });
+
+  test('hover on a task a helper makes says where it is made', async () => {
+    const path = join(repo, NIGHTLY);
+    const text = readFileSync(path, 'utf8');
+    const uri = await client.open(path, text);
+    const at = text.indexOf('addQualityChecks(dag, tables)');
+    const lines = text.slice(0, at).split('\n');
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lines.length - 1, character: lines.at(-1)!.length + 2 } });
+    const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
+    assert.match(value, /quality\.ts:\d+/, value);
+    assert.match(value, /check_customers/, value);
+  });
+});
