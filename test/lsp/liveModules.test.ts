@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRefreshRequest, CodeLensRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest } from 'vscode-languageserver-protocol';
+import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RenameRequest, type LocationLink, type TextEdit } from 'vscode-languageserver-protocol';
 import { alamode } from '../support/cli';
 import { repoRoot } from '../support/paths';
 import { startTestClient, type TestClient } from './lspClient';
@@ -153,5 +153,78 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
     assert.match(value, /quality\.ts:\d+/, value);
     assert.match(value, /check_customers/, value);
+  });
+});
+
+describe('navigation reaches task names in helpers', () => {
+  const helperText = `import type { Dag } from 'a-la-mode';
+
+export function addChecks(dag: Dag) {
+  dag.task('report', { image: 'x', sha: '1', command: 'r' }).addDep('extract');
+}
+`;
+  const pipelineText = `import { Dag } from 'a-la-mode';
+import { addChecks } from './helper';
+
+const dag = new Dag();
+dag.task('extract', { image: 'x', sha: '1', command: 'e' });
+addChecks(dag);
+dag.task('publish', { image: 'x', sha: '1', command: 'p' }).addDep('report');
+export default dag;
+`;
+  let dir: string;
+  let uri: string;
+  let helperUri: string;
+  before(async () => {
+    dir = mkdtempSync(join(scratch, 'nav-'));
+    writeFileSync(join(dir, 'helper.ts'), helperText);
+    writeFileSync(join(dir, 'main.alamode.ts'), pipelineText);
+    helperUri = pathToFileURL(join(dir, 'helper.ts')).href;
+    uri = await client.open(join(dir, 'main.alamode.ts'));
+  });
+  const at = (needle: string, into = 2) => {
+    const offset = pipelineText.indexOf(needle) + into;
+    const lines = pipelineText.slice(0, offset).split('\n');
+    return { line: lines.length - 1, character: lines.at(-1)!.length };
+  };
+  const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length - 1;
+
+  test('go to definition of a task a helper makes lands on its name in the helper', async () => {
+    const links = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: at("addDep('report')", "addDep('".length + 1) })) as LocationLink[];
+    assert.equal(links.length, 1);
+    assert.equal(links[0]!.targetUri, helperUri);
+    assert.equal(links[0]!.targetSelectionRange.start.line, lineOf(helperText, "dag.task('report'"));
+  });
+
+  test('find references of a task includes the helper\'s addDep(\'extract\')', async () => {
+    const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: at("'extract'"), context: { includeDeclaration: true } }))!;
+    assert.deepEqual(refs.map((r) => [r.uri === helperUri ? 'helper' : r.uri === uri ? 'main' : r.uri, r.range.start.line]).sort(), [
+      ['helper', lineOf(helperText, "addDep('extract')")],
+      ['main', lineOf(pipelineText, "dag.task('extract'")],
+    ]);
+  });
+
+  test('rename edits the helper too, and the renamed repository encodes with the new name wired through', async () => {
+    const edit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: at("'extract'"), newName: 'extract_v2' }))!;
+    const apply = (text: string, edits: TextEdit[] | undefined) => {
+      const offsets = (p: { line: number; character: number }) => text.split('\n').slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+      return [...(edits ?? [])].sort((a, b) => offsets(b.range.start) - offsets(a.range.start))
+        .reduce((t, e) => t.slice(0, offsets(e.range.start)) + e.newText + t.slice(offsets(e.range.end)), text);
+    };
+    assert.equal(edit.changes?.[helperUri]?.length, 1, 'one edit in the helper');
+    const renamed = mkdtempSync(join(scratch, 'renamed-'));
+    writeFileSync(join(renamed, 'helper.ts'), apply(helperText, edit.changes?.[helperUri]));
+    writeFileSync(join(renamed, 'main.alamode.ts'), apply(pipelineText, edit.changes?.[uri]));
+    const r = alamode(['encode', join(renamed, 'main.alamode.ts'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const tasks = JSON.parse(r.stdout).tasks;
+    assert.deepEqual(Object.keys(tasks).sort(), ['extract_v2', 'publish', 'report']);
+    assert.deepEqual(Object.keys(tasks.report.inputs), ['extract_v2']);
+  });
+
+  test('hover on the helper\'s call says where its task is made', async () => {
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at('addChecks(dag)') });
+    const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
+    assert.match(value, new RegExp(`\\[helper\\.ts:${lineOf(helperText, "dag.task('report'") + 1}\\]\\(${helperUri.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#L\\d+\\)`), value);
   });
 });

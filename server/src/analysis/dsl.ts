@@ -29,6 +29,16 @@ export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateL
   return { start: Math.min(start, end), end };
 }
 
+/**
+ * A task-name literal in another module (a helper the pipeline calls), with its file: definition,
+ * references and rename reach it there. (Ranges of the analysed module's own literals have no file.)
+ */
+function literalElsewhere(ev: Interpreter, literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined): SourceRange | undefined {
+  if (!literal || ev.inEntry(literal)) return undefined;
+  const sf = ev.fileOf(literal);
+  return { ...insideQuotes(literal, sf), file: sf.fileName };
+}
+
 function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
   if (!info || info.spread || !info.node) return undefined;
   const n = info.node;
@@ -103,7 +113,8 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   dag.tasks.push(task);
   if (name !== undefined) {
     if (!dag.firstByName.has(name)) dag.firstByName.set(name, task);
-    if (nameLiteralRange) ev.addNameReference(dag, name, nameLiteralRange, 'definition');
+    const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
+    if (reference) ev.addNameReference(dag, name, reference, 'definition');
   } else {
     dag.firstUnknownName ??= task.index;
   }
@@ -122,6 +133,9 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
     const range = insideQuotes(literal, ev.sf);
     ev.addCompletionSite(dag, range);
     if (typeof nameValue === 'string') ev.addNameReference(dag, nameValue, range, 'string');
+  } else if (typeof nameValue === 'string') {
+    const elsewhere = literalElsewhere(ev, literal);
+    if (elsewhere) ev.addNameReference(dag, nameValue, elsewhere, 'string');
   }
   if (dag.tainted) {
     ev.mayThrow();
@@ -182,7 +196,8 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
       ev.silent.add(dep.unknown);
     } else if (typeof value === 'string') {
       dep.name = value;
-      if (nameLiteralRange) ev.addNameReference(task.dag, value, nameLiteralRange, 'string');
+      const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
+      if (reference) ev.addNameReference(task.dag, value, reference, 'string');
     } else if (value instanceof Opaque) {
       ev.mayThrow(); // the runtime throws if it is neither a task nor a string
       dep.unknown = value.unknown;

@@ -210,7 +210,7 @@ export class Evaluator implements Interpreter {
     // seen once, so the few references per start offset are compared directly.
     const same = this.referencesAt.get(range.start);
     if (same) {
-      for (const r of same) if (r.dag === dag.index && r.task === name && r.range.end === range.end && r.kind === kind) return;
+      for (const r of same) if (r.dag === dag.index && r.task === name && r.range.end === range.end && r.range.file === range.file && r.kind === kind) return;
     }
     const ref: TaskReference = { dag: dag.index, task: name, range, kind };
     if (same) same.push(ref);

@@ -174,7 +174,8 @@ const contains = (r: SourceRange, offset: number) => r.start <= offset && offset
 export function referenceAt(model: DocumentModel, offset: number): TaskReference | undefined {
   let best: TaskReference | undefined;
   for (const ref of model.analysis.references) {
-    if (contains(ref.range, offset) && (!best || ref.range.end - ref.range.start < best.range.end - best.range.start)) best = ref;
+    // A reference in a helper module (`file` set) has offsets into that module, not this one.
+    if (ref.range.file === undefined && contains(ref.range, offset) && (!best || ref.range.end - ref.range.start < best.range.end - best.range.start)) best = ref;
   }
   return best ?? unrunReferences(model).find((r) => contains(r.range, offset));
 }
@@ -219,9 +220,13 @@ export function tasksAtCall(model: DocumentModel, offset: number): TaskView[] {
 export function referencesTo(model: DocumentModel, ref: TaskReference): TaskReference[] {
   const same = (r: TaskReference) => r.dag === ref.dag && r.task === ref.task;
   // One per place: a rename must never get two edits for one literal.
-  const byStart = new Map<number, TaskReference>();
-  for (const r of [...model.analysis.references.filter(same), ...unrunReferences(model).filter(same)]) if (!byStart.has(r.range.start)) byStart.set(r.range.start, r);
-  return [...byStart.values()].sort((a, b) => a.range.start - b.range.start);
+  const byPlace = new Map<string, TaskReference>();
+  for (const r of [...model.analysis.references.filter(same), ...unrunReferences(model).filter(same)]) {
+    const place = `${r.range.file ?? ''}:${r.range.start}`;
+    if (!byPlace.has(place)) byPlace.set(place, r);
+  }
+  // This module's references first, in source order, then each helper's.
+  return [...byPlace.values()].sort((a, b) => (a.range.file ?? '').localeCompare(b.range.file ?? '') || a.range.start - b.range.start);
 }
 
 /**

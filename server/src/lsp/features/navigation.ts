@@ -11,19 +11,20 @@ import {
   type Location,
   type LocationLink,
   type Range,
+  type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SourceRange } from '../../analysis/types';
 import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
-import { shortId, toRange } from './convert';
+import { shortId, toLocation, toRange } from './convert';
 import { literalContent, type Quote } from './literals';
 
 /** The text of a name reference without its quotes (references may or may not include them). */
 function insideQuotes(text: string, range: SourceRange): SourceRange {
   const first = text[range.start];
   if (range.end - range.start >= 2 && (first === "'" || first === '"' || first === '`') && text[range.end - 1] === first) {
-    return { start: range.start + 1, end: range.end - 1 };
+    return { ...range, start: range.start + 1, end: range.end - 1 };
   }
   return range;
 }
@@ -42,6 +43,10 @@ export function definition(model: DocumentModel, document: TextDocument, offset:
   if (!ref) return null;
   const task = taskNamed(model, ref.dag, ref.task);
   if (!task) return null;
+  // A task a helper makes is defined there: its name literal in the helper.
+  const inHelper = task.analysed.madeAt && referencesTo(model, ref).find((r) => r.kind === 'definition' && r.range.file !== undefined);
+  const target = inHelper ? toLocation(model, document, inHelper.range) : undefined;
+  if (target) return [{ originSelectionRange: toRange(document, ref.range), targetUri: target.uri, targetRange: target.range, targetSelectionRange: target.range }];
   return [{
     originSelectionRange: toRange(document, ref.range),
     targetUri: document.uri,
@@ -55,15 +60,19 @@ export function references(model: DocumentModel, document: TextDocument, offset:
   if (!ref) return [];
   return referencesTo(model, ref)
     .filter((r) => includeDeclaration || r.kind !== 'definition')
-    .map((r) => ({ uri: document.uri, range: toRange(document, r.range) }));
+    .flatMap((r) => toLocation(model, document, r.range) ?? []);
 }
 
-/** Renaming works on a task name written as a string (its definition or a reference by name). */
+/** The text a reference's offsets are in: this module's, or the helper's the analysis read. */
+const textOf = (model: DocumentModel, range: SourceRange) => (range.file === undefined ? model.text : model.analysis.moduleTexts.get(range.file));
+
+/** Renaming works on a task name written as a string (its definition or a reference by name), here or in a helper. */
 export function prepareRename(model: DocumentModel, document: TextDocument, offset: number): { range: Range; placeholder: string } | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
   const task = taskNamed(model, ref.dag, ref.task);
-  if (!task?.analysed.nameLiteralRange) {
+  const written = task && (task.analysed.nameLiteralRange || referencesTo(model, ref).some((r) => r.kind === 'definition'));
+  if (!written) {
     throw new ResponseError(0, `The name of '${ref.task}' is computed, so it cannot be renamed here`);
   }
   return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
@@ -75,14 +84,18 @@ export function rename(model: DocumentModel, document: TextDocument, offset: num
   if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
   if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
   // Each reference is escaped for its own quotes: in a template literal `${x}` must stay text, not
-  // become an interpolation; in '…' a quote or a line break must not end the string.
-  const edits = referencesTo(model, ref)
-    .filter((r) => r.kind !== 'variable')
-    .map((r) => {
-      const quote = quoteOf(model.text, r.range);
-      return { range: toRange(document, insideQuotes(model.text, r.range)), newText: quote ? literalContent(newName, quote) : newName };
-    });
-  return { changes: { [document.uri]: edits } };
+  // become an interpolation; in '…' a quote or a line break must not end the string. References in
+  // a helper module are edited there (by the text the analysis read, which is the editor's).
+  const changes: Record<string, TextEdit[]> = {};
+  for (const r of referencesTo(model, ref)) {
+    const text = textOf(model, r.range);
+    if (r.kind === 'variable' || text === undefined) continue;
+    const location = toLocation(model, document, insideQuotes(text, r.range));
+    if (!location) continue;
+    const quote = quoteOf(text, r.range);
+    (changes[location.uri] ??= []).push({ range: location.range, newText: quote ? literalContent(newName, quote) : newName });
+  }
+  return { changes };
 }
 
 export function completion(model: DocumentModel, document: TextDocument, offset: number): CompletionItem[] {
