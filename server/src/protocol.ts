@@ -99,6 +99,29 @@ export namespace DiffRequest {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+export namespace AffectedPipelinesRequest {
+  /**
+   * Client → server: which pipeline modules read a file (a shared helper, a JSON list, a tsconfig.json),
+   * each with its diff against its base (as `alamode/diff` gives it), so an edit of a helper shows what
+   * it does to every pipeline it reaches. `candidates` are the workspace's pipeline modules the client
+   * knows of (it honours the user's file excludes); the server analyses those that are not open.
+   */
+  export const method = 'alamode/affectedPipelines';
+  export interface Params {
+    readonly uri: string;
+    readonly candidates: readonly string[];
+    readonly base?: DiffBase;
+  }
+  export interface Result {
+    readonly uri: string;
+    /** The pipelines whose analysis reads the file, by URI order; empty when none does. */
+    readonly pipelines: readonly { readonly uri: string; readonly result: DiffRequest.Result }[];
+    /** Candidates the server could not read or analyse, with why. */
+    readonly skipped: readonly { readonly uri: string; readonly reason: string }[];
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 /**
  * What running a pipeline as it is now would do, by the store's success records: which tasks have no
  * record for their current output ID (they will run) and which have one (they reuse it, whoever built

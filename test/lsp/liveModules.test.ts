@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RenameRequest, type LocationLink, type TextEdit } from 'vscode-languageserver-protocol';
+import { AffectedPipelinesRequest } from '../../server/src/protocol';
 import { alamode } from '../support/cli';
+import { initRepo } from '../support/git';
 import { repoRoot } from '../support/paths';
 import { startTestClient, type TestClient } from './lspClient';
 
@@ -226,5 +228,38 @@ export default dag;
     const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at('addChecks(dag)') });
     const value = (hover?.contents as { value: string } | undefined)?.value ?? '';
     assert.match(value, new RegExp(`\\[helper\\.ts:${lineOf(helperText, "dag.task('report'") + 1}\\]\\(${helperUri.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}#L\\d+\\)`), value);
+  });
+});
+
+describe('what a helper edit does to every pipeline (alamode/affectedPipelines)', () => {
+  test('an unsaved image bump: the two pipelines that read it, each diffed against HEAD with its helpers as committed, as the CLI diffs the saved edit', async () => {
+    const git = initRepo(scratch);
+    cpSync(join(repoRoot, 'examples'), git.dir, { recursive: true });
+    git.git('add', '.');
+    git.git('commit', '-qm', 'pipelines');
+    const candidates = [NIGHTLY, CHURN, 'pipelines/collage.alamode.ts'].map((m) => pathToFileURL(join(git.dir, m)).href);
+    const imagesPath = join(git.dir, IMAGES);
+    const saved = readFileSync(imagesPath, 'utf8');
+    const images = await client.open(imagesPath, saved.replace(OLD_TAG, NEW_TAG));
+
+    const answer = await client.connection.sendRequest(AffectedPipelinesRequest.type, { uri: images, candidates });
+    assert.deepEqual(answer.skipped, []);
+    assert.deepEqual(answer.pipelines.map((p) => p.uri), [candidates[1], candidates[0]], 'churn and nightly (sorted), not collage');
+
+    // The CLI, on the same edit saved (the server never wrote it): the whole repository's diff.
+    writeFileSync(imagesPath, saved.replace(OLD_TAG, NEW_TAG));
+    const cli = alamode(['diff', '--json'], git.dir);
+    writeFileSync(imagesPath, saved);
+    assert.equal(cli.status, 0, cli.stderr);
+    const byModule = new Map((JSON.parse(cli.stdout).modules as { module: string; diff: { tasks: { name: string; status: string; oldOutput?: string; newOutput?: string }[] } }[]).map((m) => [m.module, m.diff]));
+    for (const [module, p] of [[CHURN, answer.pipelines[0]!], [NIGHTLY, answer.pipelines[1]!]] as const) {
+      assert.equal(p.result.kind, 'diff', JSON.stringify(p.result));
+      if (p.result.kind !== 'diff') continue;
+      assert.deepEqual(p.result.unknown, [], `${module}: every task known on both sides (the base read its helpers at HEAD)`);
+      const shown = p.result.diff.tasks.map((t) => [t.name, t.status, t.oldOutput, t.newOutput]);
+      const expected = byModule.get(module)!.tasks.map((t) => [t.name, t.status, t.oldOutput, t.newOutput]);
+      assert.deepEqual(shown, expected, module);
+    }
+    await client.closeDocument(images);
   });
 });

@@ -2,9 +2,10 @@
  * Reading the last committed state of a pipeline through git, for the invalidation diff. The server
  * runs `git` itself (read-only: `rev-parse`, `show`), so every editor gets the same answer.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
+import type { ModuleHost } from '../analysis/analyse';
 
 const GIT_TIMEOUT_MS = 10_000;
 
@@ -59,3 +60,37 @@ export async function readAtCommit(filePath: string, commit: string, name: strin
     return { kind: 'absent', label };
   }
 }
+
+/**
+ * The files of a commit, as the analysis reads a pipeline's imports: the base of a diff is the
+ * pipeline *and its helpers* as committed, not the committed module over today's helpers. The
+ * analysis reads synchronously, so git is run synchronously here; the commit's file list is read once
+ * (an import is looked for under a dozen names) and each file at most once.
+ */
+export function revisionHost(root: string, commit: string): ModuleHost {
+  const cached = revisionHosts.get(`${root}\0${commit}`);
+  if (cached) return cached;
+  const run = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'buffer', timeout: GIT_TIMEOUT_MS, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  let listed: ReadonlySet<string> | undefined;
+  const texts = new Map<string, string>();
+  const host: ModuleHost = {
+    readFile(absPath) {
+      const inRepo = relative(root, absPath).split(sep).join('/');
+      if (inRepo.startsWith('../') || isAbsolute(inRepo)) return undefined; // outside the repository: not at the commit
+      listed ??= new Set(run(['ls-tree', '-r', '-z', '--name-only', '--end-of-options', commit]).toString('utf8').split('\0'));
+      if (!listed.has(inRepo)) return undefined;
+      let text = texts.get(inRepo);
+      if (text === undefined) {
+        text = run(['show', '--end-of-options', `${commit}:${inRepo}`]).toString('utf8');
+        texts.set(inRepo, text);
+      }
+      return text;
+    },
+  };
+  revisionHosts.set(`${root}\0${commit}`, host);
+  // A commit's files never change; only the last few commits asked about are kept.
+  while (revisionHosts.size > 4) revisionHosts.delete(revisionHosts.keys().next().value!);
+  return host;
+}
+
+const revisionHosts = new Map<string, ModuleHost>();

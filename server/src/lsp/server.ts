@@ -12,7 +12,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DiffRequest, EncodedDagRequest, StoreChangedNotification, type InitializationOptions } from '../protocol';
+import { AffectedPipelinesRequest, DiffRequest, EncodedDagRequest, StoreChangedNotification, type InitializationOptions } from '../protocol';
 import { StoreView } from './storeView';
 import { URI } from 'vscode-uri';
 import { codeActions } from './features/codeActions';
@@ -255,6 +255,43 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       const snapshot = TextDocument.create(document.uri, document.languageId, document.version, document.getText());
       const superseded = () => pipelineDocument(p.uri)?.version !== snapshot.version;
       return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded }, storeOf(document.uri));
+    }));
+
+  /** A pipeline module as the editor has it: its open document, else its file on disk. */
+  const pipelineText = (uri: string): TextDocument | undefined => {
+    const open = documents.get(uri);
+    if (open) return TextDocument.create(open.uri, open.languageId, open.version, open.getText());
+    if (!uri.startsWith('file:')) return undefined;
+    const text = files.readFile(fileNameOf(uri));
+    return text === undefined ? undefined : TextDocument.create(uri, 'typescript', 0, text);
+  };
+
+  connection.onRequest(AffectedPipelinesRequest.type, (p, token) =>
+    runSafeAsync(connection, AffectedPipelinesRequest.method, token, { uri: p.uri, pipelines: [], skipped: [] } as AffectedPipelinesRequest.Result, async () => {
+      const path = fileNameOf(p.uri);
+      const pipelines: AffectedPipelinesRequest.Result['pipelines'][number][] = [];
+      const skipped: AffectedPipelinesRequest.Result['skipped'][number][] = [];
+      for (const uri of [...new Set(p.candidates)].filter(isPipelineUri).sort()) {
+        if (token.isCancellationRequested) break;
+        let document: TextDocument | undefined;
+        try {
+          document = pipelineText(uri);
+        } catch (e) {
+          skipped.push({ uri, reason: `it cannot be read: ${(e as Error).message}` });
+          continue;
+        }
+        if (!document) {
+          skipped.push({ uri, reason: 'it cannot be read' });
+          continue;
+        }
+        const model = models.get(document);
+        // Pipelines that read the file (or are the file): an edit of it re-keys theirs.
+        if (uri !== p.uri && !model.analysis.modules.includes(path)) continue;
+        pipelines.push({ uri, result: await diffRequest(model, document, fileNameOf(uri), p.base, { token, superseded: () => false }, storeOf(uri)) });
+        // Other requests (a keystroke's lenses) go first between pipelines.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { uri: p.uri, pipelines, skipped };
     }));
 
   // Pending diagnostics must not fire into a closed connection.

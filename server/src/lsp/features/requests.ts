@@ -13,7 +13,7 @@ import { checkValue, isPlainObject, type BencodeDict } from '../../core/values';
 import { buildDocumentModel, committedVersionName, noOutputText, type DagView, type DocumentModel } from '../../model/documentModel';
 import type { StoredStatus } from '../../engine/store';
 import { toWireValue, type DiffBase, type DiffRequest, type EncodedDagRequest, type EncodedTaskInfo, type RunCost, type WireDagDiff } from '../../protocol';
-import { readAtCommit, resolveCommit } from '../git';
+import { readAtCommit, resolveCommit, revisionHost } from '../git';
 import { Cancelled, runInSlices, Superseded } from '../runSafe';
 import { toRange } from './convert';
 
@@ -134,7 +134,8 @@ async function loadBase(base: DiffBase, filePath: string): Promise<BaseDag> {
   if (moduleFile.kind !== 'found') {
     return { kind: 'unavailable', reason: `nothing is committed yet at ${rev}: neither ${shown(dagName)} nor ${shown(moduleName)}` };
   }
-  const baseModel = buildDocumentModel(moduleFile.bytes.toString('utf8'), committedVersionName(filePath));
+  // Its imports are read at the same commit too (helpers as they were committed).
+  const baseModel = buildDocumentModel(moduleFile.bytes.toString('utf8'), committedVersionName(filePath), { host: revisionHost(commit.root, commit.commit) });
   const dag = mainDag(baseModel);
   if (!dag) return { kind: 'unavailable', reason: `${rev}:${shown(moduleName)} defines no Dag` };
   const part = knownPart(dag);
