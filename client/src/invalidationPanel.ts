@@ -6,10 +6,10 @@
  */
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
-import { DiffRequest } from '../../server/src/protocol';
+import { AffectedPipelinesRequest, DiffRequest } from '../../server/src/protocol';
 import { whenRunning } from './client';
-import { forPanel, type DiffResult, type FromPanel, type PanelView, type RenderedInfo, type ToPanel } from './panelProtocol';
-import { displayPath, isPipelineDocument } from './pipelines';
+import { forPanel, type AffectedPipeline, type DiffResult, type FromPanel, type PanelView, type RenderedInfo, type ToPanel } from './panelProtocol';
+import { displayPath, IMPORTABLE_GLOB, isImportableDocument, isPipelineDocument, PIPELINE_GLOB } from './pipelines';
 import { webviewHtml } from './webviewUtil';
 
 /** Typing is followed after this pause: a diff per pause, not per keystroke. */
@@ -19,8 +19,17 @@ export const INVALIDATION_VIEW_ID = 'alamode.invalidation';
 
 export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  /** The pipeline shown: the active one, or the last one that was active while it stays open. */
+  /**
+   * What is shown: the active pipeline, or the last one that was active while it stays open; or a file
+   * pipelines import (a helper), shown as what it does to each pipeline that reads it.
+   */
   private document: vscode.TextDocument | undefined;
+  /** The last pipeline shown: back to it when the active file turns out to be read by no pipeline. */
+  private lastPipeline: vscode.TextDocument | undefined;
+  /** Where each affected pipeline's tasks are defined (the affected view), by pipeline URI. */
+  private affectedRanges = new Map<string, DiffResult['ranges']>();
+  /** The workspace's pipeline modules, found once and kept until one is created or deleted. */
+  private candidates: Promise<string[]> | undefined;
   private current: PanelView = { kind: 'empty', message: 'Open a pipeline module (*.alamode.ts) to see what your edits invalidate.' };
   /** Where the tasks of the shown diff are defined (kept here: the webview asks to reveal by name). */
   private ranges: DiffResult['ranges'] = {};
@@ -37,23 +46,38 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
     private readonly client: LanguageClient,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    this.document = activePipeline();
+    this.document = this.lastPipeline = activePipeline();
+    // Helpers change on disk too (git checkout, another tool): the pipelines shown may re-key.
+    const watcher = vscode.workspace.createFileSystemWatcher(IMPORTABLE_GLOB);
+    const onDisk = (uri: vscode.Uri) => {
+      if (uri.path.endsWith('.alamode.ts')) this.candidates = undefined;
+      this.schedule(TYPING_DELAY_MS);
+    };
     this.disposables.push(
+      watcher,
+      watcher.onDidChange(onDisk),
+      watcher.onDidCreate(onDisk),
+      watcher.onDidDelete(onDisk),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
-        // Another kind of editor (output, settings, a .dag) keeps the last pipeline on show.
-        if (editor && isPipelineDocument(editor.document) && editor.document !== this.document) {
-          this.document = editor.document;
-          this.schedule(0);
-        }
+        // Another kind of editor (output, settings, a .dag) keeps the last pipeline on show; a file
+        // pipelines may import is asked about (and shown only if some pipeline reads it).
+        if (!editor || editor.document === this.document) return;
+        if (isPipelineDocument(editor.document)) this.lastPipeline = editor.document;
+        else if (!isImportableDocument(editor.document)) return;
+        this.document = editor.document;
+        this.schedule(0);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === this.document && e.contentChanges.length > 0) this.schedule(TYPING_DELAY_MS);
+        if (e.contentChanges.length === 0) return;
+        // The shown document, or a helper the shown pipeline may read, typed in.
+        if (e.document === this.document || isImportableDocument(e.document)) this.schedule(TYPING_DELAY_MS);
       }),
       // A commit or checkout changes the base; saving is a cheap moment to look again.
       vscode.workspace.onDidSaveTextDocument((d) => d === this.document && this.schedule(0)),
       vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d === this.lastPipeline) this.lastPipeline = undefined;
         if (d !== this.document) return;
-        this.document = activePipeline();
+        this.document = activePipeline() ?? this.lastPipeline;
         this.schedule(0);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('alamode.invalidation') || e.affectsConfiguration('alamode.store')) && this.schedule(0)),
@@ -94,7 +118,8 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
 
   /** Asks again now, for the active pipeline if there is one. */
   async refresh(): Promise<PanelView> {
-    this.document = activePipeline() ?? this.document;
+    const active = vscode.window.activeTextEditor?.document;
+    if (active && (isPipelineDocument(active) || isImportableDocument(active))) this.document = active;
     clearTimeout(this.timer);
     return this.update();
   }
@@ -115,6 +140,15 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
     if (!document || document.isClosed) {
       this.shown = undefined;
       view = { kind: 'empty', message: 'Open a pipeline module (*.alamode.ts) to see what your edits invalidate.' };
+    } else if (!isPipelineDocument(document)) {
+      const affected = await this.affectedView(document, cancel.token);
+      if (!affected) {
+        // Read by no pipeline: whatever was shown stays (and follows its pipeline again).
+        if (this.document === document) this.document = this.lastPipeline;
+        if (this.current.kind === 'affected' && this.lastPipeline) return this.update();
+        return this.current;
+      }
+      view = affected;
     } else {
       const fileName = displayPath(document.uri);
       const uri = document.uri.toString();
@@ -151,6 +185,44 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
     return view;
   }
 
+  /** The workspace's pipeline modules (the user's file excludes apply), for the server to look through. */
+  private pipelineCandidates(): Promise<string[]> {
+    this.candidates ??= Promise.resolve(vscode.workspace.findFiles(PIPELINE_GLOB, '**/node_modules/**', 5000)).then((uris) =>
+      uris.map((u) => this.client.code2ProtocolConverter.asUri(u)),
+    );
+    return this.candidates;
+  }
+
+  /** What a file pipelines import does to each of them, or undefined when no pipeline reads it. */
+  private async affectedView(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<PanelView | undefined> {
+    const uri = document.uri.toString();
+    const fileName = displayPath(document.uri);
+    try {
+      await whenRunning(this.client);
+      const rev = vscode.workspace.getConfiguration('alamode.invalidation', document.uri).get<string>('base', 'HEAD').trim() || 'HEAD';
+      const candidates = await this.pipelineCandidates();
+      const result = await this.client.sendRequest(
+        AffectedPipelinesRequest.type,
+        { uri: this.client.code2ProtocolConverter.asUri(document.uri), candidates, base: { kind: 'git', rev } },
+        token,
+      );
+      if (token.isCancellationRequested || result.pipelines.length === 0) return undefined;
+      this.affectedRanges = new Map();
+      const pipelines = result.pipelines.map((p): AffectedPipeline => {
+        const pipelineName = displayPath(vscode.Uri.parse(p.uri));
+        if (p.result.kind !== 'diff') return { uri: p.uri, fileName: pipelineName, reason: p.result.reason };
+        this.affectedRanges.set(p.uri, p.result.ranges);
+        return { uri: p.uri, fileName: pipelineName, result: forPanel(p.result) };
+      });
+      this.shown = undefined;
+      return { kind: 'affected', uri, fileName, pipelines, skipped: result.skipped.length };
+    } catch (e) {
+      if (token.isCancellationRequested) return undefined;
+      this.output.warn(`alamode/affectedPipelines for ${fileName} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return { kind: 'error', uri, fileName, message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
   private onMessage(message: FromPanel): void {
     switch (message.type) {
       case 'ready':
@@ -159,7 +231,10 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
         this.schedule(0);
         break;
       case 'reveal':
-        void this.reveal(message.task);
+        void this.reveal(message.task, message.pipeline);
+        break;
+      case 'open':
+        void vscode.window.showTextDocument(vscode.Uri.parse(message.uri), { preserveFocus: false });
         break;
       case 'copy':
         void vscode.env.clipboard.writeText(message.text).then(() => vscode.window.setStatusBarMessage(`Copied ${message.what}`, 3000));
@@ -172,14 +247,15 @@ export class InvalidationPanel implements vscode.WebviewViewProvider, vscode.Dis
   }
 
   /** Shows a task's `dag.task(` call in the editor of its pipeline. */
-  private async reveal(task: string): Promise<void> {
+  private async reveal(task: string, pipeline?: string): Promise<void> {
     const view = this.current;
-    if (view.kind !== 'diff') return;
-    const range = this.ranges[task];
+    const target = view.kind === 'diff' ? view.uri : view.kind === 'affected' ? pipeline : undefined;
+    if (target === undefined) return;
+    const range = view.kind === 'diff' ? this.ranges[task] : this.affectedRanges.get(target)?.[task];
     if (!range) return; // A removed task has no definition left to show.
-    const uri = vscode.Uri.parse(view.uri);
+    const uri = vscode.Uri.parse(target);
     const selection = this.client.protocol2CodeConverter.asRange(range);
-    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === view.uri);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target);
     const editor = await vscode.window.showTextDocument(uri, { viewColumn: visible?.viewColumn, selection, preserveFocus: false });
     editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }

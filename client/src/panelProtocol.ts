@@ -35,7 +35,21 @@ export type PanelView =
       readonly result: PanelDiff;
       /** Above this many tasks, only the affected part of the DAG is drawn (`alamode.invalidation.graphLimit`). */
       readonly graphLimit: number;
+    }
+  /** A file pipelines import (a shared helper, a JSON list) is active: what it does to each pipeline that reads it. */
+  | {
+      readonly kind: 'affected';
+      readonly uri: string;
+      readonly fileName: string;
+      /** The pipelines that read the file, each with its diff (or why there is none). */
+      readonly pipelines: readonly AffectedPipeline[];
+      /** Pipeline modules of the workspace that could not be read. */
+      readonly skipped: number;
     };
+
+export type AffectedPipeline =
+  | { readonly uri: string; readonly fileName: string; readonly result: PanelDiff }
+  | { readonly uri: string; readonly fileName: string; readonly reason: string };
 
 /** Extension → webview. */
 export type ToPanel =
@@ -75,8 +89,10 @@ export interface RenderedInfo {
 export type FromPanel =
   /** The webview's script is running and wants the current view. */
   | { readonly type: 'ready' }
-  /** Reveal a task's `dag.task(` call in the editor. */
-  | { readonly type: 'reveal'; readonly task: string }
+  /** Reveal a task's `dag.task(` call in the editor (of `pipeline`, a URI, in the affected view). */
+  | { readonly type: 'reveal'; readonly task: string; readonly pipeline?: string }
+  /** Open a pipeline module (from the affected view). */
+  | { readonly type: 'open'; readonly uri: string }
   | { readonly type: 'copy'; readonly text: string; readonly what: string }
   /** The webview has drawn a view. */
   | { readonly type: 'rendered'; readonly info: RenderedInfo };

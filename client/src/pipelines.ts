@@ -9,6 +9,16 @@ const PIPELINE_FILE = /\.alamode\.ts$/;
 /** What a pipeline may import and read when it is bundled: modules, JSON, tsconfig.json (JSON with comments). */
 export const IMPORTABLE_SELECTORS = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'json', 'jsonc'].map((language) => ({ scheme: 'file', language }));
 
+/** Pipeline modules on disk, for finding them in the workspace. */
+export const PIPELINE_GLOB = '**/*.alamode.ts';
+
+const IMPORTABLE_LANGUAGES: ReadonlySet<string> = new Set(IMPORTABLE_SELECTORS.map((s) => s.language));
+
+/** A file of the workspace a pipeline may import (a helper module, a JSON file), other than a pipeline. */
+export function isImportableDocument(document: vscode.TextDocument): boolean {
+  return document.uri.scheme === 'file' && IMPORTABLE_LANGUAGES.has(document.languageId) && !isPipelineDocument(document) && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
+}
+
 /** The same files on disk, for the watcher. */
 export const IMPORTABLE_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,json}';
 

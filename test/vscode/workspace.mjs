@@ -36,6 +36,8 @@ export function makeWorkspace() {
   cpSync(join(conformance, 'collage.before.dag'), join(ws, 'pipelines', 'collage.dag'));
   cpSync(join(fixtures, 'lsp', 'problems.alamode.ts'), join(ws, 'pipelines', 'problems.alamode.ts'));
   cpSync(join(fixtures, 'bad', 'corrupt.dag'), join(ws, 'pipelines', 'corrupt.dag'));
+  // Pipelines over several files: shared helpers, a JSON list of tables, a helper that adds tasks.
+  for (const folder of ['shared', 'config', 'warehouse', 'ml']) cpSync(join(root, 'examples', 'pipelines', folder), join(ws, 'pipelines', folder), { recursive: true });
   git('init', '-q');
   git('config', 'user.email', 'test@example.com');
   git('config', 'user.name', 'A La Mode tests');

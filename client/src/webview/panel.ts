@@ -70,16 +70,33 @@ root.addEventListener('click', (event) => {
     post({ type: 'copy', text: id.dataset.copy!, what: id.dataset.copyWhat ?? 'the ID' });
     return;
   }
+  const open = target.closest<HTMLElement>('[data-open]');
+  if (open) {
+    post({ type: 'open', uri: open.dataset.open! });
+    return;
+  }
   const task = target.closest<HTMLElement | SVGElement>('[data-task][data-revealable]');
-  if (task) post({ type: 'reveal', task: task.dataset.task! });
+  if (task) post(revealMessage(task));
 });
+
+/** Reveal a task; in the affected view, in the pipeline whose section it is listed in. */
+function revealMessage(task: HTMLElement | SVGElement): FromPanel {
+  const pipeline = task.closest<HTMLElement>('[data-pipeline]')?.dataset.pipeline;
+  return { type: 'reveal', task: task.dataset.task!, ...(pipeline ? { pipeline } : {}) };
+}
 
 root.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' && event.key !== ' ') return;
+  const open = (event.target as Element).closest<HTMLElement>('[data-open]');
+  if (open) {
+    event.preventDefault();
+    post({ type: 'open', uri: open.dataset.open! });
+    return;
+  }
   const task = (event.target as Element).closest<HTMLElement>('[data-task][data-revealable]');
   if (!task) return;
   event.preventDefault();
-  post({ type: 'reveal', task: task.dataset.task! });
+  post(revealMessage(task));
 });
 
 root.addEventListener('toggle', (event) => {
@@ -132,6 +149,8 @@ function render(view: PanelView): void {
       return done({ kind: view.kind, uri: view.uri, listed: 0 });
     case 'diff':
       return renderDiff(view);
+    case 'affected':
+      return renderAffected(view);
   }
 }
 
@@ -206,6 +225,45 @@ function renderDiff(view: Extract<PanelView, { kind: 'diff' }>): void {
     const cost = result.cost ? { willRun: result.cost.willRun.length, reuse: result.cost.reuse.length, estimateMs: result.cost.estimateMs } : undefined;
     done({ kind: 'diff', uri: view.uri, version, counts: diff.counts, listed: Math.min(listLimit, affectedList.length), graph, ...(cost ? { cost } : {}) });
   }, 0);
+}
+
+/** Tasks listed per pipeline in the affected view; the pipeline's own view lists them all. */
+const AFFECTED_LIST_LIMIT = 50;
+
+/**
+ * A file pipelines import is active: each pipeline that reads it, with what the file as it is now does
+ * to it compared with its last commit (counts, the affected tasks, why), each one clickable.
+ */
+function renderAffected(view: Extract<PanelView, { kind: 'affected' }>): void {
+  storeByName = new Map();
+  const hit = view.pipelines.filter((p) => 'result' in p && p.result.diff.tasks.some((t) => t.status !== 'unchanged'));
+  const sections = view.pipelines.map((p) => {
+    const link = `<a class="pipeline-link" data-open="${esc(p.uri)}" tabindex="0" title="Open the pipeline">${esc(p.fileName)}</a>`;
+    if (!('result' in p)) {
+      return `<section class="pipeline" data-pipeline="${esc(p.uri)}" data-status="unavailable"><h3>${link}</h3><p class="notice">${esc(p.reason)}</p></section>`;
+    }
+    const { diff } = p.result;
+    const affected = diff.tasks.filter((t) => t.status !== 'unchanged');
+    affected.sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || chainLength(a) - chainLength(b) || naturalOrder.compare(a.name, b.name));
+    const counts = STATUS_ORDER.filter((s) => diff.counts[s] > 0).map((s) => `<span class="count" data-status="${s}" data-count="${diff.counts[s]}"><i class="swatch"></i><b>${diff.counts[s]}</b> ${s}</span>`).join('');
+    const defined: Defined = new Set(p.result.defined);
+    const more = affected.length - Math.min(affected.length, AFFECTED_LIST_LIMIT);
+    const list = affected.length
+      ? `<ul class="task-list">${affected.slice(0, AFFECTED_LIST_LIMIT).map((t) => taskItem(t, defined)).join('')}</ul>${
+          more > 0 ? `<p class="hint">…and ${fmt(more)} more: <a class="pipeline-link" data-open="${esc(p.uri)}" tabindex="0">open the pipeline</a> for all of them.</p>` : ''
+        }`
+      : '<p class="placeholder">Nothing to re-run here.</p>';
+    const unknown = p.result.unknown.length ? `<p class="hint">${fmt(p.result.unknown.length)} task${p.result.unknown.length === 1 ? ' has' : 's have'} no output and ${p.result.unknown.length === 1 ? 'is' : 'are'} left out.</p>` : '';
+    return `<section class="pipeline" data-pipeline="${esc(p.uri)}" data-status="${affected.length ? 'affected' : 'unchanged'}">
+      <h3>${link}</h3><div class="counts" aria-label="Counts">${counts}</div>
+      <div class="hint">compared with <code>${esc(p.result.baseLabel)}</code></div>${unknown}${list}</section>`;
+  });
+  const skipped = view.skipped ? `<p class="hint">${fmt(view.skipped)} pipeline module${view.skipped === 1 ? '' : 's'} could not be read.</p>` : '';
+  root.innerHTML = `${header(view.fileName)}
+    <p id="affected-summary" data-pipelines="${view.pipelines.length}" data-affected="${hit.length}">Read by <b>${fmt(view.pipelines.length)}</b> pipeline${view.pipelines.length === 1 ? '' : 's'}; as it is now, it re-keys tasks in <b>${fmt(hit.length)}</b>.</p>
+    ${skipped}<div id="affected-pipelines">${sections.join('')}</div>`;
+  if (saved.scrollY !== undefined) window.scrollTo(0, saved.scrollY);
+  done({ kind: 'affected', uri: view.uri, listed: view.pipelines.length });
 }
 
 function done(info: RenderedInfo): void {

@@ -5,6 +5,7 @@
 import Mocha from 'mocha';
 import { extension } from './extension.test';
 import { runs } from './run.test';
+import { acrossFiles } from './acrossFiles.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
@@ -14,6 +15,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
   extension();
   runs();
+  acrossFiles();
   return new Promise((resolve, reject) => {
     let passed = 0;
     const runner = mocha.run((failures) => {
