@@ -12,45 +12,12 @@ set -euo pipefail
 
 CACHE="${ALAMODE_TEST_CACHE:-${HOME:-/root}/.cache/alamode-test}"
 
-say() { printf 'ensure-engine-tools: %s\n' "$*"; }
-die() { printf 'ensure-engine-tools: ERROR: %s\n' "$*"; exit 1; }
-
-APT_PACKAGES=(snakemake podman runc busybox-static)
-
-missing_packages() {
-  local pkg status
-  for pkg in "${APT_PACKAGES[@]}"; do
-    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
-    [[ "$status" == ii* ]] || printf '%s\n' "$pkg"
-  done
-}
+TOOL_NAME=ensure-engine-tools
+# shellcheck source=test/tools/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 mkdir -p "$CACHE"
-
-mapfile -t MISSING < <(missing_packages)
-if ((${#MISSING[@]})); then
-  if [[ "$(id -u)" != 0 ]]; then
-    die "missing Debian packages; run as root: apt-get update && apt-get install -y ${MISSING[*]}"
-  fi
-  # Two test runs started at once install once: the second waits here, then finds everything present.
-  exec 8>"$CACHE/.engine-install.lock"
-  flock 8
-  mapfile -t MISSING < <(missing_packages)
-fi
-if ((${#MISSING[@]})); then
-  APT_LOG="$CACHE/apt-engine-install.log"
-  say "installing Debian packages: ${MISSING[*]} (a few minutes the first time; log: $APT_LOG)"
-  start=$SECONDS
-  if ! {
-    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${MISSING[@]}"
-  } >"$APT_LOG" 2>&1; then
-    die "apt-get install ${MISSING[*]} failed; see $APT_LOG"
-  fi
-  mapfile -t STILL < <(missing_packages)
-  ((${#STILL[@]} == 0)) || die "still missing after apt-get: ${STILL[*]}; see $APT_LOG"
-  say "installed in $((SECONDS - start))s"
-fi
+ensure_apt_packages --with-recommends apt-engine-install.log snakemake podman runc busybox-static
 
 SNAKEMAKE="$(command -v snakemake || true)"
 PODMAN="$(command -v podman || true)"

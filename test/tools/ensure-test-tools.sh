@@ -37,80 +37,17 @@ CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 CS_ENTRY="$CS_DIR/node_modules/code-server/out/node/entry.js"
 MARKER=".alamode-install-complete"
 
-say() { printf 'ensure-test-tools: %s\n' "$*"; }
-die() { printf 'ensure-test-tools: ERROR: %s\n' "$*"; exit 1; }
-
+TOOL_NAME=ensure-test-tools
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=test/tools/lib.sh
+source "$TOOLS_DIR/lib.sh"
 NPM_CLEAN_ENV="$TOOLS_DIR/npm-clean-env.sh" # nested installs must not read the outer npm's config
-
-# run_with_progress LABEL DIR LOG COMMAND...: runs COMMAND in DIR with its output in LOG, printing a
-# line every PROGRESS_SECONDS (elapsed time, how much is on disk, npm's last request) so a first
-# install that takes minutes never looks hung. Returns COMMAND's status.
-PROGRESS_SECONDS="${ALAMODE_PROGRESS_SECONDS:-15}"
-run_with_progress() {
-  local label="$1" dir="$2" log="$3" pid status=0 began=$SECONDS last
-  shift 3
-  (cd "${dir:-.}" && exec "$@") >"$log" 2>&1 &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    # Wake up every second, so a fast install is not held back by the progress interval.
-    for ((i = 0; i < PROGRESS_SECONDS; i++)); do
-      kill -0 "$pid" 2>/dev/null || break 2
-      sleep 1
-    done
-    last="$(grep -a -E 'npm http fetch|^> |Installing|Building|^  (CC|CXX|LINK|SOLINK|ACTION)[ (]|^Get:|^Unpacking|^Setting up' "$log" 2>/dev/null | tail -n 1 | cut -c1-90)"
-    say "  $label: $((SECONDS - began))s${dir:+, $(du -sh "$dir" 2>/dev/null | cut -f1) in $dir}${last:+; last: $last}"
-  done
-  wait "$pid" || status=$?
-  return "$status"
-}
-
-# why_failed LOG: the one line of an npm log that says why it failed, and what to do about it.
-why_failed() {
-  local log="$1" line
-  local network='^npm error (code )?E(NOTFOUND|AI_AGAIN|TIMEDOUT|CONNRESET|CONNREFUSED)|^npm error network|Temporary failure resolving|Could not resolve'
-  if line="$(grep -a -m1 -E "$network" "$log")"; then
-    printf 'a package server could not be reached (%s); check the network (npm: `npm config get registry`), then run it again; log: %s' \
-      "$(cut -c1-100 <<<"$line")" "$log"
-    return
-  fi
-  if grep -q -E 'ENOSPC' "$log"; then
-    printf 'the disk is full (ENOSPC); free space under %s and run it again' "$CACHE"
-    return
-  fi
-  line="$(grep -a -m1 -E '^(ERROR|Error)[: ]|^E: |npm error (code|[A-Z][a-z])|gyp ERR! stack Error|fatal error' "$log" | cut -c1-160 || true)"
-  printf '%s; full log: %s (fix it and run again: finished tools are kept)' "${line:-see the log}" "$log"
-}
 
 # ---------------------------------------------------------------- Debian packages
 APT_PACKAGES=(libkrb5-dev git)
 ((CODE_SERVER_ONLY)) || APT_PACKAGES+=(chromium neovim)
-
-missing_packages() {
-  local pkg status
-  for pkg in "${APT_PACKAGES[@]}"; do
-    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
-    [[ "$status" == ii* ]] || printf '%s\n' "$pkg"
-  done
-}
-
 mkdir -p "$CACHE"
-
-mapfile -t MISSING < <(missing_packages)
-if ((${#MISSING[@]})); then
-  if [[ "$(id -u)" != 0 ]]; then
-    die "missing Debian packages; run as root: apt-get update && apt-get install -y ${MISSING[*]}"
-  fi
-  APT_LOG="$CACHE/apt-install.log"
-  say "installing Debian packages: ${MISSING[*]} (log: $APT_LOG)"
-  if ! run_with_progress "apt-get install" "" "$APT_LOG" bash -c \
-    'DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"' \
-    _ "${MISSING[@]}"; then
-    die "apt-get install ${MISSING[*]} failed: $(why_failed "$APT_LOG")"
-  fi
-  mapfile -t STILL < <(missing_packages)
-  ((${#STILL[@]} == 0)) || die "still missing after apt-get: ${STILL[*]}; see $APT_LOG"
-fi
+ensure_apt_packages apt-install.log "${APT_PACKAGES[@]}"
 
 CHROMIUM="$(command -v chromium || true)"
 NVIM="$(command -v nvim || true)"
