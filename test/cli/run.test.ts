@@ -205,6 +205,21 @@ describe('alamode run', () => {
     assert.match(next.stdout, /4 ran, 0 reused/);
   });
 
+  test('a runner killed between starting a task and recording it in the lock: the command never runs (it waits at a gate), the next run builds it once', async () => {
+    const s = setup('gate');
+    const pidFile = join(s.dir, 'gate.pid');
+    const crashed = alamodeSync(['run', s.module, '--store', s.store, '--jobs', '1'], s.dir, s.env({ ALAMODE_TEST_FAULT: 'after-start', ALAMODE_TEST_FAULT_PIDFILE: pidFile }));
+    assert.equal(crashed.signal, 'SIGKILL');
+    const gate = Number(readFileSync(pidFile, 'utf8'));
+    // Its runner gone, the gate reads end of file and leaves without running the command.
+    await waitFor('the gated process to end', () => !alive(gate));
+    assert.deepEqual(tasksRan(s), [], 'no command ran');
+    const next = alamodeSync(['run', s.module, '--store', s.store], s.dir, s.env());
+    assert.equal(next.status, 0, next.stdout + next.stderr);
+    assert.match(next.stdout, /4 ran, 0 reused/);
+    assert.deepEqual(tasksRan(s).filter((t) => t === 'download_images').length, 1, 'download_images ran once, by the second run');
+  });
+
   test('two concurrent runs of one pipeline build each ID once: the second waits on the lock, then reuses', async () => {
     const s = setup('concurrent');
     const env = s.env({ ALAMODE_TEST_GATE: 'download_images' });

@@ -37,6 +37,27 @@ export interface Started {
   stop(): void;
   /** Stops it now (SIGKILL to its group; the container is removed). */
   kill(): void;
+  /**
+   * Lets the command run. Until then the process waits at a gate, so the runner can first record its
+   * pid in the lock: a runner killed right after starting a task must leave the lock naming the
+   * process, or the next run could not stop it. If the runner dies before `begin`, the gate's pipe
+   * closes and the command never runs.
+   */
+  begin(): void;
+}
+
+/**
+ * `sh` that waits for one line on stdin, then runs `command` (stdin then at end of file, as a task
+ * started with nothing to read); at end of file without that line it exits without running it.
+ */
+function gated(command: readonly string[]): string[] {
+  return ['-c', 'read -r _ && exec "$@"', 'alamode-gate', ...command];
+}
+
+function opener(child: ChildProcess): () => void {
+  return () => {
+    child.stdin?.end('\n');
+  };
 }
 
 export interface Executor {
@@ -67,18 +88,20 @@ export const localExecutor: Executor = {
   name: 'local',
   start(r) {
     const { env, warnings } = taskEnvironment(r);
-    const child = spawn('sh', ['-c', r.command], {
+    const child = spawn('sh', gated(['sh', '-c', r.command]), {
       cwd: r.work,
       env: { ...process.env, ...env },
       detached: true,
-      stdio: ['ignore', r.logFd, r.logFd],
+      stdio: ['pipe', r.logFd, r.logFd],
     });
+    child.stdin!.on('error', () => {}); // the gate gone already (killed): nothing to tell it
     return {
       pid: child.pid,
       warnings,
       exited: watch(child),
       stop: () => signalGroup(child, 'SIGTERM'),
       kill: () => signalGroup(child, 'SIGKILL'),
+      begin: opener(child),
     };
   },
   removeOrphan() {},
@@ -118,10 +141,12 @@ export function podmanExecutor(binary = process.env.ALAMODE_PODMAN ?? 'podman'):
         ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
         r.image, 'sh', '-c', r.command,
       ];
-      const child = spawn(binary, args, { detached: true, stdio: ['ignore', r.logFd, r.logFd] });
+      const child = spawn('sh', gated([binary, ...args]), { detached: true, stdio: ['pipe', r.logFd, r.logFd] });
+      child.stdin!.on('error', () => {});
       return {
         pid: child.pid,
         container,
+        begin: opener(child),
         warnings,
         exited: watch(child),
         stop: () => {

@@ -13,7 +13,7 @@
  * A crash anywhere before 7 leaves no success record, so the ID is not built; step 4 of the next run
  * removes what was left. Nothing here prints: progress goes to `events`.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { encode } from '../core/bencode';
 import type { EncodedTask } from '../core/outputIds';
@@ -58,9 +58,10 @@ export type Attempt =
   | { readonly kind: 'busy'; readonly owner?: LockOwner };
 
 /**
- * A test-only hook (`ALAMODE_TEST_FAULT=after-move`): the process kills itself with SIGKILL between
- * moving an output into place and writing its record, the one step a crash test cannot reach from
- * outside. Nothing else reads it.
+ * A test-only hook: the process kills itself with SIGKILL at a step a crash test cannot reach from
+ * outside: `after-move`, between moving an output into place and writing its record; `after-start`,
+ * between starting a task's process and recording it in the lock (its pid is written to
+ * `$ALAMODE_TEST_FAULT_PIDFILE` first, so the test can watch it). Nothing else reads it.
  */
 const FAULT = process.env.ALAMODE_TEST_FAULT;
 
@@ -212,10 +213,16 @@ async function execute(ctx: EngineContext, job: TaskJob, lock: HeldLock): Promis
   } finally {
     closeSync(logFd);
   }
+  if (FAULT === 'after-start') {
+    if (process.env.ALAMODE_TEST_FAULT_PIDFILE && started.pid !== undefined) writeFileSync(process.env.ALAMODE_TEST_FAULT_PIDFILE, String(started.pid));
+    process.kill(process.pid, 'SIGKILL');
+  }
   if (started.pid !== undefined) {
     const start = processStart(started.pid);
     lock.update({ child: { pid: started.pid, ...(start ? { start } : {}) }, ...(started.container ? { container: started.container } : {}) });
   }
+  // Only now, with the lock naming its process, does the command run.
+  started.begin();
   ctx.events?.({ kind: 'started', name: job.name, id, log: base.log });
 
   let interrupted = false;
