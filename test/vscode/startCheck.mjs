@@ -94,6 +94,8 @@ try {
     return (await page.locator('.tab', { hasText: 'collage.alamode.ts' }).count()) > 0;
   });
   const lenses = await until('output-ID lenses in the collage pipeline', 180_000, async () => {
+    // The workspace's README opens on start-up and may come to the front after the pipeline did.
+    await page.locator('.tab', { hasText: 'collage.alamode.ts' }).first().click({ timeout: 2000 }).catch(() => {});
     const texts = await page.locator('.codelens-decoration').allInnerTexts();
     return texts.filter((t) => /[0-9a-f]{12}/.test(t)).length >= 4 ? texts : undefined;
   });
