@@ -94,8 +94,14 @@ try {
     return (await page.locator('.tab', { hasText: 'collage.alamode.ts' }).count()) > 0;
   });
   const lenses = await until('output-ID lenses in the collage pipeline', 180_000, async () => {
-    // The workspace's README opens on start-up and may come to the front after the pipeline did.
-    await page.locator('.tab', { hasText: 'collage.alamode.ts' }).first().click({ timeout: 2000 }).catch(() => {});
+    // The workspace's README opens on start-up and may come to the front after the pipeline did: bring
+    // the pipeline back only then. Clicking its tab on every poll would take the focus from its text, and
+    // VS Code cancels a pending lens request when the text loses focus (and asks again when it gets it).
+    const tab = page.locator('.tab', { hasText: 'collage.alamode.ts' }).first();
+    if (!/\bactive\b/.test((await tab.getAttribute('class', { timeout: 2000 }).catch(() => '')) ?? '')) {
+      await tab.click({ timeout: 2000 }).catch(() => {});
+    }
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ timeout: 2000 }).catch(() => {});
     const texts = await page.locator('.codelens-decoration').allInnerTexts();
     return texts.filter((t) => /[0-9a-f]{12}/.test(t)).length >= 4 ? texts : undefined;
   });
