@@ -26,6 +26,7 @@ import { Linker } from './modules/linker';
 import * as Bindings from './semantics/bindings';
 import * as Branches from './semantics/branches';
 import * as Calls from './semantics/calls';
+import * as Enums from './semantics/enums';
 import * as Escape from './semantics/escape';
 import * as Expressions from './semantics/expressions';
 import * as Properties from './semantics/properties';
@@ -554,6 +555,10 @@ export class Evaluator implements Interpreter {
 
   evalNew(node: ts.NewExpression, scope: Scope): Value {
     return Calls.evalNew(this, node, scope);
+  }
+
+  evalEnum(node: ts.EnumDeclaration, scope: Scope): void {
+    return Enums.evalEnum(this, node, scope);
   }
 
   evalExpr(node: ts.Expression, scope: Scope): Value {

@@ -133,6 +133,9 @@ export interface Interpreter extends Realm, MergeHost {
   evalCall(node: ts.CallExpression, scope: Scope): ChainResult;
   evalNew(node: ts.NewExpression, scope: Scope): Value;
 
+  // ── enums.ts ──
+  evalEnum(node: ts.EnumDeclaration, scope: Scope): void;
+
   // ── expressions.ts ──
   evalExpr(node: ts.Expression, scope: Scope): Value;
   evalChainOperand(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult;

@@ -137,17 +137,7 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
       return undefined;
     case SK.EnumDeclaration: {
       const e = node as ts.EnumDeclaration;
-      if (!hasDeclareModifier(e)) {
-        const value = ev.opaque(`enum ${e.name.text} is not evaluated by the analysis`, e.name);
-        // Its initialisers run now.
-        if (e.members.some((m) => m.initializer)) ev.havoc(e.members.flatMap((m) => (m.initializer ? [m.initializer] : [])), scope, value.unknown);
-        const b = scope.lookup(e.name.text);
-        if (b && b.kind === 'var') {
-          ev.touchBinding(b);
-          b.value = value;
-        }
-        else ev.declare(scope, e.name.text, { value, kind: 'var', initialised: true });
-      }
+      if (!hasDeclareModifier(e)) ev.evalEnum(e, scope);
       return undefined;
     }
     case SK.ModuleDeclaration: {
