@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  ClassValue,
   DagClassValue,
   DagState,
   ObjectValue,
@@ -47,6 +48,7 @@ import {
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 import { applyBinary } from '../builtins/coercion';
+import { InstanceValue } from '../values';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
 export function evalChainOperand(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {
@@ -73,6 +75,7 @@ export function evalMember(ev: Interpreter, node: ts.PropertyAccessExpression | 
   } else {
     key = ev.keyOf(evalExpr(ev, node.argumentExpression, scope), node.argumentExpression);
   }
+  if (node.expression.kind === SK.SuperKeyword) return ev.superProperty(node, key, scope);
   if (key instanceof Opaque) {
     if (obj === null || obj === undefined) ev.throwError(`Cannot read properties of ${String(obj)}`, node);
     return new Opaque(key.unknown, reachOf([obj]));
@@ -103,6 +106,8 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return ev.evalIdentifier(node as ts.Identifier, scope);
     case SK.ThisKeyword:
       return scope.thisValue();
+    case SK.SuperKeyword:
+      return ev.superValue(node, scope);
     case SK.ParenthesizedExpression:
     case SK.AsExpression:
     case SK.SatisfiesExpression:
@@ -419,6 +424,10 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
       return inOperator(ev, a, b, node);
     case SK.InstanceOfKeyword:
       if (b instanceof DagClassValue && !(a instanceof Opaque)) return a instanceof DagState;
+      if (b instanceof ClassValue) {
+        const r = b.hasInstance(a);
+        if (r !== undefined) return r;
+      }
       return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node);
   }
   if (a instanceof Opaque || b instanceof Opaque) return unknownOperand(ev, a, b);
@@ -455,6 +464,10 @@ export function inOperator(ev: Interpreter, key: Value, obj: Value, node: ts.Nod
   const k = ev.keyOf(key, node);
   if (k instanceof Opaque) return new Opaque(k.unknown);
   if (ev.builtinsPatched) return new Opaque(ev.builtinsPatched);
+  if (obj instanceof InstanceValue && !obj.tainted) {
+    if (obj.cls.chainEscaped()) return ev.opaque(`${ev.text(node)} is not evaluated by the analysis (its class was handed over)`, node);
+    return obj.props.has(k) || k === 'constructor' || obj.cls.findProto(k) !== undefined || k in Object.prototype;
+  }
   if (obj instanceof ObjectValue && !obj.tainted) return obj.props.has(k) || k in Object.prototype;
   if (obj instanceof ArrayValue && !obj.tainted) {
     const i = arrayIndex(k);

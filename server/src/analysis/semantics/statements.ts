@@ -7,6 +7,7 @@ import { UnknownValue } from '../types';
 import {
   ArrayValue,
   DagState,
+  InstanceValue,
   IteratorValue,
   NO_REACH,
   ObjectValue,
@@ -425,7 +426,8 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
   let keys: string[];
   let stillThere: (key: string) => boolean = () => true;
   if (obj === null || obj === undefined) return undefined;
-  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched) {
+  // (An instance's prototype has no enumerable properties, unless code the analysis cannot see added some.)
+  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched && !(obj instanceof InstanceValue && obj.cls.chainEscaped())) {
     keys = orderedKeys(obj);
     stillThere = (k) => obj.props.has(k);
   } else if (obj instanceof ArrayValue && !obj.tainted && !ev.builtinsPatched) {
