@@ -19,14 +19,16 @@ import { assertNoWrongOutput } from './execute';
 const analysisFixtures = join(fixturesDir, 'analysis');
 const sources = [
   join(fixturesDir, 'pipelines', 'collage.alamode.ts'),
-  ...['loops', 'functions', 'values', 'mutation', 'control-flow', 'several-dags', 'not-static'].map((n) => join(analysisFixtures, `${n}.alamode.ts`)),
+  ...['loops', 'functions', 'values', 'mutation', 'control-flow', 'several-dags', 'not-static', 'coverage'].map((n) => join(analysisFixtures, `${n}.alamode.ts`)),
 ].map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 const helpersText = readFileSync(join(analysisFixtures, 'helpers.ts'), 'utf8');
+const coverageLibText = readFileSync(join(analysisFixtures, 'coverage-lib.ts'), 'utf8');
 
 /** Top-level names a statement declares. */
 function declared(s: ts.Statement): string[] {
   if (ts.isVariableStatement(s)) return s.declarationList.declarations.flatMap((d) => namesOf(d.name));
   if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) return [s.name.text];
+  if (ts.isEnumDeclaration(s)) return [s.name.text];
   return [];
 }
 function namesOf(n: ts.BindingName): string[] {
@@ -73,7 +75,7 @@ function split(text: string, prefix: number, bits: readonly boolean[], scatter: 
     const nb = clause?.namedBindings;
     const names = [clause?.name?.text, ...(nb && ts.isNamedImports(nb) ? nb.elements.map((e) => e.name.text) : nb ? [nb.name.text] : [])];
     return names.some((n) => n !== undefined && users.has(n));
-  }).map((i) => i.getText(sf).replace("'./helpers'", `'${prefix}helpers${ext}'`));
+  }).map((i) => i.getText(sf).replace("'./helpers'", `'${prefix}helpers${ext}'`).replace("'./coverage-lib'", `'${prefix}coverage-lib${ext}'`));
   const part = [
     ...importsFor(usedByPart, '../'),
     fromPipeline.length ? `import { ${fromPipeline.join(', ')} } from '../pipeline.alamode${ext}';` : '',
@@ -86,7 +88,7 @@ function split(text: string, prefix: number, bits: readonly boolean[], scatter: 
     ...exportsOfPipeline.map((s) => s.getText(sf)),
   ].join('\n');
   return {
-    files: { 'pipeline.alamode.ts': `${pipeline}\n`, 'lib/part.ts': `${part}\n`, 'lib/index.ts': "export * from './part';\n", 'helpers.ts': helpersText },
+    files: { 'pipeline.alamode.ts': `${pipeline}\n`, 'lib/part.ts': `${part}\n`, 'lib/index.ts': "export * from './part';\n", 'helpers.ts': helpersText, 'coverage-lib.ts': coverageLibText },
     moved: moving.length,
   };
 }

@@ -524,6 +524,9 @@ export class ClassValue extends Closure {
   }
 }
 
+/** The `this` of a derived class's constructor before `super(…)` is called: reading it throws. */
+export const THIS_BEFORE_SUPER = new WeakSet<Opaque>();
+
 /**
  * An instance of a {@link ClassValue} (`new C(…)`): an object whose own properties are those of a plain
  * object (so copies, keys, freezing and speculation treat it as one), and whose prototype is its class's.

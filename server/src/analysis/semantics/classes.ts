@@ -34,6 +34,7 @@ import {
   Opaque,
   Scope,
   SpreadOpaque,
+  THIS_BEFORE_SUPER,
   reachOf,
   type Binding,
   type CallSite,
@@ -320,8 +321,10 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
   ev.callDepth++;
   try {
     const derived = cls.parent !== undefined;
-    const holder: Binding = derived
-      ? { value: ev.opaque('`this` before `super(…)` is called', node), kind: 'const', initialised: false }
+    const before = derived ? ev.opaque('`this` before `super(…)` is called', node) : undefined;
+    if (before) THIS_BEFORE_SUPER.add(before);
+    const holder: Binding = before
+      ? { value: before, kind: 'const', initialised: false }
       : { value: new InstanceValue(newTarget), kind: 'const', initialised: true };
     const scope = new Scope(homeScope(cls, false), true, holder);
     const frame: Frame = { cls, newTarget, holder, scope };

@@ -48,7 +48,7 @@ import {
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 import { applyBinary } from '../builtins/coercion';
-import { InstanceValue } from '../values';
+import { InstanceValue, THIS_BEFORE_SUPER } from '../values';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
 export function evalChainOperand(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {
@@ -104,8 +104,11 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return null;
     case SK.Identifier:
       return ev.evalIdentifier(node as ts.Identifier, scope);
-    case SK.ThisKeyword:
-      return scope.thisValue();
+    case SK.ThisKeyword: {
+      const self = scope.thisValue();
+      if (self instanceof Opaque && THIS_BEFORE_SUPER.has(self)) ev.throwError("ReferenceError: Must call super constructor in derived class before accessing 'this'", node);
+      return self;
+    }
     case SK.SuperKeyword:
       return ev.superValue(node, scope);
     case SK.ParenthesizedExpression:
