@@ -167,6 +167,7 @@ const statement: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie) => ({
     pick(['register(acc);', 'later(() => acc.add(1));', 'if (process.env.FUZZ_FLAG) { acc.add(2); }', 'Acc.made++;']),
     idx(N).map((i) => `a${i}.sort((x: any, y: any) => (Number(x) || 0) - (Number(y) || 0));`),
     idx(N).map((i) => `a${i}.sort(() => -1);`),
+    fc.tuple(idx(T), idx(N)).map(([k, i]) => `t${k} = dag.task(\`sorted\${made++}\`, { v: [...a${i}].sort((x: any, y: any) => (String(x) < String(y) ? 1 : -1)).map(String), c: Color.Red });`),
     fc.tuple(idx(T), expr).map(([k, e]) => `t${k} = dag.task(\`cls\${made++}\`, { ...Acc.of(String(${e})).add(Color.Green).build(), level: Level.High });`),
   ),
 })).s;
@@ -212,6 +213,8 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
   let fullyKnown = 0;
   let ran = 0;
   let outputsShown = 0;
+  /** Outputs shown for tasks whose spec a class, an enum and a sort with a comparator build. */
+  let modelledShown = 0;
   let firstFailure: string | undefined;
   try {
     await fc.assert(
@@ -241,6 +244,7 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
         const analysed = analysis.dags.find((d) => d.isDefaultExport);
         assert.ok(analysed, 'the analysis finds the default export');
         outputsShown += assertNoWrongOutput(analysed, runtime);
+        modelledShown += summariseAnalysis(analysed).tasks.filter((t) => t.output !== undefined && /^(cls|sorted)\d/.test(t.name)).length;
         const summary = summariseAnalysis(analysed);
         if (summary.unknown.every((u) => u === undefined) && !analysed.tainted && analysis.diagnostics.length === 0) {
           fullyKnown++;
@@ -256,9 +260,10 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
     delete process.env.FUZZ_N;
     delete process.env.FUZZ_FLAG;
   }
-  t.diagnostic(`${ran} modules ran, ${fullyKnown} fully known, ${outputsShown} outputs shown and checked`);
+  t.diagnostic(`${ran} modules ran, ${fullyKnown} fully known, ${outputsShown} outputs shown and checked (${modelledShown} built with classes, enums, sorts)`);
   // The generator must exercise both kinds of module, and show outputs.
   assert.ok(ran > 50, `only ${ran} modules ran; the first that did not:\n${firstFailure}`);
   assert.ok(fullyKnown > 5, `only ${fullyKnown} modules were fully known`);
   assert.ok(outputsShown > 50, `only ${outputsShown} outputs were shown`);
+  assert.ok(modelledShown > 3, `only ${modelledShown} outputs were shown for tasks built with classes, enums and sorts`);
 });
