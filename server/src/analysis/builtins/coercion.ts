@@ -110,7 +110,11 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
   }
   if (v instanceof ObjectValue) {
     if (v.tainted) return new Opaque(v.tainted);
-    if (v instanceof InstanceValue && v.cls.chainEscaped()) return realm.opaque(`converting ${realm.text(node)} to a primitive runs code the analysis cannot see`, node);
+    if (v instanceof InstanceValue && v.cls.chainEscaped()) {
+      const o = realm.opaque(`converting ${realm.text(node)} to a primitive runs code the analysis cannot see`, node);
+      realm.escape(v, o.unknown);
+      return o;
+    }
     const order = hint === 'string' ? ['toString', 'valueOf'] : ['valueOf', 'toString'];
     for (const name of order) {
       // Its own property, else (an instance) its prototype's method.

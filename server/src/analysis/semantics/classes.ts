@@ -488,7 +488,13 @@ export function superValue(ev: Interpreter, node: ts.Node, scope: Scope): Opaque
 
 /** A property read from `cls`'s prototype chain, for `self` (getters run with it). */
 function protoProperty(ev: Interpreter, cls: ClassValue, self: Value, key: string, node: ts.Node): Value {
-  if (cls.chainEscaped()) return ev.opaque(`${ev.text(node)} may have been changed by code the analysis cannot see (its class was handed over)`, node, reachOf([self]));
+  if (cls.chainEscaped()) {
+    // A getter that code the analysis cannot see put there would run with `self`.
+    const o = ev.opaque(`${ev.text(node)} may have been changed by code the analysis cannot see (its class was handed over)`, node, reachOf([self]));
+    ev.mayThrow();
+    ev.escape(self, o.unknown);
+    return o;
+  }
   if (key === 'constructor') return cls;
   const m = cls.findProto(key);
   if (m) {

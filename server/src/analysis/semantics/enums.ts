@@ -19,26 +19,39 @@
  *   cannot fold exactly makes the enum unknown.
  * - A member without initialiser: the previous member's value plus one when esbuild folded it to a
  *   number, `undefined` after any other value (the first member of a block is 0). After a number
- *   the analysis did not fold, unknown.
+ *   esbuild may or may not have folded, unknown.
  * - The reverse mapping: written unless esbuild's type inference says "string" (a string literal, a
  *   template, `+` with a string side, `typeof`, a comma or `?:` whose results are strings); a string
- *   from a call, `new` or a name is mapped back. A string value from any other expression makes the
- *   enum unknown (whether it is mapped back is not known).
+ *   from what esbuild certainly neither folds nor types (a call, `new`, a name, a member it did not
+ *   fold) is mapped back. A string value from any other expression makes the enum unknown: a member
+ *   esbuild may have folded (`A = 'x' + 1`, then `B = A`), another enum's member (esbuild inlines those
+ *   differently within a file and across files).
+ * - Only the blocks before are known to esbuild: an initialiser naming a member of a later block makes
+ *   the enum unknown.
  */
 import ts from 'typescript';
 import { ObjectValue, Opaque, Scope, isPrimitive, type Binding, type Value } from '../values';
 import { SK, hasDeclareModifier, isIdentifier, isTransparent } from '../syntax';
 import type { Interpreter } from '../realm';
 
-/** A member whose value esbuild knows at compile time (folded and inlined where it is referenced). */
-type Constant = { readonly value: number | string };
+/**
+ * What esbuild knows of a member at compile time: a constant it folded (and inlines where the member
+ * is named, as a string or a number), certainly not a constant (a call, `new`, a name, a member it did
+ * not fold: it writes `E2.X`), or not known to the analysis (esbuild folds more than the analysis does).
+ */
+type Known = { readonly kind: 'const'; readonly value: number | string } | { readonly kind: 'dynamic' } | { readonly kind: 'unsure' };
+
+const DYNAMIC: Known = { kind: 'dynamic' };
+const UNSURE: Known = { kind: 'unsure' };
 
 /** What the analysis knows esbuild knows: the constants of each enum block, by the members before it. */
 interface BlockFacts {
-  /** Every member name of this block and of the earlier blocks of the same enum (each a name in the initialisers). */
+  /** The member names of this block and of the earlier blocks of the same enum (members in the initialisers). */
   readonly names: ReadonlySet<string>;
-  /** Constant members of the earlier blocks. */
-  readonly earlier: ReadonlyMap<string, Constant>;
+  /** Member names of the later blocks only (esbuild does not know them here). */
+  readonly later: ReadonlySet<string>;
+  /** What esbuild knows of the members of the earlier blocks. */
+  readonly earlier: ReadonlyMap<string, Known>;
   /** Why the enum is not modelled at all (a computed member name, a `declare` block merged with it), if so. */
   readonly unsupported?: string;
 }
@@ -51,6 +64,20 @@ function memberName(m: ts.EnumMember): string | undefined {
   return undefined;
 }
 
+/** What esbuild knows of a member with this initialiser, given what it knows of the members before. */
+function knownOf(init: ts.Expression, known: ReadonlyMap<string, Known>, names: ReadonlySet<string>, enumName: string): Known {
+  const c = fold(init, known, enumName);
+  if (c) return { kind: 'const', value: c.value };
+  return notFolded(init, known, names, enumName) ? DYNAMIC : UNSURE;
+}
+
+/** What esbuild knows of a member without initialiser (the previous one plus one, when it folded that to a number). */
+function autoKnown(previous: Known | undefined): Known {
+  if (!previous) return { kind: 'const', value: 0 };
+  if (previous.kind === 'const') return typeof previous.value === 'number' ? { kind: 'const', value: previous.value + 1 } : DYNAMIC;
+  return previous.kind === 'dynamic' ? DYNAMIC : UNSURE;
+}
+
 /** The blocks of the same enum before `node` (esbuild merges them: same name, same block of statements). */
 function factsOf(node: ts.EnumDeclaration): BlockFacts {
   let facts = blockFacts.get(node);
@@ -58,8 +85,10 @@ function factsOf(node: ts.EnumDeclaration): BlockFacts {
   const name = node.name.text;
   const siblings = ((node.parent as { statements?: readonly ts.Statement[] }).statements ?? [node]).filter((s): s is ts.EnumDeclaration => ts.isEnumDeclaration(s) && s.name.text === name);
   const names = new Set<string>();
-  const earlier = new Map<string, Constant>();
+  const later = new Set<string>();
+  const earlier = new Map<string, Known>();
   let unsupported: string | undefined;
+  let past = false;
   for (const block of siblings) {
     if (hasDeclareModifier(block)) unsupported ??= `enum ${name} is merged with a declaration of it`;
     for (const m of block.members) {
@@ -67,34 +96,62 @@ function factsOf(node: ts.EnumDeclaration): BlockFacts {
       if (n === undefined) unsupported ??= `enum ${name} has a member whose name is not static`;
       else if (n === name) unsupported ??= `enum ${name} has a member of its own name`;
       else if (n in Object.prototype) unsupported ??= `enum ${name} has a member named ${n}, which the analysis does not model`;
+      else if (past) later.add(n);
       else names.add(n);
     }
+    if (block === node) past = true;
   }
+  for (const n of names) later.delete(n);
   for (const block of siblings) {
     if (block === node) break;
-    // What esbuild knows of an earlier block: its constant members (the fold needs no evaluation).
-    let previous: { value: unknown; constant: boolean } | undefined;
+    // What esbuild knows of an earlier block's members (from the syntax alone).
+    let previous: Known | undefined;
     for (const m of block.members) {
       const n = memberName(m);
       if (n === undefined) break;
-      let c: Constant | undefined;
-      if (m.initializer) c = fold(m.initializer, earlier, name);
-      else if (!previous) c = { value: 0 };
-      else if (previous.constant && typeof previous.value === 'number') c = { value: previous.value + 1 };
-      if (c) earlier.set(n, c);
-      previous = { value: c?.value, constant: c !== undefined };
+      const k = m.initializer ? knownOf(m.initializer, earlier, names, name) : autoKnown(previous);
+      earlier.set(n, k);
+      previous = k;
     }
   }
-  facts = unsupported ? { names, earlier, unsupported } : { names, earlier };
+  facts = unsupported ? { names, later, earlier, unsupported } : { names, later, earlier };
   blockFacts.set(node, facts);
   return facts;
+}
+
+/** A member named in an initialiser (`X`, `E.X`, `E['X']`), if it is one. */
+function memberNamed(node: ts.Expression, names: ReadonlySet<string>, enumName: string): string | undefined {
+  if (isIdentifier(node)) return names.has(node.text) ? node.text : undefined;
+  if (ts.isPropertyAccessExpression(node) && isIdentifier(node.expression) && node.expression.text === enumName && isIdentifier(node.name)) return node.name.text;
+  if (ts.isElementAccessExpression(node) && isIdentifier(node.expression) && node.expression.text === enumName && ts.isStringLiteralLike(node.argumentExpression)) return node.argumentExpression.text;
+  return undefined;
+}
+
+/**
+ * Whether esbuild certainly does not fold the initialiser, nor call it a string: a call, `new`, a name
+ * (esbuild does not inline constants without minifying; `undefined`, `NaN` and `Infinity` aside), a
+ * member it did not fold or does not know yet (it writes `E2.X`).
+ */
+function notFolded(node: ts.Expression, known: ReadonlyMap<string, Known>, names: ReadonlySet<string>, enumName: string): boolean {
+  if (isTransparent(node)) return notFolded(node.expression, known, names, enumName);
+  switch (node.kind) {
+    case SK.CallExpression:
+    case SK.NewExpression:
+    case SK.TaggedTemplateExpression:
+      return true;
+    default: {
+      const member = memberNamed(node, names, enumName);
+      if (member !== undefined) return (known.get(member) ?? DYNAMIC).kind === 'dynamic';
+      return isIdentifier(node) && node.text !== 'undefined' && node.text !== 'NaN' && node.text !== 'Infinity' && node.text !== enumName;
+    }
+  }
 }
 
 /**
  * The initialiser's value when esbuild certainly folds it to that constant (a subset of what esbuild
  * folds); undefined otherwise.
  */
-function fold(node: ts.Expression, constants: ReadonlyMap<string, Constant>, enumName: string): Constant | undefined {
+function fold(node: ts.Expression, constants: ReadonlyMap<string, Known>, enumName: string): { readonly value: number | string } | undefined {
   if (isTransparent(node)) return fold(node.expression, constants, enumName);
   switch (node.kind) {
     case SK.NumericLiteral:
@@ -113,15 +170,11 @@ function fold(node: ts.Expression, constants: ReadonlyMap<string, Constant>, enu
       return { value: s };
     }
     case SK.Identifier:
-      return constants.get((node as ts.Identifier).text);
-    case SK.PropertyAccessExpression: {
-      const p = node as ts.PropertyAccessExpression;
-      return isIdentifier(p.expression) && p.expression.text === enumName && isIdentifier(p.name) ? constants.get(p.name.text) : undefined;
-    }
+    case SK.PropertyAccessExpression:
     case SK.ElementAccessExpression: {
-      const e = node as ts.ElementAccessExpression;
-      const key = e.argumentExpression;
-      return isIdentifier(e.expression) && e.expression.text === enumName && (key.kind === SK.StringLiteral || key.kind === SK.NoSubstitutionTemplateLiteral) ? constants.get((key as ts.StringLiteral).text) : undefined;
+      const member = memberNamed(node, new Set(constants.keys()), enumName);
+      const k = member === undefined ? undefined : constants.get(member);
+      return k?.kind === 'const' ? { value: k.value } : undefined;
     }
     case SK.PrefixUnaryExpression: {
       const u = node as ts.PrefixUnaryExpression;
@@ -171,7 +224,7 @@ function fold(node: ts.Expression, constants: ReadonlyMap<string, Constant>, enu
 }
 
 /** Whether esbuild's type inference certainly calls the initialiser a string (then no reverse mapping). */
-function surelyString(node: ts.Expression, constants: ReadonlyMap<string, Constant>, enumName: string): boolean {
+function surelyString(node: ts.Expression, constants: ReadonlyMap<string, Known>, enumName: string): boolean {
   if (isTransparent(node)) return surelyString(node.expression, constants, enumName);
   switch (node.kind) {
     case SK.StringLiteral:
@@ -194,25 +247,17 @@ function surelyString(node: ts.Expression, constants: ReadonlyMap<string, Consta
   }
 }
 
-/**
- * Whether esbuild's type inference certainly does not call the (unfolded) initialiser a string: a call,
- * `new`, a name (esbuild does not inline constants without minifying), a member of this enum it did not
- * fold (`E2.X`). Its value is then mapped back to the name whatever it is.
- */
-function surelyNotString(node: ts.Expression, enumName: string): boolean {
-  if (isTransparent(node)) return surelyNotString(node.expression, enumName);
-  switch (node.kind) {
-    case SK.CallExpression:
-    case SK.NewExpression:
-    case SK.Identifier:
-      return true;
-    case SK.PropertyAccessExpression: {
-      const p = node as ts.PropertyAccessExpression;
-      return isIdentifier(p.expression) && p.expression.text === enumName;
-    }
-    default:
-      return false;
-  }
+/** Whether the initialiser names one of `names` (property names aside). */
+function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (isIdentifier(n) && names.has(n.text) && !(n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
 }
 
 /** Whether the initialiser has a `**` (or `**=`): esbuild may fold it differently from V8. */
@@ -241,7 +286,7 @@ export function evalEnum(ev: Interpreter, node: ts.EnumDeclaration, scope: Scope
   else if (isPrimitive(before) && !before) obj = new ObjectValue();
   else why ??= `enum ${name} adds to a value the analysis does not model here`;
 
-  const constants = new Map(facts.earlier);
+  const known = new Map(facts.earlier);
   let result: Value;
   let done = 0;
   if (obj && !why) {
@@ -258,40 +303,39 @@ export function evalEnum(ev: Interpreter, node: ts.EnumDeclaration, scope: Scope
       };
       ev.declare(inner, member, binding);
     }
-    let previous: { value: Value; constant: boolean } | undefined;
+    let previous: { value: Value; known: Known } | undefined;
     for (const m of node.members) {
       const memberKey = memberName(m)!;
       let value: Value;
-      let constant = false;
+      let k: Known;
       let isString = false;
-      let notString = false;
       if (m.initializer) {
-        const c = fold(m.initializer, constants, name);
-        if (c) {
-          value = c.value;
-          constant = true;
-          isString = typeof c.value === 'string';
+        if (mentionsAny(m.initializer, facts.later)) {
+          why = `${ev.text(m.initializer)} names a member of a later block of enum ${name}, which the analysis does not model`;
+          break;
+        }
+        k = knownOf(m.initializer, known, facts.names, name);
+        if (k.kind === 'const') {
+          value = k.value;
+          isString = typeof k.value === 'string';
         } else {
           if (hasPower(m.initializer)) {
             why = `the bundle may compute ${ev.text(m.initializer)} otherwise than Node (esbuild folds \`**\` with its own arithmetic)`;
             break;
           }
           value = ev.evalExpr(m.initializer, inner);
-          isString = surelyString(m.initializer, constants, name);
-          notString = !isString && surelyNotString(m.initializer, name);
+          isString = surelyString(m.initializer, known, name);
         }
         done++;
-      } else if (!previous) {
-        value = 0;
-        constant = true;
-      } else if (previous.constant && typeof previous.value === 'number') {
-        value = previous.value + 1;
-        constant = true;
-      } else if (typeof previous.value !== 'number' && !(previous.value instanceof Opaque)) {
-        value = undefined;
       } else {
-        why = `whether the bundle knows the value before ${memberKey} of enum ${name} (and so ${memberKey}'s own) is not static`;
-        break;
+        k = autoKnown(previous?.known);
+        if (k.kind === 'const') value = k.value;
+        // After a value esbuild did not fold to a number (certainly, or being no number at all): undefined.
+        else if (k.kind === 'dynamic' || (previous && !(previous.value instanceof Opaque) && typeof previous.value !== 'number')) value = undefined;
+        else {
+          why = `whether the bundle knows the value before ${memberKey} of enum ${name} (and so ${memberKey}'s own) is not static`;
+          break;
+        }
       }
       if (value instanceof Opaque) {
         why = `${name}.${memberKey} is not static (${value.unknown.why})`;
@@ -301,7 +345,8 @@ export function evalEnum(ev: Interpreter, node: ts.EnumDeclaration, scope: Scope
         why = `${name}.${memberKey} is not a primitive value, which the analysis does not model in an enum`;
         break;
       }
-      if (typeof value === 'string' && !isString && !notString) {
+      // A string is mapped back unless esbuild calls it a string: not known when neither is certain.
+      if (typeof value === 'string' && !isString && k.kind !== 'dynamic') {
         why = `whether the bundle maps ${name}.${memberKey}'s value back to its name is not known to the analysis`;
         break;
       }
@@ -311,10 +356,10 @@ export function evalEnum(ev: Interpreter, node: ts.EnumDeclaration, scope: Scope
       }
       ev.touch(target);
       target.props.set(memberKey, ev.slot(value, m));
-      if (typeof value !== 'string' || !isString) target.props.set(String(value), ev.slot(memberKey, m));
+      if (!isString) target.props.set(String(value), ev.slot(memberKey, m));
       ev.charge(2, m);
-      if (constant) constants.set(memberKey, { value: value as number | string });
-      previous = { value, constant };
+      known.set(memberKey, k);
+      previous = { value, known: k };
     }
     result = target;
   }
