@@ -231,7 +231,7 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
   }
   if (callee.kind === SK.ImportKeyword) {
     const { values } = evalArgs(ev, node.arguments, scope);
-    const why = ev.unknown(callee.kind === SK.ImportKeyword ? `${ev.text(node)} loads a module at run time` : '`super(…)` is not modelled by the analysis', node);
+    const why = ev.unknown(`${ev.text(node)} loads a module at run time`, node);
     for (const v of values) ev.escape(v, why);
     return new Opaque(why);
   }

@@ -65,6 +65,11 @@ export function evalMaybeChain(ev: Interpreter, node: ts.Expression, scope: Scop
 }
 
 export function evalMember(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {
+  if (node.expression.kind === SK.SuperKeyword) {
+    // `super.x`: looked up from the home class's parent, read with this `this`.
+    const key = isPropertyAccess(node) ? node.name.text : ev.keyOf(evalExpr(ev, node.argumentExpression, scope), node.argumentExpression);
+    return ev.superProperty(node, key, scope);
+  }
   const obj = evalChainOperand(ev, node, scope);
   if (obj === SHORT) return SHORT;
   if (node.questionDotToken && (obj === null || obj === undefined)) return SHORT;
@@ -75,7 +80,6 @@ export function evalMember(ev: Interpreter, node: ts.PropertyAccessExpression | 
   } else {
     key = ev.keyOf(evalExpr(ev, node.argumentExpression, scope), node.argumentExpression);
   }
-  if (node.expression.kind === SK.SuperKeyword) return ev.superProperty(node, key, scope);
   if (key instanceof Opaque) {
     if (obj === null || obj === undefined) ev.throwError(`Cannot read properties of ${String(obj)}`, node);
     return new Opaque(key.unknown, reachOf([obj]));
