@@ -226,6 +226,18 @@ dag.task('t', { full: k.full, keys: Object.keys(k), hasEmpty: 'empty' in k });`;
     }
   });
 
+  test('the order of field initialisers, parameter defaults and super(…), defined or assigned', async () => {
+    const code = `
+const log: string[] = [];
+class P { static hello() { return 'P.hello'; } static tag = 'p'; a = (log.push('P.a'), 1); constructor(public x = (log.push('P.x'), 2)) { log.push('P.ctor'); } get g() { return 'pg'; } }
+class Q extends P { static hello() { return 'Q>' + super.hello(); } b = (log.push('Q.b'), this.a + 1); constructor(public y: number) { log.push('Q.pre'); super(); log.push('Q.post'); } get g() { return 'q' + super.g; } }
+class S { v: number; w = 5; constructor() { this.v = 1; } }
+const dag = new Dag();
+const q = new Q(7);
+dag.task('t', { log: [...log], hello: Q.hello(), tag: Q.tag, g: q.g, keys: Object.keys(q), s: Object.keys(new S()), b: q.b });`;
+    for (const target of ['ES2020', 'ES2022']) await sameAsRunning({ ...main(code), 'tsconfig.json': `{ "compilerOptions": { "target": "${target}" } }` });
+  });
+
   test('without a host, how fields are defined is not known: such classes are unknown, others followed', () => {
     const { analysis } = analyse(`${BUILDER}
 class Plain { constructor(readonly name: string) {} greet() { return 'hi ' + this.name; } static make() { return new Plain('m'); } }

@@ -68,6 +68,7 @@ function posixFunction(name: string, f: PathFn, cwdFree?: (args: readonly unknow
   return fn(`path.posix.${name}`, (realm, _this, args, site) => {
     const native = nativeArgs(args);
     if (native instanceof Opaque) return native;
+    realm.charge(native.reduce((n: number, a) => n + (typeof a === 'string' ? a.length : 0), 1), site.node);
     if (cwdFree && !cwdFree(native)) {
       return realm.opaque(`${realm.text(site.node)} depends on the working directory the pipeline is encoded in`, site.node);
     }

@@ -204,6 +204,7 @@ const frames = new WeakMap<Scope, Frame>();
 export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope: Scope): ClassValue | undefined {
   const shape = shapeOf(node);
   if (shape.unsupported) return undefined;
+  ev.charge(node.members.length + 1, node);
   const name = node.name?.text ?? '';
   const bodyScope = new Scope(scope, false);
   // The class's own name, inside its body: in its temporal dead zone until the class is made.
