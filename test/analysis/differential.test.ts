@@ -65,6 +65,17 @@ const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     idx(N).map((i) => `Object.entries(o${i}).map(([k, v]) => k + '=' + v).join('&')`),
     idx(N).map((i) => `o${i}.getA?.()`),
     fc.tuple(idx(N), tie('e')).map(([i, e]) => `(({ a = ${e}, ...rest }: any) => [a, Object.keys(rest)])(o${i})`),
+    // Enums, classes, node:path, sorting with a comparator.
+    pick(['Color.Red', 'Level[Level.Mid]', 'Object.keys(Level).join()', 'acc.size', 'acc.name', 'String(acc)', 'Object.keys(acc).join()', '(acc instanceof Acc)', 'Acc.made', 'tagged.tag']),
+    tie('e').map((e) => `(Level.High + Number(${e}))`),
+    tie('e').map((e) => `path.join('/base', String(${e}), '..', 'x')`),
+    tie('e').map((e) => `path.basename(String(${e}), '.b')`),
+    tie('e').map((e) => `path.relative('/a/b', path.resolve('/a', String(${e})))`),
+    tie('e').map((e) => `new Tagged(String(${e})).add(${e}).size`),
+    tie('e').map((e) => `Acc.of(String(${e})).add(${e}).items.join('|')`),
+    idx(N).map((i) => `a${i}.toSorted((x: any, y: any) => (String(x) < String(y) ? -1 : 1)).join()`),
+    idx(N).map((i) => `[...a${i}].sort(() => 1).join()`),
+    idx(N).map((i) => `[...a${i}].sort((x: any, y: any) => (Number(x) || 0) % 3 - (Number(y) || 0) % 2).join()`),
   ),
 })).e;
 
@@ -147,6 +158,17 @@ const statement: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie) => ({
     fc.tuple(idx(N), expr).map(([i, e]) => `for (const el of a${i}) { if (el && typeof el === 'object') el.a = ${e}; }`),
     fc.tuple(idx(N), expr).map(([i, e]) => `if ((o${i} as any).ref && typeof (o${i} as any).ref === 'object') (o${i} as any).ref.a = ${e};`),
     fc.tuple(idx(N), idx(T)).map(([i, k]) => `o${i}.tasks = [t${k}.name, t${k}.dag === dag];`),
+    // Enums, classes, sorting with a comparator.
+    expr.map((e) => `acc.add(${e});`),
+    expr.map((e) => `acc.name = String(${e});`),
+    expr.map((e) => `tagged.add(${e});`),
+    idx(N).map((i) => `o${i}.acc = acc.size;`),
+    idx(N).map((i) => `o${i}.inst = tagged;`),
+    pick(['register(acc);', 'later(() => acc.add(1));', 'if (process.env.FUZZ_FLAG) { acc.add(2); }', 'Acc.made++;']),
+    idx(N).map((i) => `a${i}.sort((x: any, y: any) => (Number(x) || 0) - (Number(y) || 0));`),
+    idx(N).map((i) => `a${i}.sort(() => -1);`),
+    fc.tuple(idx(T), idx(N)).map(([k, i]) => `t${k} = dag.task(\`sorted\${made++}\`, { v: [...a${i}].sort((x: any, y: any) => (String(x) < String(y) ? 1 : -1)).map(String), c: Color.Red });`),
+    fc.tuple(idx(T), expr).map(([k, e]) => `t${k} = dag.task(\`cls\${made++}\`, { ...Acc.of(String(${e})).add(Color.Green).build(), level: Level.High });`),
   ),
 })).s;
 
@@ -160,6 +182,13 @@ const program = fc.tuple(
 ).map(([nums, strs, objs, arrs, specs, body]) => [
   "import { Dag } from 'a-la-mode';",
   "import { config, loadSha, register, flush, later, withRetries, touchAll } from './helpers';",
+  "import * as path from 'node:path';",
+  "enum Color { Red = 'red', Green = 'green' }",
+  'enum Level { Low = 1, Mid, High = Mid * 2 }',
+  'class Acc { static made = 0; declare items: unknown[]; constructor(public name: string) { this.items = []; Acc.made++; } add(x: unknown) { this.items.push(x); return this; } get size() { return this.items.length; } toString() { return `Acc(${this.name})`; } build() { return { name: this.name, items: [...this.items] as any[] }; } static of(n: string) { return new Acc(n); } }',
+  "class Tagged extends Acc { tag = 't'; constructor(n: string) { super(n + '!'); this.add(n); } override add(x: unknown) { return super.add(String(x)); } }",
+  "const acc = new Acc('acc');",
+  "const tagged = new Tagged('tg');",
   'const dag = new Dag();',
   'const side = new Dag();',
   'let made = 0;',
@@ -184,6 +213,8 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
   let fullyKnown = 0;
   let ran = 0;
   let outputsShown = 0;
+  /** Outputs shown for tasks whose spec a class, an enum and a sort with a comparator build. */
+  let modelledShown = 0;
   let firstFailure: string | undefined;
   try {
     await fc.assert(
@@ -213,6 +244,7 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
         const analysed = analysis.dags.find((d) => d.isDefaultExport);
         assert.ok(analysed, 'the analysis finds the default export');
         outputsShown += assertNoWrongOutput(analysed, runtime);
+        modelledShown += summariseAnalysis(analysed).tasks.filter((t) => t.output !== undefined && /^(cls|sorted)\d/.test(t.name)).length;
         const summary = summariseAnalysis(analysed);
         if (summary.unknown.every((u) => u === undefined) && !analysed.tainted && analysis.diagnostics.length === 0) {
           fullyKnown++;
@@ -228,9 +260,10 @@ for (const followImports of [false, true]) test(`random modules${followImports ?
     delete process.env.FUZZ_N;
     delete process.env.FUZZ_FLAG;
   }
-  t.diagnostic(`${ran} modules ran, ${fullyKnown} fully known, ${outputsShown} outputs shown and checked`);
+  t.diagnostic(`${ran} modules ran, ${fullyKnown} fully known, ${outputsShown} outputs shown and checked (${modelledShown} built with classes, enums, sorts)`);
   // The generator must exercise both kinds of module, and show outputs.
   assert.ok(ran > 50, `only ${ran} modules ran; the first that did not:\n${firstFailure}`);
   assert.ok(fullyKnown > 5, `only ${fullyKnown} modules were fully known`);
   assert.ok(outputsShown > 50, `only ${outputsShown} outputs were shown`);
+  assert.ok(modelledShown > 3, `only ${modelledShown} outputs were shown for tasks built with classes, enums and sorts`);
 });

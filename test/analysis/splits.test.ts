@@ -19,14 +19,16 @@ import { assertNoWrongOutput } from './execute';
 const analysisFixtures = join(fixturesDir, 'analysis');
 const sources = [
   join(fixturesDir, 'pipelines', 'collage.alamode.ts'),
-  ...['loops', 'functions', 'values', 'mutation', 'control-flow', 'several-dags', 'not-static'].map((n) => join(analysisFixtures, `${n}.alamode.ts`)),
+  ...['loops', 'functions', 'values', 'mutation', 'control-flow', 'several-dags', 'not-static', 'coverage'].map((n) => join(analysisFixtures, `${n}.alamode.ts`)),
 ].map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 const helpersText = readFileSync(join(analysisFixtures, 'helpers.ts'), 'utf8');
+const coverageLibText = readFileSync(join(analysisFixtures, 'coverage-lib.ts'), 'utf8');
 
 /** Top-level names a statement declares. */
 function declared(s: ts.Statement): string[] {
   if (ts.isVariableStatement(s)) return s.declarationList.declarations.flatMap((d) => namesOf(d.name));
   if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) return [s.name.text];
+  if (ts.isEnumDeclaration(s)) return [s.name.text];
   return [];
 }
 function namesOf(n: ts.BindingName): string[] {
@@ -73,7 +75,7 @@ function split(text: string, prefix: number, bits: readonly boolean[], scatter: 
     const nb = clause?.namedBindings;
     const names = [clause?.name?.text, ...(nb && ts.isNamedImports(nb) ? nb.elements.map((e) => e.name.text) : nb ? [nb.name.text] : [])];
     return names.some((n) => n !== undefined && users.has(n));
-  }).map((i) => i.getText(sf).replace("'./helpers'", `'${prefix}helpers${ext}'`));
+  }).map((i) => i.getText(sf).replace("'./helpers'", `'${prefix}helpers${ext}'`).replace("'./coverage-lib'", `'${prefix}coverage-lib${ext}'`));
   const part = [
     ...importsFor(usedByPart, '../'),
     fromPipeline.length ? `import { ${fromPipeline.join(', ')} } from '../pipeline.alamode${ext}';` : '',
@@ -86,7 +88,7 @@ function split(text: string, prefix: number, bits: readonly boolean[], scatter: 
     ...exportsOfPipeline.map((s) => s.getText(sf)),
   ].join('\n');
   return {
-    files: { 'pipeline.alamode.ts': `${pipeline}\n`, 'lib/part.ts': `${part}\n`, 'lib/index.ts': "export * from './part';\n", 'helpers.ts': helpersText },
+    files: { 'pipeline.alamode.ts': `${pipeline}\n`, 'lib/part.ts': `${part}\n`, 'lib/index.ts': "export * from './part';\n", 'helpers.ts': helpersText, 'coverage-lib.ts': coverageLibText },
     moved: moving.length,
   };
 }
@@ -94,6 +96,8 @@ function split(text: string, prefix: number, bits: readonly boolean[], scatter: 
 test('random splits of the fixtures into modules: every output shown is the runtime\'s', async (t) => {
   let ran = 0;
   let shown = 0;
+  /** Outputs shown in splits of the fixture with enums, classes, node:path and comparator sorts. */
+  let coverageShown = 0;
   let fullyKnown = 0;
   await fc.assert(
     fc.asyncProperty(fc.nat(sources.length - 1), fc.nat(40), fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 4 }), fc.boolean(), fc.boolean(), async (which, prefix, bits, mode, viaIndex, js) => {
@@ -106,7 +110,9 @@ test('random splits of the fixtures into modules: every output shown is the runt
         if (!runtime) return; // the split does not bundle or run (an import assigned, a binding read too early)
         ran++;
         const dag = defaultDag(analysis);
-        shown += assertNoWrongOutput(dag, runtime);
+        const n = assertNoWrongOutput(dag, runtime);
+        shown += n;
+        if (sources[which]!.path.endsWith('coverage.alamode.ts')) coverageShown += n;
         const summary = summariseAnalysis(dag);
         if (summary.unknown.every((u) => u === undefined) && !dag.tainted && analysis.diagnostics.length === 0) {
           fullyKnown++;
@@ -118,8 +124,9 @@ test('random splits of the fixtures into modules: every output shown is the runt
     }),
     { numRuns: Number(process.env.SPLIT_RUNS ?? 80), seed: Number(process.env.SPLIT_SEED ?? 8080) },
   );
-  t.diagnostic(`${ran} splits ran, ${fullyKnown} fully known, ${shown} outputs shown and checked`);
+  t.diagnostic(`${ran} splits ran, ${fullyKnown} fully known, ${shown} outputs shown and checked (${coverageShown} of coverage.alamode.ts)`);
   assert.ok(ran > 20, `only ${ran} splits ran`);
   assert.ok(fullyKnown > 5, `only ${fullyKnown} splits were fully known`);
   assert.ok(shown > 100, `only ${shown} outputs were shown`);
+  assert.ok(coverageShown > 10, `only ${coverageShown} outputs were shown in splits of coverage.alamode.ts`);
 });

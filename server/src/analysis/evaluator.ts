@@ -19,13 +19,15 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type Closure, type HeapValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
 import * as Bindings from './semantics/bindings';
 import * as Branches from './semantics/branches';
 import * as Calls from './semantics/calls';
+import * as Classes from './semantics/classes';
+import * as Enums from './semantics/enums';
 import * as Escape from './semantics/escape';
 import * as Expressions from './semantics/expressions';
 import * as Properties from './semantics/properties';
@@ -541,7 +543,48 @@ export class Evaluator implements Interpreter {
   }
 
   makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure {
-    return Calls.makeClass(this, node, scope);
+    // A class the analysis models, else unseen code (as before classes were modelled).
+    return Classes.makeClass(this, node, scope) ?? Calls.makeClass(this, node, scope);
+  }
+
+  private readonly classFieldsByFile = new Map<ts.SourceFile, 'define' | 'assign' | undefined>();
+
+  classFieldsOf(node: ts.Node): 'define' | 'assign' | undefined {
+    const sf = this.fileOf(node);
+    if (!this.classFieldsByFile.has(sf)) this.classFieldsByFile.set(sf, this.graph.all.find((r) => r.sf === sf)?.classFields);
+    return this.classFieldsByFile.get(sf);
+  }
+
+  construct(cls: ClassValue, args: readonly Value[], site: CallSite): Value {
+    return Classes.construct(this, cls, args, site);
+  }
+
+  superCall(node: ts.CallExpression, args: readonly Value[], site: CallSite, scope: Scope): Value {
+    return Classes.superCall(this, node, args, site, scope);
+  }
+
+  superProperty(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, key: string | Opaque, scope: Scope): Value {
+    return Classes.superProperty(this, node, key, scope);
+  }
+
+  superValue(node: ts.Node, scope: Scope): Opaque {
+    return Classes.superValue(this, node, scope);
+  }
+
+  instanceProperty(inst: InstanceValue, key: string, node: ts.Node): Value {
+    return Classes.instanceProperty(this, inst, key, node);
+  }
+
+  staticProperty(cls: ClassValue, key: string, node: ts.Node): Value {
+    return Classes.staticProperty(this, cls, key, node);
+  }
+
+  setInstanceProperty(inst: InstanceValue, key: string, value: Value, assignment: ts.Node): boolean {
+    return Classes.setInstanceProperty(this, inst, key, value, assignment);
+  }
+
+  setStaticProperty(cls: ClassValue, key: string, value: Value, assignment: ts.Node): void {
+    return Classes.setStaticProperty(this, cls, key, value, assignment);
   }
 
   makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure {
@@ -554,6 +597,10 @@ export class Evaluator implements Interpreter {
 
   evalNew(node: ts.NewExpression, scope: Scope): Value {
     return Calls.evalNew(this, node, scope);
+  }
+
+  evalEnum(node: ts.EnumDeclaration, scope: Scope): void {
+    return Enums.evalEnum(this, node, scope);
   }
 
   evalExpr(node: ts.Expression, scope: Scope): Value {

@@ -5,7 +5,7 @@
  */
 import type { Evaluator } from './evaluator';
 import { UnknownValue, type AnalysedDag, type AnalysedTask, type SourceRange } from './types';
-import { ArrayValue, BuiltinFunction, Closure, DagClassValue, DagState, ObjectValue, Opaque, TaskState, isPrimitive, orderedKeys, type Value } from './values';
+import { ArrayValue, BuiltinFunction, Closure, DagClassValue, DagState, InstanceValue, ObjectValue, Opaque, TaskState, isPrimitive, orderedKeys, type Value } from './values';
 
 /** Keys JSON.stringify would write as they are, between quotes. */
 const SIMPLE_KEY = /^[A-Za-z0-9_$ .:@/-]*$/;
@@ -25,6 +25,12 @@ const DEADLINE_STRIDE = 4096;
 // Stand-ins with the runtime's class names, so the core describes them as it would the real objects.
 class Dag {}
 class Task {}
+
+/** An object whose class has the name of the module's class (the bundle may rename it: only messages differ). */
+function instanceStandIn(name: string): object {
+  const Stand = { [name]: class {} }[name]!;
+  return new Stand();
+}
 
 export class Materialiser {
   private values = 0;
@@ -63,6 +69,8 @@ export class Materialiser {
     if (this.spent || !this.withinBudget()) return this.see(this.spent!);
     if (isPrimitive(v)) return v;
     if (v instanceof Opaque) return this.see(v.unknown);
+    // An instance of a class: an error in a spec or meta, as at run time (when nothing changed what it is).
+    if (v instanceof InstanceValue) return v.tainted ? this.see(v.tainted) : instanceStandIn(v.cls.name);
     if (v instanceof ObjectValue || v instanceof ArrayValue) {
       if (v.tainted) return this.see(v.tainted);
       const done = memo.get(v);

@@ -15,7 +15,9 @@ import type {
   Binding,
   BindingKind,
   CallSite,
+  ClassValue,
   Closure,
+  InstanceValue,
   DagState,
   HeapValue,
   Opaque,
@@ -132,6 +134,22 @@ export interface Interpreter extends Realm, MergeHost {
   makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure;
   evalCall(node: ts.CallExpression, scope: Scope): ChainResult;
   evalNew(node: ts.NewExpression, scope: Scope): Value;
+
+  // ── enums.ts ──
+  evalEnum(node: ts.EnumDeclaration, scope: Scope): void;
+
+  // ── classes.ts ──
+  /** How the bundle defines class fields in the file of `node` (undefined: not known). */
+  classFieldsOf(node: ts.Node): 'define' | 'assign' | undefined;
+  construct(cls: ClassValue, args: readonly Value[], site: CallSite): Value;
+  superCall(node: ts.CallExpression, args: readonly Value[], site: CallSite, scope: Scope): Value;
+  superProperty(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, key: string | Opaque, scope: Scope): Value;
+  superValue(node: ts.Node, scope: Scope): Opaque;
+  instanceProperty(inst: InstanceValue, key: string, node: ts.Node): Value;
+  staticProperty(cls: ClassValue, key: string, node: ts.Node): Value;
+  /** True when the write is done (a setter ran, or it was not followed); false for a plain write. */
+  setInstanceProperty(inst: InstanceValue, key: string, value: Value, assignment: ts.Node): boolean;
+  setStaticProperty(cls: ClassValue, key: string, value: Value, assignment: ts.Node): void;
 
   // ── expressions.ts ──
   evalExpr(node: ts.Expression, scope: Scope): Value;

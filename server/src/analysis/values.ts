@@ -457,3 +457,83 @@ export class Scope {
 }
 
 export { UnknownValue };
+
+// ───────────────────────────── classes ─────────────────────────────
+
+/** A property of a class's prototype: a method, or a getter and/or setter. */
+export interface ProtoMember {
+  readonly method?: Closure;
+  readonly get?: Closure;
+  readonly set?: Closure;
+}
+
+/**
+ * A class written in the module that the analysis models (see `semantics/classes.ts`): its prototype's
+ * methods and accessors (syntax, made when the class is defined), its static members (`statics`, the
+ * own properties of the class object), and the class it extends. Calling it without `new` is unseen
+ * code (it is a {@link Closure} that is not `supported`); escaping it havocs its whole body, as a
+ * function's, and taints its statics and its parent.
+ */
+export class ClassValue extends Closure {
+  /** Own properties of the class object: static fields and methods. */
+  readonly statics = new ObjectValue();
+  /** Methods and accessors of the prototype, by name (later definitions replace earlier ones). */
+  readonly proto = new Map<string, ProtoMember>();
+  constructor(
+    node: ts.ClassLikeDeclaration,
+    scope: Scope,
+    name: string,
+    /** The class it extends (`extends Base`), when that is a class the analysis models. */
+    readonly parent: ClassValue | undefined,
+    /** The scope of the class body (its own name), where its methods and initialisers are made. */
+    readonly bodyScope: Scope,
+    /** How the bundle defines its fields (tsconfig's `useDefineForClassFields`); undefined when not known. */
+    readonly fields: 'define' | 'assign' | undefined,
+  ) {
+    super(node, scope, undefined, name, false);
+  }
+
+  /** Whether this class or one it extends escaped (unseen code may have changed a prototype). */
+  chainEscaped(): boolean {
+    for (let c: ClassValue | undefined = this; c; c = c.parent) if (c.escaped || c.statics.tainted) return true;
+    return false;
+  }
+
+  /** The prototype member named `key`, from this class up (not `Object.prototype`'s). */
+  findProto(key: string): ProtoMember | undefined {
+    for (let c: ClassValue | undefined = this; c; c = c.parent) {
+      const m = c.proto.get(key);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  /** `a instanceof C`; undefined when not known. */
+  hasInstance(a: Value): boolean | undefined {
+    if (this.chainEscaped() || a instanceof Opaque) return undefined;
+    if ((a instanceof ObjectValue || a instanceof ArrayValue) && a.tainted) return undefined;
+    if (!(a instanceof InstanceValue)) return false;
+    for (let c: ClassValue | undefined = a.cls; c; c = c.parent) if (c === this) return true;
+    return false;
+  }
+
+  /** Whether a prototype in the chain has a getter or setter. */
+  hasAccessors(): boolean {
+    for (let c: ClassValue | undefined = this; c; c = c.parent) for (const m of c.proto.values()) if (m.get || m.set) return true;
+    return false;
+  }
+}
+
+/** The `this` of a derived class's constructor before `super(…)` is called: reading it throws. */
+export const THIS_BEFORE_SUPER = new WeakSet<Opaque>();
+
+/**
+ * An instance of a {@link ClassValue} (`new C(…)`): an object whose own properties are those of a plain
+ * object (so copies, keys, freezing and speculation treat it as one), and whose prototype is its class's.
+ * It is not a plain object: in a spec or meta it is an error, as at run time.
+ */
+export class InstanceValue extends ObjectValue {
+  constructor(readonly cls: ClassValue) {
+    super();
+  }
+}

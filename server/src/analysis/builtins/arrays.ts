@@ -5,7 +5,6 @@ import {
   BuiltinFunction,
   IteratorValue,
   Opaque,
-  UnknownValue,
   arrayIndex,
   copySlot,
   isPrimitive,
@@ -18,6 +17,7 @@ import {
 } from '../values';
 import { toNumber, toPrimitiveValue, iterateSnapshot } from './coercion';
 import { callbackSite, describeValue, fn, isCallable, members, newArray } from './support';
+import { sortWithComparator } from './sort';
 
 const arrayIsArray = fn('Array.isArray', (_realm, _this, args) => {
   const v = args[0];
@@ -477,12 +477,7 @@ function defaultSorted(realm: Realm, arr: ArrayValue, site: CallSite): (Slot | u
 }
 
 defineArray('sort', (realm, arr, [cmp], site) => {
-  if (cmp !== undefined) {
-    const why = new UnknownValue(`${realm.text(site.node)} sorts with a comparator, which the analysis does not model`, realm.range(site.node));
-    realm.escape(arr, why);
-    realm.escape(cmp, why);
-    return new Opaque(why, [arr]);
-  }
+  if (cmp !== undefined) return sortWithComparator(realm, arr, cmp, site, false);
   const sorted = defaultSorted(realm, arr, site);
   if (sorted instanceof Opaque) {
     realm.escape(arr, sorted.unknown);
@@ -493,11 +488,7 @@ defineArray('sort', (realm, arr, [cmp], site) => {
 }, true);
 
 defineArray('toSorted', (realm, arr, [cmp], site) => {
-  if (cmp !== undefined) {
-    const why = new UnknownValue(`${realm.text(site.node)} sorts with a comparator, which the analysis does not model`, realm.range(site.node));
-    realm.escape(cmp, why);
-    return new Opaque(why, [arr]);
-  }
+  if (cmp !== undefined) return sortWithComparator(realm, arr, cmp, site, true);
   const sorted = defaultSorted(realm, arr, site);
   if (sorted instanceof Opaque) return sorted;
   return new ArrayValue(sorted.map((s) => s ?? { value: undefined, range: undefined }));

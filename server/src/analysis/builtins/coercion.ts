@@ -9,6 +9,7 @@ import {
   BuiltinFunction,
   Closure,
   DagState,
+  InstanceValue,
   IteratorValue,
   ObjectValue,
   Opaque,
@@ -109,9 +110,17 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
   }
   if (v instanceof ObjectValue) {
     if (v.tainted) return new Opaque(v.tainted);
+    if (v instanceof InstanceValue && v.cls.chainEscaped()) {
+      const o = realm.opaque(`converting ${realm.text(node)} to a primitive runs code the analysis cannot see`, node);
+      realm.escape(v, o.unknown);
+      return o;
+    }
     const order = hint === 'string' ? ['toString', 'valueOf'] : ['valueOf', 'toString'];
     for (const name of order) {
-      const own = v.props.get(name);
+      // Its own property, else (an instance) its prototype's method.
+      const inherited = v instanceof InstanceValue ? v.cls.findProto(name) : undefined;
+      if (inherited && !inherited.method && !v.props.has(name)) return realm.opaque(`converting ${realm.text(node)} to a primitive runs a getter, which the analysis does not follow here`, node);
+      const own = v.props.get(name) ?? (inherited?.method ? { value: inherited.method, range: undefined } : undefined);
       if (!own) {
         // Object.prototype: toString gives "[object Object]"; valueOf gives the object back (not primitive).
         if (name === 'toString') return '[object Object]';

@@ -4,6 +4,7 @@ import {
   ArrayValue,
   BuiltinFunction,
   Closure,
+  InstanceValue,
   NamespaceValue,
   ObjectValue,
   Opaque,
@@ -40,6 +41,12 @@ function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknow
   if (v instanceof ObjectValue) {
     if (v.tainted) return { ok: false, why: v.tainted };
     if (v.props.has('toJSON')) return not('an object with a toJSON method');
+    if (v instanceof InstanceValue && (v.cls.chainEscaped() || v.cls.findProto('toJSON'))) {
+      // Its class's toJSON (or one code the analysis cannot see put there) runs with it.
+      const r = not('an instance whose class may have a toJSON method');
+      realm.escape(v, r.why);
+      return r;
+    }
     const out: Record<string, unknown> = {};
     memo.set(v, out);
     for (const key of orderedKeys(v)) {

@@ -2,6 +2,8 @@
 import type ts from 'typescript';
 import {
   ArrayValue,
+  ClassValue,
+  InstanceValue,
   ObjectValue,
   Opaque,
   UnknownValue,
@@ -85,7 +87,8 @@ const objectAssign = fn('Object.assign', (realm, _this, args, site) => {
   const target = args[0];
   if (target === null || target === undefined) realm.throwError('Cannot convert undefined or null to object', site.node);
   const sources = args.slice(1);
-  if (!(target instanceof ObjectValue) || target.tainted || target.frozen || sources.some((s) => s instanceof Opaque || ((s instanceof ObjectValue || s instanceof ArrayValue) && s.tainted))) {
+  // (An instance whose prototype has setters would run them.)
+  if (!(target instanceof ObjectValue) || target.tainted || target.frozen || (target instanceof InstanceValue && (target.cls.chainEscaped() || target.cls.hasAccessors())) || sources.some((s) => s instanceof Opaque || ((s instanceof ObjectValue || s instanceof ArrayValue) && s.tainted))) {
     const o = firstOpaque(args);
     const why = o?.unknown ?? new UnknownValue(`${realm.text(site.node)} is not modelled by the analysis`, realm.range(site.node));
     for (const a of args) realm.escape(a, why);
@@ -118,6 +121,11 @@ const objectFreeze = fn('Object.freeze', (realm, _this, args) => {
   if (v instanceof ObjectValue || v instanceof ArrayValue) {
     realm.touch(v);
     v.frozen = true;
+  }
+  // A class: its static members (its own `name`, `length` and `prototype` are not modelled).
+  if (v instanceof ClassValue) {
+    realm.touch(v.statics);
+    v.statics.frozen = true;
   }
   return v;
 });

@@ -20,6 +20,20 @@ export interface TsConfig {
   readonly paths?: { readonly base: string; readonly map: ReadonlyMap<string, readonly string[]> };
   /** `verbatimModuleSyntax`, `preserveValueImports` or `importsNotUsedAsValues: preserve|error`: every import declaration runs. */
   readonly keepsImports: boolean;
+  /**
+   * How esbuild compiles class fields of TypeScript files: `useDefineForClassFields` when it is a boolean,
+   * else `assign` for a `target` before ES2022 and `define` otherwise (see {@link classFieldsOf}).
+   */
+  readonly classFields: 'define' | 'assign';
+}
+
+/** esbuild's `target` names before ES2022 (any case): their class fields are assignments. */
+const ASSIGNING_TARGETS = new Set(['es3', 'es5', 'es6', 'es2015', 'es2016', 'es2017', 'es2018', 'es2019', 'es2020', 'es2021']);
+
+/** How esbuild defines class fields for these settings (checked against esbuild: see the tests). */
+export function classFieldsOf(useDefine: unknown, target: unknown): 'define' | 'assign' {
+  if (typeof useDefine === 'boolean') return useDefine ? 'define' : 'assign';
+  return typeof target === 'string' && ASSIGNING_TARGETS.has(target.toLowerCase()) ? 'assign' : 'define';
 }
 
 export interface PackageJson {
@@ -38,6 +52,8 @@ interface RawTsConfig {
   readonly baseUrl?: string;
   readonly paths?: { readonly base: string; readonly map: ReadonlyMap<string, readonly string[]> };
   readonly keepsImports?: boolean;
+  readonly useDefine?: unknown;
+  readonly target?: unknown;
 }
 
 /** The configuration files of one analysis, each read once. */
@@ -62,6 +78,7 @@ export class Configs {
         ...(raw.baseUrl ? { baseUrl: raw.baseUrl } : {}),
         ...(raw.paths ? { paths: validPaths(raw.paths, raw.baseUrl !== undefined) } : {}),
         keepsImports: raw.keepsImports ?? false,
+        classFields: classFieldsOf(raw.useDefine, raw.target),
       };
       break;
     }
@@ -95,7 +112,9 @@ export class Configs {
     }
     visiting.delete(path);
     const options = config.compilerOptions ?? {};
-    const own: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean } = {};
+    const own: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean; useDefine?: unknown; target?: unknown } = {};
+    if ('useDefineForClassFields' in options) own.useDefine = options.useDefineForClassFields;
+    if ('target' in options) own.target = options.target;
     if (typeof options.baseUrl === 'string') own.baseUrl = join(dir, options.baseUrl);
     if (options.paths && typeof options.paths === 'object') {
       const map = new Map<string, string[]>();
@@ -154,7 +173,9 @@ export class Configs {
 }
 
 function definedOf(raw: RawTsConfig): Partial<RawTsConfig> {
-  const out: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean } = {};
+  const out: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean; useDefine?: unknown; target?: unknown } = {};
+  if (raw.useDefine !== undefined) out.useDefine = raw.useDefine;
+  if (raw.target !== undefined) out.target = raw.target;
   if (raw.baseUrl !== undefined) out.baseUrl = raw.baseUrl;
   if (raw.paths !== undefined) out.paths = raw.paths;
   if (raw.keepsImports !== undefined) out.keepsImports = raw.keepsImports;

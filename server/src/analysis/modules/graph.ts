@@ -58,6 +58,11 @@ export class ModuleRecord {
   failure: string | undefined;
   /** Whether it ran (in the analysis that read it: records are not shared). */
   status: 'new' | 'running' | 'done' = 'new';
+  /**
+   * How the bundle defines its class fields (its tsconfig's `useDefineForClassFields` and `target`;
+   * always `define` in JavaScript); undefined when not known (no host, or a tsconfig that cannot be read).
+   */
+  classFields: 'define' | 'assign' | undefined;
   constructor(
     readonly path: string,
     readonly isEntry: boolean,
@@ -123,6 +128,7 @@ export class ModuleGraph {
       const tsconfig = configs?.tsconfigFor(dirOf(record.path));
       // Without a host nothing imported runs, so which imports run does not matter.
       const kept = this.reader ? keptImports(record.sf, record.typescript, tsconfig?.keepsImports ?? false) : ALL_KEPT;
+      if (this.reader) record.classFields = !record.typescript ? 'define' : tsconfig?.error ? undefined : tsconfig?.classFields ?? 'define';
       for (const s of record.sf.statements) {
         const edge = this.edgeFor(record, s, kept, resolver, queue);
         if (edge) record.edges.push(edge);

@@ -10,6 +10,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import { DagClassValue, ModuleNamespace, bindingValue, NamespaceValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
 import { fromNative } from '../builtins/json';
+import { nodeModuleImport } from '../builtins/nodePath';
 import type { Interpreter } from '../realm';
 import { exportTableOf, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
 
@@ -58,7 +59,12 @@ export class Linker {
   private bindImports(record: ModuleRecord, scope: Scope): void {
     for (const s of record.sf!.statements) {
       if (ts.isImportEqualsDeclaration(s)) {
-        if (!s.isTypeOnly) this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
+        if (s.isTypeOnly) continue;
+        // `import path = require('node:path')`: a Node module the analysis models.
+        const ref = s.moduleReference;
+        const builtin = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? nodeModuleImport(ref.expression.text, '=') : undefined;
+        if (builtin !== undefined) this.ev.declare(scope, s.name.text, { value: builtin, kind: 'import', initialised: true });
+        else this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
         continue;
       }
       if (!ts.isImportDeclaration(s) || !s.importClause || s.importClause.isTypeOnly) continue;
@@ -80,6 +86,9 @@ export class Linker {
       const value = imported === '*' ? new NamespaceValue('a-la-mode', DSL_EXPORTS) : DSL_EXPORTS.get(imported);
       if (value !== undefined) return { value, kind: 'import', initialised: true };
     }
+    // A Node module the analysis models (`node:path`): Node's modules win over any file of that name.
+    const builtin = edge && resolution?.kind !== 'file' ? nodeModuleImport(edge.specifier, imported) : undefined;
+    if (builtin !== undefined) return { value: builtin, kind: 'import', initialised: true };
     const target = edge?.record;
     if (target && !target.failure) {
       const link: ImportLink = edge.kept === 'dropped'
@@ -132,6 +141,8 @@ export class Linker {
       return value !== undefined ? { kind: 'value', value } : { kind: 'unknown', why: `'a-la-mode' has no export '${name}' the analysis models` };
     }
     if (edge?.record && !edge.record.failure) return follow(edge.record);
+    const builtin = edge && edge.resolution.kind !== 'file' ? nodeModuleImport(edge.specifier, name) : undefined;
+    if (builtin !== undefined) return { kind: 'value', value: builtin };
     const resolution = edge?.resolution;
     const why = edge?.record?.failure ?? (resolution && resolution.kind !== 'file' ? resolution.why : '');
     return { kind: 'unknown', why: `it comes from '${edge?.specifier ?? '?'}', which the analysis does not read${why ? ` (${why})` : ''}` };

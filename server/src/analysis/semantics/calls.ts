@@ -7,6 +7,7 @@ import { UnknownValue } from '../types';
 import {
   ArrayValue,
   BuiltinFunction,
+  ClassValue,
   Closure,
   DagClassValue,
   NO_REACH,
@@ -224,9 +225,13 @@ export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope
 export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope): ChainResult {
   if (ev.inEntry(node)) ev.runCalls.add(node.pos);
   const callee = node.expression;
-  if (callee.kind === SK.ImportKeyword || callee.kind === SK.SuperKeyword) {
+  if (callee.kind === SK.SuperKeyword) {
+    const { values, infos } = evalArgs(ev, node.arguments, scope);
+    return ev.superCall(node, values, { node, args: infos, argumentCount: node.arguments.length }, scope);
+  }
+  if (callee.kind === SK.ImportKeyword) {
     const { values } = evalArgs(ev, node.arguments, scope);
-    const why = ev.unknown(callee.kind === SK.ImportKeyword ? `${ev.text(node)} loads a module at run time` : '`super(…)` is not modelled by the analysis', node);
+    const why = ev.unknown(`${ev.text(node)} loads a module at run time`, node);
     for (const v of values) ev.escape(v, why);
     return new Opaque(why);
   }
@@ -237,7 +242,12 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
   let fn: Value;
   let thisValue: Value = undefined;
   const inner = skipOuter(callee);
-  if (isPropertyAccess(inner) || isElementAccess(inner)) {
+  if ((isPropertyAccess(inner) || isElementAccess(inner)) && inner.expression.kind === SK.SuperKeyword) {
+    // `super.m(…)`: the method of the class the home class extends, called with this `this`.
+    const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
+    fn = ev.superProperty(inner, key, scope);
+    thisValue = scope.thisValue();
+  } else if (isPropertyAccess(inner) || isElementAccess(inner)) {
     const recv = ev.evalChainOperand(inner, scope);
     if (recv === SHORT) {
       if (inner !== callee) fn = undefined; // `(a?.b)()`: the chain ends at the parenthesis
@@ -278,6 +288,7 @@ export function evalNew(ev: Interpreter, node: ts.NewExpression, scope: Scope): 
     return callee.options.construct(ev, undefined, values, site);
   }
   if (callee instanceof Opaque) return callOpaque(ev, callee, undefined, values, site);
+  if (callee instanceof ClassValue) return ev.construct(callee, values, site);
   if (callee instanceof Closure || callee instanceof BuiltinFunction) {
     return callUnseen(ev, callee, undefined, values, site, ev.unknown(`${ev.text(node)} constructs an object the analysis does not model`, node));
   }

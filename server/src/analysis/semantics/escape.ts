@@ -7,7 +7,9 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  ClassValue,
   Closure,
+  InstanceValue,
   DagState,
   IteratorValue,
   NO_REACH,
@@ -41,6 +43,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       v.tainted = why;
       ev.charge(v.props.size + 1, ev.sf);
       for (const s of v.props.values()) work.push(s.value);
+      // Code handed an instance can call its methods (and change its class).
+      if (v instanceof InstanceValue) work.push(v.cls);
     } else if (v instanceof ArrayValue) {
       if (v.tainted) continue;
       ev.touch(v);
@@ -53,6 +57,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       v.escaped = true;
       const reach = havoc(ev, [v.node], v.scope, why, { volatile: true });
       work.push(...reach);
+      // A class: its static members, and the class it extends.
+      if (v instanceof ClassValue) work.push(v.statics, ...(v.parent ? [v.parent] : []));
     } else if (v instanceof DagState) {
       ev.taintDag(v, why);
       if (v.escaped) continue;

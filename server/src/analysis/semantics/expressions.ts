@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  ClassValue,
   DagClassValue,
   DagState,
   ObjectValue,
@@ -47,6 +48,7 @@ import {
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 import { applyBinary } from '../builtins/coercion';
+import { InstanceValue, THIS_BEFORE_SUPER } from '../values';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
 export function evalChainOperand(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {
@@ -63,6 +65,11 @@ export function evalMaybeChain(ev: Interpreter, node: ts.Expression, scope: Scop
 }
 
 export function evalMember(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {
+  if (node.expression.kind === SK.SuperKeyword) {
+    // `super.x`: looked up from the home class's parent, read with this `this`.
+    const key = isPropertyAccess(node) ? node.name.text : ev.keyOf(evalExpr(ev, node.argumentExpression, scope), node.argumentExpression);
+    return ev.superProperty(node, key, scope);
+  }
   const obj = evalChainOperand(ev, node, scope);
   if (obj === SHORT) return SHORT;
   if (node.questionDotToken && (obj === null || obj === undefined)) return SHORT;
@@ -101,8 +108,13 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return null;
     case SK.Identifier:
       return ev.evalIdentifier(node as ts.Identifier, scope);
-    case SK.ThisKeyword:
-      return scope.thisValue();
+    case SK.ThisKeyword: {
+      const self = scope.thisValue();
+      if (self instanceof Opaque && THIS_BEFORE_SUPER.has(self)) ev.throwError("ReferenceError: Must call super constructor in derived class before accessing 'this'", node);
+      return self;
+    }
+    case SK.SuperKeyword:
+      return ev.superValue(node, scope);
     case SK.ParenthesizedExpression:
     case SK.AsExpression:
     case SK.SatisfiesExpression:
@@ -419,6 +431,10 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
       return inOperator(ev, a, b, node);
     case SK.InstanceOfKeyword:
       if (b instanceof DagClassValue && !(a instanceof Opaque)) return a instanceof DagState;
+      if (b instanceof ClassValue) {
+        const r = b.hasInstance(a);
+        if (r !== undefined) return r;
+      }
       return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node);
   }
   if (a instanceof Opaque || b instanceof Opaque) return unknownOperand(ev, a, b);
@@ -455,6 +471,10 @@ export function inOperator(ev: Interpreter, key: Value, obj: Value, node: ts.Nod
   const k = ev.keyOf(key, node);
   if (k instanceof Opaque) return new Opaque(k.unknown);
   if (ev.builtinsPatched) return new Opaque(ev.builtinsPatched);
+  if (obj instanceof InstanceValue && !obj.tainted) {
+    if (obj.cls.chainEscaped()) return ev.opaque(`${ev.text(node)} is not evaluated by the analysis (its class was handed over)`, node);
+    return obj.props.has(k) || k === 'constructor' || obj.cls.findProto(k) !== undefined || k in Object.prototype;
+  }
   if (obj instanceof ObjectValue && !obj.tainted) return obj.props.has(k) || k in Object.prototype;
   if (obj instanceof ArrayValue && !obj.tainted) {
     const i = arrayIndex(k);

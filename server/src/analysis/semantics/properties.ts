@@ -7,7 +7,9 @@ import { UnknownValue } from '../types';
 import {
   ArrayValue,
   BuiltinFunction,
+  ClassValue,
   DagClassValue,
+  InstanceValue,
   DagState,
   NamespaceValue,
   NO_REACH,
@@ -41,6 +43,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     if (obj.tainted) return new Opaque(obj.tainted, [obj]);
     const s = obj.props.get(key);
     if (s) return s.value;
+    if (obj instanceof InstanceValue) return ev.instanceProperty(obj, key, node);
     return objectProtoProperty(ev, obj, key, node);
   }
   if (obj instanceof ArrayValue) {
@@ -59,6 +62,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   if (obj instanceof DagClassValue) return chainOpaque(ev, { kind: 'global', root: 'Dag' }, node, 'read');
   // A module's namespace: its export of that name, live (undefined when it exports none).
   if (obj instanceof ModuleNamespace) return obj.get(key);
+  if (obj instanceof ClassValue) return ev.staticProperty(obj, key, node);
   // Closures and iterators: their properties are not modelled.
   return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [obj]);
 }
@@ -91,6 +95,8 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
   const range = ev.range(assignment);
   if (obj instanceof ObjectValue) {
     if (obj.tainted) return ev.escape(value, obj.tainted);
+    // An instance: a setter of its prototype may run instead.
+    if (obj instanceof InstanceValue && ev.setInstanceProperty(obj, key, value, assignment)) return;
     if (obj.frozen) return ev.mayThrow();
     const s = obj.props.get(key);
     if (s?.accessor || key === '__proto__') {
@@ -144,6 +150,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     ev.escape(value, why);
     return;
   }
+  if (obj instanceof ClassValue) return ev.setStaticProperty(obj, key, value, assignment);
   if (obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue) patchBuiltins(ev, assignment);
   ev.escape(value, new UnknownValue(`${ev.text(assignment)} stores a value where the analysis does not follow it`, range));
 }

@@ -7,6 +7,7 @@ import { UnknownValue } from '../types';
 import {
   ArrayValue,
   DagState,
+  InstanceValue,
   IteratorValue,
   NO_REACH,
   ObjectValue,
@@ -137,17 +138,7 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
       return undefined;
     case SK.EnumDeclaration: {
       const e = node as ts.EnumDeclaration;
-      if (!hasDeclareModifier(e)) {
-        const value = ev.opaque(`enum ${e.name.text} is not evaluated by the analysis`, e.name);
-        // Its initialisers run now.
-        if (e.members.some((m) => m.initializer)) ev.havoc(e.members.flatMap((m) => (m.initializer ? [m.initializer] : [])), scope, value.unknown);
-        const b = scope.lookup(e.name.text);
-        if (b && b.kind === 'var') {
-          ev.touchBinding(b);
-          b.value = value;
-        }
-        else ev.declare(scope, e.name.text, { value, kind: 'var', initialised: true });
-      }
+      if (!hasDeclareModifier(e)) ev.evalEnum(e, scope);
       return undefined;
     }
     case SK.ModuleDeclaration: {
@@ -435,7 +426,8 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
   let keys: string[];
   let stillThere: (key: string) => boolean = () => true;
   if (obj === null || obj === undefined) return undefined;
-  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched) {
+  // (An instance's prototype has no enumerable properties, unless code the analysis cannot see added some.)
+  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched && !(obj instanceof InstanceValue && obj.cls.chainEscaped())) {
     keys = orderedKeys(obj);
     stillThere = (k) => obj.props.has(k);
   } else if (obj instanceof ArrayValue && !obj.tainted && !ev.builtinsPatched) {

@@ -1,0 +1,566 @@
+/**
+ * Classes, as the bundle the CLI runs compiles and runs them (esbuild, target node20): definition
+ * (`extends`, methods and accessors on the prototype, static methods, fields and blocks, run in order),
+ * `new` (the constructor with parameter properties, instance fields, `super(…)` in a derived class, a
+ * constructor's `return`), `super.m()` and `super.x`, and instances as objects with a prototype.
+ *
+ * Instance fields follow the tsconfig esbuild reads for the file (`useDefineForClassFields`, else its
+ * `target`; JavaScript files always define):
+ *
+ * - `define` (ES2022 and later, esbuild's default): when the instance is made (a base class) or
+ *   `super(…)` returns (a derived one), each parameter property is defined as `undefined`, then each
+ *   field in order (`undefined` without an initialiser); then the parameter properties are assigned.
+ * - `assign` (an older `target`): the parameter properties, then the fields with an initialiser, are
+ *   assigned (`this.x = …`, which runs a setter); fields without one do not exist.
+ *
+ * When the analysis does not know which applies (no host, a tsconfig it cannot read), only classes for
+ * which both give the same are followed: no instance field declarations, and no parameter default next
+ * to a parameter property. A setter (or getter) on the prototype chain named like a field, with
+ * `assign`, is not followed either.
+ *
+ * Not modelled (the class is then unseen code, as before: constructing it is unknown, and defining it
+ * escapes it when that runs its code): decorators, computed and private (`#x`) member names, static
+ * getters and setters, `accessor` fields, a class that extends anything but a class the analysis
+ * models, a constructor that uses `arguments`. A class that escaped (handed to code the analysis cannot
+ * see) may have had its prototype changed: reading a property its instances do not have, writing one,
+ * and constructing it are then unknown.
+ */
+import ts from 'typescript';
+import {
+  ArrayValue,
+  ClassValue,
+  InstanceValue,
+  ObjectValue,
+  Opaque,
+  Scope,
+  SpreadOpaque,
+  THIS_BEFORE_SUPER,
+  reachOf,
+  type Binding,
+  type CallSite,
+  type Value,
+} from '../values';
+import { SK, isArrowFunction, isIdentifier } from '../syntax';
+import type { Interpreter } from '../realm';
+import { objectProtoProperty } from '../builtins/objects';
+
+// ───────────────────────────── the shape of a class (syntax) ─────────────────────────────
+
+interface Shape {
+  /** Why the class is not modelled, if it is not. */
+  readonly unsupported?: string;
+  readonly ctor?: ts.ConstructorDeclaration;
+  /** Parameter properties (`constructor(private readonly p: T)`), in order. */
+  readonly paramProps: readonly ts.ParameterDeclaration[];
+  /** Instance fields the bundle emits (not `declare`, not `abstract`), in order. */
+  readonly fields: readonly ts.PropertyDeclaration[];
+  /** Static fields and static blocks, in order. */
+  readonly statics: readonly (ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration)[];
+  /** Methods and accessors with a body, in order. */
+  readonly methods: readonly (ts.MethodDeclaration | ts.AccessorDeclaration)[];
+  /** Why the constructor is not followed (it uses `arguments`), if so. */
+  readonly ctorUnsupported?: string;
+}
+
+const shapes = new WeakMap<ts.ClassLikeDeclaration, Shape>();
+
+const hasModifier = (n: ts.Node, kind: ts.SyntaxKind): boolean => ts.canHaveModifiers(n) && (ts.getModifiers(n)?.some((m) => m.kind === kind) ?? false);
+const hasDecorators = (n: ts.Node): boolean => ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
+
+/** Names a static member may not take without changing what the function object itself has. */
+const FUNCTION_OWN = new Set(['prototype', 'name', 'length', 'caller', 'arguments']);
+
+/** A member's name as a property key, when static (identifiers, strings, numbers). */
+function staticName(name: ts.PropertyName | undefined): string | undefined {
+  if (!name) return undefined;
+  switch (name.kind) {
+    case SK.Identifier:
+    case SK.StringLiteral:
+    case SK.NoSubstitutionTemplateLiteral:
+      return (name as ts.Identifier).text;
+    case SK.NumericLiteral:
+      return String(Number((name as ts.NumericLiteral).text));
+    default:
+      return undefined;
+  }
+}
+
+function mentions(node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (isIdentifier(n) && n.text === name) found = true;
+    // `arguments` in a nested (non-arrow) function or class is that function's own.
+    else if (!(n !== node && ((ts.isFunctionLike(n) && !isArrowFunction(n)) || ts.isClassLike(n)))) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+export function shapeOf(node: ts.ClassLikeDeclaration): Shape {
+  let shape = shapes.get(node);
+  if (shape) return shape;
+  let unsupported: string | undefined;
+  const no = (why: string): void => {
+    unsupported ??= why;
+  };
+  let ctor: ts.ConstructorDeclaration | undefined;
+  const fields: ts.PropertyDeclaration[] = [];
+  const statics: (ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration)[] = [];
+  const methods: (ts.MethodDeclaration | ts.AccessorDeclaration)[] = [];
+  if (hasDecorators(node)) no('it has decorators');
+  for (const m of node.members) {
+    if (hasDecorators(m)) no('it has decorators');
+    if (ts.isConstructorDeclaration(m)) {
+      if (m.body) ctor = m;
+      for (const p of m.parameters) if (hasDecorators(p)) no('it has decorators');
+      continue;
+    }
+    if (ts.isClassStaticBlockDeclaration(m)) {
+      statics.push(m);
+      continue;
+    }
+    if (ts.isSemicolonClassElement(m) || ts.isIndexSignatureDeclaration(m)) continue;
+    const isStatic = hasModifier(m, SK.StaticKeyword);
+    if (m.name && (ts.isPrivateIdentifier(m.name) || ts.isComputedPropertyName(m.name))) {
+      no(ts.isPrivateIdentifier(m.name) ? 'it has private members (#x)' : 'it has a member whose name is computed');
+      continue;
+    }
+    const name = staticName(m.name);
+    if (name === undefined) {
+      no('it has a member whose name the analysis does not model');
+      continue;
+    }
+    if (name === 'constructor') no('it has a member named constructor');
+    if (isStatic && FUNCTION_OWN.has(name)) no(`it has a static member named ${name}`);
+    if (hasModifier(m, SK.AccessorKeyword)) no('it has an accessor field');
+    if (ts.isPropertyDeclaration(m)) {
+      if (hasModifier(m, SK.DeclareKeyword) || hasModifier(m, SK.AbstractKeyword)) continue;
+      if (isStatic) statics.push(m);
+      else fields.push(m);
+    } else if (ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m) || ts.isSetAccessorDeclaration(m)) {
+      if (!m.body) continue; // an overload or an abstract method
+      if (isStatic && !ts.isMethodDeclaration(m)) no('it has a static getter or setter');
+      methods.push(m);
+    } else {
+      no('it has a member the analysis does not model');
+    }
+  }
+  const paramProps = ctor ? ctor.parameters.filter((p) => ts.isParameterPropertyDeclaration(p, ctor!)) : [];
+  if (paramProps.some((p) => !isIdentifier(p.name))) no('it has a parameter property that is not a plain name');
+  const ctorUnsupported = ctor && mentions(ctor, 'arguments') ? 'its constructor uses `arguments`' : undefined;
+  shape = {
+    ...(unsupported ? { unsupported } : {}),
+    ...(ctor ? { ctor } : {}),
+    ...(ctorUnsupported ? { ctorUnsupported } : {}),
+    paramProps,
+    fields,
+    statics,
+    methods,
+  };
+  shapes.set(node, shape);
+  return shape;
+}
+
+// ───────────────────────────── homes and constructors (per evaluation) ─────────────────────────────
+
+/** The home of the methods made in a scope (`super` looks from the class it extends). */
+interface Home {
+  readonly cls: ClassValue;
+  readonly isStatic: boolean;
+}
+
+const homes = new WeakMap<Scope, Home>();
+const homeScopes = new WeakMap<ClassValue, { readonly instance: Scope; readonly static: Scope }>();
+
+function homeScope(cls: ClassValue, isStatic: boolean): Scope {
+  let h = homeScopes.get(cls);
+  if (!h) {
+    const instance = new Scope(cls.bodyScope, false);
+    const stat = new Scope(cls.bodyScope, false);
+    homes.set(instance, { cls, isStatic: false });
+    homes.set(stat, { cls, isStatic: true });
+    homeScopes.set(cls, (h = { instance, static: stat }));
+  }
+  return isStatic ? h.static : h.instance;
+}
+
+/** A constructor being run: its class, the class `new` named, and its `this` (set by `super(…)` in a derived class). */
+interface Frame {
+  readonly cls: ClassValue;
+  readonly newTarget: ClassValue;
+  readonly holder: Binding;
+  readonly scope: Scope;
+}
+
+const frames = new WeakMap<Scope, Frame>();
+
+// ───────────────────────────── defining a class ─────────────────────────────
+
+/**
+ * Evaluates a class definition. Undefined when the class is not modelled (the caller then treats it
+ * as unseen code).
+ */
+export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope: Scope): ClassValue | undefined {
+  const shape = shapeOf(node);
+  if (shape.unsupported) return undefined;
+  ev.charge(node.members.length + 1, node);
+  const name = node.name?.text ?? '';
+  const bodyScope = new Scope(scope, false);
+  // The class's own name, inside its body: in its temporal dead zone until the class is made.
+  const own: Binding | undefined = name ? { value: undefined, kind: 'const', initialised: false } : undefined;
+  if (own) ev.declare(bodyScope, name, own);
+  let parent: ClassValue | undefined;
+  const heritage = node.heritageClauses?.find((h) => h.token === SK.ExtendsKeyword)?.types[0];
+  if (heritage) {
+    const base = ev.evalExpr(heritage.expression, bodyScope);
+    if (!(base instanceof ClassValue)) return undefined;
+    parent = base;
+  }
+  const cls = new ClassValue(node, scope, name, parent, bodyScope, ev.classFieldsOf(node));
+  for (const m of shape.methods) {
+    const key = staticName(m.name)!;
+    const isStatic = hasModifier(m, SK.StaticKeyword);
+    const fn = ev.makeClosure(m, homeScope(cls, isStatic));
+    if (isStatic) {
+      cls.statics.props.set(key, ev.slot(fn, m));
+      continue;
+    }
+    const before = cls.proto.get(key);
+    if (ts.isMethodDeclaration(m)) cls.proto.set(key, { method: fn });
+    else if (ts.isGetAccessorDeclaration(m)) cls.proto.set(key, { get: fn, ...(before?.set ? { set: before.set } : {}) });
+    else cls.proto.set(key, { set: fn, ...(before?.get ? { get: before.get } : {}) });
+  }
+  if (own) {
+    ev.touchBinding(own);
+    own.value = cls;
+    own.initialised = true;
+  }
+  // Static fields and blocks, in order, with `this` the class.
+  for (const el of shape.statics) {
+    const at = new Scope(homeScope(cls, true), true, { value: cls });
+    if (ts.isClassStaticBlockDeclaration(el)) {
+      ev.hoist(el.body.statements, at, el.body);
+      const c = ev.evalStatements(el.body.statements, at);
+      if (c && c.kind === 'uncertain') ev.escape(cls, c.why);
+      continue;
+    }
+    const key = staticName(el.name)!;
+    let value: Value;
+    if (el.initializer) value = ev.evalExpr(el.initializer, at);
+    else if (cls.fields === 'assign') continue; // not emitted
+    else if (cls.fields === undefined && parent && inheritsStatic(parent, key)) {
+      // Defined as undefined, or not at all (the inherited one shows): which is not known.
+      value = ev.opaque(`whether the bundle defines ${name}.${key} (tsconfig's useDefineForClassFields) is not known to the analysis`, el);
+    } else value = undefined;
+    defineField(ev, cls.statics, key, value, el);
+  }
+  return cls;
+}
+
+function inheritsStatic(cls: ClassValue, key: string): boolean {
+  for (let c: ClassValue | undefined = cls; c; c = c.parent) if (c.statics.tainted || c.statics.props.has(key)) return true;
+  return false;
+}
+
+/** `Object.defineProperty(obj, key, { value, writable, enumerable, configurable })`, as a field is defined. */
+function defineField(ev: Interpreter, obj: Value, key: string, value: Value, node: ts.Node): void {
+  if (obj instanceof ObjectValue && !obj.tainted) {
+    if (obj.frozen) ev.throwError(`Cannot define property ${key}, object is not extensible`, node);
+    ev.touch(obj);
+    obj.props.set(key, ev.slot(value, node));
+    ev.charge(1, node);
+    return;
+  }
+  const why = obj instanceof Opaque ? obj.unknown : obj instanceof ObjectValue && obj.tainted ? obj.tainted : ev.unknown(`${ev.text(node)} defines a property where the analysis does not follow it`, node);
+  ev.escape(obj, why);
+  ev.escape(value, why);
+}
+
+// ───────────────────────────── `new` ─────────────────────────────
+
+/** Why `new cls(…)` is not followed, if it is not. */
+function notConstructible(cls: ClassValue): string | undefined {
+  if (cls.chainEscaped()) return 'its class was handed to code the analysis cannot see';
+  const accessors = cls.hasAccessors();
+  for (let k: ClassValue | undefined = cls; k; k = k.parent) {
+    const shape = shapeOf(k.node as ts.ClassLikeDeclaration);
+    if (shape.ctorUnsupported) return shape.ctorUnsupported;
+    if (k.fields === undefined) {
+      if (shape.fields.length > 0) return 'how the bundle defines class fields (tsconfig\'s useDefineForClassFields) is not known to the analysis';
+      if (shape.paramProps.length > 0 && shape.ctor?.parameters.some((p) => p.initializer)) return 'how the bundle orders parameter properties and defaults (tsconfig\'s useDefineForClassFields) is not known to the analysis';
+    }
+    if (k.fields !== 'define' && accessors) {
+      const names = [...shape.paramProps.map((p) => (p.name as ts.Identifier).text), ...shape.fields.filter((f) => f.initializer).map((f) => staticName(f.name)!)];
+      if (names.some((n) => cls.findProto(n)?.get || cls.findProto(n)?.set)) return 'a field is assigned where a prototype has a setter, which the analysis does not follow';
+    }
+  }
+  return undefined;
+}
+
+export function construct(ev: Interpreter, cls: ClassValue, args: readonly Value[], site: CallSite): Value {
+  const spread = args.find((a): a is SpreadOpaque => a instanceof SpreadOpaque);
+  if (spread) return ev.callUnseen(cls, undefined, args, site, spread.unknown);
+  const why = notConstructible(cls);
+  if (why) return ev.callUnseen(cls, undefined, args, site, ev.unknown(`${ev.text(site.node)} is not followed: ${why}`, site.node));
+  return constructAs(ev, cls, args, site, cls);
+}
+
+/** Runs `cls`'s constructor for `new newTarget(…)` (`cls` is `newTarget` or a class it extends). */
+function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], site: CallSite, newTarget: ClassValue): Value {
+  if (ev.callDepth >= ev.limits.maxCallDepth) {
+    const why = ev.limitOpaque(`calls nest more than ${ev.limits.maxCallDepth} deep here; the analysis does not follow them further`, site.node).unknown;
+    return ev.callUnseen(cls, undefined, args, site, why);
+  }
+  // (Checked again for a parent: the constructor may have handed its class over before `super(…)`.)
+  if (cls.chainEscaped()) return ev.callUnseen(cls, undefined, args, site, ev.unknown(`${ev.text(site.node)} is not followed: its class was handed to code the analysis cannot see`, site.node));
+  ev.budget.step(site.node);
+  const node = cls.node as ts.ClassLikeDeclaration;
+  const shape = shapeOf(node);
+  const anchored = ev.inEntry(site.node) && !ev.inEntry(node);
+  if (anchored) ev.anchors.push(site.node);
+  ev.callDepth++;
+  try {
+    const derived = cls.parent !== undefined;
+    const before = derived ? ev.opaque('`this` before `super(…)` is called', node) : undefined;
+    if (before) THIS_BEFORE_SUPER.add(before);
+    const holder: Binding = before
+      ? { value: before, kind: 'const', initialised: false }
+      : { value: new InstanceValue(newTarget), kind: 'const', initialised: true };
+    const scope = new Scope(homeScope(cls, false), true, holder);
+    const frame: Frame = { cls, newTarget, holder, scope };
+    frames.set(scope, frame);
+    const define = cls.fields !== 'assign';
+    if (!derived && define) defineFields(ev, frame);
+    const ctor = shape.ctor;
+    if (!ctor) {
+      if (derived) return superConstruct(ev, frame, args, site);
+      if (!define) assignFields(ev, frame);
+      return holder.value;
+    }
+    let i = 0;
+    for (const p of ctor.parameters) {
+      if (isIdentifier(p.name) && p.name.text === 'this') continue;
+      let value: Value = p.dotDotDotToken ? newRest(args.slice(i)) : args[i];
+      i++;
+      if (p.initializer) value = ev.applyDefault(value, p.initializer, scope);
+      ev.bindPattern(p.name, value, scope, 'param');
+    }
+    if (!derived) {
+      if (define) assignParamProps(ev, frame);
+      else assignFields(ev, frame);
+    }
+    const body = ctor.body!;
+    ev.hoist(body.statements, scope, body);
+    const c = ev.evalStatements(body.statements, scope);
+    const self = (): Value => {
+      if (!holder.initialised) ev.throwError("Must call super constructor in derived class before accessing 'this' or returning from derived constructor", ctor);
+      return holder.value;
+    };
+    if (!c) return self();
+    if (c.kind === 'uncertain') return new Opaque(c.why, reachOf([...c.reach, holder.value]));
+    if (c.kind !== 'return') return self();
+    const r = c.value;
+    if (r instanceof Opaque) return new Opaque(r.unknown, reachOf([r, holder.value]));
+    if (r !== null && typeof r === 'object') return r; // an object replaces the instance
+    if (r === undefined || !derived) return self();
+    return ev.throwError('Derived constructors may only return object or undefined', ctor);
+  } finally {
+    ev.callDepth--;
+    if (anchored) ev.anchors.pop();
+  }
+}
+
+function newRest(values: readonly Value[]): Value {
+  return new ArrayValue(values.map((value) => ({ value, range: undefined })));
+}
+
+/** `super(…)` in the derived constructor of `frame`: the parent constructs `this`, then this class's fields are set. */
+function superConstruct(ev: Interpreter, frame: Frame, args: readonly Value[], site: CallSite): Value {
+  const { holder } = frame;
+  if (holder.initialised) ev.throwError('Super constructor may only be called once', site.node);
+  const spread = args.find((a): a is SpreadOpaque => a instanceof SpreadOpaque);
+  let self: Value;
+  if (spread) self = ev.callUnseen(frame.cls.parent!, undefined, args, site, spread.unknown);
+  else self = constructAs(ev, frame.cls.parent!, args, site, frame.newTarget);
+  ev.touchBinding(holder);
+  holder.value = self;
+  holder.initialised = true;
+  if (frame.cls.fields !== 'assign') {
+    defineFields(ev, frame);
+    assignParamProps(ev, frame);
+  } else {
+    assignFields(ev, frame);
+  }
+  return self;
+}
+
+/** `define`: parameter properties as `undefined`, then the fields, in order. */
+function defineFields(ev: Interpreter, frame: Frame): void {
+  const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
+  const self = frame.holder.value;
+  for (const p of shape.paramProps) defineField(ev, self, (p.name as ts.Identifier).text, undefined, p);
+  for (const f of shape.fields) defineField(ev, self, staticName(f.name)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
+}
+
+/** `this.p = p` for each parameter property (the parameters are bound). */
+function assignParamProps(ev: Interpreter, frame: Frame): void {
+  const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
+  for (const p of shape.paramProps) {
+    const id = p.name as ts.Identifier;
+    ev.setProperty(frame.holder.value, id.text, ev.evalIdentifier(id, frame.scope), p);
+  }
+}
+
+/** `assign`: the parameter properties, then the fields with an initialiser, assigned in order. */
+function assignFields(ev: Interpreter, frame: Frame): void {
+  assignParamProps(ev, frame);
+  const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
+  for (const f of shape.fields) {
+    if (f.initializer) ev.setProperty(frame.holder.value, staticName(f.name)!, initialValue(ev, frame, f.initializer), f);
+  }
+}
+
+/** A field's initialiser runs as a method of the instance would (its own scope: not the constructor's). */
+function initialValue(ev: Interpreter, frame: Frame, init: ts.Expression): Value {
+  return ev.evalExpr(init, new Scope(homeScope(frame.cls, false), true, { value: frame.holder.value }));
+}
+
+// ───────────────────────────── super ─────────────────────────────
+
+/** The constructor frame `super(…)` belongs to: that of the nearest scope with its own `this`. */
+function frameOf(scope: Scope): Frame | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) if (s.thisBinding) return frames.get(s);
+  return undefined;
+}
+
+export function superCall(ev: Interpreter, node: ts.CallExpression, args: readonly Value[], site: CallSite, scope: Scope): Value {
+  const frame = frameOf(scope);
+  if (!frame || !frame.cls.parent) {
+    const why = ev.unknown('`super(…)` here is not modelled by the analysis', node);
+    for (const a of args) ev.escape(a, why);
+    ev.escape(scope.thisValue(), why);
+    return new Opaque(why);
+  }
+  return superConstruct(ev, frame, args, site);
+}
+
+/** The class whose member (method, accessor, field initialiser, static block, constructor) holds `node`. */
+function enclosingMemberClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isClassLike(n)) return undefined; // reached the class without passing a member (a heritage clause)
+    if ((ts.isFunctionLike(n) && !isArrowFunction(n)) || ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n)) {
+      return n.parent && ts.isClassLike(n.parent) ? n.parent : undefined;
+    }
+  }
+  return undefined;
+}
+
+function homeOf(scope: Scope, node: ts.Node): Home | undefined {
+  const cls = enclosingMemberClass(node);
+  if (!cls) return undefined;
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const h = homes.get(s);
+    if (h) return h.cls.node === cls ? h : undefined;
+  }
+  return undefined;
+}
+
+/** `super.x` (`super[k]`): looked up from the prototype (or, in a static member, the class) the home class extends. */
+export function superProperty(ev: Interpreter, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, key: string | Opaque, scope: Scope): Value {
+  const self = scope.thisValue();
+  const home = homeOf(scope, node);
+  if (!home || key instanceof Opaque) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, reachOf([self]));
+  const parent = home.cls.parent;
+  if (home.isStatic) {
+    if (!parent) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node);
+    return staticProperty(ev, parent, key, node);
+  }
+  if (!parent) return objectProtoProperty(ev, new ObjectValue(), key, node);
+  return protoProperty(ev, parent, self, key, node);
+}
+
+/** `super` on its own (an assignment `super.x = v` sets `this.x`): unknown, and `this` may change. */
+export function superValue(ev: Interpreter, node: ts.Node, scope: Scope): Opaque {
+  return ev.opaque(`${ev.text(node.parent ?? node)} is not modelled by the analysis`, node, reachOf([scope.thisValue()]));
+}
+
+// ───────────────────────────── properties ─────────────────────────────
+
+/** A property read from `cls`'s prototype chain, for `self` (getters run with it). */
+function protoProperty(ev: Interpreter, cls: ClassValue, self: Value, key: string, node: ts.Node): Value {
+  if (cls.chainEscaped()) {
+    // A getter that code the analysis cannot see put there would run with `self`.
+    const o = ev.opaque(`${ev.text(node)} may have been changed by code the analysis cannot see (its class was handed over)`, node, reachOf([self]));
+    ev.mayThrow();
+    ev.escape(self, o.unknown);
+    return o;
+  }
+  if (key === 'constructor') return cls;
+  const m = cls.findProto(key);
+  if (m) {
+    if (m.method) return m.method;
+    if (m.get) return ev.call(m.get, self, [], { node, args: [], argumentCount: 0 });
+    return undefined;
+  }
+  return objectProtoProperty(ev, new ObjectValue(), key, node);
+}
+
+/** A property an instance does not have itself. */
+export function instanceProperty(ev: Interpreter, inst: InstanceValue, key: string, node: ts.Node): Value {
+  return protoProperty(ev, inst.cls, inst, key, node);
+}
+
+/** A property of a class: its statics, then those of the classes it extends. */
+export function staticProperty(ev: Interpreter, cls: ClassValue, key: string, node: ts.Node): Value {
+  for (let c: ClassValue | undefined = cls; c; c = c.parent) {
+    if (c.escaped || c.statics.tainted) return ev.opaque(`${ev.text(node)} may have been changed by code the analysis cannot see (its class was handed over)`, node, [cls]);
+    const s = c.statics.props.get(key);
+    if (s) return s.value;
+  }
+  // What a function has of its own or from Function.prototype (`name`, which the bundle may rename, …).
+  if (key === 'prototype' || key in Function.prototype) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [cls]);
+  return undefined;
+}
+
+/**
+ * Writing a property an instance does not have itself: a setter on the prototype runs; a getter without
+ * a setter makes it fail (a TypeError in a class's strict code). Returns false when it is a plain write.
+ */
+export function setInstanceProperty(ev: Interpreter, inst: InstanceValue, key: string, value: Value, assignment: ts.Node): boolean {
+  if (inst.props.has(key)) return false;
+  const cls = inst.cls;
+  if (cls.chainEscaped()) {
+    const why = ev.unknown(`${ev.text(assignment)} may run a setter of code the analysis cannot see (its class was handed over)`, assignment);
+    ev.mayThrow();
+    ev.escape(inst, why);
+    ev.escape(value, why);
+    return true;
+  }
+  const m = cls.findProto(key);
+  if (!m || m.method) return false;
+  if (m.set) {
+    ev.call(m.set, inst, [value], { node: assignment, args: [], argumentCount: 1 });
+    return true;
+  }
+  if (insideClass(assignment)) ev.throwError(`Cannot set property ${key} of #<${cls.name || 'Object'}> which has only a getter`, assignment);
+  ev.mayThrow(); // ignored in sloppy code
+  return true;
+}
+
+/** `C.x = v`: a static property (the function's own `name`, `length` and `prototype` are not modelled). */
+export function setStaticProperty(ev: Interpreter, cls: ClassValue, key: string, value: Value, assignment: ts.Node): void {
+  if (FUNCTION_OWN.has(key)) {
+    const why = ev.unknown(`${ev.text(assignment)} changes a property of a class the analysis does not model`, assignment);
+    ev.mayThrow();
+    ev.escape(cls, why);
+    ev.escape(value, why);
+    return;
+  }
+  ev.setProperty(cls.statics, key, value, assignment);
+}
+
+function insideClass(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return true;
+  return false;
+}

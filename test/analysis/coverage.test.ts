@@ -1,0 +1,377 @@
+/**
+ * What real repositories use that the analysis models since issue "coverage": TypeScript enums, classes
+ * (builders and config objects), `node:path`, and sorting with a comparator. Each is held to running
+ * the module as `alamode encode` does (esbuild, then Node): the same Dag where the analysis says it
+ * knows everything, and never an output the runtime does not compute where it does not.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { analyseModule } from '../../server/src/analysis/analyse';
+import { knownProblems, toDagDefinition } from '../../server/src/analysis/definition';
+import { encodeDag } from '../../server/src/core/outputIds';
+import type { Problem } from '../../server/src/core/problems';
+import { nodeFileHost } from '../../server/src/analysis/modules/host';
+import { UnknownValue, type ModuleAnalysis } from '../../server/src/analysis/types';
+import type { Dag } from '../../server/src/runtime/index';
+import { fixturesDir } from '../support/paths';
+import { assertNoWrongOutput, assertSameDag, executeModule, summariseAnalysis } from './execute';
+import { analyse, onlyDag, outcomes, task } from './helpers';
+import { analyseIn, defaultDag, makeRepo, runIn, type Repo } from './repo';
+
+const DSL = "import { Dag } from 'a-la-mode';\n";
+
+const repos: Repo[] = [];
+after(() => { for (const r of repos) r.remove(); });
+
+/** Analyses (through a host) and runs `main.alamode.ts` of a repository of these files. */
+async function both(files: Record<string, string>): Promise<{ analysis: ModuleAnalysis; runtime: Dag }> {
+  const r = makeRepo(files);
+  repos.push(r);
+  const analysis = analyseIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+  const runtime = await runIn(r, 'main.alamode.ts');
+  assert.ok(runtime, 'the module runs');
+  return { analysis, runtime };
+}
+
+/** The analysis knows everything, and it is what running builds. */
+async function sameAsRunning(files: Record<string, string>): Promise<ModuleAnalysis> {
+  const { analysis, runtime } = await both(files);
+  assert.deepEqual(analysis.diagnostics.map((d) => d.message), []);
+  assertSameDag(defaultDag(analysis), runtime);
+  return analysis;
+}
+
+/** Every output shown is the runtime's; the tasks named are unknown (no output), with a reason matching `why`. */
+async function unknownWhereExpected(files: Record<string, string>, unknownTasks: readonly string[], why: RegExp): Promise<ModuleAnalysis> {
+  const { analysis, runtime } = await both(files);
+  const dag = defaultDag(analysis);
+  assertNoWrongOutput(dag, runtime);
+  const summary = summariseAnalysis(dag);
+  for (const name of unknownTasks) {
+    const i = summary.tasks.findIndex((t) => t.name === name);
+    assert.ok(i >= 0, `task ${name} is there`);
+    assert.equal(summary.tasks[i]!.output, undefined, `task ${name} has no output`);
+    assert.match(summary.unknown[i] ?? '', why);
+  }
+  return analysis;
+}
+
+const main = (code: string) => ({ 'main.alamode.ts': `${DSL}${code}\nexport default dag;\n` });
+
+describe('a pipeline and the helpers it imports, with enums, classes, node:path and sorting', () => {
+  test('coverage.alamode.ts: the analysis equals running the module', async () => {
+    const path = join(fixturesDir, 'analysis', 'coverage.alamode.ts');
+    const analysis = analyseModule(readFileSync(path, 'utf8'), path, { fresh: true, host: nodeFileHost() });
+    assert.deepEqual(analysis.diagnostics, []);
+    const dag = defaultDag(analysis);
+    assert.equal(dag.tasks.length, 7);
+    assertSameDag(dag, (await executeModule(path)).default as Dag);
+  });
+});
+
+describe('enums', () => {
+  test('string, numeric (auto-increment, earlier members, reverse mapping), const and merged enums', async () => {
+    await sameAsRunning(main(`
+enum Tier { Gold = 'gold', Silver = \`silver\`, Bronze = 'br' + 'onze' }
+enum Level { Low = 1, Mid, High = Mid * 2, Top = Level.High + 10, Max = ~~(Top / 3) }
+enum Bits { None, A = 1 << 0, B = 1 << 1, AB = A | B, Neg = -A }
+const enum Region { Eu = 'eu-west-1', Us = 'us-east-1' }
+enum Late { A = B, B = 1, C }
+enum Merged { X = 5, Y }
+enum Merged { Z = Y + 1, W }
+enum Dyn { Len = 'abc'.length, Name = String(Level.High), Pick = Level.Low ? 'yes' : 'no', Cat = 'x' + Level.Mid }
+const dag = new Dag({ region: Region.Eu });
+dag.task('t', {
+  tier: Tier.Gold, all: Object.values(Tier), level: Level.High, name: Level[Level.Top], keys: Object.keys(Level),
+  bits: JSON.stringify(Bits), late: JSON.stringify(Late), merged: JSON.stringify(Merged), dyn: JSON.stringify(Dyn),
+  region: Region.Us, in: 'Mid' in Level, entries: Object.entries(Tier).map(([k, v]) => k + '=' + v).join('&'),
+});`));
+  });
+
+  test('an enum exported from a helper, imported by name and as a namespace', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { Tier, Level } from './enums';\nimport * as e from './enums';\nconst dag = new Dag();\ndag.task('t', { tier: Tier.Silver, level: Level[Level.High], ns: e.Tier.Gold, n: e.Level.Low + e.Level.High });\nexport default dag;\n`,
+      'enums.ts': "export enum Tier { Gold = 'gold', Silver = 'silver' }\nexport const enum Level { Low = 1, High = Low + 1 }\n",
+    });
+  });
+
+  test('unknown where esbuild\'s view is not certain, never guessed', async () => {
+    await unknownWhereExpected(main(`
+enum Other { S = 's' }
+enum Cross { A = Other.S }
+enum After { A = 'x'.length, B }
+enum Pow { A = 10 ** -5 }
+enum Ok { A = 2 ** 10 }
+const dag = new Dag();
+dag.task('cross', { v: JSON.stringify(Cross) });
+dag.task('after', { v: JSON.stringify(After) });
+dag.task('pow', { v: Pow.A });
+dag.task('ok', { v: Ok.A, other: Other.S });`), ['cross', 'after', 'pow'], /maps Cross\.A|knows the value before B|otherwise than Node/);
+    const { analysis } = analyse("const dag = new Dag();\nenum Ok { A = 2 ** 10 }\ndag.task('ok', { v: Ok.A });\n");
+    assert.deepEqual(task(onlyDag(analysis), 'ok').spec, { v: 1024 });
+  });
+
+  test('an initialiser that makes a task runs when the enum is defined, once', async () => {
+    await unknownWhereExpected(main(`
+const dag = new Dag();
+enum E { A = dag.task('made', { image: 'x' }).name.length, B = A * 2 }
+dag.task('t', { e: E.B, r: E[4] });`), [], /./);
+    const { analysis } = analyse("const dag = new Dag();\nenum E { A = dag.task('made', { image: 'x' }).name.length, B = A * 2 }\ndag.task('t', { e: E.B, r: E[4] });\n");
+    assert.deepEqual(task(onlyDag(analysis), 't').spec, { e: 8, r: 'A' });
+  });
+
+  // The classification of initialisers (which esbuild folds, which it maps back) checked against esbuild itself.
+  test('random enums: what the analysis knows is what the bundle builds', async (t) => {
+    const init = fc.oneof(
+      fc.integer({ min: -3, max: 40 }).map(String),
+      fc.constantFrom("'s'", '`t`', '`t${1}`', '`t${n}`', "'a' + 'b'", "'a' + n", 'n + 1', "n ? 'p' : 'q'", '(n, \'c\')', 'typeof n', 'String(n)',
+        'f()', 'g()', "'abc'.length", '1.5', '0.1 + 0.2', '-0', '1 / 0', '0 / 0', '2 ** 3', '2 ** 0.5', '1n as any', 'true as any', 'null as any',
+        'undefined as any', 's', 'Other.N', 'Other.S', '-Other.N', "'q' as any", '(\'r\')', 'n || 2', '1 << 31', '7 >>> 1', "'x' + 1", '`${n}`'),
+      fc.integer({ min: 0, max: 5 }).map((i) => `M${i}`),
+      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('+', '*', '-', '|', '%')).map(([i, op]) => `M${i} ${op} 2`),
+      fc.integer({ min: 0, max: 5 }).map((i) => `E.M${i}`),
+      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom("M${i} + 'z'", '`${M${i}}`', '-M${i}', "E['M${i}']", 'f() + M${i}', 'M${i} ? 1 : 2', "(M${i}, 's')")).map(([i, t]) => t.replaceAll('${i}', String(i))),
+    );
+    const members = fc.array(fc.option(init, { freq: 3 }), { minLength: 1, maxLength: 6 });
+    let fully = 0;
+    let shown = 0;
+    let ran = 0;
+    await fc.assert(fc.asyncProperty(members, fc.option(members), async (first, second) => {
+      const block = (ms: (string | null)[], offset: number) => ms.map((m, i) => (m === null ? `M${i + offset}` : `M${i + offset} = ${m}`)).join(', ');
+      const code = [
+        'const n = 3; const s = \'str\';',
+        'function f(): any { return 4; }',
+        "function g(): any { return 'gs'; }",
+        "enum Other { N = 7, S = 'os' }",
+        `enum E { ${block(first, 0)} }`,
+        ...(second ? [`enum E { ${block(second, first.length)} }`] : []),
+        'const dag = new Dag();',
+        "dag.task('e', { e: Object.entries(E).map(([k, v]) => [k, typeof v, String(v)]) });",
+      ].join('\n');
+      const r = makeRepo(main(code));
+      repos.push(r);
+      const analysis = analyseIn(r, 'main.alamode.ts', main(code)['main.alamode.ts']!);
+      const runtime = await runIn(r, 'main.alamode.ts');
+      if (!runtime) return; // a member that names nothing: the module throws
+      ran++;
+      const dag = defaultDag(analysis);
+      shown += assertNoWrongOutput(dag, runtime);
+      if (summariseAnalysis(dag).unknown.every((u) => u === undefined)) {
+        fully++;
+        assertSameDag(dag, runtime);
+      }
+    }), { numRuns: Number(process.env.ENUM_RUNS ?? 60), seed: Number(process.env.ENUM_SEED ?? 4242) });
+    t.diagnostic(`${ran} enums ran, ${fully} fully known, ${shown} outputs shown`);
+    assert.ok(fully > 10, `only ${fully} enums were fully known`);
+  });
+});
+
+const BUILDER = `
+class Builder {
+  static made = 0;
+  readonly env: Record<string, string> = {};
+  parts: string[] = [];
+  label: string;
+  constructor(private readonly prefix: string, public n = 2) { Builder.made++; this.label = prefix.toUpperCase(); }
+  add(p: string) { this.parts.push(\`\${this.prefix}/\${p}\`); return this; }
+  get size() { return this.parts.length; }
+  set extra(v: string) { this.env.EXTRA = v; }
+  build() { return { image: this.prefix, parts: [...this.parts], n: this.n, size: this.size, label: this.label, env: { ...this.env } }; }
+  toString() { return \`Builder(\${this.prefix})\`; }
+  static of(p: string) { return new this(p); }
+}
+class Spark extends Builder {
+  executors = 2;
+  constructor(p: string, executors?: number) { super(\`spark/\${p}\`, 5); if (executors !== undefined) this.executors = executors; this.add('init'); }
+  override build() { return { ...super.build(), executors: this.executors, kind: 'spark' }; }
+}
+`;
+
+describe('classes', () => {
+  test('builders: parameter properties, fields, methods with this, getters and setters, statics, extends and super', async () => {
+    await sameAsRunning(main(`${BUILDER}
+const dag = new Dag();
+const b = new Builder('img').add('a').add('b');
+b.extra = 'on';
+dag.task('a', b.build());
+dag.task('b', new Spark('agg', 8).build());
+dag.task('c', {
+  s: \`\${b}\`, made: Builder.made, of: Builder.of('q').build().image, inst: b instanceof Builder, spark: new Spark('z') instanceof Builder,
+  not: ({}) instanceof Builder, keys: Object.keys(b), spread: { ...b } as any, json: JSON.stringify(b), has: 'size' in b, own: Object.hasOwn(b, 'size'),
+  ctor: b.constructor === Builder,
+});`));
+  });
+
+  test('fields as the tsconfig makes esbuild define or assign them', async () => {
+    const code = `
+class Base { tag = 'base'; constructor(public id: string) {} }
+class K extends Base {
+  full = this.prefix + '/' + this.id;
+  empty: string;
+  constructor(private prefix: string, id: string) { super(id); this.late = 1; }
+  late: number;
+}
+const dag = new Dag();
+const k = new K('p', 'i');
+dag.task('t', { full: k.full, keys: Object.keys(k), hasEmpty: 'empty' in k });`;
+    for (const tsconfig of [undefined, '{ "compilerOptions": { "target": "ES2020" } }', '{ "compilerOptions": { "target": "es2022" } }', '{ "compilerOptions": { "target": "ESNext", "useDefineForClassFields": false } }', '{ "extends": "./base.json" }']) {
+      const files: Record<string, string> = { ...main(code), 'base.json': '{ "compilerOptions": { "target": "es2019" } }' };
+      if (tsconfig) files['tsconfig.json'] = tsconfig;
+      const analysis = await sameAsRunning(files);
+      const spec = task(defaultDag(analysis), 't').spec as { full: string };
+      assert.equal(spec.full, tsconfig === undefined || tsconfig.includes('es2022') ? 'undefined/i' : 'p/i', tsconfig);
+    }
+  });
+
+  test('the order of field initialisers, parameter defaults and super(…), defined or assigned', async () => {
+    const code = `
+const log: string[] = [];
+class P { static hello() { return 'P.hello'; } static tag = 'p'; a = (log.push('P.a'), 1); constructor(public x = (log.push('P.x'), 2)) { log.push('P.ctor'); } get g() { return 'pg'; } }
+class Q extends P { static hello() { return 'Q>' + super.hello(); } b = (log.push('Q.b'), this.a + 1); constructor(public y: number) { log.push('Q.pre'); super(); log.push('Q.post'); } get g() { return 'q' + super.g; } }
+class S { v: number; w = 5; constructor() { this.v = 1; } }
+const dag = new Dag();
+const q = new Q(7);
+dag.task('t', { log: [...log], hello: Q.hello(), tag: Q.tag, g: q.g, keys: Object.keys(q), s: Object.keys(new S()), b: q.b });`;
+    for (const target of ['ES2020', 'ES2022']) await sameAsRunning({ ...main(code), 'tsconfig.json': `{ "compilerOptions": { "target": "${target}" } }` });
+  });
+
+  test('without a host, how fields are defined is not known: such classes are unknown, others followed', () => {
+    const { analysis } = analyse(`${BUILDER}
+class Plain { constructor(readonly name: string) {} greet() { return 'hi ' + this.name; } static make() { return new Plain('m'); } }
+const dag = new Dag();
+dag.task('plain', { g: new Plain('x').greet(), m: Plain.make().name });
+dag.task('builder', new Builder('img').build());
+`);
+    const dag = onlyDag(analysis);
+    assert.deepEqual(task(dag, 'plain').spec, { g: 'hi x', m: 'm' });
+    assert.ok(outcomes(dag).get('plain')!.output);
+    assert.equal(outcomes(dag).get('builder')!.output, undefined);
+    assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /useDefineForClassFields/);
+  });
+
+  test('an instance in a spec is an error, as at run time', async () => {
+    const { analysis, runtime } = await both(main(`${BUILDER}\nconst dag = new Dag();\ndag.task('bad', { builder: new Builder('x') as any });\ndag.task('fine', { image: 'y' });`));
+    const dag = defaultDag(analysis);
+    const shownProblems = knownProblems(dag, encodeDag(toDagDefinition(dag)).problems);
+    const where = (ps: readonly Problem[]) => ps.map((p) => [p.code, 'task' in p ? p.task : undefined]);
+    assert.deepEqual(where(shownProblems), [['invalid-value', 'bad']]);
+    assert.deepEqual(where(shownProblems), where(runtime.analyse().problems));
+    assert.equal(outcomes(dag).get('bad')!.noOutput?.kind, 'invalid-value');
+    assertSameDag(dag, runtime);
+  });
+
+  test('an instance handed to code the analysis cannot see: its class may change, what depends on it is unknown', async () => {
+    await unknownWhereExpected({
+      ...main(`import { register } from 'side';\n${BUILDER}\nconst dag = new Dag();\nconst b = new Builder('x');\nregister(b);\ndag.task('after', { size: b.size, s: String(b) });\ndag.task('other', new Builder('y').build());\ndag.task('free', { image: 'z' });`),
+      // A package: the analysis does not read it.
+      'node_modules/side/package.json': '{ "name": "side", "main": "index.js" }\n',
+      'node_modules/side/index.js': "exports.register = (b) => { Object.getPrototypeOf(b).toString = () => 'changed'; b.parts.push('p'); };\n",
+    }, ['after', 'other'], /side/);
+  });
+
+  test('a getter without a setter: assigning in class code throws', async () => {
+    const { analysis } = analyse("const dag = new Dag();\nclass R { get v() { return 1; } set() { (this as any).v = 2; } }\nnew R().set();\ndag.task('t', {});\n");
+    assert.ok(onlyDag(analysis).tainted, 'the module throws');
+  });
+
+  test('what is not modelled stays unknown (private names, a class extending a built-in), beside what is', async () => {
+    const analysis = await unknownWhereExpected(main(`
+class P { #secret = 1; get s() { return this.#secret; } }
+class E extends Error { code = 'E1'; }
+class Fine { constructor(readonly name: string) {} }
+const dag = new Dag();
+dag.task('p', { s: new P().s });
+dag.task('e', { c: new E('x').code });
+dag.task('ok', { name: new Fine('fine').name });`), ['p', 'e'], /not model|not followed|constructs/);
+    assert.ok(outcomes(defaultDag(analysis)).get('ok')!.output);
+  });
+});
+
+describe('node:path', () => {
+  test('every form of import, in the pipeline and in a helper, as POSIX', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import * as path from 'node:path';
+import p2 from 'path';
+import { join, basename, posix } from 'node:path';
+import px = require('path');
+import * as pp from 'path/posix';
+import { out } from './paths';
+const dag = new Dag();
+dag.task('t', {
+  j: path.join('a', '../b', 'c.txt'), b: basename('/x/y.tar.gz', '.gz'), e: p2.extname('f.ts'), d: path.posix.dirname('/a/b/c'),
+  r: path.resolve('/root', 'x', '..', 'y'), rel: path.relative('/a/b', '/a/c/d'), same: path.relative('x', 'x'), n: path.default.normalize('a//b/./c/..'),
+  s: path.sep + path.delimiter, parsed: path.parse('/home/u/f.txt') as any, f: path.format({ dir: '/x', base: 'y.z' }), abs: px.isAbsolute('/q'),
+  jj: join('x', 'y'), px: posix.join('p', 'q'), pp: pp.basename('/k/l.m'), out: out('report'),
+});
+export default dag;
+`,
+      'paths.ts': "import { join } from 'path';\nimport * as path from 'node:path';\nexport const out = (name: string) => join('/data', path.basename(name) + '.csv');\n",
+    });
+  });
+
+  test('what depends on the working directory, or throws, is not guessed', async () => {
+    await unknownWhereExpected(main(`import * as path from 'node:path';
+const dag = new Dag();
+dag.task('cwd', { r: path.resolve('x') });
+dag.task('rel', { r: path.relative('a', '/b') });
+dag.task('ok', { r: path.resolve('x', '/abs') });`), ['cwd', 'rel'], /working directory/);
+    const { analysis } = analyse("import { join } from 'node:path';\nconst dag = new Dag();\ntry { join(1 as any); } catch { dag.task('caught', {}); }\n");
+    assert.deepEqual(onlyDag(analysis).tasks.map((t) => t.name), ['caught']);
+  });
+});
+
+describe('sort with a comparator', () => {
+  test('specs sorted with comparators, inconsistent ones included, are the runtime\'s', async () => {
+    await sameAsRunning(main(`
+const people = [{ name: 'bo', age: 3 }, { name: 'al', age: 9 }, { name: 'cy', age: 1 }, { name: 'al', age: 2 }];
+let calls = 0;
+const dag = new Dag();
+dag.task('t', {
+  num: [5, 1, 4, undefined, 2, , 3].sort((a: any, b: any) => a - b) as any,
+  desc: [5, 1, 4, 2, 3].toSorted((a, b) => b - a),
+  byName: [...people].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => p.name + p.age),
+  stable: [...people].sort((a, b) => a.name.length - b.name.length).map((p) => p.name + p.age),
+  always: [1, 2, 3, 4, 5].sort(() => { calls++; return 1; }),
+  mod3: [1, 2, 3, 4, 5, 6, 7, 8, 9].sort((a, b) => (a + b) % 3 - 1),
+  calls,
+});`));
+  });
+
+  test('more than 63 elements: unknown (V8 merges runs there), and a comparator that changes the array', async () => {
+    await unknownWhereExpected(main(`
+const dag = new Dag();
+const big = Array.from({ length: 64 }, (_, i) => (i * 37) % 64);
+dag.task('big', { v: big.sort((a, b) => a - b) });
+const xs = [3, 1, 2];
+dag.task('changes', { v: xs.sort((a, b) => { xs.push(0); return a - b; }) });
+dag.task('ok', { v: Array.from({ length: 63 }, (_, i) => (i * 37) % 63).sort((a, b) => a - b).slice(0, 3) });`), ['big', 'changes'], /more than 63|changes the array/);
+  });
+
+  // V8's algorithm, reproduced: any deterministic comparator gives the runtime's order and calls.
+  test('random arrays and comparators: the order and the comparator\'s calls are Node\'s', () => {
+    const comparators = [
+      '(a, b) => a - b', '(a, b) => b - a', '() => 1', '() => -1', '() => 0', '(a, b) => (a + b) % 3 - 1', '(a, b) => a % 2 - b % 2',
+      '(a, b) => (a * 7 + b * 3) % 5 - 2', '(a, b) => (k++ % 3) - 1', '(a, b) => (a < b ? -1 : 1)', '() => NaN', '(a, b) => (a - b) / 10',
+      '(a, b) => (a > b) as any', '(a, b) => String(b - a) as any', '(a, b) => ({ valueOf: () => a - b }) as any', '(a, b) => (k++ % 2 ? a - b : b - a)',
+      '(a, b) => Math.abs(a) - Math.abs(b)',
+    ];
+    const element = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -5, max: 20 }).map(String) }, { weight: 1, arbitrary: fc.constant('undefined') }, { weight: 1, arbitrary: fc.constant('') });
+    fc.assert(fc.property(fc.array(element, { maxLength: 66 }), fc.constantFrom(...comparators), fc.boolean(), (elements, cmp, copy) => {
+      const list = `[${elements.join(', ')}${elements.at(-1) === '' ? ',' : ''}]`;
+      const call = copy ? `xs.toSorted(${cmp})` : `xs.sort(${cmp})`;
+      const body = `let k = 0; let calls = 0; const xs: any[] = ${list}; const sorted = ${call.replace('=>', '=> (calls++, 0) ||')}; const v = [...sorted].map((x) => x === undefined ? 'u' : x);`;
+      const expected = new Function(`${body.replace(/: any\[\]/, '').replace(/ as any/g, '')} return { v, calls, xs: [...xs].map((x) => x === undefined ? 'u' : x) };`)() as unknown;
+      const { analysis } = analyse(`${body}\nconst dag = new Dag();\ndag.task('t', { v, calls, xs: [...xs].map((x) => x === undefined ? 'u' : x) });\n`);
+      const t = task(onlyDag(analysis), 't');
+      const present = elements.filter((e) => e !== 'undefined' && e !== '').length;
+      if (present > 63) {
+        assert.ok((t.spec as { v: unknown }).v instanceof UnknownValue || t.spec instanceof UnknownValue);
+        return;
+      }
+      assert.deepEqual(t.spec, expected, `${list} ${call}`);
+    }), { numRuns: Number(process.env.SORT_RUNS ?? 400), seed: 6363 });
+  });
+});
