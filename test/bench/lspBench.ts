@@ -9,7 +9,8 @@
  *
  * `npm run bench lsp [quick]`: `quick` runs only the 3,001-task module's latencies (no tsserver, curve
  * or workspace). BENCH_NODE_FLAGS passes flags to the server's node, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_SERVER runs another build of the server (a copy of
+ * `server/out/languageServer.cjs` from before a change, to compare the two under the same load).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -66,7 +67,7 @@ export interface BenchServer {
 
 /** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
 export async function startServer(): Promise<BenchServer> {
-  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   const stop = async () => {
