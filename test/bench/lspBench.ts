@@ -140,14 +140,23 @@ function editSites(lines: readonly string[]): { where: string; line: number; col
 
 const row = (...cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 30 : 13)).join(' '));
 
-interface ModuleResult { firstMs: number; edits: Map<string, number[]>; memory: { rss: number; peak: number }; resolvesLenses: boolean }
+interface ModuleResult {
+  firstMs: number;
+  /** Lenses in the first answer (fewer than the tasks when the first analysis ran out of its 1 s). */
+  firstCount: number;
+  edits: Map<string, number[]>;
+  /** Answers after an edit with fewer lenses than tasks (an analysis that ran out of time). */
+  short: number;
+  memory: { rss: number; peak: number };
+  resolvesLenses: boolean;
+}
 
 /**
- * Opens the module, times the first lenses, then `edits` edits at each site with each kind of sync
- * (`sites`/`syncs` narrow them). Every lens answer is checked: the right count, and a title on every
- * lens on screen.
+ * Opens the module of `tasks` tasks, times the first lenses, then `edits` edits at each site with each
+ * kind of sync (`sites`/`syncs` narrow them). Every lens answer is checked: a lens per task (else
+ * counted as short: the analysis ran out of its time budget), an ID on every lens on screen.
  */
-async function benchModule(file: string, text: string, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean }): Promise<ModuleResult> {
+async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean }): Promise<ModuleResult> {
   const bench = await startServer();
   try {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
@@ -156,7 +165,7 @@ async function benchModule(file: string, text: string, options: { edits: number;
     await doc.open();
     const first = await doc.lenses(sites[0]!.line);
     const firstMs = performance.now() - t0;
-    const count = first.all.length;
+    let short = 0;
     const edits = new Map<string, number[]>();
     for (const full of options.syncs ?? [false, true]) {
       for (const site of sites) {
@@ -166,8 +175,8 @@ async function benchModule(file: string, text: string, options: { edits: number;
           await doc.type(site.line, site.column, full);
           const { all, shown } = await doc.lenses(site.line);
           times.push(performance.now() - t0);
-          if (all.length !== count) throw new Error(`expected ${count} lenses, got ${all.length}`);
-          if (shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error(`a lens on screen has no ID: ${shown.find((t) => !/output [0-9a-f]{12}/.test(t))}`);
+          if (all.length !== tasks) short++;
+          else if (shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error(`a lens on screen has no ID: ${shown.find((t) => !/output [0-9a-f]{12}/.test(t))}`);
           // Typing pace: the diagnostics (60 ms after the last change) run between keystrokes.
           await sleep(100);
         }
@@ -175,7 +184,7 @@ async function benchModule(file: string, text: string, options: { edits: number;
       }
     }
     if (options.hovers) await benchHovers(doc);
-    return { firstMs, edits, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
+    return { firstMs, firstCount: first.all.length, edits, short, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
   } finally {
     await bench.stop();
   }
@@ -243,16 +252,16 @@ export async function benchLsp(): Promise<void> {
     const file = join(project.dir, 'ladder.alamode.ts');
     writeFileSync(file, text);
     console.log(`\n## language server over LSP (stdio, own process): ${tasks}-task module, ${text.split('\n').length} lines (load ${load()})`);
-    const result = await benchModule(file, text, { edits: 20, hovers: true });
+    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true });
     console.log(result.resolvesLenses ? `(lenses: list, then codeLens/resolve of the ~${SCREEN_LINES / 2} on screen, as VS Code does)` : '(lenses: every lens with its title in the list)');
-    row('first lenses after open', `${result.firstMs.toFixed(0)} ms`);
+    row('first lenses after open', `${result.firstMs.toFixed(0)} ms`, result.firstCount === tasks ? '' : `only ${result.firstCount} of ${tasks} tasks: the analysis ran out of its 1 s`);
     row('edit → lenses', 'p50 ms', 'p90 ms');
     const all: number[] = [];
     for (const [what, times] of result.edits) {
       row(what, p50(times).toFixed(1), p90(times).toFixed(1));
       all.push(...times);
     }
-    row('all edits', p50(all).toFixed(1), p90(all).toFixed(1));
+    row('all edits', p50(all).toFixed(1), p90(all).toFixed(1), result.short > 0 ? `${result.short} answers short of tasks (the analysis ran out of its 1 s)` : '');
     row('server memory', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
     const floor = floorMs(text);
     row('floor (bencode + sha256)', `${floor.toFixed(1)} ms`, '(every task, in process)');
@@ -276,9 +285,9 @@ export async function benchLsp(): Promise<void> {
       const t = generateLargeModule(n);
       const f = join(project.dir, `ladder${n}.alamode.ts`);
       writeFileSync(f, t);
-      const r = await benchModule(f, t, { edits: 10, sites: ['middle'], syncs: [false] });
+      const r = await benchModule(f, t, n, { edits: 10, sites: ['middle'], syncs: [false] });
       const times = r.edits.get('middle, incremental')!;
-      row(n, r.firstMs.toFixed(0), p50(times).toFixed(1), p90(times).toFixed(1), r.memory.rss.toFixed(0), floorMs(t).toFixed(1), ((p50(times) * 1000) / n).toFixed(1));
+      row(n, r.firstMs.toFixed(0), p50(times).toFixed(1), p90(times).toFixed(1), r.memory.rss.toFixed(0), floorMs(t).toFixed(1), ((p50(times) * 1000) / n).toFixed(1), r.firstCount !== n || r.short > 0 ? `(${r.firstCount !== n ? `first: ${r.firstCount} lenses; ` : ''}${r.short} short)` : '');
     }
     console.log(`(load ${load()})`);
 
