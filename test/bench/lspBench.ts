@@ -1,14 +1,26 @@
 /**
- * Language-server latency over the LSP protocol, against the built server in its own process (as an
- * editor runs it): code lenses after an edit and hovers on a 3,001-task module, and the server's memory.
- * BENCH_NODE_FLAGS passes flags to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * The language server over the LSP, against the built server in its own process over stdio, as an
+ * editor drives it (issue 10). On the 3,001-task module: first lenses after open; edit → lenses with
+ * edits at the top, middle and bottom, sent as incremental and as full-text changes (with
+ * `codeLens/resolve`, the lenses on screen are resolved too, as VS Code does); hovers on a settled
+ * version and while edits arrive; the server's memory. Beside it, in the same run: tsserver's edit →
+ * semantic diagnostics on the same file and the ratio, the floor (bencode + sha256 of every task
+ * alone), the 1k/3k/10k curve, and a workspace of 200 pipelines and 50 shared helpers.
+ *
+ * `npm run bench lsp [quick]`: `quick` runs only the 3,001-task module's latencies (no tsserver, curve
+ * or workspace). BENCH_NODE_FLAGS passes flags to the server's node, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_SERVER runs another build of the server (a copy of
+ * `server/out/languageServer.cjs` from before a change, to compare the two under the same load).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest,
+  CodeLensResolveRequest,
   createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
@@ -17,23 +29,45 @@ import {
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
+  type CodeLens,
+  type InitializeResult,
   type ProtocolConnection,
+  type TextDocumentContentChangeEvent,
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { generateLargeModule } from '../analysis/generate';
 import { repoRoot } from '../support/paths';
+import { buildDocumentModel } from '../../server/src/model/documentModel';
+import { encodeWithKey } from '../../server/src/core/bencode';
+import { sha256Hex } from '../../server/src/core/outputIds';
+import type { BencodeDict } from '../../server/src/core/values';
+import { tsProject, tsserverEditToDiagnostics } from './tsserver';
+import { writeWorkspace } from './workspace';
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const p50 = (xs: number[]) => percentile(xs, 0.5);
+const p90 = (xs: number[]) => percentile(xs, 0.9);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function rssMb(pid: number): number {
+function memoryMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+export interface BenchServer {
+  readonly connection: ProtocolConnection;
+  readonly server: ChildProcess;
+  /** Whether the server resolves lenses (`codeLens/resolve`): then only those on screen carry titles. */
+  readonly resolvesLenses: boolean;
+  stop(): Promise<void>;
 }
 
 /** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
-export async function startServer(): Promise<{ connection: ProtocolConnection; server: ChildProcess; stop: () => Promise<void> }> {
-  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startServer(): Promise<BenchServer> {
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   const stop = async () => {
@@ -45,55 +79,257 @@ export async function startServer(): Promise<{ connection: ProtocolConnection; s
     connection.dispose();
     server.kill();
   };
-  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+  const init: InitializeResult = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
   await connection.sendNotification(InitializedNotification.type, {});
-  return { connection, server, stop };
+  const provider = init.capabilities.codeLensProvider;
+  return { connection, server, resolvesLenses: provider?.resolveProvider === true, stop };
 }
 
-export async function benchLsp(tasks = 3001): Promise<void> {
-  const { connection, server, stop } = await startServer();
+/** Lines an editor window shows around a line: the lenses there are the ones VS Code resolves. */
+const SCREEN_LINES = 50;
+
+/** An open document in the bench server: its text kept here as the client keeps it. */
+class BenchDocument {
+  version = 1;
+  lines: string[];
+  constructor(readonly bench: BenchServer, readonly uri: string, public text: string) {
+    this.lines = text.split('\n');
+  }
+
+  async open(): Promise<void> {
+    await this.bench.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: this.uri, languageId: 'typescript', version: this.version, text: this.text } });
+  }
+
+  /** Inserts one character at (line, column), sent as an incremental change or as the full text. */
+  async type(line: number, column: number, full: boolean, char = 'x'): Promise<void> {
+    const l = this.lines[line]!;
+    this.lines[line] = l.slice(0, column) + char + l.slice(column);
+    this.text = this.lines.join('\n');
+    const change: TextDocumentContentChangeEvent = full ? { text: this.text } : { range: { start: { line, character: column }, end: { line, character: column } }, text: char };
+    await this.bench.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: this.uri, version: ++this.version }, contentChanges: [change] });
+  }
+
+  /**
+   * The lenses of the current version as an editor showing `line` gets them: the list, and (when the
+   * server resolves lenses) the ones on screen resolved. Returns the list and the titles on screen.
+   */
+  async lenses(line: number): Promise<{ all: CodeLens[]; shown: string[] }> {
+    const all = (await this.bench.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: this.uri } })) ?? [];
+    const onScreen = all.filter((l) => Math.abs(l.range.start.line - line) <= SCREEN_LINES / 2);
+    const resolved = this.bench.resolvesLenses
+      ? await Promise.all(onScreen.map((l) => (l.command ? l : this.bench.connection.sendRequest(CodeLensResolveRequest.type, l))))
+      : onScreen;
+    return { all, shown: resolved.map((l) => l.command?.title ?? '') };
+  }
+
+  async hover(line: number, character: number): Promise<unknown> {
+    return this.bench.connection.sendRequest(HoverRequest.type, { textDocument: { uri: this.uri }, position: { line, character } });
+  }
+}
+
+/** Where a character is typed for an edit at the top, middle or bottom: inside a task's `sha`. */
+function editSites(lines: readonly string[]): { where: string; line: number; column: number }[] {
+  const taskLines = lines.map((l, i) => (l.includes('dag.task(') ? i : -1)).filter((i) => i >= 0);
+  const at = (line: number) => ({ line, column: lines[line]!.indexOf("'", lines[line]!.indexOf('sha:')) + 1 });
+  return [
+    { where: 'top', ...at(taskLines[0]!) },
+    { where: 'middle', ...at(taskLines[Math.floor(taskLines.length / 2)]!) },
+    { where: 'bottom', ...at(taskLines[taskLines.length - 1]!) },
+  ];
+}
+
+const row = (...cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padStart(i === 0 ? 30 : 13)).join(' '));
+
+interface ModuleResult {
+  firstMs: number;
+  /** Lenses in the first answer (fewer than the tasks when the first analysis ran out of its 1 s). */
+  firstCount: number;
+  edits: Map<string, number[]>;
+  /** Answers after an edit with fewer lenses than tasks (an analysis that ran out of time). */
+  short: number;
+  memory: { rss: number; peak: number };
+  resolvesLenses: boolean;
+}
+
+/**
+ * Opens the module of `tasks` tasks, times the first lenses, then `edits` edits at each site with each
+ * kind of sync (`sites`/`syncs` narrow them). Every lens answer is checked: a lens per task (else
+ * counted as short: the analysis ran out of its time budget), an ID on every lens on screen.
+ */
+async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean }): Promise<ModuleResult> {
+  const bench = await startServer();
   try {
-    const text = generateLargeModule(tasks);
-    const lines = text.split('\n');
-    const uri = pathToFileURL(join(repoRoot, 'bench.alamode.ts')).href;
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text } });
-
-    const t0 = performance.now();
-    const first = await connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
+    const sites = editSites(doc.lines).filter((s) => !options.sites || options.sites.includes(s.where));
+    let t0 = performance.now();
+    await doc.open();
+    const first = await doc.lenses(sites[0]!.line);
     const firstMs = performance.now() - t0;
-
-    // Edits: change a spec string near the top (invalidating everything downstream), then ask for lenses.
-    const editLine = lines.findIndex((l) => l.includes('dag.task('));
-    const column = lines[editLine]!.indexOf("'", lines[editLine]!.indexOf('sha')) + 1;
-    const lensMs: number[] = [];
-    for (let version = 2; version < 32; version++) {
-      const start = performance.now();
-      await connection.sendNotification(DidChangeTextDocumentNotification.type, {
-        textDocument: { uri, version },
-        contentChanges: [{ range: { start: { line: editLine, character: column }, end: { line: editLine, character: column } }, text: 'x' }],
-      });
-      const lenses = await connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
-      lensMs.push(performance.now() - start);
-      if (!lenses || lenses.length !== first!.length) throw new Error(`expected ${first!.length} lenses, got ${lenses?.length}`);
+    let short = 0;
+    const edits = new Map<string, number[]>();
+    for (const full of options.syncs ?? [false, true]) {
+      for (const site of sites) {
+        const times: number[] = [];
+        for (let k = 0; k < options.edits; k++) {
+          t0 = performance.now();
+          await doc.type(site.line, site.column, full);
+          const { all, shown } = await doc.lenses(site.line);
+          times.push(performance.now() - t0);
+          if (all.length !== tasks) short++;
+          else if (shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error(`a lens on screen has no ID: ${shown.find((t) => !/output [0-9a-f]{12}/.test(t))}`);
+          // Typing pace: the diagnostics (60 ms after the last change) run between keystrokes.
+          await sleep(100);
+        }
+        edits.set(`${site.where}, ${full ? 'full text' : 'incremental'}`, times);
+      }
     }
-
-    // Hovers on task variables all over the module (same version: served from the cached analysis).
-    const hoverMs: number[] = [];
-    const taskLines = lines.map((l, i) => (/^const \w+ = dag\.task\(/.test(l) ? i : -1)).filter((i) => i >= 0);
-    for (let k = 0; k < 60; k++) {
-      const line = taskLines[Math.floor((k * taskLines.length) / 60)]!;
-      const start = performance.now();
-      const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 'const '.length + 1 } });
-      hoverMs.push(performance.now() - start);
-      if (!hover) throw new Error(`no hover on line ${line + 1}`);
-    }
-
-    console.log(`\n## language server over LSP (stdio, separate process): ${tasks}-task module, ${lines.length} lines`);
-    console.log(`first code lenses (open + analyse + encode): ${firstMs.toFixed(0)} ms, ${first!.length} lenses`);
-    console.log(`code lenses after an edit: p50 ${percentile(lensMs, 0.5).toFixed(1)} ms, p90 ${percentile(lensMs, 0.9).toFixed(1)} ms (ceiling 150 ms)`);
-    console.log(`hover: p50 ${percentile(hoverMs, 0.5).toFixed(2)} ms, p90 ${percentile(hoverMs, 0.9).toFixed(2)} ms (ceiling 20 ms)`);
-    console.log(`server memory (RSS): ${rssMb(server.pid!).toFixed(0)} MB`);
+    if (options.hovers) await benchHovers(doc);
+    return { firstMs, firstCount: first.all.length, edits, short, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
   } finally {
-    await stop();
+    await bench.stop();
+  }
+}
+
+/**
+ * Hovers on task variables all over the module: on a settled version (answered from the model every
+ * request for that version shares), and while a user types in the middle (a keystroke every 150 ms,
+ * lenses asked after each, a hover every 25 ms: what a mouse resting on the code sends).
+ */
+async function benchHovers(doc: BenchDocument): Promise<void> {
+  const taskLines = doc.lines.map((l, i) => (/^const \w+ = dag\.task\(/.test(l) ? i : -1)).filter((i) => i >= 0);
+  const settled: number[] = [];
+  for (let k = 0; k < 60; k++) {
+    const line = taskLines[Math.floor((k * taskLines.length) / 60)]!;
+    const t0 = performance.now();
+    if (!(await doc.hover(line, 'const '.length + 1))) throw new Error(`no hover on line ${line + 1}`);
+    settled.push(performance.now() - t0);
+  }
+  const site = editSites(doc.lines)[1]!;
+  const typing: number[] = [];
+  let typingDone = false;
+  const lensAnswers: Promise<unknown>[] = [];
+  const typist = (async () => {
+    for (let k = 0; k < 30; k++) {
+      await doc.type(site.line, site.column, false);
+      lensAnswers.push(doc.lenses(site.line));
+      await sleep(150);
+    }
+    typingDone = true;
+  })();
+  for (let k = 0; !typingDone; k++) {
+    const line = taskLines[(k * 37) % taskLines.length]!;
+    const t0 = performance.now();
+    await doc.hover(line, 'const '.length + 1);
+    typing.push(performance.now() - t0);
+    await sleep(25);
+  }
+  await typist;
+  await Promise.all(lensAnswers);
+  row('hover, settled version', `p50 ${p50(settled).toFixed(1)}`, `p90 ${p90(settled).toFixed(1)}`);
+  row('hover while typing', `p50 ${p50(typing).toFixed(1)}`, `p90 ${p90(typing).toFixed(1)}`, `(${typing.length} hovers)`);
+}
+
+/** bencode + sha256 of every task's `{...spec, inputs}`, nothing else: what no server can go below. */
+function floorMs(text: string): number {
+  const model = buildDocumentModel(text, 'floor.alamode.ts');
+  const dag = model.dags[0]!;
+  const tasks = dag.definition.tasks.map((t, i) => ({ spec: t.spec as BencodeDict, inputs: dag.encoding.outcomes[i]!.inputs! }));
+  const times: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    const t0 = performance.now();
+    for (const t of tasks) sha256Hex(encodeWithKey(t.spec, 'inputs', t.inputs));
+    times.push(performance.now() - t0);
+  }
+  return p50(times);
+}
+
+export async function benchLsp(): Promise<void> {
+  const quick = process.argv[3] === 'quick';
+  const project = tsProject();
+  try {
+    const tasks = 3001;
+    const text = generateLargeModule(tasks);
+    const file = join(project.dir, 'ladder.alamode.ts');
+    writeFileSync(file, text);
+    console.log(`\n## language server over LSP (stdio, own process): ${tasks}-task module, ${text.split('\n').length} lines (load ${load()})`);
+    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true });
+    console.log(result.resolvesLenses ? `(lenses: list, then codeLens/resolve of the ~${SCREEN_LINES / 2} on screen, as VS Code does)` : '(lenses: every lens with its title in the list)');
+    row('first lenses after open', `${result.firstMs.toFixed(0)} ms`, result.firstCount === tasks ? '' : `only ${result.firstCount} of ${tasks} tasks: the analysis ran out of its 1 s`);
+    row('edit → lenses', 'p50 ms', 'p90 ms');
+    const all: number[] = [];
+    for (const [what, times] of result.edits) {
+      row(what, p50(times).toFixed(1), p90(times).toFixed(1));
+      all.push(...times);
+    }
+    row('all edits', p50(all).toFixed(1), p90(all).toFixed(1), result.short > 0 ? `${result.short} answers short of tasks (the analysis ran out of its 1 s)` : '');
+    row('server memory', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
+    const floor = floorMs(text);
+    row('floor (bencode + sha256)', `${floor.toFixed(1)} ms`, '(every task, in process)');
+    console.log(`(load ${load()})`);
+    if (quick) return;
+
+    // tsserver on the same file, in the same run: edit → semantic diagnostics.
+    const sites = editSites(text.split('\n'));
+    const middle = sites[1]!;
+    const ts = await tsserverEditToDiagnostics(file, text, Array.from({ length: 8 }, () => middle));
+    const ours = result.edits.get('middle, incremental')!;
+    row('tsserver: open → diagnostics', `${ts.firstMs.toFixed(0)} ms`);
+    row('tsserver: edit → diagnostics', `p50 ${p50(ts.editMs).toFixed(0)}`, `p90 ${p90(ts.editMs).toFixed(0)}`);
+    row('ours / tsserver (middle edit)', `${((p50(ours) / p50(ts.editMs)) * 100).toFixed(1)} %`);
+    console.log(`(load ${load()})`);
+
+    // How it grows: 1k, 3k, 10k tasks (edits in the middle, incremental).
+    console.log('\n## by size (edits in the middle, incremental sync)');
+    row('tasks', 'first ms', 'edit p50', 'edit p90', 'RSS MB', 'floor ms', 'µs/task');
+    for (const n of [1001, 3001, 10001]) {
+      const t = generateLargeModule(n);
+      const f = join(project.dir, `ladder${n}.alamode.ts`);
+      writeFileSync(f, t);
+      const r = await benchModule(f, t, n, { edits: 10, sites: ['middle'], syncs: [false] });
+      const times = r.edits.get('middle, incremental')!;
+      row(n, r.firstMs.toFixed(0), p50(times).toFixed(1), p90(times).toFixed(1), r.memory.rss.toFixed(0), floorMs(t).toFixed(1), ((p50(times) * 1000) / n).toFixed(1), r.firstCount !== n || r.short > 0 ? `(${r.firstCount !== n ? `first: ${r.firstCount} lenses; ` : ''}${r.short} short)` : '');
+    }
+    console.log(`(load ${load()})`);
+
+    await benchWorkspace();
+  } finally {
+    project.dispose();
+  }
+}
+
+/**
+ * A repository of 200 pipeline modules and 50 shared helpers (on disk; the analysis follows the
+ * imports): open to the first lenses of one module, then every module opened and analysed, and the
+ * server's memory with all of them open.
+ */
+async function benchWorkspace(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'alamode-bench-ws-'));
+  const bench = await startServer();
+  try {
+    const paths = writeWorkspace(dir, 200, 50);
+    console.log(`\n## workspace: ${paths.length} pipeline modules, 50 shared helpers (load ${load()})`);
+    const docs = paths.map((p) => new BenchDocument(bench, pathToFileURL(p).href, readFileSync(p, 'utf8')));
+    let t0 = performance.now();
+    await docs[0]!.open();
+    const first = await docs[0]!.lenses(0);
+    row('open → first lenses (one)', `${(performance.now() - t0).toFixed(0)} ms`, `${first.all.length} lenses`);
+    t0 = performance.now();
+    const each: number[] = [];
+    let known = 0;
+    for (const doc of docs.slice(1)) {
+      const t1 = performance.now();
+      await doc.open();
+      const { all, shown } = await doc.lenses(0);
+      each.push(performance.now() - t1);
+      known += shown.filter((s) => /output [0-9a-f]{12}/.test(s)).length;
+      if (all.length !== 30) throw new Error(`${doc.uri}: ${all.length} lenses`);
+    }
+    row('open → lenses, each other', `p50 ${p50(each).toFixed(1)}`, `p90 ${p90(each).toFixed(1)}`, `all ${(performance.now() - t0).toFixed(0)} ms`);
+    const memory = memoryMb(bench.server.pid!);
+    row('server memory, all open', `RSS ${memory.rss.toFixed(0)} MB`, `peak ${memory.peak.toFixed(0)} MB`, `(${known} IDs shown)`);
+    console.log(`(load ${load()})`);
+  } finally {
+    await bench.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -10,7 +10,7 @@ import type ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
-import type { ModuleAnalysis } from './types';
+import type { AnalysedDag, ModuleAnalysis } from './types';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
@@ -86,6 +86,8 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     return { ...EMPTY, diagnostics: [{ code: 'analysis-limit', range: { start: 0, end: 0 }, message }] };
   }
   try {
+    // The last result for this file: specs that did not change are shared with it (see `Materialiser`).
+    const prior = options.fresh ? undefined : cache.get(fileName)?.result;
     const entry = parse(fileName, text, options.fresh === true);
     if (!entry) return tooDeep();
     // The previous result holds while every file it read still reads the same (and none appeared).
@@ -93,7 +95,7 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     const limits = { ...DEFAULT_LIMITS, ...DEFAULT_GRAPH_LIMITS, ...options.limits };
     const started = performance.now();
     const graph = new ModuleGraph(entry.sourceFile, fileName, options.host, { ...limits, deadline: started + limits.deadlineMs });
-    const result = analyseGraph(graph, limits, started);
+    const result = analyseGraph(graph, limits, started, prior?.dags);
     if (!custom) {
       entry.result = result;
       entry.graph = graph;
@@ -128,10 +130,10 @@ export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DE
   return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits);
 }
 
-function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number): ModuleAnalysis {
+function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, previous?: readonly AnalysedDag[]): ModuleAnalysis {
   const ev = new Evaluator(graph.entry.sf!, limits, graph, started);
   ev.run();
-  const materialiser = new Materialiser(ev);
+  const materialiser = new Materialiser(ev, previous);
   const dags = ev.dags.map((d) => materialiser.dag(d));
   reportUnknowns(ev, materialiser.seen);
   const moduleTexts = new Map<string, string>();

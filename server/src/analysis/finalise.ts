@@ -44,7 +44,13 @@ export class Materialiser {
   /** Unknowns the Dags see, in order of appearance. */
   readonly seen: UnknownValue[] = [];
 
-  constructor(private readonly ev: Evaluator) {}
+  /**
+   * `previous`: the Dags of the same module's last analysis. A task's spec equal to its spec there
+   * (same task, same values, same key order) is that very object, so that what was computed from it
+   * (its check, its encoding, its output ID for the same inputs: see the core's `OutputMemo`) is not
+   * computed again. Specs are frozen: shared between analyses, they must never change.
+   */
+  constructor(private readonly ev: Evaluator, private readonly previous?: readonly AnalysedDag[]) {}
 
   private see(u: UnknownValue): UnknownValue {
     this.seen.push(u);
@@ -140,6 +146,24 @@ export class Materialiser {
     return u;
   }
 
+  /** The previous analysis' task that stands where `t` does (same Dag, same name and iteration), if any. */
+  private previousTask(t: TaskState): AnalysedTask | undefined {
+    const dag = this.previous?.[t.dag.index];
+    if (!dag || t.name === undefined) return undefined;
+    const same = (p: AnalysedTask | undefined) => p !== undefined && p.name === t.name && p.iteration === t.iteration;
+    const atIndex = dag.tasks[t.index];
+    if (same(atIndex)) return atIndex;
+    let byName = this.previousByName.get(dag);
+    if (!byName) {
+      byName = new Map();
+      for (const p of dag.tasks) if (p.name !== undefined) byName.set(`${p.iteration}:${p.name}`, p);
+      this.previousByName.set(dag, byName);
+    }
+    return byName.get(`${t.iteration}:${t.name}`);
+  }
+
+  private readonly previousByName = new Map<AnalysedDag, Map<string, AnalysedTask>>();
+
   dag(state: DagState): AnalysedDag {
     const metaValueRanges = new Map<string, SourceRange>();
     const metaValueOrigins = new Map<string, SourceRange>();
@@ -161,7 +185,12 @@ export class Materialiser {
     const valueOrigins = new Map<string, SourceRange>();
     if (t.nameUnknown) this.see(t.nameUnknown);
     this.at = t.ranges.specRange;
-    const spec = this.materialise(t.spec, valueRanges, valueOrigins);
+    let spec = this.materialise(t.spec, valueRanges, valueOrigins);
+    if (typeof spec === 'object' && spec !== null) {
+      const before = this.previousTask(t)?.spec;
+      if (before !== undefined && sameSpec(spec, before)) spec = before;
+      else freezeSpec(spec);
+    }
     for (const d of t.deps) if (d.unknown) this.see(d.unknown);
     if (t.tainted) this.see(t.tainted);
     const r = t.ranges;
@@ -187,6 +216,53 @@ export class Materialiser {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Whether a newly materialised spec holds exactly what `before` holds: plain objects with the same keys
+ * in the same order, arrays of the same length with holes in the same places, primitives that are
+ * `Object.is`. Anything else (an unknown, a function, a Dag or Task stand-in) is never the same as
+ * another analysis' one; neither is a spec that holds an object twice (shared or cyclic): those are
+ * rare, and comparing them by structure would not say whether both are shared the same way.
+ */
+function sameSpec(spec: object, before: unknown): boolean {
+  const seen = new Set<object>();
+  const same = (a: unknown, b: unknown): boolean => {
+    if (typeof a !== 'object' || a === null) return Object.is(a, b);
+    if (typeof b !== 'object' || b === null || seen.has(a)) return false;
+    seen.add(a);
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || a.length !== b.length) return false;
+      for (let i = 0; i < a.length; i++) {
+        if ((i in a) !== (i in b) || !same(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    const proto = Object.getPrototypeOf(a);
+    if ((proto !== Object.prototype && proto !== null) || Object.getPrototypeOf(b) !== proto || Array.isArray(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    for (let i = 0; i < ka.length; i++) {
+      const k = ka[i]!;
+      if (k !== kb[i] || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    }
+    return true;
+  };
+  return same(spec, before);
+}
+
+/** Freezes a materialised spec's plain objects and arrays (shared between analyses: see `sameSpec`). */
+function freezeSpec(value: object): void {
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (Object.isFrozen(v)) continue;
+    const proto = Object.getPrototypeOf(v);
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) continue;
+    Object.freeze(v);
+    for (const x of Object.values(v)) if (typeof x === 'object' && x !== null) stack.push(x);
+  }
+}
 
 /** Every unknown the Dags see gets one `not-static` warning on its expression (unless silent). */
 export function reportUnknowns(ev: Evaluator, seen: readonly UnknownValue[]): void {

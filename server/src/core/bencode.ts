@@ -167,6 +167,32 @@ export function encodeWithKey(dict: BencodeDict, extraKey: string, extraValue: B
 }
 
 /**
+ * The canonical encoding of `dict` cut where `key` goes: `{...dict, [key]: v}` encodes as
+ * `before`, then {@link encodeEntry}`(key, v)`, then `after`. `dict` must not have `key`. Output IDs
+ * keep a spec's two parts and hash them around each new `inputs` (see `OutputMemo`).
+ */
+export function encodeAround(dict: BencodeDict, key: string): [before: Uint8Array, after: Uint8Array] {
+  const before = new ByteSink();
+  const after = new ByteSink();
+  before.text('d');
+  for (const k of Object.keys(dict).sort(compareUtf8)) {
+    const sink = compareUtf8(key, k) < 0 ? after : before;
+    writeString(sink, k);
+    writeValue(sink, dict[k]!);
+  }
+  after.text('e');
+  return [before.finish(), after.finish()];
+}
+
+/** One dict entry, `key` then `value`, as it is encoded inside a dict. */
+export function encodeEntry(key: string, value: BencodeValue): Uint8Array {
+  const sink = new ByteSink();
+  writeString(sink, key);
+  writeValue(sink, value);
+  return sink.finish();
+}
+
+/**
  * Encodes a value as canonical bencode. Throws {@link BencodeEncodeError} (naming the path) for anything
  * that is not exactly representable; callers that want friendly, task-named errors check values first
  * with `checkValue`.

@@ -11,14 +11,14 @@
  * partly unknown. Tasks touched by that get no output and a reason; every other task still gets its own.
  */
 import { createHash } from 'node:crypto';
-import { encode, encodeWithKey } from './bencode';
+import { encode, encodeAround, encodeEntry, encodeWithKey } from './bencode';
 import { findCycles } from './graph';
 import {
   closestName,
   messages,
   type Problem,
 } from './problems';
-import { checkValue, isPlainObject, type BencodeDict } from './values';
+import { checkValue, isPlainObject, type BencodeDict, type ValueProblem } from './values';
 
 export interface TaskDefinition {
   readonly name: string;
@@ -84,6 +84,52 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * What {@link encodeDag} learnt about spec objects, kept between calls so that a new version of a DAG
+ * costs only what changed: each spec's check, its encoding cut around `inputs` (an output ID is then
+ * one sha256 over the two parts and the inputs), and the last output ID computed from it with the
+ * inputs it had. Keyed by the spec *object*: only for callers whose specs are never changed once
+ * encoded (the document model's, which the analysis freezes). Entries go with their specs.
+ */
+export class OutputMemo {
+  private readonly specs = new WeakMap<object, SpecMemo>();
+
+  /** @internal */
+  of(spec: object): SpecMemo {
+    let m = this.specs.get(spec);
+    if (!m) this.specs.set(spec, (m = { check: undefined, around: undefined, inputsKey: undefined, output: undefined, inputs: undefined }));
+    return m;
+  }
+}
+
+/** @internal What {@link OutputMemo} keeps per spec. */
+interface SpecMemo {
+  check: SpecCheck | undefined;
+  around: [Uint8Array, Uint8Array] | undefined;
+  /** The inputs (name and output ID of each, in order) the last output was computed with. */
+  inputsKey: string | undefined;
+  output: string | undefined;
+  inputs: { readonly [name: string]: string } | undefined;
+}
+
+/** A spec's check, without the task's name (messages are written per definition). */
+interface SpecCheck {
+  /** Set when the spec is not a plain object: what it is, as a message shows it. */
+  readonly notDict?: string;
+  readonly reserved: readonly (typeof RESERVED)[number][];
+  readonly problems: readonly ValueProblem[];
+}
+
+export interface EncodeOptions {
+  /** Reuse what an earlier call learnt about the same spec objects (see {@link OutputMemo}). */
+  readonly memo?: OutputMemo;
+  /**
+   * Build {@link DagEncoding.encoded} when it is first read rather than now (it copies every spec):
+   * for callers that seldom need the encoded DAG itself.
+   */
+  readonly lazyEncoded?: boolean;
+}
+
 /** A short phrase for a lens or hover: why there is no output. */
 export function describeNoOutput(reason: NoOutputReason): string {
   switch (reason.kind) {
@@ -106,22 +152,33 @@ export function describeNoOutput(reason: NoOutputReason): string {
 
 const RESERVED = ['inputs', 'output'] as const;
 
-function checkSpec(def: TaskDefinition, index: number, problems: Problem[]): RootReason | undefined {
-  if (!isPlainObject(def.spec)) {
-    const [p] = checkValue(def.spec, 1);
-    const shown = p && p.path.length === 0 ? p.shown : Array.isArray(def.spec) ? 'a list' : typeof def.spec;
-    const message = messages.specNotDict(def.name, shown);
+function specCheck(spec: unknown): SpecCheck {
+  if (!isPlainObject(spec)) {
+    const [p] = checkValue(spec, 1);
+    return { notDict: p && p.path.length === 0 ? p.shown : Array.isArray(spec) ? 'a list' : typeof spec, reserved: [], problems: [] };
+  }
+  return { reserved: RESERVED.filter((key) => Object.prototype.hasOwnProperty.call(spec, key)), problems: checkValue(spec) };
+}
+
+function checkSpec(def: TaskDefinition, index: number, problems: Problem[], memo: OutputMemo | undefined): RootReason | undefined {
+  let check: SpecCheck;
+  if (memo && typeof def.spec === 'object' && def.spec !== null) {
+    const m = memo.of(def.spec);
+    check = m.check ??= specCheck(def.spec);
+  } else {
+    check = specCheck(def.spec);
+  }
+  if (check.notDict !== undefined) {
+    const message = messages.specNotDict(def.name, check.notDict);
     problems.push({ code: 'invalid-value', task: def.name, definition: index, path: [], message });
     return { kind: 'invalid-value', message };
   }
   let reason: RootReason | undefined;
-  for (const key of RESERVED) {
-    if (Object.prototype.hasOwnProperty.call(def.spec, key)) {
-      problems.push({ code: 'reserved-key', task: def.name, definition: index, key, message: messages.reservedKey(def.name, key) });
-      reason ??= { kind: 'reserved-key', key };
-    }
+  for (const key of check.reserved) {
+    problems.push({ code: 'reserved-key', task: def.name, definition: index, key, message: messages.reservedKey(def.name, key) });
+    reason ??= { kind: 'reserved-key', key };
   }
-  for (const p of checkValue(def.spec)) {
+  for (const p of check.problems) {
     const message = messages.invalidValue(def.name, p.path, p.shown, p.reason);
     problems.push({ code: 'invalid-value', task: def.name, definition: index, path: p.path, message });
     reason ??= { kind: 'invalid-value', message };
@@ -130,9 +187,10 @@ function checkSpec(def: TaskDefinition, index: number, problems: Problem[]): Roo
 }
 
 /** Computes every task's output ID it can, and the encoded DAG when all are known. */
-export function encodeDag(dag: DagDefinition): DagEncoding {
+export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagEncoding {
   const problems: Problem[] = [];
   const defs = dag.tasks;
+  const memo = options.memo;
 
   // Meta: optional, a dict of bencode values.
   let metaOk = true;
@@ -167,14 +225,14 @@ export function encodeDag(dag: DagDefinition): DagEncoding {
   // Each definition's own reason for having no output, if any.
   const own: (RootReason | undefined)[] = defs.map((def, i) => {
     if (repeats.has(def.name)) {
-      checkSpec(def, i, problems);
+      checkSpec(def, i, problems, memo);
       return { kind: 'duplicate-task' };
     }
-    return checkSpec(def, i, problems) ?? (def.unknown !== undefined ? { kind: 'unknown', why: def.unknown } : undefined);
+    return checkSpec(def, i, problems, memo) ?? (def.unknown !== undefined ? { kind: 'unknown', why: def.unknown } : undefined);
   });
 
   // Edges, deduplicated, between first definitions only.
-  const inputsOf: string[][] = defs.map((def) => [...new Set(def.inputs)]);
+  const inputsOf: readonly string[][] = defs.map((def) => distinct(def.inputs));
   defs.forEach((def, i) => {
     if (firstIndex.get(def.name) !== i) return;
     for (const input of inputsOf[i]!) {
@@ -220,7 +278,7 @@ export function encodeDag(dag: DagDefinition): DagEncoding {
       }
       stack.pop();
       onStack.delete(name);
-      outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf));
+      outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf, memo));
     }
   };
   for (const name of names) if (!outcomeOf.has(name)) visit(name);
@@ -229,8 +287,7 @@ export function encodeDag(dag: DagDefinition): DagEncoding {
     firstIndex.get(def.name) === i ? outcomeOf.get(def.name)! : { name: def.name, definition: i, noOutput: own[i]! },
   );
 
-  let encoded: EncodedDag | undefined;
-  if (metaOk && outcomes.every((o) => o.output !== undefined)) {
+  const encodedDag = (): EncodedDag => {
     const tasks = Object.fromEntries(
       names.map((name) => {
         const o = outcomeOf.get(name)!;
@@ -238,9 +295,24 @@ export function encodeDag(dag: DagDefinition): DagEncoding {
         return [name, { ...spec, inputs: o.inputs!, output: o.output! } as EncodedTask];
       }),
     );
-    encoded = { meta: meta as BencodeDict, tasks };
+    return { meta: meta as BencodeDict, tasks };
+  };
+  const result: DagEncoding = { problems, outcomes, byName: outcomeOf };
+  if (metaOk && outcomes.every((o) => o.output !== undefined)) {
+    if (!options.lazyEncoded) return { ...result, encoded: encodedDag() };
+    let encoded: EncodedDag | undefined;
+    Object.defineProperty(result, 'encoded', { enumerable: true, get: () => (encoded ??= encodedDag()) });
   }
-  return { problems, outcomes, byName: outcomeOf, ...(encoded ? { encoded } : {}) };
+  return result;
+}
+
+/** The items of `xs` without repeats, in order (most tasks have one or two inputs). */
+function distinct(xs: readonly string[]): string[] {
+  if (xs.length < 2) return xs.slice();
+  if (xs.length > 8) return [...new Set(xs)];
+  const out: string[] = [];
+  for (const x of xs) if (!out.includes(x)) out.push(x);
+  return out;
 }
 
 function computeOutcome(
@@ -249,6 +321,7 @@ function computeOutcome(
   ownReason: RootReason | undefined,
   inputs: readonly string[],
   done: ReadonlyMap<string, TaskOutcome>,
+  memo: OutputMemo | undefined,
 ): TaskOutcome {
   if (ownReason) return { name: def.name, definition: index, noOutput: ownReason };
   const hashedInputs: [string, string][] = [];
@@ -263,9 +336,24 @@ function computeOutcome(
     }
     hashedInputs.push([input, dep.output]);
   }
+  const spec = def.spec as BencodeDict;
+  if (memo) {
+    // The same spec object with the same inputs as last time: the same output (and inputs object).
+    const m = memo.of(spec);
+    let key = '';
+    for (const [name, id] of hashedInputs) key += `${name.length}:${name}${id}`; // IDs are 64 characters: unambiguous
+    if (m.inputsKey === key) return { name: def.name, definition: index, output: m.output!, inputs: m.inputs! };
+    const inputsDict = Object.freeze(Object.fromEntries(hashedInputs));
+    const [before, after] = (m.around ??= encodeAround(spec, 'inputs'));
+    const output = createHash('sha256').update(before).update(encodeEntry('inputs', inputsDict)).update(after).digest('hex');
+    m.inputsKey = key;
+    m.output = output;
+    m.inputs = inputsDict;
+    return { name: def.name, definition: index, output, inputs: inputsDict };
+  }
   // Object.fromEntries defines own properties, so an input named "__proto__" stays data.
   const inputsDict = Object.fromEntries(hashedInputs);
-  return { name: def.name, definition: index, output: sha256Hex(encodeWithKey(def.spec as BencodeDict, 'inputs', inputsDict)), inputs: inputsDict };
+  return { name: def.name, definition: index, output: sha256Hex(encodeWithKey(spec, 'inputs', inputsDict)), inputs: inputsDict };
 }
 
 /** The bencoded `.dag` file for an encoded DAG. */

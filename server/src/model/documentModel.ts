@@ -7,7 +7,7 @@ import { analyseModule, taskNameLiteralsOf, type AnalyseOptions } from '../analy
 import type { NameLiteral } from '../analysis/nameLiterals';
 import { knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
-import { describeNoOutput, encodeDag, type DagEncoding, type TaskOutcome } from '../core/outputIds';
+import { describeNoOutput, encodeDag, OutputMemo, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
 
 export type DiagnosticCode = ProblemCode | 'not-static' | 'analysis-limit';
@@ -148,6 +148,12 @@ export function committedVersionName(fileName: string): string {
 }
 
 /**
+ * Output IDs already computed, by spec object: the analysis shares an unchanged spec between versions
+ * of a module (and freezes it), so a new version hashes only the tasks whose spec or inputs changed.
+ */
+const outputMemo = new OutputMemo();
+
+/**
  * Analyses one version of a document. Pass a stable `fileName` per document: the analysis reuses the
  * previous version's syntax tree for an edit (see `forgetModule` when the document closes).
  */
@@ -155,7 +161,7 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   const analysis = analyseModule(text, fileName, options);
   const dags: DagView[] = analysis.dags.map((analysed, index) => {
     const definition = toDagDefinition(analysed);
-    const encoding = encodeDag(definition);
+    const encoding = encodeDag(definition, { memo: outputMemo, lazyEncoded: true });
     const tasks = analysed.tasks.map((t, i) => ({ dag: index, analysed: t, name: definition.tasks[i]!.name, outcome: encoding.outcomes[i]! }));
     return { index, analysed, definition, encoding, tasks };
   });

@@ -66,17 +66,60 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
 /**
  * One walk over a module: which of `names` (its import bindings) it uses as values (`unknown` when it
  * has a direct `eval`, which can use any of them), and its `require(…)` and `import(…)` calls.
+ *
+ * Walked statement by statement, each top-level statement's findings kept with the statement: an
+ * incremental parse reuses the statements an edit did not touch (the same nodes, their text
+ * unchanged), so after a keystroke only the edited statement is walked again, not the whole module.
  */
 export function walkModule(sf: ts.SourceFile): { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] } {
   let walked = walks.get(sf);
   if (!walked) {
-    walked = walk(sf, importNames(sf));
+    const names = importNames(sf);
+    const key = [...names].join('\n');
+    const references = new Map<string, ts.Identifier[]>();
+    const declaredElsewhere = new Set<string>();
+    const lazyLoads: ts.CallExpression[] = [];
+    let evals = false;
+    // Last statement first: the order the whole-module walk found them in (the first lazy load is reported).
+    for (let i = sf.statements.length - 1; i >= 0; i--) {
+      const s = sf.statements[i]!;
+      let facts = statementWalks.get(s);
+      if (facts?.names !== key) statementWalks.set(s, (facts = walk(s, names, key)));
+      for (const [name, refs] of facts.references) {
+        const list = references.get(name);
+        if (list) list.push(...refs);
+        else references.set(name, [...refs]);
+      }
+      for (const name of facts.declaredElsewhere) declaredElsewhere.add(name);
+      lazyLoads.push(...facts.lazyLoads);
+      evals ||= facts.evals;
+    }
+    let used: Set<string> | 'unknown' = 'unknown';
+    if (!evals) {
+      used = new Set<string>();
+      for (const [name, refs] of references) {
+        if (!declaredElsewhere.has(name) || refs.some((r) => resolvesToModule(r, sf))) used.add(name);
+      }
+    }
+    walked = { used, lazyLoads };
     walks.set(sf, walked);
   }
   return walked;
 }
 
 const walks = new WeakMap<ts.SourceFile, { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] }>();
+
+/** What one top-level statement holds, for the import names `names` (joined) of its module. */
+interface StatementFacts {
+  readonly names: string;
+  readonly references: ReadonlyMap<string, readonly ts.Identifier[]>;
+  readonly declaredElsewhere: ReadonlySet<string>;
+  readonly lazyLoads: readonly ts.CallExpression[];
+  readonly evals: boolean;
+}
+
+/** Per top-level statement node (kept across incremental parses, which reuse untouched statements). */
+const statementWalks = new WeakMap<ts.Node, StatementFacts>();
 
 /** The value bindings a module imports (but from `a-la-mode`, whose running changes nothing). */
 function importNames(sf: ts.SourceFile): Set<string> {
@@ -96,12 +139,12 @@ function importNames(sf: ts.SourceFile): Set<string> {
   return names;
 }
 
-function walk(sf: ts.SourceFile, names: ReadonlySet<string>): { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] } {
+function walk(statement: ts.Statement, names: ReadonlySet<string>, key: string): StatementFacts {
   const references = new Map<string, ts.Identifier[]>();
   const declaredElsewhere = new Set<string>();
   const lazyLoads: ts.CallExpression[] = [];
   let evals = false;
-  const stack: ts.Node[] = [...sf.statements];
+  const stack: ts.Node[] = [statement];
   const push = (child: ts.Node) => {
     stack.push(child);
   };
@@ -165,12 +208,7 @@ function walk(sf: ts.SourceFile, names: ReadonlySet<string>): { used: Set<string
     if ((node as { modifiers?: unknown }).modifiers && hasDeclareModifier(node)) continue; // ambient: nothing of it is emitted
     ts.forEachChild(node, push);
   }
-  if (evals) return { used: 'unknown', lazyLoads };
-  const used = new Set<string>();
-  for (const [name, refs] of references) {
-    if (!declaredElsewhere.has(name) || refs.some((r) => resolvesToModule(r, sf))) used.add(name);
-  }
-  return { used, lazyLoads };
+  return { names: key, references, declaredElsewhere, lazyLoads, evals };
 
   function addReference(id: ts.Identifier): void {
     const list = references.get(id.text);

@@ -1,0 +1,101 @@
+/**
+ * `encodeDag` with an `OutputMemo` (what the language server uses across versions of a document) must
+ * give exactly what it gives without one: for a sequence of versions of random DAGs where unchanged
+ * specs are the same (frozen) objects, changed ones are new objects, and inputs, names and edges
+ * change, every outcome, problem and encoded DAG equals a memo-less encoding of the same version.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { encodeAround, encodeEntry, encodeWithKey } from '../../server/src/core/bencode';
+import { encodeDag, OutputMemo, sha256Hex, type DagDefinition, type TaskDefinition } from '../../server/src/core/index';
+import type { BencodeDict } from '../../server/src/core/values';
+
+const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+
+const NAMES = ['a', 'b', 'c', 'd', 'e', 'é', '日', 'inputs', '__proto__', 'z\u0000'];
+// Mostly valid specs (so that most tasks have outputs), sometimes a reserved key or a value bencode refuses.
+const keyArb = fc.oneof({ weight: 20, arbitrary: fc.constantFrom('image', 'sha', 'cmd', 'env', 'a', 'j', 'z', '', '\u{1f600}') }, { weight: 1, arbitrary: fc.constantFrom('inputs', 'output') });
+const leafArb = fc.oneof(
+  { weight: 20, arbitrary: fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -5, max: 5 }), fc.constantFrom(-0, 2n ** 70n, true)) },
+  { weight: 1, arbitrary: fc.constantFrom(0.5, Number.NaN, null, undefined, '\ud800') },
+);
+const specArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 9, arbitrary: fc.dictionary(keyArb, fc.oneof(leafArb, fc.array(leafArb, { maxLength: 2 }), fc.dictionary(keyArb, leafArb, { maxKeys: 2 })), { maxKeys: 4 }) },
+  { weight: 1, arbitrary: fc.oneof(fc.constant('not a dict'), fc.constant([1]), fc.constant(5)) },
+);
+
+interface Version { readonly tasks: readonly { name: string; spec: unknown; inputs: string[]; unknown?: string | undefined }[] }
+
+/** A first version, then changes: a new spec object (same or other content), new inputs, a rename, a task added or removed. */
+const changeArb = fc.oneof(
+  fc.record({ kind: fc.constant('spec' as const), at: fc.nat(), spec: specArb }),
+  fc.record({ kind: fc.constant('copy' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('inputs' as const), at: fc.nat(), inputs: fc.array(fc.constantFrom(...NAMES), { maxLength: 3 }) }),
+  fc.record({ kind: fc.constant('rename' as const), at: fc.nat(), name: fc.constantFrom(...NAMES) }),
+  fc.record({ kind: fc.constant('unknown' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('add' as const), name: fc.constantFrom(...NAMES), spec: specArb }),
+  fc.record({ kind: fc.constant('remove' as const), at: fc.nat() }),
+);
+
+const firstArb = fc.array(fc.record({ name: fc.constantFrom(...NAMES), spec: specArb, inputs: fc.array(fc.constantFrom(...NAMES), { maxLength: 3 }) }), { minLength: 1, maxLength: 8 });
+
+function apply(v: Version, c: { kind: string; at?: number; spec?: unknown; inputs?: string[]; name?: string }): Version {
+  const tasks = v.tasks.map((t) => ({ ...t }));
+  const i = tasks.length === 0 ? 0 : (c.at ?? 0) % tasks.length;
+  const t = tasks[i];
+  switch (c.kind) {
+    case 'spec': if (t) t.spec = freeze(c.spec); break;
+    // The same content in a new object: the memo must not care which object it is.
+    case 'copy': if (t) t.spec = freeze(structuredClone(t.spec)); break;
+    case 'inputs': if (t) t.inputs = c.inputs!; break;
+    case 'rename': if (t) t.name = c.name!; break;
+    case 'unknown': if (t) t.unknown = t.unknown ? undefined : 'not static'; break;
+    case 'add': tasks.push({ name: c.name!, spec: freeze(c.spec), inputs: [] }); break;
+    case 'remove': tasks.splice(i, 1); break;
+  }
+  return { tasks };
+}
+
+function freeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  }
+  return v;
+}
+
+const definition = (v: Version): DagDefinition => ({
+  meta: { schedule: '@daily' },
+  tasks: v.tasks.map((t): TaskDefinition => ({ name: t.name, spec: t.spec, inputs: t.inputs, ...(t.unknown ? { unknown: t.unknown } : {}) })),
+});
+
+test('encodeDag with an OutputMemo across versions equals encodeDag without one', () => {
+  fc.assert(
+    fc.property(firstArb, fc.array(changeArb, { minLength: 1, maxLength: 12 }), (first, changes) => {
+      const memo = new OutputMemo();
+      let version: Version = { tasks: first.map((t) => ({ ...t, spec: freeze(t.spec) })) };
+      for (const change of [undefined, ...changes]) {
+        if (change) version = apply(version, change);
+        const def = definition(version);
+        const withMemo = encodeDag(def, { memo, lazyEncoded: true });
+        const without = encodeDag(def);
+        assert.deepEqual(withMemo.outcomes, without.outcomes);
+        assert.deepEqual(withMemo.problems, without.problems);
+        assert.deepEqual([...withMemo.byName], [...without.byName]);
+        assert.equal('encoded' in withMemo, 'encoded' in without);
+        assert.deepEqual(withMemo.encoded, without.encoded);
+      }
+    }),
+    { numRuns: 300, seed: SEED },
+  );
+});
+
+test('a spec hashed in two parts around its inputs is hashed as a whole', () => {
+  const spec: BencodeDict = { image: 'x', z: [1, 'é'], a: { b: 2n ** 64n }, '': 'empty', '\u{1f600}': 1, j: true };
+  const inputs = { b: 'f'.repeat(64), a: '0'.repeat(64), '日': '1'.repeat(64) };
+  const [before, after] = encodeAround(spec, 'inputs');
+  const whole = encodeWithKey(spec, 'inputs', inputs);
+  assert.deepEqual(Buffer.concat([before, encodeEntry('inputs', inputs), after]), Buffer.from(whole));
+  assert.equal(sha256Hex(Buffer.concat([before, encodeEntry('inputs', inputs), after])), sha256Hex(whole));
+});
