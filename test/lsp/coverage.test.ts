@@ -4,36 +4,24 @@
  * instance put into a spec is the error the CLI reports, on the same task.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRequest, DiagnosticSeverity } from 'vscode-languageserver-protocol';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import { alamode } from '../support/cli';
-import { startTestClient, type TestClient } from './lspClient';
+import { scratchFolder } from '../support/paths';
+import { lensIdsByTask, startTestClient, type TestClient } from './lspClient';
 
 let client: TestClient;
-let dir: string;
+const scratch = scratchFolder('alamode-lsp-coverage-');
+const { write } = scratch;
 before(async () => {
   client = await startTestClient();
-  dir = mkdtempSync(join(tmpdir(), 'alamode-lsp-coverage-'));
 });
 after(() => {
   client.close();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
-function write(file: string, text: string): string {
-  const path = join(dir, file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
-
-const lensIds = async (uri: string) => {
-  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
-  return Object.fromEntries(lenses.map((l) => [l.command!.arguments?.[1], l.command!.arguments?.[0]]));
-};
+const lensIds = (uri: string) => lensIdsByTask(client, uri);
 
 const HELPER = `import * as path from 'node:path';
 import { basename } from 'path';

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeLensRequest,
   createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
@@ -116,4 +117,10 @@ export async function startTestClient(options: TestClientOptions = {}): Promise<
       down.destroy();
     },
   };
+}
+
+/** Output IDs by task name, as the lenses of `uri` show them (each lens's command carries both). */
+export async function lensIdsByTask(client: TestClient, uri: string): Promise<Record<string, string>> {
+  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
+  return Object.fromEntries(lenses.map((l) => [l.command!.arguments?.[1], l.command!.arguments?.[0]]));
 }

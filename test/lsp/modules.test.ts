@@ -4,38 +4,27 @@
  * information, and an import that cannot be read is a warning on it.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRequest, DiagnosticSeverity } from 'vscode-languageserver-protocol';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import { alamode } from '../support/cli';
-import { fixturesDir } from '../support/paths';
-import { startTestClient, type TestClient } from './lspClient';
+import { fixturesDir, scratchFolder } from '../support/paths';
+import { lensIdsByTask, startTestClient, type TestClient } from './lspClient';
 
 let client: TestClient;
-let dir: string;
+const scratch = scratchFolder('alamode-lsp-modules-');
+const { dir, write } = scratch;
 before(async () => {
   client = await startTestClient();
-  dir = mkdtempSync(join(tmpdir(), 'alamode-lsp-modules-'));
 });
 after(() => {
   client.close();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
-function write(file: string, text: string): string {
-  const path = join(dir, file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
-
-const lensIds = async (uri: string) => {
-  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
-  return Object.fromEntries(lenses.map((l) => [l.command!.arguments?.[1], l.command!.arguments?.[0]]));
-};
+const lensIds = (uri: string) => lensIdsByTask(client, uri);
 
 describe('a repository of the usual shape', () => {
   for (const name of ['ingest', 'reports']) {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,3 +16,24 @@ if (!existsSync(join(conformanceDir, 'collage.json'))) {
 }
 
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
+
+/** A scratch folder for one test file: `write` puts a file in it (making its folders) and returns its path. */
+export interface ScratchFolder {
+  readonly dir: string;
+  write(file: string, text: string): string;
+  remove(): void;
+}
+
+export function scratchFolder(prefix: string): ScratchFolder {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    write(file, text) {
+      const path = join(dir, file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+      return path;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -17,7 +17,7 @@ import {
 } from '../values';
 import { toNumber, toPrimitiveValue, iterateSnapshot } from './coercion';
 import { callbackSite, describeValue, fn, isCallable, members, newArray } from './support';
-import { sortWithComparator } from './sort';
+import { sortParts, sortWithComparator, withSortTail } from './sort';
 
 const arrayIsArray = fn('Array.isArray', (_realm, _this, args) => {
   const v = args[0];
@@ -459,21 +459,15 @@ defineArray('fill', (realm, arr, [value, start, end], site) => {
 
 /** The default sort (by UTF-16 code units of the string forms, `undefined` last), stable. */
 function defaultSorted(realm: Realm, arr: ArrayValue, site: CallSite): (Slot | undefined)[] | Opaque {
-  const present: Slot[] = [];
-  let undefinedCount = 0;
-  let holes = 0;
-  for (const s of arr.items) {
-    if (!s) holes++;
-    else if (s.value === undefined) undefinedCount++;
-    else present.push(s);
-  }
+  const parts = sortParts(arr);
+  const { present } = parts;
   const keys: string[] = [];
   for (const s of present) {
     if (!isPrimitive(s.value)) return realm.opaque(`${realm.text(site.node)} sorts values that are not strings or numbers, which the analysis does not model`, site.node, [arr]);
     keys.push(String(s.value));
   }
   const order = present.map((_, i) => i).sort((i, j) => (keys[i]! < keys[j]! ? -1 : keys[i]! > keys[j]! ? 1 : i - j));
-  return [...order.map((i) => present[i]!), ...Array.from({ length: undefinedCount }, () => ({ value: undefined, range: undefined })), ...new Array<undefined>(holes).fill(undefined)];
+  return withSortTail(order.map((i) => present[i]!), parts);
 }
 
 defineArray('sort', (realm, arr, [cmp], site) => {

@@ -32,20 +32,39 @@ class Unknown {
   constructor(readonly why: UnknownValue, readonly reach: readonly Value[] = []) {}
 }
 
+/** What every sort splits an array into (the spec's SortIndexedProperties): the elements it orders, then the `undefined`s and the holes it puts last. */
+export interface SortParts {
+  present: Slot[];
+  undefinedCount: number;
+  holes: number;
+}
+
+export function sortParts(arr: ArrayValue): SortParts {
+  const parts: SortParts = { present: [], undefinedCount: 0, holes: 0 };
+  for (const s of arr.items) {
+    if (!s) parts.holes++;
+    else if (s.value === undefined) parts.undefinedCount++;
+    else parts.present.push(s);
+  }
+  return parts;
+}
+
+/** The sorted elements, then the `undefined`s, then the holes. */
+export function withSortTail(sorted: Slot[], { undefinedCount, holes }: SortParts): (Slot | undefined)[] {
+  const out: (Slot | undefined)[] = sorted;
+  for (let i = 0; i < undefinedCount; i++) out.push({ value: undefined, range: undefined });
+  for (let i = 0; i < holes; i++) out.push(undefined);
+  return out;
+}
+
 /**
  * The elements of `arr` sorted with `cmp` as V8 sorts them (holes last, `undefined`s before them), or
  * why not. `arr` must not change while the comparator runs (V8 sorts a copy, then writes the array
  * back): a comparator that changes it makes the result unknown.
  */
 function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite): (Slot | undefined)[] | Unknown {
-  const present: Slot[] = [];
-  let undefinedCount = 0;
-  let holes = 0;
-  for (const s of arr.items) {
-    if (!s) holes++;
-    else if (s.value === undefined) undefinedCount++;
-    else present.push(s);
-  }
+  const parts = sortParts(arr);
+  const { present } = parts;
   const n = present.length;
   if (n > MAX_MODELLED_SORT) {
     return new Unknown(new UnknownValue(`${realm.text(site.node)} sorts more than ${MAX_MODELLED_SORT} elements with a comparator, which the analysis does not model`, realm.range(site.node)));
@@ -99,10 +118,7 @@ function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite):
       work[left] = pivot;
     }
   }
-  const out: (Slot | undefined)[] = work;
-  for (let i = 0; i < undefinedCount; i++) out.push({ value: undefined, range: undefined });
-  for (let i = 0; i < holes; i++) out.push(undefined);
-  return out;
+  return withSortTail(work, parts);
 }
 
 /**
