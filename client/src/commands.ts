@@ -88,10 +88,36 @@ export async function writeEncodedDag(client: LanguageClient, arg?: unknown): Pr
     void vscode.window.showErrorMessage(`Cannot write ${baseName(target)}: ${incompleteReason(dag)}.`);
     return undefined;
   }
-  await vscode.workspace.fs.writeFile(target, Buffer.from(dag.bencoded, 'base64'));
+  try {
+    await writeWhole(target, Buffer.from(dag.bencoded, 'base64'));
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Cannot write ${baseName(target)}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
   const unsaved = document.isDirty ? ', from unsaved changes' : '';
   void vscode.window.showInformationMessage(`Wrote ${baseName(target)} (${plural(dag.tasks.length, 'task')}${unsaved}).`);
   return target;
+}
+
+/**
+ * Writes `bytes` to `target` so that a reader (an engine, git, the panel) sees the old file or the new
+ * one, never half of it: a sibling temporary file, then a rename over the target, as `alamode encode
+ * --out` does. A symbolic link is written through in place, so the link stays a link.
+ */
+async function writeWhole(target: vscode.Uri, bytes: Uint8Array): Promise<void> {
+  const existing = await vscode.workspace.fs.stat(target).then((s) => s, () => undefined);
+  if (existing && (existing.type & vscode.FileType.SymbolicLink) !== 0) {
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return;
+  }
+  const temporary = vscode.Uri.joinPath(target, '..', `.${baseName(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    await vscode.workspace.fs.writeFile(temporary, bytes);
+    await vscode.workspace.fs.rename(temporary, target, { overwrite: true });
+  } catch (e) {
+    await vscode.workspace.fs.delete(temporary).then(undefined, () => undefined);
+    throw e;
+  }
 }
 
 /** A POSIX shell word: the terminal runs the command line through the user's shell. */

@@ -202,6 +202,8 @@ export function extension(): void {
         return digest === vectors.after_dag_sha256 ? digest : undefined;
       });
       assert.equal(sha, vectors.after_dag_sha256);
+      // Written whole through a temporary sibling renamed over it: nothing of that is left behind.
+      assert.deepEqual(fs.readdirSync(path.dirname(written)).filter((f) => f.endsWith('.tmp')), []);
     });
 
     it('@restricted opening a .dag shows it decoded: tasks and output IDs', async () => {
