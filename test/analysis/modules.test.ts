@@ -262,6 +262,22 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
     }
   });
 
+  test('`module` and `exports` as keys, properties, parameters and local names: an ES module, followed', async () => {
+    const helper = [
+      "export const spec = ({ image, module: m }: { image: string; module: string }) => ({ image, module: m });",
+      "export function describe(job: { module: string; exports: string[] }) { return `${job.module}:${job.exports.join(',')}`; }",
+      "export const byModule = (module: string) => module.toUpperCase();",
+      "export function local() { const exports = ['a']; let module = 'm'; try { throw 1; } catch (exports) { module += String(exports); } return `${module}${exports.length}`; }",
+      "export const config = { module: 'etl', exports: ['csv'] };",
+      "for (const module of ['x']) void module;",
+    ].join('\n');
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { spec, describe, byModule, local, config } from './jobs';\nconst dag = new Dag();\ndag.task('t', { ...spec({ image: 'i', module: config.module }), d: describe(config), u: byModule('m'), l: local() });\nexport default dag;\n`,
+      'jobs.ts': `${helper}\n`,
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
   test('a helper building a spec with a float: the error is on the pipeline\'s call, with the helper\'s line beside it', () => {
     const r = repo({
       'main.alamode.ts': `${DSL}import { spec } from './spec';\nconst dag = new Dag();\ndag.task('t', spec('t'));\nexport default dag;\n`,

@@ -126,19 +126,35 @@ dag.task('solo', {});
     assert.ok(o.get('solo')!.output);
   });
 
-  test("dag.get of a name that names no task yet: a warning on the call, and an unknown task", () => {
-    const { analysis, at } = analyse(`
+  test("dag.get of a name that names no task yet throws, as at run time: the module yields no Dag", () => {
+    const source = `
 const dag = new Dag();
 const a = dag.task('a', {});
 dag.task('b', {}).addDep(dag.get('later'));
 dag.task('later', {});
 dag.task('c', {}).addDep(dag.get('a'));
+`;
+    const { analysis, at } = analyse(source);
+    assert.deepEqual(analysis.diagnostics.map((d) => [d.code, at(d.range), d.message]), [
+      ['not-static', "dag.get('later')", "the module throws here when it runs (Error: dag.get: no task named 'later')"],
+    ]);
+    const dag = onlyDag(analysis);
+    assert.equal(at(dag.tainted!.range), "dag.get('later')");
+    for (const [name, outcome] of outcomes(dag)) assert.equal(outcome.output, undefined, `${name} has no output: the module fails`);
+  });
+
+  test('dag.get of a missing name inside try is caught, and the Dag goes on', () => {
+    const { analysis } = analyse(`
+const dag = new Dag();
+dag.task('a', {});
+let found = 'yes';
+try { dag.get('missing'); } catch { found = 'no'; }
+dag.task('b', { found });
 `);
-    assert.deepEqual(analysis.diagnostics.map((d) => [d.code, at(d.range), d.message]), [['not-static', "dag.get('later')", "dag.get('later') names no task yet"]]);
+    assert.deepEqual(analysis.diagnostics, []);
     const o = outcomes(onlyDag(analysis));
-    assert.equal(o.get('b')!.noOutput?.kind, 'unknown');
-    assert.ok(o.get('c')!.output);
-    assert.deepEqual(task(onlyDag(analysis), 'c').deps.map((d) => d.name), ['a']);
+    assert.ok(o.get('a')!.output && o.get('b')!.output);
+    assert.deepEqual(task(onlyDag(analysis), 'b').spec, { found: 'no' });
   });
 
   test('addDep with something that is not a task or a name', () => {

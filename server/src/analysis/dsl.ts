@@ -153,14 +153,10 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   }
   if (task?.tainted) return new Opaque(task.tainted, [dag]); // it may not exist
   if (task) return task;
-  // The runtime throws here. Inside a try/catch that is followed exactly; otherwise the analysis goes
-  // on, with an unknown task, and says so.
-  const shown = typeof nameValue === 'string' ? `'${nameValue}'` : describeValue(nameValue);
-  const why = ev.unknown(`dag.get(${shown}) names no task yet`, site.node);
-  ev.report('not-static', why.range, why.why, why.origin);
-  if (ev.catchDepth > 0) ev.throwError(`Error: dag.get: no task named '${String(nameValue)}'`, site.node);
-  ev.mayThrow();
-  return new Opaque(why);
+  // The runtime throws here, so the module yields no Dag (or, inside a try, goes on in its catch): the
+  // analysis throws too. Going on with an unknown task would leave the Dag looking complete, and Write
+  // Encoded DAG would write a file `alamode encode` refuses to.
+  ev.throwError(`Error: dag.get: no task named '${String(nameValue)}'`, site.node);
 }, { dsl: true });
 
 const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValue, args, site) => {

@@ -265,20 +265,21 @@ function hasProtoKey(json: unknown): boolean {
 
 const commonJs = new WeakMap<ts.SourceFile, boolean>();
 
-/** Whether the module uses `module` or `exports` without declaring them: a CommonJS module. */
+/**
+ * Whether the module reads `module` or `exports` where no declaration of its own can be meant: a
+ * CommonJS module. Only uses as values count: an object key (`{ module: 'etl' }`), a property
+ * (`job.module`), a binding's property name or a parameter called `module` are not the CommonJS one.
+ * A use inside a scope that declares the name (a parameter, a `const`, a catch or loop variable, an
+ * import) is not either.
+ */
 function usesCommonJs(sf: ts.SourceFile): boolean {
   let uses = commonJs.get(sf);
   if (uses === undefined) {
     uses = false;
-    const declared = new Set<string>();
-    for (const s of sf.statements) {
-      if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of bindingIdentifiers(d.name)) declared.add(id.text);
-      else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) declared.add(s.name.text);
-    }
     const stack: ts.Node[] = [sf];
     while (stack.length > 0 && !uses) {
       const n = stack.pop()!;
-      if (ts.isIdentifier(n) && (n.text === 'module' || n.text === 'exports') && !declared.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) uses = true;
+      if (ts.isIdentifier(n) && (n.text === 'module' || n.text === 'exports') && isFreeValueUse(n)) uses = true;
       ts.forEachChild(n, (c) => {
         stack.push(c);
       });
@@ -286,6 +287,51 @@ function usesCommonJs(sf: ts.SourceFile): boolean {
     commonJs.set(sf, uses);
   }
   return uses;
+}
+
+/** Whether identifier `id` is read as a value (not a name in a declaration, key or type) that no enclosing scope declares. */
+function isFreeValueUse(id: ts.Identifier): boolean {
+  const parent = id.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === id) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent)) && parent.name === id) return false;
+  if (ts.isPropertySignature(parent) || ts.isMethodSignature(parent) || ts.isEnumMember(parent)) return false;
+  if (ts.isBindingElement(parent) && parent.propertyName === id) return false;
+  if ((ts.isBindingElement(parent) || ts.isParameter(parent) || ts.isVariableDeclaration(parent)) && parent.name === id) return false;
+  if ((ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isClassDeclaration(parent) || ts.isClassExpression(parent)) && parent.name === id) return false;
+  if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent) || ts.isImportClause(parent) || ts.isNamespaceImport(parent)) return false;
+  if (ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) return false;
+  if (ts.isQualifiedName(parent) || ts.isTypeReferenceNode(parent) || ts.isModuleDeclaration(parent) || ts.isTypeAliasDeclaration(parent) || ts.isInterfaceDeclaration(parent)) return false;
+  for (let scope: ts.Node | undefined = parent; scope; scope = scope.parent) {
+    if (declaresInScope(scope, id.text)) return false;
+  }
+  return true;
+}
+
+/** Whether `scope` itself declares `name`: parameters, the statements directly in a block, a catch or loop variable. */
+function declaresInScope(scope: ts.Node, name: string): boolean {
+  const bound = (n: ts.BindingName) => bindingIdentifiers(n).some((b) => b.text === name);
+  if (ts.isFunctionLike(scope)) {
+    if (scope.parameters.some((p) => bound(p.name))) return true;
+    if ((ts.isFunctionExpression(scope) || ts.isClassExpression(scope)) && scope.name?.text === name) return true;
+  }
+  if (ts.isCatchClause(scope) && scope.variableDeclaration && bound(scope.variableDeclaration.name)) return true;
+  if ((ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+    if (scope.initializer.declarations.some((d) => bound(d.name))) return true;
+  }
+  if (ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope)) {
+    for (const s of scope.statements) {
+      if (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => bound(d.name))) return true;
+      if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === name) return true;
+      if (ts.isImportDeclaration(s) && s.importClause && !s.importClause.isTypeOnly) {
+        const c = s.importClause;
+        if (c.name?.text === name) return true;
+        const bindings = c.namedBindings;
+        if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name) return true;
+        if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 const exportTables = new WeakMap<ts.SourceFile, ExportTable>();
