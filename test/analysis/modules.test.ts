@@ -278,6 +278,22 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
     assert.deepEqual(analysis.diagnostics, []);
   });
 
+  test('a write to a frozen object fails under tsconfig strict and not without it: no output where the module may fail', async () => {
+    const main = `${DSL}const dag = new Dag();\nconst o: any = Object.freeze({ n: 1 });\no.n = 2;\ndelete o.n;\ndag.task('y', { image: 'i', n: o.n });\nexport default dag;\n`;
+    for (const tsconfig of ['{ "compilerOptions": { "strict": true } }', '{ "compilerOptions": {} }']) {
+      const r = repo({ 'main.alamode.ts': main, 'tsconfig.json': tsconfig });
+      const analysis = analyseIn(r, 'main.alamode.ts', main);
+      const runtime = await runIn(r, 'main.alamode.ts');
+      const dag = defaultDag(analysis);
+      assert.ok(dag.tainted, `${tsconfig}: the analysis does not claim the Dag (the module ${runtime ? 'runs' : 'fails'})`);
+      assert.match(analysis.diagnostics[0]!.message, /writes to a frozen object: a TypeError in strict mode/);
+    }
+    // Inside a try the catch may run: the module goes on, and nothing shown is wrong.
+    const caught = `${DSL}const dag = new Dag();\nconst o: any = Object.freeze({ n: 1 });\ntry { o.n = 2; } catch {}\ndag.task('y', { image: 'i', n: o.n });\nexport default dag;\n`;
+    const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': caught, 'tsconfig.json': '{ "compilerOptions": { "strict": true } }' }), 'main.alamode.ts', caught);
+    assert.ok(ran);
+  });
+
   test('a helper building a spec with a float: the error is on the pipeline\'s call, with the helper\'s line beside it', () => {
     const r = repo({
       'main.alamode.ts': `${DSL}import { spec } from './spec';\nconst dag = new Dag();\ndag.task('t', spec('t'));\nexport default dag;\n`,

@@ -87,6 +87,7 @@ export class Evaluator implements Interpreter {
       this.linker.instantiate(this.moduleScope);
       this.reportUnreadImports();
       this.runModule(this.graph.entry);
+      if (this.mayFail) for (const dag of this.dags) this.taintDag(dag, this.mayFail);
       this.markDefaultExport();
       // Code the parser could not read is a limit even where it does not run (a function never called).
       for (const region of deepRegionsOf(this.sf)?.values() ?? []) this.report('analysis-limit', region.range, UNREAD_DEEP_CODE);
@@ -367,6 +368,23 @@ export class Evaluator implements Interpreter {
   mayThrow(): void {
     this.uncertainty++;
   }
+
+  /**
+   * Code that throws in strict mode and does nothing in sloppy mode (a write to a frozen object or a
+   * primitive). Whether the bundle is strict depends on esbuild's reading of tsconfig (`strict`,
+   * `alwaysStrict`) and on 'use strict' directives, which the analysis does not model: outside a try
+   * the module may fail here, so no Dag is complete (a warning says why); inside one the catch may run.
+   */
+  throwsIfStrict(what: string, node: ts.Node): void {
+    if (this.catchDepth > 0) return this.mayThrow();
+    if (this.mayFail) return;
+    const why = this.unknown(`${what}: a TypeError in strict mode (tsconfig strict or alwaysStrict, 'use strict'), nothing otherwise; whether the module fails here is not known to the analysis`, node);
+    this.report('not-static', why.range, why.why, why.origin);
+    this.mayFail = why;
+  }
+
+  /** Set by {@link throwsIfStrict}: the module may have failed there, so every Dag is tainted at the end. */
+  private mayFail: UnknownValue | undefined;
 
   charge(n: number, node: ts.Node): void {
     this.budget.charge(n, node);

@@ -70,6 +70,8 @@ export interface Interpreter extends Realm, MergeHost {
   catchDepth: number;
 
   // ── services (evaluator.ts) ──
+  /** A write that throws in strict mode only: the module may fail there (see evaluator.ts). */
+  throwsIfStrict(what: string, node: ts.Node): void;
   report(code: AnalysisDiagnosticCode, range: SourceRange, message: string, origin?: SourceRange): void;
   addTaskReference(task: TaskState, range: SourceRange, kind: TaskReference['kind']): void;
   addNameReference(dag: DagState, name: string, range: SourceRange, kind: TaskReference['kind']): void;

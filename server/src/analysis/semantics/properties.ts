@@ -87,17 +87,13 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj === null || obj === undefined) ev.throwError(`Cannot set properties of ${String(obj)} (setting '${key}')`, assignment);
-  if (isPrimitive(obj)) {
-    // Ignored in sloppy mode, a TypeError in strict mode.
-    ev.mayThrow();
-    return;
-  }
+  if (isPrimitive(obj)) return ev.throwsIfStrict(`${ev.text(assignment)} sets a property of a primitive value`, assignment);
   const range = ev.range(assignment);
   if (obj instanceof ObjectValue) {
     if (obj.tainted) return ev.escape(value, obj.tainted);
     // An instance: a setter of its prototype may run instead.
     if (obj instanceof InstanceValue && ev.setInstanceProperty(obj, key, value, assignment)) return;
-    if (obj.frozen) return ev.mayThrow();
+    if (obj.frozen) return ev.throwsIfStrict(`${ev.text(assignment)} writes to a frozen object`, assignment);
     const s = obj.props.get(key);
     if (s?.accessor || key === '__proto__') {
       const why = new UnknownValue(key === '__proto__' ? `${ev.text(assignment)} changes the prototype of an object` : `${ev.text(assignment)} runs a setter`, range);
@@ -112,7 +108,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
   }
   if (obj instanceof ArrayValue) {
     if (obj.tainted) return ev.escape(value, obj.tainted);
-    if (obj.frozen) return ev.mayThrow();
+    if (obj.frozen) return ev.throwsIfStrict(`${ev.text(assignment)} writes to a frozen object`, assignment);
     const i = arrayIndex(key);
     if (i !== undefined) {
       if (i >= ev.limits.maxArrayLength) {
@@ -160,7 +156,7 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
   const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
     if (obj.frozen) {
-      ev.mayThrow();
+      ev.throwsIfStrict(`${ev.text(node)} deletes from a frozen object`, node);
       return false;
     }
     const s = obj.props.get(key);
@@ -173,7 +169,7 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
   }
   if (obj instanceof ArrayValue && !obj.tainted && !(key instanceof Opaque)) {
     if (obj.frozen) {
-      ev.mayThrow();
+      ev.throwsIfStrict(`${ev.text(node)} deletes from a frozen object`, node);
       return false;
     }
     const i = arrayIndex(key);
