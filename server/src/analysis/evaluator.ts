@@ -19,7 +19,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, Opaque, RegExpOpaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
@@ -43,6 +43,7 @@ export class Evaluator implements Interpreter {
   /** Unknowns that are not reported as `not-static`: incomplete code, or already reported as a limit. */
   readonly silent = new WeakSet<UnknownValue>();
   builtinsPatched: UnknownValue | undefined;
+  havocEpoch = 0;
   readonly budget: Budget;
   readonly journals: Journal[] = [];
   /** The analysed module's top-level scope. */
@@ -441,14 +442,17 @@ export class Evaluator implements Interpreter {
   // ───────────────────────────── semantics (see semantics/) ─────────────────────────────
 
   escape(value: Value, why: UnknownValue): void {
+    if (value instanceof RegExpOpaque) value.pattern = undefined;
     return Escape.escape(this, value, why);
   }
 
   havoc(nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options: { volatile?: boolean; reach?: readonly HeapValue[] } = {}): HeapValue[] {
+    this.havocEpoch++;
     return Escape.havoc(this, nodes, scope, why, options);
   }
 
   havocRest(rest: readonly ts.Statement[], scope: Scope, c: Extract<Completion, { kind: 'uncertain' }>): Completion {
+    this.havocEpoch++;
     return Escape.havocRest(this, rest, scope, c);
   }
 

@@ -57,6 +57,7 @@ export interface Interpreter extends Realm, MergeHost {
   readonly silent: WeakSet<UnknownValue>;
   readonly runCalls: Set<number>;
   builtinsPatched: UnknownValue | undefined;
+  havocEpoch: number;
   /** Journals of the speculative branches being evaluated, outermost first (see speculation.ts). */
   readonly journals: Journal[];
   /** The module's top-level scope. */

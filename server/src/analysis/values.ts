@@ -124,6 +124,23 @@ export interface Chain {
   readonly why?: string;
 }
 
+/**
+ * A regular expression object made by a literal. It is unknown to everything except the string methods
+ * that take it as their pattern (replace, replaceAll, split, match with /g, search: see
+ * builtins/regexps.ts). `pattern` is dropped, leaving a plain unknown, as soon as code may have changed
+ * the object: a property read or write, a hand-over to code the analysis does not see; `epoch` ties it
+ * to the havocs so far (code the analysis skipped may have changed it too).
+ */
+export class RegExpOpaque extends Opaque {
+  constructor(
+    unknown: UnknownValue,
+    public pattern: { readonly source: string; readonly flags: string } | undefined,
+    readonly epoch: number,
+  ) {
+    super(unknown);
+  }
+}
+
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
 export class SpreadOpaque extends Opaque {}
 
@@ -275,6 +292,8 @@ export interface Realm {
   readonly limits: Limits;
   /** Set once code was seen that patches built-ins (`String.prototype.x = …`): built-ins then return opaque values. */
   readonly builtinsPatched: UnknownValue | undefined;
+  /** Counts the havocs so far (code skipped whose effects are not followed), for {@link RegExpOpaque}. */
+  readonly havocEpoch: number;
 }
 
 export type BuiltinImpl = (realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite) => Value;

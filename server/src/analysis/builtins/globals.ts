@@ -20,7 +20,7 @@ import { fn, members, pure } from './support';
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
-  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self',
+  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp',
 ]);
 
 /**

@@ -3,6 +3,7 @@ import type ts from 'typescript';
 import {
   BuiltinFunction,
   Opaque,
+  RegExpOpaque,
   arrayIndex,
   isPrimitive,
   reachOf,
@@ -12,6 +13,7 @@ import {
   type Value,
 } from '../values';
 import { nativeError, toPrimitiveValue } from './coercion';
+import { matchWithRegExp, replaceWithRegExp, splitWithRegExp } from './regexps';
 import { callbackSite, checkString, coercePrimitiveArgs, fn, isCallable, members, newArray, pure } from './support';
 
 export const stringFn = fn('String', (realm, _this, args, site) => {
@@ -103,6 +105,7 @@ function stringReplace(all: boolean): BuiltinFunction {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
     const [pattern, replacement] = args;
+    if (pattern instanceof RegExpOpaque) return replaceWithRegExp(realm, thisValue, pattern, replacement, all, site);
     if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
     if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
     const s = thisValue;
@@ -145,6 +148,7 @@ const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
   if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
   if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
   const [sep, limit] = args;
+  if (sep instanceof RegExpOpaque) return splitWithRegExp(realm, thisValue, sep, limit, site);
   if (sep instanceof Opaque || limit instanceof Opaque) return new Opaque((sep instanceof Opaque ? sep : limit as Opaque).unknown);
   if (sep !== undefined && typeof sep !== 'string') return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
   if (limit !== undefined && !isPrimitive(limit)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
@@ -166,6 +170,13 @@ for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'ends
 STRING_METHODS.set('replace', stringReplace(false));
 STRING_METHODS.set('replaceAll', stringReplace(true));
 STRING_METHODS.set('split', stringSplit);
+for (const kind of ['match', 'search'] as const) {
+  STRING_METHODS.set(kind, fn(`string.${kind}`, (realm, thisValue, args, site) => {
+    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
+    if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+    return matchWithRegExp(realm, thisValue, args[0], kind, site);
+  }));
+}
 
 const NUMBER_METHODS = new Map<string, BuiltinFunction>([
   ['toString', nativeMethod(Number.prototype, 'number', 'toString', (realm, self, a, node) => {

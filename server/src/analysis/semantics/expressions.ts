@@ -48,6 +48,7 @@ import {
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 import { applyBinary } from '../builtins/coercion';
+import { regExpLiteral } from '../builtins/regexps';
 import { InstanceValue, THIS_BEFORE_SUPER } from '../values';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
@@ -186,7 +187,7 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
     case SK.ConditionalExpression:
       return evalConditional(ev, node as ts.ConditionalExpression, scope);
     case SK.RegularExpressionLiteral:
-      return ev.opaque('regular expressions are not evaluated by the analysis', node);
+      return regExpLiteral(ev, node as ts.RegularExpressionLiteral);
     case SK.TaggedTemplateExpression: {
       const t = node as ts.TaggedTemplateExpression;
       const tag = evalExpr(ev, t.tag, scope);

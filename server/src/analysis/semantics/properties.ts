@@ -22,6 +22,7 @@ import {
   type Primitive,
   type Value,
   ModuleNamespace,
+  RegExpOpaque,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
@@ -32,6 +33,7 @@ import { primitiveProperty } from '../builtins/primitives';
 import { dagProperty, taskProperty } from '../dsl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
+  if (obj instanceof RegExpOpaque) obj.pattern = undefined; // `re.compile(…)`, `re.lastIndex`: not followed
   if (obj instanceof Opaque) {
     ev.mayThrow();
     if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
@@ -78,6 +80,7 @@ export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 
 }
 
 export function setProperty(ev: Interpreter, obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void {
+  if (obj instanceof RegExpOpaque) obj.pattern = undefined;
   if (obj instanceof Opaque) {
     ev.mayThrow();
     if (obj.chain?.kind === 'global' && (obj.chain.root === 'globalThis' ? MODELLED_GLOBALS.has(key) : MODELLED_GLOBALS.has(obj.chain.root))) patchBuiltins(ev, assignment);
@@ -152,6 +155,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
 }
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
+  if (obj instanceof RegExpOpaque) obj.pattern = undefined;
   if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
   const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {

@@ -1,0 +1,137 @@
+/**
+ * Regular expression literals as the pattern of string methods, against running the module (as
+ * `alamode encode` does): equal where the analysis follows them, never wrong where it does not, and
+ * never a long match in the analysis (the server must not hang on any text).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { backtrackingRisk } from '../../server/src/analysis/builtins/regexps';
+import { assertSameDag } from './execute';
+import { outcomes } from './helpers';
+import { analyseIn, assertNoWrongOutputIn, defaultDag, makeRepo, runIn, type Repo } from './repo';
+
+const DSL = "import { Dag } from 'a-la-mode';\n";
+const repos: Repo[] = [];
+after(() => { for (const r of repos) r.remove(); });
+
+async function sameAsRunning(files: Record<string, string>) {
+  const r = makeRepo(files);
+  repos.push(r);
+  const analysis = analyseIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+  const runtime = await runIn(r, 'main.alamode.ts');
+  assert.ok(runtime, 'the module runs');
+  assertSameDag(defaultDag(analysis), runtime);
+  return analysis;
+}
+
+const isPattern = (source: string, flags: string) => {
+  try {
+    new RegExp(source, flags);
+    return true;
+  } catch {
+    return false; // `^*`: nothing to repeat
+  }
+};
+
+describe('regular expression literals', () => {
+  test('a helper that slugs, splits, matches and camel-cases names: the analysis equals running the module', async () => {
+    const analysis = await sameAsRunning({
+      'names.ts': [
+        'const SEPARATORS = /[^a-z0-9]+/g;',
+        "export const slug = (s: string) => s.toLowerCase().replace(SEPARATORS, '-').replace(/^-+|-+$/g, '');",
+        'export const camel = (s: string) => s.replace(/_(\\w)/g, (_m: string, c: string) => c.toUpperCase());',
+        "export const words = (s: string) => s.split(/[\\s_-]+/);",
+        "export const dated = (s: string) => s.replace(/(?<y>\\d{4})-(?<m>\\d\\d)/, '$<m>/$<y>');",
+      ].join('\n'),
+      'main.alamode.ts': `${DSL}import { slug, camel, words, dated } from './names';
+const dag = new Dag();
+for (const name of ['Raw Orders', 'customer_events', '--A--B--', 'report 2024-03']) {
+  dag.task(slug(name), {
+    image: 'etl:1',
+    command: \`run \${camel(name)}\`,
+    words: words(name),
+    letters: name.match(/[a-z]+/gi),
+    digits: name.match(/\\d/g),
+    underscore: name.search(/_/),
+    doubled: 'a.b'.replaceAll(/\\./g, '$&$&'),
+    dated: dated(name),
+    limited: name.split(/ /, 1),
+  });
+}
+export default dag;
+`,
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('what the analysis cannot follow is unknown, never wrong', async () => {
+    const cases = [
+      // Code changes the object: lastIndex and compile are not followed.
+      "const re = /x/g; re.lastIndex = 3;\ndag.task('t', { image: 'i', v: 'xax'.replace(re, 'y') });",
+      "const re = /x/; (re as any).compile('a');\ndag.task('t', { image: 'i', v: 'xax'.replace(re, 'y') });",
+      // Sticky: depends on lastIndex.
+      "dag.task('t', { image: 'i', v: 'xax'.replace(/x/y, 'y') });",
+      // Handed to code the analysis does not see, or the built-ins changed.
+      "import { touch } from './lib';\nconst re = /x/g; touch(re);\ndag.task('t', { image: 'i', v: 'xax'.replace(re, 'y') });",
+      "(RegExp.prototype as any)[Symbol.replace] = () => 'patched';\ndag.task('t', { image: 'i', v: 'xax'.replace(/x/g, 'y') });",
+      // A match object, and named groups handed to a replacement function.
+      "dag.task('t', { image: 'i', v: 'xax'.match(/a/) });",
+      "dag.task('t', { image: 'i', v: '2024-03'.replace(/(?<y>\\d+)-(?<m>\\d+)/, (...a: unknown[]) => JSON.stringify(a.at(-1))) });",
+      // replaceAll with a regular expression that is not global throws.
+      "let v = 'none';\ntry { v = 'xax'.replaceAll(/x/, 'y'); } catch (e) { v = String(e); }\ndag.task('t', { image: 'i', v });",
+    ];
+    for (const body of cases) {
+      const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
+      const r = makeRepo({ 'main.alamode.ts': text, 'lib.ts': "export function touch(re: RegExp) { re.lastIndex = 1; }\n" });
+      repos.push(r);
+      const { ran } = await assertNoWrongOutputIn(r, 'main.alamode.ts', text).catch((e: Error) => {
+        throw new Error(`${body}: ${e.message}`);
+      });
+      assert.ok(ran, body);
+    }
+  });
+
+  test('a pattern that may backtrack for long is not matched: the analysis returns at once with the task unknown', () => {
+    // Running this module would not finish (about 2^40 steps); the analysis must not try.
+    const text = `${DSL}const dag = new Dag();\ndag.task('t', { image: 'i', v: '${'a'.repeat(40)}!'.replace(/(a+)+$/, 'b') });\nexport default dag;\n`;
+    const r = makeRepo({ 'main.alamode.ts': text });
+    repos.push(r);
+    const analysis = analyseIn(r, 'main.alamode.ts', text);
+    assert.equal(outcomes(defaultDag(analysis)).get('t')!.output, undefined);
+    assert.match(analysis.diagnostics[0]!.message, /may backtrack for long/);
+  });
+
+  test('the backtracking scan: linear patterns pass with their unbounded quantifiers counted, exponential ones do not', () => {
+    const risks = Object.fromEntries(['_', '[^a-z0-9]+', '^-+|-+$', '_(\\w)', '(?:ab)+', 'x{2,}', '(?<y>\\d{4})', '(a+)+$', '(a|b)*', '(a?)*', '\\1', '\\k<n>', 'a*b*c*', '((a)+)'].map((s) => [s, backtrackingRisk(s, 'g')]));
+    assert.deepEqual(risks, {
+      '_': 0, '[^a-z0-9]+': 1, '^-+|-+$': 2, '_(\\w)': 0, '(?:ab)+': 1, 'x{2,}': 1, '(?<y>\\d{4})': 0,
+      '(a+)+$': 'unsafe', '(a|b)*': 'unsafe', '(a?)*': 'unsafe', '\\1': 'unsafe', '\\k<n>': 'unsafe', 'a*b*c*': 'unsafe', '((a)+)': 1,
+    });
+    assert.equal(backtrackingRisk('[a]', 'v'), 'unsafe');
+  });
+
+  test('random patterns and texts: the analysis equals running the module', async () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const atoms = ['a', 'b', '\\d', '\\s', '[ab]', '[^a]', '.', '-', '(a)', '(?:ab)', '\\b', '^', '$'];
+    const quantifiers = ['', '', '*', '+', '?', '{1,2}', '*?'];
+    const lines: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      let source = '';
+      for (let k = 0; k < 1 + random(3); k++) source += atoms[random(atoms.length)]! + quantifiers[random(quantifiers.length)]!;
+      const flags = ['g', '', 'gi', 'gm'][random(4)]!;
+      if (backtrackingRisk(source, flags) === 'unsafe' || !isPattern(source, flags)) continue;
+      const text = Array.from({ length: random(12) }, () => 'aAb1 -\n'[random(7)]).join('');
+      const lit = `/${source}/${flags}`;
+      const all = flags.includes('g') ? `replaceAll: ${JSON.stringify(text)}.replaceAll(${lit}, '<$&>'),` : '';
+      const match = flags.includes('g') ? `match: ${JSON.stringify(text)}.match(${lit}),` : '';
+      lines.push(`dag.task('t${i}', { image: 'i', re: ${JSON.stringify(lit)}, replace: ${JSON.stringify(text)}.replace(${lit}, '[$&]'), split: ${JSON.stringify(text)}.split(${lit}), search: ${JSON.stringify(text)}.search(${lit}), ${all} ${match} });`);
+    }
+    assert.ok(lines.length >= 30, `enough patterns (${lines.length})`);
+    const analysis = await sameAsRunning({ 'main.alamode.ts': `${DSL}const dag = new Dag();\n${lines.join('\n')}\nexport default dag;\n` });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+});
