@@ -38,6 +38,19 @@ export function isPipelineUri(uri: string): boolean {
  */
 const PIPELINE_DOCUMENTS = [{ pattern: '**/*.alamode.{ts,mts,cts}' }];
 
+/**
+ * Sends a message nobody waits for (a refresh, diagnostics). A timer or a store watcher can fire after
+ * the client has gone: vscode-jsonrpc then throws "Connection is disposed" synchronously (not as a
+ * rejection), and with nobody left to tell, that is not an error.
+ */
+function sendQuietly(send: () => Promise<unknown>): void {
+  try {
+    send().catch(() => {});
+  } catch {
+    // The connection is closed or disposed.
+  }
+}
+
 function onPipelines<T extends object>(options: T): T {
   // `documentSelector` belongs to the registration options, which the client honours statically too.
   return { ...options, documentSelector: PIPELINE_DOCUMENTS };
@@ -74,11 +87,11 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   let workspaceFolders: string[] = [];
   let initialStorePath: string | undefined;
   const refreshLenses = () => {
-    if (canRefreshLenses) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => {});
+    if (canRefreshLenses) sendQuietly(() => connection.sendRequest(CodeLensRefreshRequest.type));
   };
   const stores = new StoreView((root) => {
     refreshLenses();
-    connection.sendNotification(StoreChangedNotification.type, { store: root }).catch(() => {});
+    sendQuietly(() => connection.sendNotification(StoreChangedNotification.type, { store: root }));
   });
   /** The store of a document on disk, when it exists. */
   const storeOf = (uri: string) => (uri.startsWith('file:') ? stores.forFile(fileNameOf(uri)) : undefined);
@@ -153,9 +166,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     if (!document) return;
     try {
       const model = models.get(document);
-      connection.sendDiagnostics({ uri, version: document.version, diagnostics: diagnostics(model, document) }).catch(() => {
-        // The connection closed while this was pending: nobody to tell.
-      });
+      const published = diagnostics(model, document);
+      sendQuietly(() => connection.sendDiagnostics({ uri, version: document.version, diagnostics: published }));
     } catch (e) {
       logError(connection, `analysing ${uri} failed`, e);
     }
@@ -203,7 +215,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       pending.delete(uri);
       models.delete(uri);
       files.forget(uri);
-      void connection.sendDiagnostics({ uri, diagnostics: [] });
+      sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
     // Closed unsaved: pipelines that read it go back to the file on disk.
     fileChanged(fileNameOf(uri), 0);
