@@ -174,14 +174,6 @@ export namespace CommandIds {
 }
 
 /** What a client may pass as `initializationOptions` (VS Code uses `workspace/configuration` instead). */
-/**
- * Node flags the server is started with (the VS Code client, the bench; README for other editors).
- * `--single-threaded-gc`: V8's parallel GC helpers keep ~100 MB of memory resident after a few hundred
- * keystrokes on a 3,001-task module (RSS 325 MB vs 218 MB, measured in process over 30 edits) for no
- * CPU saved on this work. V8 flags cannot be set once the server runs (setting them then aborts it).
- */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
-
 export interface InitializationOptions {
   /** The store to read records from, for every document (`alamode.store.path` per folder wins). */
   readonly storePath?: string;

@@ -45,7 +45,6 @@ import { buildDocumentModel } from '../../server/src/model/documentModel';
 import { encodeWithKey } from '../../server/src/core/bencode';
 import { sha256Hex } from '../../server/src/core/outputIds';
 import type { BencodeDict } from '../../server/src/core/values';
-import { SERVER_NODE_FLAGS } from '../../server/src/protocol';
 import { tsProject, tsserverEditToDiagnostics } from './tsserver';
 import { writeWorkspace } from './workspace';
 
@@ -76,9 +75,9 @@ export interface BenchServer {
  */
 const FULL_LENSES = process.env.BENCH_LENSES === 'full';
 
-/** The built server in its own process (with the flags the VS Code client starts it with), initialised, over stdio; `stop` ends it the LSP way. */
+/** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
 export async function startServer(): Promise<BenchServer> {
-  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   const stop = async () => {
