@@ -17,6 +17,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { IMPORTABLE_GLOB, IMPORTABLE_SELECTORS, PIPELINE_SELECTOR } from './pipelines';
+import type { InitializationOptions } from '../../server/src/protocol';
 
 /** The client id: `alamode.trace.server` is read by the library because it matches this id. */
 export const CLIENT_ID = 'alamode';
@@ -79,6 +80,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       // reaches the server as workspace/didChangeWatchedFiles.
       fileEvents: vscode.workspace.createFileSystemWatcher(IMPORTABLE_GLOB),
     },
+    // VS Code resolves only the lenses on screen: the server lists them without titles (see InitializationOptions).
+    initializationOptions: { resolveLenses: true } satisfies InitializationOptions,
     outputChannel: output,
     // One channel for the client's log and the protocol trace, so a bug report needs one copy-paste.
     traceOutputChannel: output,

@@ -177,6 +177,11 @@ export namespace CommandIds {
 export interface InitializationOptions {
   /** The store to read records from, for every document (`alamode.store.path` per folder wins). */
   readonly storePath?: string;
+  /**
+   * The client resolves (`codeLens/resolve`) only the lenses it shows, as VS Code does: the server then
+   * lists lenses without titles, so a keystroke's list is small. Off, every lens carries its title.
+   */
+  readonly resolveLenses?: boolean;
 }
 
 /** A core value as JSON (see {@link WireValue}). */

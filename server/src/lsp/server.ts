@@ -5,6 +5,8 @@
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
+  LSPErrorCodes,
+  ResponseError,
   DidChangeConfigurationNotification,
   TextDocuments,
   TextDocumentSyncKind,
@@ -18,7 +20,7 @@ import { URI } from 'vscode-uri';
 import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { codeLenses } from './features/lenses';
+import { codeLenses, resolveLens, type LensData } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { fileNameOf, ModelCache } from './modelCache';
@@ -86,6 +88,12 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   let hasWorkspaceFolders = false;
   let workspaceFolders: string[] = [];
   let initialStorePath: string | undefined;
+  /**
+   * Whether lenses are listed without titles and resolved one by one. Only for clients that say they
+   * resolve just the lenses on screen (the VS Code client does): LSP has no capability for it, and a
+   * client that resolves every lens (Neovim 0.7 does) would send one request per task instead.
+   */
+  let lazyLenses = false;
   const refreshLenses = () => {
     if (canRefreshLenses) sendQuietly(() => connection.sendRequest(CodeLensRefreshRequest.type));
   };
@@ -124,12 +132,13 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     hasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
     workspaceFolders = (params.workspaceFolders ?? []).map((f) => URI.parse(f.uri).fsPath);
     const options = params.initializationOptions as InitializationOptions | undefined;
+    lazyLenses = options?.resolveLenses === true;
     initialStorePath = typeof options?.storePath === 'string' && options.storePath !== '' ? options.storePath : undefined;
     stores.configure({ folders: new Map(), ...(initialStorePath ? { fallback: initialStorePath } : {}) });
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        codeLensProvider: onPipelines({ resolveProvider: false }),
+        codeLensProvider: onPipelines({ resolveProvider: lazyLenses }),
         hoverProvider: onPipelines({}),
         definitionProvider: onPipelines({}),
         referencesProvider: onPipelines({}),
@@ -238,7 +247,35 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     });
   }
 
-  connection.onCodeLens((p, token) => withModel('code lenses', p.textDocument.uri, token, [], (m, d) => codeLenses(m, d, storeOf(d.uri)?.status)));
+  /**
+   * A number per analysis, for lens `data`: a resolve answers only from the analysis its list came
+   * from (a helper's change re-analyses the same text, and the lens at an index may then be another).
+   */
+  const modelIds = new WeakMap<object, number>();
+  let nextModelId = 1;
+  const modelId = (m: object) => {
+    let id = modelIds.get(m);
+    if (id === undefined) modelIds.set(m, (id = nextModelId++));
+    return id;
+  };
+
+  connection.onCodeLens((p, token) =>
+    withModel('code lenses', p.textDocument.uri, token, [], (m, d) =>
+      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { uri: d.uri, version: d.version, model: modelId(m) } : undefined)));
+  connection.onCodeLensResolve((lens, token) => {
+    if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    const data = lens.data as Partial<LensData> | undefined;
+    const document = typeof data?.uri === 'string' ? pipelineDocument(data.uri) : undefined;
+    // A list for a text that is gone: the editor asks for the new list (never a title from another version).
+    const modified = () => new ResponseError(LSPErrorCodes.ContentModified, 'the document changed since these lenses were listed');
+    if (!document || document.version !== data?.version || typeof data.index !== 'number') return modified();
+    return runSafe(connection, 'code lens resolve', token, lens, () => {
+      // The list was made from this version's model, so it is cached: no analysis here.
+      const model = models.get(document);
+      if (modelId(model) !== data.model) return modified();
+      return resolveLens(model, lens, data.index!, storeOf(document.uri)?.status) ?? modified();
+    });
+  });
   connection.onHover((p, token) => withModel('hover', p.textDocument.uri, token, null, (m, d) => hover(m, d, d.offsetAt(p.position), storeOf(d.uri))));
   connection.onDefinition((p, token) => withModel('definition', p.textDocument.uri, token, null, (m, d) => definition(m, d, d.offsetAt(p.position))));
   connection.onReferences((p, token) => withModel('references', p.textDocument.uri, token, [], (m, d) => references(m, d, d.offsetAt(p.position), p.context.includeDeclaration)));

@@ -3,7 +3,7 @@
  * pipeline's store exists) what the store says about that ID: built, will run, failed, running. Tasks
  * made by one call in a loop or `map` each get their own lens there, named.
  */
-import type { CodeLens } from 'vscode-languageserver';
+import type { CodeLens, Command, Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { tasksByCallSite, noOutputText, type DocumentModel, type TaskView } from '../../model/documentModel';
 import { formatAgo, formatDuration } from '../../engine/describe';
@@ -40,20 +40,69 @@ export function lensTitle(task: TaskView, named: boolean, statusOf?: StatusOf): 
   return `${prefix}${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`;
 }
 
-export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf): CodeLens[] {
-  const lenses: CodeLens[] = [];
-  for (const group of tasksByCallSite(model)) {
-    const range = toRange(document, group[0]!.analysed.calleeRange);
-    for (const task of group) {
-      const title = lensTitle(task, group.length > 1, statusOf);
-      lenses.push({
-        range,
-        command: task.outcome.output
-          ? { title, command: CommandIds.copyOutputId, arguments: [task.outcome.output, task.analysed.name ?? task.name] }
-          // No command: the lens is a label that says why there is no ID.
-          : { title, command: '' },
-      });
-    }
+/** One lens: a task at its call site, named when the call makes several. */
+interface LensEntry {
+  readonly task: TaskView;
+  readonly named: boolean;
+}
+
+/** Each model's lenses in order, made once: a resolve finds its lens by index without regrouping the tasks. */
+const entriesOf = new WeakMap<DocumentModel, readonly LensEntry[]>();
+
+function lensEntries(model: DocumentModel): readonly LensEntry[] {
+  let entries = entriesOf.get(model);
+  if (!entries) {
+    const list: LensEntry[] = [];
+    for (const group of tasksByCallSite(model)) for (const task of group) list.push({ task, named: group.length > 1 });
+    entriesOf.set(model, (entries = list));
   }
+  return entries;
+}
+
+function commandOf(entry: LensEntry, statusOf?: StatusOf): Command {
+  const { task } = entry;
+  const title = lensTitle(task, entry.named, statusOf);
+  return task.outcome.output
+    ? { title, command: CommandIds.copyOutputId, arguments: [task.outcome.output, task.analysed.name ?? task.name] }
+    // No command: the lens is a label that says why there is no ID.
+    : { title, command: '' };
+}
+
+/**
+ * What an unresolved lens carries back in `codeLens/resolve`: the document and version it was listed
+ * for, which analysis (`model`, a number the server gives each model) and which lens of it. A resolve
+ * answers only from that very analysis, so a title never comes from another version than the list's.
+ */
+export interface LensData {
+  readonly uri: string;
+  readonly version: number;
+  readonly model: number;
+  readonly index: number;
+}
+
+/**
+ * The document's lenses. With `lazy` (a client that resolves the lenses it shows, as VS Code does) the
+ * list carries no titles, only `data` to resolve each by (see {@link resolveLens}): on 3,001 tasks the
+ * titled list is ~760 KB of JSON per keystroke, most of it for lenses off screen.
+ */
+export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf, lazy?: Omit<LensData, 'index'>): CodeLens[] {
+  const lenses: CodeLens[] = [];
+  let range: Range | undefined;
+  let rangeOf: TaskView | undefined;
+  lensEntries(model).forEach((entry, index) => {
+    // Tasks of one call share its range (one position lookup per call site, not per task).
+    const callee = entry.task.analysed.calleeRange;
+    if (!range || !rangeOf || rangeOf.analysed.calleeRange.start !== callee.start || rangeOf.analysed.calleeRange.end !== callee.end) {
+      range = toRange(document, callee);
+      rangeOf = entry.task;
+    }
+    lenses.push(lazy ? { range, data: { ...lazy, index } satisfies LensData } : { range, command: commandOf(entry, statusOf) });
+  });
   return lenses;
+}
+
+/** The title and command of the `index`th lens of `model`'s list; undefined when there is no such lens. */
+export function resolveLens(model: DocumentModel, lens: CodeLens, index: number, statusOf?: StatusOf): CodeLens | undefined {
+  const entry = lensEntries(model)[index];
+  return entry && { ...lens, command: commandOf(entry, statusOf) };
 }
