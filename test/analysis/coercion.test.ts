@@ -141,3 +141,43 @@ dag.task('t', { ...o, read, has, d });
 `);
   });
 });
+
+describe('conversions around what the analysis does not know', () => {
+  test('a key converted by in and hasOwnProperty runs its toString, known object or not', async () => {
+    const { analysis, runtime } = await both(`
+const log: string[] = [];
+const k: any = { toString() { log.push('k'); return 'a'; } };
+const known = { a: 1 };
+const h1 = k in known;
+const h2 = Object.hasOwn(known, k);
+const h3 = known.hasOwnProperty(k);
+dag.task('known', { h1, h2, h3, log: [...log] });
+const other: any = JSON.parse(process.env.X ?? '{}');
+const h4 = k in other;
+const h5 = Object.hasOwn(other, k);
+dag.task('after', { log });
+`);
+    const dag = defaultDag(analysis);
+    assertNoWrongOutput(dag, runtime);
+    const s = summariseAnalysis(dag);
+    assert.notEqual(s.tasks[0]!.output, undefined);
+    assert.equal(s.tasks[1]!.output, undefined);
+  });
+
+  test('a conversion that throws outside a try block: the module throws there', async () => {
+    const { analysis: throwing } = await bothThrowing(`
+const bad: any = { valueOf() { throw new Error('no'); } };
+const x = 'abc'.slice(bad);
+dag.task('b', { x });
+`);
+    assert.deepEqual(throwing.diagnostics.map((d) => d.message), ["the module throws here when it runs (throw new Error('no'))"]);
+  });
+});
+
+/** Analyses a module that throws when it runs. */
+async function bothThrowing(code: string): Promise<{ analysis: ModuleAnalysis }> {
+  const text = `${DSL}${code}\nexport default dag;\n`;
+  const r = makeRepo({ 'main.alamode.ts': text });
+  repos.push(r);
+  return { analysis: analyseIn(r, 'main.alamode.ts', text) };
+}
