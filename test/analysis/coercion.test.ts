@@ -46,6 +46,9 @@ dag.task('s', {
   lastIndexOf: 'aaaa'.lastIndexOf('a', two), includes: '-x'.includes(both), startsWith: 'x-'.startsWith(both, 1),
   endsWith: '-x'.endsWith('-', two), concat: 'x'.concat(two, both, [1, [2, both]] as any),
   split: 'a-b-c'.split('-', two), splitSep: 'a2b'.split(String(two)),
+  splitObj: 'a2b-c'.split(two), splitBoth: 'a-b-c'.split(both, both), splitArr: 'a-b'.split(['-'] as any), splitNum: 'a1b'.split(1 as any),
+  splitNull: 'anullb'.split(null as any), replace: 'a-b'.replace(both, '+'), replaceAll: 'a-b-c'.replaceAll(both, both),
+  replaceNum: 'a2b2'.replace(two, (m: string) => m + m), replaceArr: 'a,b'.replace([','] as any, ';'), replaceAllNull: 'null!'.replaceAll(null as any, 'x'),
 });
 `);
   });
@@ -90,6 +93,8 @@ const r = {
   repeat: 'ab'.repeat(o('m', 2)),
   radix: (10).toString(o('n', 2)),
   split: 'a-b-c'.split('-', o('p', 2)),
+  splitBoth: 'a-b-c'.split(o('-', 0), o('q', 2)),
+  replace: 'a-b'.replace(o('-', 0), o('r', 0)),
 };
 dag.task('t', { r, log });
 `);

@@ -1,7 +1,10 @@
 /** `String`, `Number`, `Boolean`, `BigInt`, and the methods of primitive values, applied natively. */
 import type ts from 'typescript';
 import {
+  ArrayValue,
   BuiltinFunction,
+  InstanceValue,
+  ObjectValue,
   Opaque,
   arrayIndex,
   isPrimitive,
@@ -106,13 +109,25 @@ const sizeCheck = (realm: Realm, self: Primitive, first: Value, node: ts.Node, n
   return undefined;
 };
 
+/** A plain object or array: it has no Symbol.replace/Symbol.split (the analysis models no symbol keys). */
+function plainObject(v: Value): boolean {
+  return (v instanceof ObjectValue && !(v instanceof InstanceValue)) || v instanceof ArrayValue;
+}
+
 /** `replace`/`replaceAll` with a string pattern (never a regular expression) and a string or function replacement. */
 function stringReplace(all: boolean): BuiltinFunction {
   return fn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
-    const [pattern, replacement] = args;
+    const replacement = args[1];
+    let pattern = args[0];
     if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
+    // A pattern without Symbol.replace (a primitive, a plain object or array) is converted by ToString, first.
+    if (isPrimitive(pattern) || plainObject(pattern)) {
+      const p = realm.toStr(pattern, site.node);
+      if (p instanceof Opaque) return new Opaque(p.unknown, reachOf(args));
+      pattern = p;
+    }
     if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
     const s = thisValue;
     if (isCallable(replacement)) {
@@ -155,11 +170,13 @@ const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
   if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
   const [sep, limit] = args;
   if (sep instanceof Opaque || limit instanceof Opaque) return new Opaque((sep instanceof Opaque ? sep : limit as Opaque).unknown);
-  if (sep !== undefined && typeof sep !== 'string') return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
+  // A separator without Symbol.split (a primitive, a plain object or array) is converted by ToString.
+  if (!isPrimitive(sep) && !plainObject(sep)) return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
   realm.charge(thisValue.length, site.node);
-  // The limit converts by ToUint32 (running an object's valueOf), which the native does.
+  // The native converts the limit (ToUint32, an object's valueOf) and then the separator (ToString), as JS does.
+  const hostSep = hostValue(realm, sep, site.node);
   const hostLimit = hostValue(realm, limit, site.node);
-  const parts = applyHost(realm, args, site.node, () => thisValue.split(sep as string, hostLimit as number | undefined));
+  const parts = applyHost(realm, args, site.node, () => thisValue.split(hostSep as string, hostLimit as number | undefined));
   if (parts instanceof Opaque) return parts;
   return newArray(realm, parts, site.node);
 });
