@@ -79,6 +79,33 @@ dag.task('a', {
 `);
   });
 
+  test('array methods convert fromIndex only when they search, and a fromIndex given as undefined', async () => {
+    await sameAsRunning(`
+const log: string[] = [];
+const o = (name: string, n: number): any => ({ valueOf() { log.push(name); return n; } });
+const empty: number[] = [];
+const frozen = Object.freeze([1, 2]);
+const frozenEmpty = Object.freeze([] as number[]);
+frozenEmpty.fill(0, o('fe', 0));
+const r = {
+  indexOf: empty.indexOf(1, o('a', 0)), includes: empty.includes(1, o('b', 0)), lastIndexOf: empty.lastIndexOf(1, o('c', 0)),
+  lastUndefined: [1, 2, 3].lastIndexOf(3, undefined), lastGiven: [1, 2, 3].lastIndexOf(3, o('d', 1)), at: empty.at(o('e', 0)),
+};
+dag.task('t', { r, log, frozen: [...frozen] });
+`);
+  });
+
+  test('a frozen array\'s fill converts start and end before it fails', async () => {
+    const { analysis, runtime } = await both(`
+const log: string[] = [];
+const o = (name: string, n: number): any => ({ valueOf() { log.push(name); return n; } });
+const frozen = Object.freeze([1, 2]);
+try { frozen.fill(0, o('s', 0), o('e', 1)); } catch { log.push('threw'); }
+dag.task('t', { log });
+`);
+    assertNoWrongOutput(defaultDag(analysis), runtime);
+  });
+
   test('the conversions run in the built-in\'s order, as often as it converts, and not where it does not', async () => {
     await sameAsRunning(`
 const log: string[] = [];
