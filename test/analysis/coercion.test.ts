@@ -175,6 +175,19 @@ dag.task('t', { ...o, read, has, d });
 });
 
 describe('conversions around what the analysis does not know', () => {
+  test('an object given to a built-in beside an unknown argument: its conversion may have run', async () => {
+    const { analysis, runtime } = await both(`
+const log: string[] = [];
+const o: any = { valueOf() { log.push('o'); return 1; } };
+const n = Math.max(o, Number(process.env.N ?? 2));
+dag.task('after', { log });
+dag.task('known', { k: 1 });
+`);
+    const dag = defaultDag(analysis);
+    assertNoWrongOutput(dag, runtime);
+    assert.deepEqual(summariseAnalysis(dag).tasks.map((t) => t.output === undefined), [true, false]);
+  });
+
   test('a key converted by in and hasOwnProperty runs its toString, known object or not', async () => {
     const { analysis, runtime } = await both(`
 const log: string[] = [];

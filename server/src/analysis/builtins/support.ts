@@ -11,6 +11,7 @@ import {
   ObjectValue,
   Opaque,
   TaskState,
+  isHeap,
   isPrimitive,
   reachOf,
   type CallSite,
@@ -93,7 +94,11 @@ export function hostValue(realm: Realm, v: Value, node: ts.Node): unknown {
 /** `args` as host values ({@link hostValue}); opaque when one of them is unknown. */
 export function hostArgs(realm: Realm, args: readonly Value[], node: ts.Node): unknown[] | Opaque {
   const o = firstOpaque(args);
-  if (o) return o;
+  if (o) {
+    // Which of the others the native would convert (running their valueOf/toString) is not known.
+    for (const a of args) if (isHeap(a)) realm.escape(a, o.unknown);
+    return o;
+  }
   return args.map((a) => hostValue(realm, a, node));
 }
 
