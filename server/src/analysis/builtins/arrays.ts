@@ -102,6 +102,13 @@ function arrayMethod(name: string, impl: ArrayImpl, mutates = false): BuiltinFun
       // A frozen array cannot change: the call throws a TypeError, unless it has nothing to write
       // (reversing an empty array). Either way the array stays as it is.
       realm.mayThrow();
+      // fill converts its start and end (running an object's valueOf) before it fails to write.
+      if (name === 'fill') {
+        for (const [i, fallback] of [[1, 0], [2, thisValue.items.length]] as const) {
+          const r = relIndex(realm, args[i], thisValue.items.length, fallback, site.node);
+          if (r instanceof Opaque) return new Opaque(r.unknown, reachOf([thisValue, ...args]));
+        }
+      }
       return name === 'reverse' || name === 'sort' || name === 'fill' ? thisValue : realm.opaque(`${realm.text(site.node)} on a frozen array`, site.node);
     }
     realm.charge(thisValue.items.length, site.node);
@@ -325,6 +332,8 @@ function sameValueZero(a: Value, b: Value): boolean | undefined {
 }
 
 defineArray('includes', (realm, arr, [x, from], site) => {
+  // An empty array is searched without converting fromIndex.
+  if (arr.items.length === 0) return false;
   const start = relIndex(realm, from, arr.items.length, 0, site.node);
   if (start instanceof Opaque) return start;
   for (let i = start; i < arr.items.length; i++) {
@@ -336,8 +345,11 @@ defineArray('includes', (realm, arr, [x, from], site) => {
 });
 
 for (const name of ['indexOf', 'lastIndexOf'] as const) {
-  defineArray(name, (realm, arr, [x, from], site) => {
+  defineArray(name, (realm, arr, args, site) => {
+    const [x, from] = args;
     const len = arr.items.length;
+    // An empty array is searched without converting fromIndex.
+    if (len === 0) return -1;
     const indexes: number[] = [];
     if (name === 'indexOf') {
       const start = relIndex(realm, from, len, 0, site.node);
@@ -345,7 +357,8 @@ for (const name of ['indexOf', 'lastIndexOf'] as const) {
       for (let i = start; i < len; i++) indexes.push(i);
     } else {
       let start = len - 1;
-      if (from !== undefined) {
+      // A fromIndex given, even as undefined, is converted (undefined is 0).
+      if (args.length >= 2) {
         const n = toNumber(realm, from, site.node);
         if (n instanceof Opaque) return n;
         const i = Number.isNaN(n) ? 0 : Math.trunc(n);

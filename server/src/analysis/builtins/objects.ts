@@ -139,8 +139,9 @@ const objectIsFrozen = fn('Object.isFrozen', (realm, _this, args, site) => {
 
 const hasOwn = (realm: Realm, obj: Value, key: Value, node: ts.Node): Value => {
   if (obj === null || obj === undefined) realm.throwError('Cannot convert undefined or null to object', node);
-  if (obj instanceof Opaque) return new Opaque(obj.unknown);
+  // ToPropertyKey (the key's toString) runs whatever the object is.
   const k = isPrimitive(key) ? String(key) : realm.toStr(key, node);
+  if (obj instanceof Opaque) return new Opaque(obj.unknown);
   if (k instanceof Opaque) return k;
   if (obj instanceof ObjectValue) return obj.tainted ? new Opaque(obj.tainted) : obj.props.has(k);
   if (obj instanceof ArrayValue) {

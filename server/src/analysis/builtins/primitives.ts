@@ -1,7 +1,10 @@
 /** `String`, `Number`, `Boolean`, `BigInt`, and the methods of primitive values, applied natively. */
 import type ts from 'typescript';
 import {
+  ArrayValue,
   BuiltinFunction,
+  InstanceValue,
+  ObjectValue,
   Opaque,
   RegExpOpaque,
   arrayIndex,
@@ -12,9 +15,9 @@ import {
   type Realm,
   type Value,
 } from '../values';
-import { nativeError, toPrimitiveValue } from './coercion';
+import { nativeError, toNumber, toPrimitiveValue } from './coercion';
 import { matchWithRegExp, replaceWithRegExp, splitWithRegExp } from './regexps';
-import { callbackSite, checkString, coercePrimitiveArgs, fn, isCallable, members, newArray, pure } from './support';
+import { applyHost, callbackSite, checkString, fn, hostArgs, hostValue, isCallable, members, newArray, pure } from './support';
 
 export const stringFn = fn('String', (realm, _this, args, site) => {
   if (args.length === 0) return '';
@@ -68,45 +71,66 @@ export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
 
 // ───────────────────────────── primitives' methods ─────────────────────────────
 
-/** A method of a primitive applied natively, after converting its arguments to primitives. */
-function nativeMethod(proto: object, type: 'string' | 'number' | 'bigint' | 'boolean', name: string, check?: (realm: Realm, self: Primitive, args: Primitive[], node: ts.Node) => Value | undefined): BuiltinFunction {
+/**
+ * A method of a primitive applied natively, its arguments given as {@link hostValue}s (so the native
+ * converts them as JS does). `check` sees the first argument already converted by `ToNumber` when
+ * `numericFirst` (the native's first conversion, so doing it here first changes nothing).
+ */
+function nativeMethod(proto: object, type: 'string' | 'number' | 'bigint' | 'boolean', name: string, check?: (realm: Realm, self: Primitive, first: Value, node: ts.Node) => Value | undefined, numericFirst = false): BuiltinFunction {
   const method = (proto as Record<string, (...a: unknown[]) => unknown>)[name]!;
   return fn(`${type}.${name}`, (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== type) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
-    const prims = coercePrimitiveArgs(realm, args, site.node);
-    if (prims instanceof Opaque) return prims;
-    const early = check?.(realm, thisValue as Primitive, prims, site.node);
-    if (early !== undefined) return early;
-    let r: unknown;
-    try {
-      r = method.apply(thisValue, prims);
-    } catch (e) {
-      nativeError(realm, e, site.node);
+    let given = args;
+    if (numericFirst && args.length > 0 && !isPrimitive(args[0])) {
+      const n = toNumber(realm, args[0], site.node);
+      if (n instanceof Opaque) return new Opaque(n.unknown, reachOf(args));
+      given = [n, ...args.slice(1)];
     }
+    const host = hostArgs(realm, given, site.node);
+    if (host instanceof Opaque) return host;
+    const early = check?.(realm, thisValue as Primitive, given[0], site.node);
+    if (early !== undefined) return early;
+    const r = applyHost(realm, args, site.node, () => method.apply(thisValue, host));
+    if (r instanceof Opaque) return r;
     if (typeof r === 'string') return checkString(realm, r, site.node);
     if (Array.isArray(r)) return newArray(realm, r as Primitive[], site.node);
     return r as Primitive;
   });
 }
 
-const sizeCheck = (realm: Realm, self: Primitive, args: Primitive[], node: ts.Node, name: string): Value | undefined => {
+const SIZED = new Set(['repeat', 'padStart', 'padEnd']);
+
+const sizeCheck = (realm: Realm, self: Primitive, first: Value, node: ts.Node, name: string): Value | undefined => {
   const s = self as string;
   let estimate = 0;
-  if (name === 'repeat') estimate = s.length * Math.max(0, Number(args[0]) || 0);
-  else if (name === 'padStart' || name === 'padEnd') estimate = Math.max(s.length, Number(args[0]) || 0);
+  // `first` is primitive here: these methods convert it with ToNumber before anything else.
+  if (name === 'repeat') estimate = s.length * Math.max(0, Number(first) || 0);
+  else if (name === 'padStart' || name === 'padEnd') estimate = Math.max(s.length, Number(first) || 0);
   if (estimate > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, node);
   return undefined;
 };
 
-/** `replace`/`replaceAll` with a string pattern (never a regular expression) and a string or function replacement. */
+/** A plain object or array: it has no Symbol.replace/Symbol.split (the analysis models no symbol keys). */
+function plainObject(v: Value): boolean {
+  return (v instanceof ObjectValue && !(v instanceof InstanceValue)) || v instanceof ArrayValue;
+}
+
+/** `replace`/`replaceAll` with a string pattern (a regular expression literal: see regexps.ts) and a string or function replacement. */
 function stringReplace(all: boolean): BuiltinFunction {
   return fn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
-    const [pattern, replacement] = args;
+    const replacement = args[1];
+    let pattern = args[0];
     if (pattern instanceof RegExpOpaque) return replaceWithRegExp(realm, thisValue, pattern, replacement, all, site);
     if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
+    // A pattern without Symbol.replace (a primitive, a plain object or array) is converted by ToString, first.
+    if (isPrimitive(pattern) || plainObject(pattern)) {
+      const p = realm.toStr(pattern, site.node);
+      if (p instanceof Opaque) return new Opaque(p.unknown, reachOf(args));
+      pattern = p;
+    }
     if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
     const s = thisValue;
     if (isCallable(replacement)) {
@@ -150,22 +174,21 @@ const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
   const [sep, limit] = args;
   if (sep instanceof RegExpOpaque) return splitWithRegExp(realm, thisValue, sep, limit, site);
   if (sep instanceof Opaque || limit instanceof Opaque) return new Opaque((sep instanceof Opaque ? sep : limit as Opaque).unknown);
-  if (sep !== undefined && typeof sep !== 'string') return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
-  if (limit !== undefined && !isPrimitive(limit)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  // A separator without Symbol.split (a primitive, a plain object or array) is converted by ToString.
+  if (!isPrimitive(sep) && !plainObject(sep)) return realm.opaque(`${realm.text(site.node)} with a separator that is not a string is not modelled by the analysis`, site.node);
   realm.charge(thisValue.length, site.node);
-  let parts: string[];
-  try {
-    parts = thisValue.split(sep as string, limit as number | undefined);
-  } catch (e) {
-    nativeError(realm, e, site.node);
-  }
+  // The native converts the limit (ToUint32, an object's valueOf) and then the separator (ToString), as JS does.
+  const hostSep = hostValue(realm, sep, site.node);
+  const hostLimit = hostValue(realm, limit, site.node);
+  const parts = applyHost(realm, args, site.node, () => thisValue.split(hostSep as string, hostLimit as number | undefined));
+  if (parts instanceof Opaque) return parts;
   return newArray(realm, parts, site.node);
 });
 
 const STRING_METHODS = new Map<string, BuiltinFunction>();
 for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'padEnd', 'padStart', 'repeat', 'slice', 'startsWith', 'substring', 'substr', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'valueOf', 'isWellFormed', 'toWellFormed']) {
   if (typeof (String.prototype as unknown as Record<string, unknown>)[name] !== 'function') continue;
-  STRING_METHODS.set(name, nativeMethod(String.prototype, 'string', name, (realm, self, a, node) => sizeCheck(realm, self, a, node, name)));
+  STRING_METHODS.set(name, nativeMethod(String.prototype, 'string', name, (realm, self, first, node) => sizeCheck(realm, self, first, node, name), SIZED.has(name)));
 }
 STRING_METHODS.set('replace', stringReplace(false));
 STRING_METHODS.set('replaceAll', stringReplace(true));
@@ -179,11 +202,11 @@ for (const kind of ['match', 'search'] as const) {
 }
 
 const NUMBER_METHODS = new Map<string, BuiltinFunction>([
-  ['toString', nativeMethod(Number.prototype, 'number', 'toString', (realm, self, a, node) => {
+  ['toString', nativeMethod(Number.prototype, 'number', 'toString', (realm, self, radix, node) => {
     // Other radixes are exact only for integers (the spec leaves fractions to the implementation).
-    if (a[0] !== undefined && a[0] !== 10 && !Number.isInteger(self)) return realm.opaque(`${realm.text(node)} is implementation-defined`, node);
+    if (radix !== undefined && Math.trunc(Number(radix)) !== 10 && !Number.isInteger(self)) return realm.opaque(`${realm.text(node)} is implementation-defined`, node);
     return undefined;
-  })],
+  }, true)],
   ['toFixed', nativeMethod(Number.prototype, 'number', 'toFixed')],
   ['valueOf', nativeMethod(Number.prototype, 'number', 'valueOf')],
 ]);

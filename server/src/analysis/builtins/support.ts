@@ -11,6 +11,7 @@ import {
   ObjectValue,
   Opaque,
   TaskState,
+  isHeap,
   isPrimitive,
   reachOf,
   type CallSite,
@@ -57,27 +58,73 @@ export function newArray(realm: Realm, values: readonly Value[], node: ts.Node, 
   return new ArrayValue(values.map((value) => ({ value, range })));
 }
 
-export function coercePrimitiveArgs(realm: Realm, args: readonly Value[], node: ts.Node): Primitive[] | Opaque {
-  const out: Primitive[] = [];
-  for (const a of args) {
-    const p = isPrimitive(a) ? a : toPrimitiveValue(realm, a, node, 'string');
-    if (p instanceof Opaque) return new Opaque(p.unknown, reachOf(args));
-    out.push(p);
-  }
-  return out;
+/**
+ * Why a native built-in stopped while converting one of the module's values: the module's own code threw
+ * (`thrown`, the interpreter's own exception, rethrown once the native frames are left), or the
+ * conversion is unknown (`opaque`).
+ */
+class Interrupt {
+  constructor(readonly thrown: unknown, readonly opaque?: Opaque) {}
 }
 
-/** A pure function of primitives, applied natively (`parseInt`, `Math.floor`, …). */
+/**
+ * `v` as a host value a native built-in can be given: a primitive as itself; anything else as a host
+ * object whose `Symbol.toPrimitive` runs the module's own `valueOf`/`toString` through the interpreter
+ * with the hint the native asks for. So the native converts each argument exactly as JS would: with
+ * the right hint (`ToNumber` → valueOf first, `ToString`/`ToPropertyKey` → toString first), in its
+ * order, as many times, and not at all where it does not convert (`Number.isInteger(o)` is false).
+ * Run the native with {@link applyHost}.
+ */
+export function hostValue(realm: Realm, v: Value, node: ts.Node): unknown {
+  if (isPrimitive(v)) return v;
+  return {
+    [Symbol.toPrimitive](hint: string): Primitive {
+      let p: Primitive | Opaque;
+      try {
+        p = toPrimitiveValue(realm, v, node, hint === 'string' ? 'string' : 'default');
+      } catch (e) {
+        throw new Interrupt(e);
+      }
+      if (p instanceof Opaque) throw new Interrupt(undefined, p);
+      return p;
+    },
+  };
+}
+
+/** `args` as host values ({@link hostValue}); opaque when one of them is unknown. */
+export function hostArgs(realm: Realm, args: readonly Value[], node: ts.Node): unknown[] | Opaque {
+  const o = firstOpaque(args);
+  if (o) {
+    // Which of the others the native would convert (running their valueOf/toString) is not known.
+    for (const a of args) if (isHeap(a)) realm.escape(a, o.unknown);
+    return o;
+  }
+  return args.map((a) => hostValue(realm, a, node));
+}
+
+/**
+ * Runs a native built-in given {@link hostValue}s: its errors become the program's own, the module's
+ * exceptions from a conversion go on unchanged, an unknown conversion makes the result unknown.
+ */
+export function applyHost<T>(realm: Realm, args: readonly Value[], node: ts.Node, f: () => T): T | Opaque {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Interrupt) {
+      if (e.opaque) return new Opaque(e.opaque.unknown, reachOf(args));
+      throw e.thrown;
+    }
+    nativeError(realm, e, node);
+  }
+}
+
+/** A pure function of its arguments, applied natively (`parseInt`, `Math.floor`, …). */
 export function pure(name: string, f: (...args: Primitive[]) => Primitive, resultIsString = false): BuiltinFunction {
   return fn(name, (realm, _this, args, site) => {
-    const prims = coercePrimitiveArgs(realm, args, site.node);
-    if (prims instanceof Opaque) return prims;
-    let r: Primitive;
-    try {
-      r = f(...prims);
-    } catch (e) {
-      nativeError(realm, e, site.node);
-    }
+    const host = hostArgs(realm, args, site.node);
+    if (host instanceof Opaque) return host;
+    const r = applyHost(realm, args, site.node, () => f(...(host as Primitive[])));
+    if (r instanceof Opaque) return r;
     return resultIsString && typeof r === 'string' ? checkString(realm, r, site.node) : r;
   });
 }

@@ -229,7 +229,8 @@ export function keyOf(ev: Interpreter, v: Value, node: ts.Node): string | Opaque
   const k = toPropertyKey(v);
   if (k !== undefined) return k;
   if (v instanceof Opaque) return v;
-  const p = ev.toPrimitive(v, node);
+  // ToPropertyKey is ToPrimitive with hint string: an object's toString before its valueOf.
+  const p = ev.toPrimitive(v, node, 'string');
   return p instanceof Opaque ? p : String(p);
 }
 

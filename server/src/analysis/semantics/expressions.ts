@@ -14,6 +14,7 @@ import {
   Scope,
   arrayIndex,
   copySlot,
+  isHeap,
   isPrimitive,
   orderedKeys,
   reachOf,
@@ -466,6 +467,8 @@ export function looseEquals(ev: Interpreter, a: Value, b: Value, node: ts.Node):
 export function inOperator(ev: Interpreter, key: Value, obj: Value, node: ts.Node): Value {
   if (obj instanceof Opaque) {
     ev.mayThrow();
+    // Whether JS converts the key (running an object's toString) depends on what `obj` is.
+    if (isHeap(key)) ev.escape(key, obj.unknown);
     return new Opaque(obj.unknown);
   }
   if (isPrimitive(obj)) ev.throwError(`Cannot use 'in' operator to search for '${String(key)}' in ${String(obj)}`, node);
