@@ -432,7 +432,8 @@ try {
 
 describe('things the analysis does not model are unknown, not guessed', () => {
   for (const [what, expression] of [
-    ['a regular expression', "'a-b'.replace(/-/g, '_')"],
+    ['a regular expression read as a value (only a literal given to replace, split, search and match is followed)', '/-/g.source'],
+    ['a sticky regular expression', "'a-b'.replace(/-/y, '_')"],
     ['a getter', '({ get x() { return 1; } }).x'],
     ['a class instance', 'new (class { v = 1; })().v'],
     ['sort of more than 63 elements with a comparator', 'Array.from({ length: 64 }, (_, i) => i).sort((a, b) => b - a)'],
