@@ -157,15 +157,22 @@ dag.task('b', { found });
     assert.deepEqual(task(onlyDag(analysis), 'b').spec, { found: 'no' });
   });
 
-  test('addDep with something that is not a task or a name', () => {
-    const { analysis } = analyse("const dag = new Dag();\ndag.task('a', {}).addDep(42 as never);\n");
-    const dep = task(onlyDag(analysis), 'a').deps[0]!;
-    assert.match(dep.unknown!.why, /addDep takes tasks or task names, not the number 42/);
+  test('addDep with something that is not a task or a name throws, as at run time: the module yields no Dag', () => {
+    const { analysis, at } = analyse("const dag = new Dag();\ndag.task('a', {}).addDep(42 as never);\n");
+    assert.deepEqual(analysis.diagnostics.map((d) => [d.code, at(d.range), d.message]), [
+      ['not-static', '42 as never', "the module throws here when it runs (TypeError: task 'a': addDep takes tasks or task names, not the number 42)"],
+    ]);
+    assert.ok(onlyDag(analysis).tainted);
   });
 
-  test('a task of another Dag', () => {
+  test('a task of another Dag throws, as at run time: neither Dag is complete; inside try the catch runs', () => {
     const { analysis } = analyse("const one = new Dag();\nconst two = new Dag();\nconst a = one.task('a', {});\ntwo.task('b', {}).addDep(a);\n");
-    assert.match(analysis.dags[1]!.tasks[0]!.deps[0]!.unknown!.why, /another Dag/);
+    assert.match(analysis.diagnostics[0]!.message, /names a task of another Dag/);
+    assert.ok(analysis.dags.every((d) => d.tainted));
+    const caught = analyse("const one = new Dag();\nconst two = new Dag();\nconst a = one.task('a', {});\nlet ok = 'yes';\ntry { two.task('b', {}).addDep('c', a); } catch { ok = 'no'; }\ntwo.task('c', { ok });\n").analysis;
+    assert.deepEqual(caught.diagnostics, []);
+    assert.deepEqual(task(caught.dags[1]!, 'b').deps.map((d) => d.name), ['c'], 'the input before the bad one stays, as at run time');
+    assert.deepEqual(task(caught.dags[1]!, 'c').spec, { ok: 'no' });
   });
 });
 

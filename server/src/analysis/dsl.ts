@@ -179,8 +179,8 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
     if (nameLiteralRange) dep.nameLiteralRange = nameLiteralRange;
     if (value instanceof TaskState) {
       if (value.dag !== task.dag) {
-        ev.mayThrow();
-        dep.unknown = new UnknownValue('this task belongs to another Dag (addDep throws a TypeError at run time)', range);
+        // A TypeError at run time: the module yields no Dag (inputs given before it in this call stay).
+        ev.throwError(`TypeError: task '${task.name ?? '…'}': addDep(${value.name ?? '…'}) names a task of another Dag`, info?.node ?? site.node);
       } else if (value.name !== undefined) {
         dep.name = value.name;
       } else {
@@ -198,8 +198,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
       ev.mayThrow(); // the runtime throws if it is neither a task nor a string
       dep.unknown = value.unknown;
     } else {
-      ev.mayThrow();
-      dep.unknown = new UnknownValue(`addDep takes tasks or task names, not ${describeValue(value)} (it throws a TypeError at run time)`, range);
+      ev.throwError(`TypeError: task '${task.name ?? '…'}': addDep takes tasks or task names, not ${describeValue(value)}`, info?.node ?? site.node);
     }
     task.deps.push(dep);
   }
