@@ -26,15 +26,21 @@ export class ModelCache {
   ) {}
 
   get(document: TextDocument): DocumentModel {
+    const cached = this.cached(document);
+    if (cached) return cached;
     const text = document.getText();
-    const cached = this.models.get(document.uri);
-    if (cached?.text === text) return cached.model;
     // Only files on disk follow their imports: an untitled or virtual document has no folder to resolve from.
     const host = document.uri.startsWith('file:') ? this.host : undefined;
     const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError, ...(host ? { host } : {}) });
     this.models.set(document.uri, { text, model });
     this.onBuilt?.(document.uri, model);
     return model;
+  }
+
+  /** The model of the document's current text if it is already built (never analyses). */
+  cached(document: TextDocument): DocumentModel | undefined {
+    const cached = this.models.get(document.uri);
+    return cached?.text === document.getText() ? cached.model : undefined;
   }
 
   /** Drops a document's model (a file it read changed): the next request analyses it again. */

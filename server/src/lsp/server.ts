@@ -270,9 +270,10 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     const modified = () => new ResponseError(LSPErrorCodes.ContentModified, 'the document changed since these lenses were listed');
     if (!document || document.version !== data?.version || typeof data.index !== 'number') return modified();
     return runSafe(connection, 'code lens resolve', token, lens, () => {
-      // The list was made from this version's model, so it is cached: no analysis here.
-      const model = models.get(document);
-      if (modelId(model) !== data.model) return modified();
+      // Only the model the list came from answers; a resolve never starts an analysis (a model dropped
+      // since, by a helper's change, means the list is stale too).
+      const model = models.cached(document);
+      if (!model || modelId(model) !== data.model) return modified();
       return resolveLens(model, lens, data.index!, storeOf(document.uri)?.status) ?? modified();
     });
   });

@@ -44,6 +44,8 @@ export function lensTitle(task: TaskView, named: boolean, statusOf?: StatusOf): 
 interface LensEntry {
   readonly task: TaskView;
   readonly named: boolean;
+  /** The first lens of its call: the ones after it share its range. */
+  readonly firstOfCall: boolean;
 }
 
 /** Each model's lenses in order, made once: a resolve finds its lens by index without regrouping the tasks. */
@@ -53,7 +55,7 @@ function lensEntries(model: DocumentModel): readonly LensEntry[] {
   let entries = entriesOf.get(model);
   if (!entries) {
     const list: LensEntry[] = [];
-    for (const group of tasksByCallSite(model)) for (const task of group) list.push({ task, named: group.length > 1 });
+    for (const group of tasksByCallSite(model)) group.forEach((task, i) => list.push({ task, named: group.length > 1, firstOfCall: i === 0 }));
     entriesOf.set(model, (entries = list));
   }
   return entries;
@@ -88,14 +90,9 @@ export interface LensData {
 export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf, lazy?: Omit<LensData, 'index'>): CodeLens[] {
   const lenses: CodeLens[] = [];
   let range: Range | undefined;
-  let rangeOf: TaskView | undefined;
   lensEntries(model).forEach((entry, index) => {
     // Tasks of one call share its range (one position lookup per call site, not per task).
-    const callee = entry.task.analysed.calleeRange;
-    if (!range || !rangeOf || rangeOf.analysed.calleeRange.start !== callee.start || rangeOf.analysed.calleeRange.end !== callee.end) {
-      range = toRange(document, callee);
-      rangeOf = entry.task;
-    }
+    if (entry.firstOfCall || !range) range = toRange(document, entry.task.analysed.calleeRange);
     lenses.push(lazy ? { range, data: { ...lazy, index } satisfies LensData } : { range, command: commandOf(entry, statusOf) });
   });
   return lenses;
