@@ -4,6 +4,8 @@
  */
 import type ts from 'typescript';
 import {
+  BuiltinFunction,
+  DagClassValue,
   NamespaceValue,
   Opaque,
   UnknownValue,
@@ -22,6 +24,20 @@ export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
   'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp',
 ]);
+
+/**
+ * Whether a write to (or a delete from) `obj` may change a built-in the analysis applies: a modelled
+ * global or a property of one (`String.prototype`, `RegExp.prototype`), a global named `key` on
+ * `globalThis` (any, when the key is not known), a built-in function, namespace or the Dag class.
+ */
+export function changesBuiltins(obj: Value, key?: string): boolean {
+  if (obj instanceof Opaque) {
+    if (obj.chain?.kind !== 'global') return false;
+    if (obj.chain.root === 'globalThis') return key === undefined || MODELLED_GLOBALS.has(key);
+    return MODELLED_GLOBALS.has(obj.chain.root);
+  }
+  return obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue;
+}
 
 /**
  * Globals whose functions and constructors never call back into the module nor change their arguments

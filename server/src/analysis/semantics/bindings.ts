@@ -6,7 +6,6 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
-  BuiltinFunction,
   ObjectValue,
   Opaque,
   Scope,
@@ -48,7 +47,7 @@ import {
 import type { Interpreter, Reference } from '../realm';
 import { deepRegionAt, deepRegionsOf } from '../deepNesting';
 import { iterateSnapshot } from '../builtins/coercion';
-import { MODELLED_GLOBALS, globalValue } from '../builtins/globals';
+import { changesBuiltins, globalValue } from '../builtins/globals';
 import { describeValue } from '../builtins/support';
 
 /** The `var` names of each function body: syntax, so shared by every analysis. */
@@ -271,8 +270,7 @@ export function writeReference(ev: Interpreter, ref: Reference, value: Value, sc
         if (ref.obj === null || ref.obj === undefined) ev.throwError(`Cannot set properties of ${String(ref.obj)}`, ref.node);
         const why = ev.unknown(`${ev.text(assignment)} sets a property whose name is not static (${ref.key.unknown.why})`, assignment);
         // `(RegExp.prototype as any)[Symbol.replace] = …`: a built-in the analysis applies may change.
-        const global = ref.obj instanceof Opaque && ref.obj.chain?.kind === 'global' ? ref.obj.chain.root : undefined;
-        if ((global !== undefined && (MODELLED_GLOBALS.has(global) || global === 'globalThis')) || ref.obj instanceof BuiltinFunction) ev.patchBuiltins(assignment);
+        if (changesBuiltins(ref.obj)) ev.patchBuiltins(assignment);
         ev.escape(ref.obj, why);
         ev.escape(value, why);
         return;

@@ -27,7 +27,7 @@ import {
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
 import { toPrimitiveValue } from '../builtins/coercion';
-import { MODELLED_GLOBALS } from '../builtins/globals';
+import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
 import { dagProperty, taskProperty } from '../dsl';
@@ -83,7 +83,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
   if (obj instanceof RegExpOpaque) obj.pattern = undefined;
   if (obj instanceof Opaque) {
     ev.mayThrow();
-    if (obj.chain?.kind === 'global' && (obj.chain.root === 'globalThis' ? MODELLED_GLOBALS.has(key) : MODELLED_GLOBALS.has(obj.chain.root))) patchBuiltins(ev, assignment);
+    if (changesBuiltins(obj, key)) patchBuiltins(ev, assignment);
     const why = ev.unknown(`${ev.text(assignment)} stores into ${objNode ? ev.text(objNode) : 'a value'}, which is not static (${obj.unknown.why})`, assignment);
     ev.escape(obj, why);
     ev.escape(value, why);
@@ -150,7 +150,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj instanceof ClassValue) return ev.setStaticProperty(obj, key, value, assignment);
-  if (obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue) patchBuiltins(ev, assignment);
+  if (changesBuiltins(obj)) patchBuiltins(ev, assignment);
   ev.escape(value, new UnknownValue(`${ev.text(assignment)} stores a value where the analysis does not follow it`, range));
 }
 
@@ -186,11 +186,8 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
     return true;
   }
   if (isPrimitive(obj)) return true;
-  if (obj instanceof Opaque) {
-    ev.mayThrow();
-    if (obj.chain?.kind === 'global' && (MODELLED_GLOBALS.has(obj.chain.root) || obj.chain.root === 'globalThis')) patchBuiltins(ev, node);
-  }
-  if (obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue) patchBuiltins(ev, node);
+  if (obj instanceof Opaque) ev.mayThrow();
+  if (changesBuiltins(obj)) patchBuiltins(ev, node);
   ev.escape(obj, why());
   return ev.opaque(`the result of ${ev.text(node)} is not modelled`, node);
 }
