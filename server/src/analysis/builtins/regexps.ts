@@ -169,10 +169,13 @@ export function replaceWithRegExp(realm: Realm, s: string, pattern: RegExpOpaque
   const rep = isPrimitive(replacement) ? replacement : realm.toStr(replacement, site.node);
   if (rep instanceof Opaque) return rep;
   const r = String(rep);
-  // `$&` and its kind copy at most the whole text into each replacement: bound the result before making it.
-  const count = re.global ? [...s.matchAll(new RegExp(re.source, re.flags))].length : 1;
-  const bound = s.length + count * r.length * (r.includes('$') ? s.length + 1 : 1);
-  if (bound > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
+  // `$&` and its kind copy at most the whole text into each replacement: bound the result before making
+  // it, by the most matches there can be (one per position), and only when that is too loose by the
+  // matches there are (a second matching pass).
+  const bound = (count: number) => s.length + count * r.length * (r.includes('$') ? s.length + 1 : 1);
+  const tooLong = bound(re.global ? s.length + 1 : 1) > realm.limits.maxStringLength
+    && bound(re.global ? [...s.matchAll(new RegExp(re.source, re.flags))].length : 1) > realm.limits.maxStringLength;
+  if (tooLong) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
   return checkString(realm, all ? s.replaceAll(re, r) : s.replace(re, r), site.node);
 }
 
