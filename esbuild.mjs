@@ -26,7 +26,11 @@ const builds = [
   // The CLI runs pipeline modules by bundling them with esbuild at run time, so esbuild stays external.
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'server/out/cli.cjs', external: ['esbuild'], banner: { js: '#!/usr/bin/env node' }, minify: false },
   { entryPoints: ['server/src/cli/moduleRunner.ts'], outfile: 'server/out/moduleRunner.cjs', minify: false },
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' } },
+  // The language server is minified in every build (what is measured and tested is what ships): the
+  // bundle is mostly TypeScript's compiler, and minified it costs the server a third less memory (133 →
+  // 96 MB idle). `keepNames`: messages name the classes of values (`core/values.ts` reads
+  // `constructor.name`), which minifying would rename.
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' }, minify: true, keepNames: true },
   // The runtime package is what users' code runs and debugs: never minified (class names appear in
   // messages and stack traces), with source maps.
   { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs', minify: false, sourcemap: 'linked' },

@@ -11,7 +11,8 @@
  * or workspace). BENCH_NODE_FLAGS passes flags to the server's node, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_SERVER runs another build of the server (a copy of
  * `server/out/languageServer.cjs` from before a change, to compare the two under the same load);
- * BENCH_LENSES=full asks for every lens with its title in the list (as a client that does not resolve).
+ * BENCH_LENSES=full asks for every lens with its title in the list (as a client that does not resolve);
+ * BENCH_SITES=middle (or top, bottom, comma-separated) edits only there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -174,7 +175,8 @@ async function benchModule(file: string, text: string, tasks: number, options: {
   const bench = await startServer();
   try {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
-    const sites = editSites(doc.lines).filter((s) => !options.sites || options.sites.includes(s.where));
+    const only = options.sites ?? process.env.BENCH_SITES?.split(',');
+    const sites = editSites(doc.lines).filter((s) => !only || only.includes(s.where));
     let t0 = performance.now();
     await doc.open();
     const first = await doc.lenses(sites[0]!.line);

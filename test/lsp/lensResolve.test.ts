@@ -66,6 +66,7 @@ describe('code lens resolve', () => {
 
   test('a lens with no data, or for a document not open, is ContentModified', async () => {
     await assert.rejects(resolve(lazy, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } }), contentModified);
+    await assert.rejects(resolve(lazy, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, data: [123456, 0] }), contentModified);
     await assert.rejects(resolve(lazy, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, data: { uri: 'file:///nowhere.alamode.ts', version: 1, model: 1, index: 0 } }), contentModified);
   });
 });

@@ -14,7 +14,8 @@ import type { AnalysedDag, ModuleAnalysis } from './types';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
-import { parseDiagnosticsOf, parseFresh, parseIncremental } from './parse';
+import { parseDiagnosticsOf, parseFresh, parseIncremental, type Parsed } from './parse';
+import { applyStringEdit, EditableStrings, specLiteralsOf, type SpecLiteral } from './literalEdits';
 
 export type { ModuleHost };
 
@@ -37,12 +38,25 @@ export interface AnalyseOptions {
 }
 
 interface CacheEntry {
+  /** The text `result` is for. */
   text: string;
-  sourceFile: ts.SourceFile;
+  /**
+   * The last syntax tree: of `text`, or of an earlier text when edits inside spec strings were applied
+   * to the result without parsing (see `literalEdits.ts`); brought up to date when a tree is needed.
+   */
+  tree: Parsed;
   result: ModuleAnalysis | undefined;
   /** The files the result read, to tell whether it still holds (see `Evaluator.graph`). */
   graph: ModuleGraph | undefined;
+  /** The spec literals of the evaluation that made `result` (nodes of `tree`, which is then `text`'s). */
+  specLiterals?: readonly SpecLiteral[] | undefined;
+  /** Their strings an edit may change in place, made from `specLiterals` on the first such edit. */
+  strings?: EditableStrings | undefined;
+  /** How the last request for this file was answered (see {@link howAnswered}). */
+  answer?: Answer;
 }
+
+type Answer = 'the last result' | 'an edit in a string' | 'an analysis';
 
 /** The last tree per file name. Few files are edited at once; the oldest entries go first. */
 const cache = new Map<string, CacheEntry>();
@@ -65,13 +79,46 @@ function parse(fileName: string, text: string, fresh: boolean): CacheEntry | und
   const previous = fresh ? undefined : cache.get(fileName);
   if (previous) cache.delete(fileName);
   // The previous tree is consumed by an update (its nodes are reused), so it is not kept.
-  const sourceFile = parseIncremental(fileName, text, previous && { text: previous.text, sourceFile: previous.sourceFile });
+  const sourceFile = parseIncremental(fileName, text, previous?.tree);
   if (!sourceFile) return undefined;
-  const same = previous?.text === text;
-  const entry: CacheEntry = { text, sourceFile, result: same ? previous.result : undefined, graph: same ? previous.graph : undefined };
+  const entry: CacheEntry = previous?.text === text ? { ...previous, tree: { text, sourceFile } } : { text, tree: { text, sourceFile }, result: undefined, graph: undefined };
+  remember(fileName, entry);
+  return entry;
+}
+
+function remember(fileName: string, entry: CacheEntry): void {
+  cache.delete(fileName);
   cache.set(fileName, entry);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return entry;
+}
+
+/**
+ * The analysis of `text` as an edit inside a string of a spec, from the last analysis of the same file
+ * (see `literalEdits.ts`); undefined when the edit is anything else.
+ */
+function editInString(fileName: string, previous: CacheEntry, text: string): ModuleAnalysis | undefined {
+  if (!previous.result) return undefined;
+  if (!previous.strings) {
+    // Made on the first edit after an evaluation, while the tree is still the one it evaluated.
+    if (!previous.specLiterals || previous.tree.text !== previous.text) return undefined;
+    previous.strings = EditableStrings.of(previous.specLiterals, previous.tree.sourceFile);
+    previous.specLiterals = undefined;
+  }
+  const edited = applyStringEdit(previous.text, text, previous.result, previous.strings);
+  if (!edited) return undefined;
+  // The tree stays the earlier text's until one is needed (a full analysis updates it with the edits).
+  remember(fileName, { ...previous, text, result: edited.result, strings: edited.strings, answer: 'an edit in a string' });
+  return edited.result;
+}
+
+/** The entry's tree, brought up to its text. */
+function currentTree(fileName: string, entry: CacheEntry): ts.SourceFile | undefined {
+  if (entry.tree.text !== entry.text) {
+    const sourceFile = parseIncremental(fileName, entry.text, entry.tree);
+    if (!sourceFile) return undefined;
+    entry.tree = { text: entry.text, sourceFile };
+  }
+  return entry.tree.sourceFile;
 }
 
 /**
@@ -87,19 +134,31 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
   }
   try {
     // The last result for this file: specs that did not change are shared with it (see `Materialiser`).
-    const prior = options.fresh ? undefined : cache.get(fileName)?.result;
+    const previous = options.fresh ? undefined : cache.get(fileName);
+    const prior = previous?.result;
+    // A keystroke inside a string of a spec, while every file the result read reads the same.
+    if (previous && previous.text !== text && !custom && stillHolds(previous.graph, options.host)) {
+      const edited = editInString(fileName, previous, text);
+      if (edited) return edited;
+    }
     const entry = parse(fileName, text, options.fresh === true);
     if (!entry) return tooDeep();
     // The previous result holds while every file it read still reads the same (and none appeared).
-    if (entry.result && !custom && stillHolds(entry.graph, options.host)) return entry.result;
+    if (entry.result && !custom && stillHolds(entry.graph, options.host)) {
+      entry.answer = 'the last result';
+      return entry.result;
+    }
     const limits = { ...DEFAULT_LIMITS, ...DEFAULT_GRAPH_LIMITS, ...options.limits };
     const started = performance.now();
-    const graph = new ModuleGraph(entry.sourceFile, fileName, options.host, { ...limits, deadline: started + limits.deadlineMs });
-    const result = analyseGraph(graph, limits, started, prior?.dags);
+    const graph = new ModuleGraph(entry.tree.sourceFile, fileName, options.host, { ...limits, deadline: started + limits.deadlineMs });
+    const { result, specLiterals } = analyseGraph(graph, limits, started, prior?.dags);
     if (!custom) {
       entry.result = result;
       entry.graph = graph;
+      entry.specLiterals = specLiterals;
+      entry.strings = undefined;
     }
+    entry.answer = 'an analysis';
     return result;
   } catch (error) {
     // A bug in the analysis must not take the server down, nor leave a half-updated tree behind.
@@ -127,10 +186,10 @@ function stillHolds(graph: ModuleGraph | undefined, host: ModuleHost | undefined
 
 /** Analyses an already parsed module on its own (no cache, no imports followed). */
 export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DEFAULT_LIMITS): ModuleAnalysis {
-  return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits);
+  return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits).result;
 }
 
-function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, previous?: readonly AnalysedDag[]): ModuleAnalysis {
+function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, previous?: readonly AnalysedDag[]): { result: ModuleAnalysis; specLiterals: SpecLiteral[] } {
   const ev = new Evaluator(graph.entry.sf!, limits, graph, started);
   ev.run();
   const materialiser = new Materialiser(ev, previous);
@@ -141,7 +200,7 @@ function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, prev
     const text = record.isEntry ? undefined : graph.reader?.seen.get(record.path);
     if (typeof text === 'string' && record.sf) moduleTexts.set(record.path, text);
   }
-  return {
+  const result: ModuleAnalysis = {
     dags,
     diagnostics: ev.diagnostics,
     references: ev.references,
@@ -151,6 +210,7 @@ function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, prev
     modules: graph.paths,
     moduleTexts,
   };
+  return { result, specLiterals: specLiteralsOf(ev.dags, ev.specLiteralEvaluations) };
 }
 
 /**
@@ -161,8 +221,16 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
   if (text.length > MAX_TEXT_LENGTH) return [];
   // The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is.
   const cached = cache.get(fileName);
-  const sourceFile = cached?.text === text ? cached.sourceFile : parseFresh(fileName, text);
+  const sourceFile = cached?.text === text ? currentTree(fileName, cached) : parseFresh(fileName, text);
   return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
+}
+
+/**
+ * How the last `analyseModule` of a file was answered: the cached result (nothing changed), an edit
+ * inside a spec string applied to it (`literalEdits.ts`), or a new analysis. For tests and the bench.
+ */
+export function howAnswered(fileName: string): Answer | undefined {
+  return cache.get(fileName)?.answer;
 }
 
 /** Forgets the cached tree of a file (when it is closed). */

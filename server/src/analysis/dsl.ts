@@ -20,7 +20,7 @@ import {
   type Value,
 } from './values';
 import { describeValue } from './builtins/support';
-import { isStringLiteralLike } from './syntax';
+import { isObjectLiteral, isStringLiteralLike } from './syntax';
 
 /** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */
 export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, sf: ts.SourceFile): SourceRange {
@@ -109,6 +109,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
   const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange, ...(madeAt ? { madeAt } : {}) }, ev.nextIteration(site.node), dag.tasks.length);
   // Still being typed: the task exists (references, completion), its output waits for the whole call.
   task.tainted = ev.incompleteCall(site.node);
+  if (specNode && isObjectLiteral(specNode) && ev.journals.length === 0 && ev.inEntry(specNode)) task.specLiteral = specNode;
   ev.touch(dag);
   dag.tasks.push(task);
   if (name !== undefined) {
@@ -244,6 +245,7 @@ export function taskProperty(realm: Realm, task: TaskState, key: string, node: t
     case 'name':
       return task.name ?? new Opaque(task.nameUnknown!);
     case 'spec':
+      task.specRead = true;
       return task.spec;
     case 'dag':
       return task.dag;

@@ -61,6 +61,12 @@ export class Evaluator implements Interpreter {
   catchDepth = 0;
   /** The `pos` of every call expression evaluated: code that ran (navigation treats the rest syntactically). */
   readonly runCalls = new Set<number>();
+  /**
+   * How many times each object literal written as a call's second argument (`dag.task(name, {…})`)
+   * was evaluated: a spec literal evaluated once, whose task's spec nothing read, can take an edit of a
+   * string in it without a new analysis (see `literalEdits.ts`).
+   */
+  readonly specLiteralEvaluations = new Map<ts.ObjectLiteralExpression, number>();
 
   private readonly reportedRanges = new Set<string>();
   private readonly referencesAt = new Map<number, TaskReference[]>();

@@ -252,7 +252,7 @@ function sameSpec(spec: object, before: unknown): boolean {
 }
 
 /** Freezes a materialised spec's plain objects and arrays (shared between analyses: see `sameSpec`). */
-function freezeSpec(value: object): void {
+export function freezeSpec(value: object): void {
   const stack: object[] = [value];
   while (stack.length > 0) {
     const v = stack.pop()!;

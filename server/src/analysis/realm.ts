@@ -60,6 +60,8 @@ export interface Interpreter extends Realm, MergeHost {
   havocEpoch: number;
   /** Journals of the speculative branches being evaluated, outermost first (see speculation.ts). */
   readonly journals: Journal[];
+  /** Evaluations of each object literal that is a call's second argument (see evaluator.ts). */
+  readonly specLiteralEvaluations: Map<ts.ObjectLiteralExpression, number>;
   /** The module's top-level scope. */
   readonly moduleScope: Scope;
   /** The analysed module's code that led to what is evaluated in another module (see evaluator.ts). */

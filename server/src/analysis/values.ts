@@ -197,6 +197,14 @@ export class TaskState {
   readonly deps: AnalysedDep[] = [];
   /** Set when the task may not exist at run time (it is made on one branch of an unknown condition). */
   tainted: UnknownValue | undefined;
+  /**
+   * The object literal written as the spec argument, when the spec is the object it made (outside any
+   * speculative branch): a string in it that nothing read can be edited without analysing again
+   * (see `literalEdits.ts`).
+   */
+  specLiteral: ts.ObjectLiteralExpression | undefined;
+  /** Set once the module reads `task.spec`: from then on, what the spec holds may flow anywhere. */
+  specRead = false;
   constructor(
     readonly dag: DagState,
     readonly name: string | undefined,

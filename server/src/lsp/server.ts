@@ -20,7 +20,7 @@ import { URI } from 'vscode-uri';
 import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { codeLenses, resolveLens, type LensData } from './features/lenses';
+import { codeLenses, isLensData, resolveLens } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { fileNameOf, ModelCache } from './modelCache';
@@ -223,6 +223,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       clearTimeout(pending.get(uri));
       pending.delete(uri);
       models.delete(uri);
+      forgetModelId(uri);
       files.forget(uri);
       sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
@@ -252,29 +253,47 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * from (a helper's change re-analyses the same text, and the lens at an index may then be another).
    */
   const modelIds = new WeakMap<object, number>();
+  /** The document of each document's latest numbered model (older numbers are forgotten: stale). */
+  const uriOfModelId = new Map<number, string>();
+  const latestModelId = new Map<string, number>();
   let nextModelId = 1;
-  const modelId = (m: object) => {
+  const modelId = (m: object, uri: string) => {
     let id = modelIds.get(m);
-    if (id === undefined) modelIds.set(m, (id = nextModelId++));
+    if (id === undefined) {
+      modelIds.set(m, (id = nextModelId++));
+      const previous = latestModelId.get(uri);
+      if (previous !== undefined) uriOfModelId.delete(previous);
+      latestModelId.set(uri, id);
+      uriOfModelId.set(id, uri);
+    }
     return id;
+  };
+
+  const forgetModelId = (uri: string) => {
+    const id = latestModelId.get(uri);
+    if (id !== undefined) uriOfModelId.delete(id);
+    latestModelId.delete(uri);
   };
 
   connection.onCodeLens((p, token) =>
     withModel('code lenses', p.textDocument.uri, token, [], (m, d) =>
-      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { uri: d.uri, version: d.version, model: modelId(m) } : undefined)));
+      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m, d.uri) } : undefined)));
   connection.onCodeLensResolve((lens, token) => {
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-    const data = lens.data as Partial<LensData> | undefined;
-    const document = typeof data?.uri === 'string' ? pipelineDocument(data.uri) : undefined;
     // A list for a text that is gone: the editor asks for the new list (never a title from another version).
     const modified = () => new ResponseError(LSPErrorCodes.ContentModified, 'the document changed since these lenses were listed');
-    if (!document || document.version !== data?.version || typeof data.index !== 'number') return modified();
+    const data: unknown = lens.data;
+    if (!isLensData(data)) return modified();
+    const [listedFrom, index] = data;
+    const uri = uriOfModelId.get(listedFrom);
+    const document = uri === undefined ? undefined : pipelineDocument(uri);
+    if (!document) return modified();
     return runSafe(connection, 'code lens resolve', token, lens, () => {
       // Only the model the list came from answers; a resolve never starts an analysis (a model dropped
       // since, by a helper's change, means the list is stale too).
       const model = models.cached(document);
-      if (!model || modelId(model) !== data.model) return modified();
-      return resolveLens(model, lens, data.index!, storeOf(document.uri)?.status) ?? modified();
+      if (!model || modelIds.get(model) !== listedFrom) return modified();
+      return resolveLens(model, lens, index, storeOf(document.uri)?.status) ?? modified();
     });
   });
   connection.onHover((p, token) => withModel('hover', p.textDocument.uri, token, null, (m, d) => hover(m, d, d.offsetAt(p.position), storeOf(d.uri))));

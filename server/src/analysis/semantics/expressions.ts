@@ -262,6 +262,10 @@ export function evalArrayLiteral(ev: Interpreter, node: ts.ArrayLiteralExpressio
 }
 
 export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpression, scope: Scope): Value {
+  const parent = node.parent;
+  if (parent.kind === SK.CallExpression && (parent as ts.CallExpression).arguments[1] === node) {
+    ev.specLiteralEvaluations.set(node, (ev.specLiteralEvaluations.get(node) ?? 0) + 1);
+  }
   const obj = new ObjectValue();
   let unknown: UnknownValue | undefined;
   const lost: Value[] = [];

@@ -71,15 +71,15 @@ function commandOf(entry: LensEntry, statusOf?: StatusOf): Command {
 }
 
 /**
- * What an unresolved lens carries back in `codeLens/resolve`: the document and version it was listed
- * for, which analysis (`model`, a number the server gives each model) and which lens of it. A resolve
- * answers only from that very analysis, so a title never comes from another version than the list's.
+ * What an unresolved lens carries back in `codeLens/resolve`: which analysis it was listed from (a
+ * number the server gives each model, so each document text) and which lens of it. A resolve answers
+ * only from that very analysis, so a title never comes from another version than the list's. Two
+ * numbers, not the document's URI and version: the list is sent on every keystroke, 3,001 times over.
  */
-export interface LensData {
-  readonly uri: string;
-  readonly version: number;
-  readonly model: number;
-  readonly index: number;
+export type LensData = readonly [model: number, index: number];
+
+export function isLensData(data: unknown): data is LensData {
+  return Array.isArray(data) && data.length === 2 && Number.isSafeInteger(data[0]) && Number.isSafeInteger(data[1]);
 }
 
 /**
@@ -87,13 +87,13 @@ export interface LensData {
  * list carries no titles, only `data` to resolve each by (see {@link resolveLens}): on 3,001 tasks the
  * titled list is ~760 KB of JSON per keystroke, most of it for lenses off screen.
  */
-export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf, lazy?: Omit<LensData, 'index'>): CodeLens[] {
+export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf, lazy?: { readonly model: number }): CodeLens[] {
   const lenses: CodeLens[] = [];
   let range: Range | undefined;
   lensEntries(model).forEach((entry, index) => {
     // Tasks of one call share its range (one position lookup per call site, not per task).
     if (entry.firstOfCall || !range) range = toRange(document, entry.task.analysed.calleeRange);
-    lenses.push(lazy ? { range, data: { ...lazy, index } satisfies LensData } : { range, command: commandOf(entry, statusOf) });
+    lenses.push(lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: commandOf(entry, statusOf) });
   });
   return lenses;
 }
