@@ -55,12 +55,17 @@ describe('an edit inside a spec string is applied without a new analysis where n
     ['an earlier key of the same name', `${HEADER}const a = dag.task('a', { sha: 'x', sha: 'a|bc' });\nexport default dag;\n`, 'q'],
     ['a string that becomes empty', `${HEADER}const a = dag.task('a', { sha: '|a' });\nexport default dag;\n`, '', 1],
     ['non-ASCII text', `${HEADER}const a = dag.task('a', { note: 'caf|' });\nexport default dag;\n`, 'é 😀'],
+    ['a digit typed after a number', `${HEADER}const a = dag.task('a', { retries: 2| });\nexport default dag;\n`, '3'],
+    ['a digit typed before a number', `${HEADER}const a = dag.task('a', { memory: [|512, 'Mi'] });\nexport default dag;\n`, '1'],
+    ['a number made a fraction', `${HEADER}const a = dag.task('a', { cpu: 1|5 });\nexport default dag;\n`, '.'],
+    ['a number too large for a double', `${HEADER}const a = dag.task('a', { big: 1e30|0 });\nexport default dag;\n`, '9'],
   ];
   for (const [what, template, insert, remove] of applied) {
     test(what, () => {
       const { answer, before, after } = typeAt(template, insert!, remove);
       assert.equal(answer, 'an edit in a string');
-      assert.notEqual(outputOf(after, 'a'), outputOf(before, 'a'));
+      const specOf = (m: typeof before) => JSON.stringify(m.dags[0]!.tasks.find((t) => t.name === 'a')!.analysed.spec);
+      assert.notEqual(specOf(after), specOf(before));
     });
   }
 
@@ -109,6 +114,12 @@ describe('any other edit is analysed again', () => {
     ['the keystroke starts a substitution', `${HEADER}const a = dag.task('a', { cmd: \`ab$|c\` });\nexport default dag;\n`, '{'],
     ['the keystroke breaks the line', `${HEADER}const a = dag.task('a', { sha: 'ab|c' });\nexport default dag;\n`, '\n'],
     ['the string already holds an escape', `${HEADER}const a = dag.task('a', { sha: 'a\\tb|c' });\nexport default dag;\n`, 'Z'],
+    ['the number becomes a bigint', `${HEADER}const a = dag.task('a', { retries: 2| });\nexport default dag;\n`, 'n'],
+    ['the number gets a separator', `${HEADER}const a = dag.task('a', { retries: 2|000 });\nexport default dag;\n`, '_'],
+    ['the number gets a sign', `${HEADER}const a = dag.task('a', { retries: |2 });\nexport default dag;\n`, '-'],
+    ['the number is half typed', `${HEADER}const a = dag.task('a', { retries: 2| });\nexport default dag;\n`, '.'],
+    ['the number is negative', `${HEADER}const a = dag.task('a', { retries: -2| });\nexport default dag;\n`, '3'],
+    ['the number is hexadecimal', `${HEADER}const a = dag.task('a', { retries: 0x2| });\nexport default dag;\n`, '3'],
     ['the call is still being typed', `${HEADER}const a = dag.task('a', { sha: 'ab|c' }\nexport default dag;\n`, 'Z'],
   ];
   for (const [what, template, insert] of analysed) {
@@ -118,7 +129,7 @@ describe('any other edit is analysed again', () => {
 
 describe('random keystrokes inside strings of every fixture equal models built from scratch', () => {
   // Characters that keep a string a string, and ones that end it, escape, substitute or break the line.
-  const keystroke = fc.oneof(fc.constantFrom('x', 'Z', '0', ' ', '-', '/', 'é', '😀', "'", '"', '`', '\\', '$', '{', '${', '}', '\n'), fc.string({ maxLength: 3 }));
+  const keystroke = fc.oneof(fc.constantFrom('x', 'Z', '0', '7', '.', 'e', 'n', '_', ' ', '-', '/', 'é', '😀', "'", '"', '`', '\\', '$', '{', '${', '}', '\n'), fc.string({ maxLength: 3 }));
   const edit = fc.record({ site: fc.nat(), offset: fc.nat(), insert: keystroke, remove: fc.integer({ min: 0, max: 2 }) });
   const modules = [...fixtures.map((f) => f.text), generateLargeModule(60)];
   let inPlace = 0;
@@ -131,12 +142,14 @@ describe('random keystrokes inside strings of every fixture equal models built f
         try {
           buildDocumentModel(text, fileName);
           for (const e of edits) {
-            // Inside a quoted string of the current text (strings of every quote kind, one line each).
-            const strings = [...text.matchAll(/'[^'\n]*'|"[^"\n]*"|`[^`]*`/g)];
-            if (strings.length === 0) return;
-            const s = strings[e.site % strings.length]!;
-            const at = s.index! + 1 + (e.offset % (s[0].length - 1));
-            text = text.slice(0, at) + e.insert + text.slice(Math.min(at + e.remove, s.index! + s[0].length - 1));
+            // Inside a quoted string of the current text (of every quote kind), or in or at the ends of a number.
+            const literals = [...text.matchAll(/'[^'\n]*'|"[^"\n]*"|`[^`]*`|\b[0-9]+(?:\.[0-9]+)?\b/g)];
+            if (literals.length === 0) return;
+            const s = literals[e.site % literals.length]!;
+            const quoted = /['"`]/.test(s[0][0]!);
+            const at = quoted ? s.index! + 1 + (e.offset % (s[0].length - 1)) : s.index! + (e.offset % (s[0].length + 1));
+            const end = quoted ? s.index! + s[0].length - 1 : s.index! + s[0].length;
+            text = text.slice(0, at) + e.insert + text.slice(Math.min(at + e.remove, end));
             const model = buildDocumentModel(text, fileName);
             if (howAnswered(fileName) === 'an edit in a string') inPlace++;
             assert.equal(describeModel(model), fromScratch(text));

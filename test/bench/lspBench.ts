@@ -142,7 +142,11 @@ class BenchDocument {
   }
 }
 
-/** Where a character is typed for an edit at the top, middle or bottom: inside a task's `sha`. */
+/**
+ * Where a character is typed for an edit at the top, middle or bottom: inside a task's `sha` string
+ * (applied to the last analysis without a new one: `server/src/analysis/literalEdits.ts`; the bench's
+ * `keyEdits` time keystrokes that are analysed again).
+ */
 function editSites(lines: readonly string[]): { where: string; line: number; column: number }[] {
   const taskLines = lines.map((l, i) => (l.includes('dag.task(') ? i : -1)).filter((i) => i >= 0);
   const at = (line: number) => ({ line, column: lines[line]!.indexOf("'", lines[line]!.indexOf('sha:')) + 1 });
@@ -160,6 +164,11 @@ interface ModuleResult {
   /** Lenses in the first answer (fewer than the tasks when the first analysis ran out of its 1 s). */
   firstCount: number;
   edits: Map<string, number[]>;
+  /**
+   * Keystrokes in the middle task's key `sha` (not inside a string: the module is analysed again; see
+   * `literalEdits.ts`), incremental sync. Not among `edits`, which type inside the sha string.
+   */
+  keyEdits: number[];
   /** Answers after an edit with fewer lenses than tasks (an analysis that ran out of time). */
   short: number;
   memory: { rss: number; peak: number };
@@ -171,7 +180,7 @@ interface ModuleResult {
  * kind of sync (`sites`/`syncs` narrow them). Every lens answer is checked: a lens per task (else
  * counted as short: the analysis ran out of its time budget), an ID on every lens on screen.
  */
-async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean }): Promise<ModuleResult> {
+async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean; keyEdits?: boolean }): Promise<ModuleResult> {
   const bench = await startServer();
   try {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
@@ -199,8 +208,21 @@ async function benchModule(file: string, text: string, tasks: number, options: {
         edits.set(`${site.where}, ${full ? 'full text' : 'incremental'}`, times);
       }
     }
+    const keyEdits: number[] = [];
+    if (options.keyEdits) {
+      const middle = editSites(doc.lines)[1]!;
+      const column = doc.lines[middle.line]!.indexOf('sha:') + 1;
+      for (let k = 0; k < options.edits; k++) {
+        t0 = performance.now();
+        await doc.type(middle.line, column, false);
+        const { all } = await doc.lenses(middle.line);
+        keyEdits.push(performance.now() - t0);
+        if (all.length !== tasks) short++;
+        await sleep(100);
+      }
+    }
     if (options.hovers) await benchHovers(doc);
-    return { firstMs, firstCount: first.all.length, edits, short, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
+    return { firstMs, firstCount: first.all.length, edits, keyEdits, short, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
   } finally {
     await bench.stop();
   }
@@ -268,7 +290,7 @@ export async function benchLsp(): Promise<void> {
     const file = join(project.dir, 'ladder.alamode.ts');
     writeFileSync(file, text);
     console.log(`\n## language server over LSP (stdio, own process): ${tasks}-task module, ${text.split('\n').length} lines (load ${load()})`);
-    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true });
+    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true, keyEdits: true });
     console.log(result.resolvesLenses ? `(lenses: list, then codeLens/resolve of the ~${SCREEN_LINES / 2} on screen, as VS Code does)` : '(lenses: every lens with its title in the list)');
     row('first lenses after open', `${result.firstMs.toFixed(0)} ms`, result.firstCount === tasks ? '' : `only ${result.firstCount} of ${tasks} tasks: the analysis ran out of its 1 s`);
     row('edit → lenses', 'p50 ms', 'p90 ms');
@@ -278,6 +300,7 @@ export async function benchLsp(): Promise<void> {
       all.push(...times);
     }
     row('all edits', p50(all).toFixed(1), p90(all).toFixed(1), result.short > 0 ? `${result.short} answers short of tasks (the analysis ran out of its 1 s)` : '');
+    row('a key typed in (analysed again)', p50(result.keyEdits).toFixed(1), p90(result.keyEdits).toFixed(1), '(middle, incremental)');
     row('server memory', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
     const floor = floorMs(text);
     row('floor (bencode + sha256)', `${floor.toFixed(1)} ms`, '(every task, in process)');

@@ -1,9 +1,10 @@
 /**
- * A keystroke inside a string of a task's spec, applied to the last analysis instead of analysing the
- * module again.
+ * A keystroke inside a string (or a number) of a task's spec, applied to the last analysis instead of
+ * analysing the module again.
  *
- * Most keystrokes in a pipeline land inside such a string (an image tag, a command, a code sha), and a
- * new analysis of a 3,000-task module takes about a hundred milliseconds. When the string is written
+ * Most keystrokes in a pipeline land inside such a string (an image tag, a command, a code sha) or
+ * number (retries, memory), and a new analysis of a 3,000-task module takes about a hundred
+ * milliseconds. When the string is written
  * directly in the object literal given to `dag.task` (through object and array literals only), and the
  * last evaluation showed that nothing could have read it — that literal was evaluated exactly once,
  * outside any speculative branch, and made the spec of the task, whose `spec` the module never read —
@@ -52,15 +53,17 @@ export class EditableStrings {
     readonly ends: Int32Array,
     /** Start of the property assignment or array element that wrote it (its `valueRanges` entry). */
     readonly slotStarts: Int32Array,
+    /** Whether each is a number (a decimal literal) rather than a string. */
+    readonly numbers: Uint8Array,
     readonly owners: readonly { readonly dag: number; readonly task: number; readonly path: readonly (string | number)[]; readonly pathKey: string }[],
   ) {}
 
   /** The strings found in `literals` (nodes of the tree of the text analysed). */
   static of(literals: readonly SpecLiteral[], sf: ts.SourceFile): EditableStrings {
-    const found: { start: number; end: number; slotStart: number; owner: EditableStrings['owners'][number] }[] = [];
+    const found: { start: number; end: number; slotStart: number; number: boolean; owner: EditableStrings['owners'][number] }[] = [];
     for (const { node, dag, task } of literals) {
       collectStrings(node, [], sf, (literal, slot, path) => {
-        found.push({ start: literal.getStart(sf), end: literal.end, slotStart: slot.getStart(sf), owner: { dag, task, path, pathKey: JSON.stringify(path) } });
+        found.push({ start: literal.getStart(sf), end: literal.end, slotStart: slot.getStart(sf), number: literal.kind === SK.NumericLiteral, owner: { dag, task, path, pathKey: JSON.stringify(path) } });
       });
     }
     found.sort((a, b) => a.start - b.start);
@@ -68,21 +71,28 @@ export class EditableStrings {
       Int32Array.from(found, (f) => f.start),
       Int32Array.from(found, (f) => f.end),
       Int32Array.from(found, (f) => f.slotStart),
+      Uint8Array.from(found, (f) => (f.number ? 1 : 0)),
       found.map((f) => f.owner),
     );
   }
 
-  /** The index of the string whose inside (between the quotes) holds [from, to), or -1. */
+  /**
+   * The index of the literal an edit of [from, to) stays in, or -1: inside a string's quotes, or
+   * anywhere in a number, its ends included (a digit typed after the last one).
+   */
   inside(from: number, to: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.starts[mid]! < from) lo = mid + 1;
+      if (this.starts[mid]! <= from) lo = mid + 1;
       else hi = mid - 1;
     }
-    const i = hi; // the last string starting before `from`
-    return i >= 0 && from > this.starts[i]! && to < this.ends[i]! ? i : -1;
+    const i = hi; // the last literal starting at or before `from`
+    if (i < 0) return -1;
+    const inString = from > this.starts[i]! && to < this.ends[i]!;
+    const inNumber = this.numbers[i] === 1 && to <= this.ends[i]!;
+    return inString || inNumber ? i : -1;
   }
 
   /** The same strings after an edit inside string `index` that moved what follows by `delta`. */
@@ -96,7 +106,7 @@ export class EditableStrings {
       ends[i] = ends[i]! + delta;
       slotStarts[i] = slotStarts[i]! + delta;
     }
-    return new EditableStrings(starts, ends, slotStarts, this.owners);
+    return new EditableStrings(starts, ends, slotStarts, this.numbers, this.owners);
   }
 }
 
@@ -106,10 +116,12 @@ export class EditableStrings {
  * spec. Only strings whose value is their text (no escape sequence), under keys nothing later in the
  * same literal can overwrite (a later spread, computed key or member of the same name).
  */
-function collectStrings(node: ts.Expression, path: readonly (string | number)[], sf: ts.SourceFile, found: (literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, slot: ts.Node, path: readonly (string | number)[]) => void): void {
+function collectStrings(node: ts.Expression, path: readonly (string | number)[], sf: ts.SourceFile, found: (literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral, slot: ts.Node, path: readonly (string | number)[]) => void): void {
   const visit = (value: ts.Expression, slot: ts.Node, at: readonly (string | number)[]) => {
     if (isStringLiteralLike(value)) {
       if (valueIsText(value, sf)) found(value, slot, at);
+    } else if (value.kind === SK.NumericLiteral) {
+      if (DECIMAL.test(value.getText(sf))) found(value as ts.NumericLiteral, slot, at);
     } else if (isObjectLiteral(value) || isArrayLiteral(value)) {
       collectStrings(value, at, sf, found);
     }
@@ -153,6 +165,12 @@ function valueIsText(literal: ts.StringLiteral | ts.NoSubstitutionTemplateLitera
   return raw === literal.text && innerIsText(raw, sf.text[literal.getStart(sf)]!);
 }
 
+/**
+ * A decimal number literal with nothing to convert: no separators, no leading zeros, no other base, no
+ * bigint (its value is `Number(text)`, as the analysis reads number literals).
+ */
+const DECIMAL = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
 /** Whether `inner` between `quote`s is one literal whose value is `inner` itself. */
 function innerIsText(inner: string, quote: string): boolean {
   if (inner.includes(quote) || /[\\\r]/.test(inner)) return false;
@@ -178,11 +196,21 @@ export function applyStringEdit(text: string, next: string, result: ModuleAnalys
   const delta = change.inserted - change.removed;
   const start = strings.starts[index]!;
   const end = strings.ends[index]!;
-  const quote = text[start]!;
   const literal = next.slice(start, end + delta);
-  if (literal.length < 2 || literal[0] !== quote || literal[literal.length - 1] !== quote) return undefined;
-  const value = literal.slice(1, -1);
-  if (!innerIsText(value, quote)) return undefined;
+  let value: string | number;
+  let old: string | number;
+  if (strings.numbers[index] === 1) {
+    // The edit may touch the number's ends: what follows must not continue it (`2` → `2.`, `2e`).
+    if (!DECIMAL.test(literal) || /[0-9A-Za-z_$.\\]/.test(next[end + delta] ?? '') || /[0-9A-Za-z_$.\\]/.test(next[start - 1] ?? '')) return undefined;
+    value = Number(literal);
+    old = Number(text.slice(start, end));
+  } else {
+    const quote = text[start]!;
+    if (literal.length < 2 || literal[0] !== quote || literal[literal.length - 1] !== quote) return undefined;
+    value = literal.slice(1, -1);
+    if (!innerIsText(value, quote)) return undefined;
+    old = text.slice(start + 1, end - 1);
+  }
 
   const owner = strings.owners[index]!;
   const task = result.dags[owner.dag]?.tasks[owner.task];
@@ -190,11 +218,11 @@ export function applyStringEdit(text: string, next: string, result: ModuleAnalys
   const slot = task.valueRanges.get(owner.pathKey);
   // The value at that path is the one this literal wrote, as the last analysis saw it.
   if (!slot || slot.file !== undefined || slot.start !== strings.slotStarts[index] || task.valueOrigins?.has(owner.pathKey)) return undefined;
-  if (!Object.is(valueAt(task.spec, owner.path), text.slice(start + 1, end - 1))) return undefined;
+  if (!Object.is(valueAt(task.spec, owner.path), old)) return undefined;
   if (result.diagnostics.some((d) => d.code === 'analysis-limit')) return undefined;
 
   try {
-    const moved = new Mover(at, removedEnd, delta).analysis(result, owner, replaceAt(task.spec, owner.path, value));
+    const moved = new Mover(at, removedEnd, delta, start, end).analysis(result, owner, replaceAt(task.spec, owner.path, value));
     return { result: moved, strings: strings.shifted(index, delta) };
   } catch (e) {
     if (e === QUOTES_EDITED_TEXT) return undefined;
@@ -212,7 +240,7 @@ function valueAt(spec: unknown, path: readonly (string | number)[]): unknown {
 }
 
 /** `spec` with the value at `path` replaced, sharing everything off the path (frozen, as specs are). */
-function replaceAt(spec: unknown, path: readonly (string | number)[], value: string): unknown {
+function replaceAt(spec: unknown, path: readonly (string | number)[], value: string | number): unknown {
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   const container = spec as Record<string | number, unknown>;
@@ -239,17 +267,24 @@ function replaceAt(spec: unknown, path: readonly (string | number)[], value: str
 const QUOTES_EDITED_TEXT = Symbol('quotes edited text');
 
 /**
- * Moves every offset of the analysed module after an edit at [at, removedEnd) by `delta`. Ranges in
- * other modules (`file` set) stay. A range that spans the edit belongs to code around the string; an
- * unknown or a diagnostic there may quote that code in its message, so the edit is then analysed again.
+ * Moves every offset of the analysed module after an edit at [at, removedEnd) of the literal at
+ * [literalStart, literalEnd) by `delta` (the literal's own start stays, when a digit is typed before a
+ * number). Ranges in other modules (`file` set) stay. An unknown or a diagnostic whose range overlaps
+ * the literal may quote it in its message, so the edit is then analysed again.
  */
 class Mover {
   private readonly unknowns = new Map<UnknownValue, UnknownValue>();
 
-  constructor(private readonly at: number, private readonly removedEnd: number, private readonly delta: number) {}
+  constructor(
+    private readonly at: number,
+    private readonly removedEnd: number,
+    private readonly delta: number,
+    private readonly literalStart: number,
+    private readonly literalEnd: number,
+  ) {}
 
   private offset(x: number): number {
-    return x >= this.removedEnd ? x + this.delta : x;
+    return x >= this.removedEnd && x !== this.literalStart ? x + this.delta : x;
   }
 
   range<R extends SourceRange | undefined>(r: R): R {
@@ -258,7 +293,7 @@ class Mover {
   }
 
   private quoted(r: SourceRange): void {
-    if (r.file === undefined && r.start < this.at && r.end > this.at) throw QUOTES_EDITED_TEXT;
+    if (r.file === undefined && r.start < this.literalEnd && r.end > this.literalStart) throw QUOTES_EDITED_TEXT;
   }
 
   unknown(u: UnknownValue): UnknownValue {
