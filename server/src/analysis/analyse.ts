@@ -54,6 +54,15 @@ interface CacheEntry {
   strings?: EditableStrings | undefined;
   /** How the last request for this file was answered (see {@link howAnswered}). */
   answer?: Answer;
+  /** When `result` is an edit in a string applied to another result: that one, and the task edited. */
+  edited?: StringEditOf | undefined;
+}
+
+/** An analysis that is another with one spec changed (see {@link stringEditOf}). */
+export interface StringEditOf {
+  readonly before: ModuleAnalysis;
+  readonly dag: number;
+  readonly task: number;
 }
 
 type Answer = 'the last result' | 'an edit in a string' | 'an analysis';
@@ -81,7 +90,7 @@ function parse(fileName: string, text: string, fresh: boolean): CacheEntry | und
   // The previous tree is consumed by an update (its nodes are reused), so it is not kept.
   const sourceFile = parseIncremental(fileName, text, previous?.tree);
   if (!sourceFile) return undefined;
-  const entry: CacheEntry = previous?.text === text ? { ...previous, tree: { text, sourceFile } } : { text, tree: { text, sourceFile }, result: undefined, graph: undefined };
+  const entry: CacheEntry = previous?.text === text ? { ...previous, tree: { text, sourceFile } } : { text, tree: { text, sourceFile }, result: undefined, graph: undefined, edited: undefined };
   remember(fileName, entry);
   return entry;
 }
@@ -107,7 +116,7 @@ function editInString(fileName: string, previous: CacheEntry, text: string): Mod
   const edited = applyStringEdit(previous.text, text, previous.result, previous.strings);
   if (!edited) return undefined;
   // The tree stays the earlier text's until one is needed (a full analysis updates it with the edits).
-  remember(fileName, { ...previous, text, result: edited.result, strings: edited.strings, answer: 'an edit in a string' });
+  remember(fileName, { ...previous, text, result: edited.result, strings: edited.strings, answer: 'an edit in a string', edited: { before: previous.result, ...edited.edited } });
   return edited.result;
 }
 
@@ -157,6 +166,7 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
       entry.graph = graph;
       entry.specLiterals = specLiterals;
       entry.strings = undefined;
+      entry.edited = undefined;
     }
     entry.answer = 'an analysis';
     return result;
@@ -223,6 +233,16 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
   const cached = cache.get(fileName);
   const sourceFile = cached?.text === text ? currentTree(fileName, cached) : parseFresh(fileName, text);
   return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
+}
+
+/**
+ * When `result` (the last result for the file) is the previous result with one spec changed by an
+ * edit inside a string (`literalEdits.ts`): that previous result and the task. The document model then
+ * reuses what it computed for the rest.
+ */
+export function stringEditOf(fileName: string, result: ModuleAnalysis): StringEditOf | undefined {
+  const entry = cache.get(fileName);
+  return entry?.result === result ? entry.edited : undefined;
 }
 
 /**

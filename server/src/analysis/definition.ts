@@ -54,13 +54,19 @@ function placeholderName(index: number, taken: ReadonlySet<string>): string {
   return name;
 }
 
-export function toDagDefinition(dag: AnalysedDag): AnalysedDagDefinition {
+/** The Dag's static task names, and whether some task's name is not static. */
+function namesOf(dag: AnalysedDag): { known: Set<string>; someNameUnknown: boolean } {
   const known = new Set<string>();
   let someNameUnknown = false;
   for (const t of dag.tasks) {
     if (t.name !== undefined) known.add(t.name);
     else someNameUnknown = true;
   }
+  return { known, someNameUnknown };
+}
+
+export function toDagDefinition(dag: AnalysedDag): AnalysedDagDefinition {
+  const { known, someNameUnknown } = namesOf(dag);
   const tasks = dag.tasks.map((t, i) => taskDefinition(t, i, dag, known, someNameUnknown));
   const metaUnknown = firstUnknown(dag.meta);
   return {
@@ -70,6 +76,18 @@ export function toDagDefinition(dag: AnalysedDag): AnalysedDagDefinition {
     tasks,
     ...(metaUnknown ? { metaUnknown: metaUnknown.why } : {}),
   };
+}
+
+/**
+ * `toDagDefinition(dag)`, given `previous`, the definition of a version of `dag` that differed only in
+ * the spec of task `index` (an edit inside a spec string: see `literalEdits.ts`): every other task's
+ * definition is the previous one, the same object, as `encodeDagAfterSpecChange` wants.
+ */
+export function definitionAfterSpecChange(previous: AnalysedDagDefinition, dag: AnalysedDag, index: number): AnalysedDagDefinition {
+  const { known, someNameUnknown } = namesOf(dag);
+  const tasks = previous.tasks.slice();
+  tasks[index] = taskDefinition(dag.tasks[index]!, index, dag, known, someNameUnknown);
+  return { ...previous, tasks };
 }
 
 function taskDefinition(t: AnalysedTask, index: number, dag: AnalysedDag, known: ReadonlySet<string>, someNameUnknown: boolean): TaskDefinition {

@@ -181,6 +181,8 @@ function innerIsText(inner: string, quote: string): boolean {
 export interface StringEdit {
   readonly result: ModuleAnalysis;
   readonly strings: EditableStrings;
+  /** The task whose spec changed: only its spec differs from the last analysis' (offsets aside). */
+  readonly edited: { readonly dag: number; readonly task: number };
 }
 
 /**
@@ -223,7 +225,7 @@ export function applyStringEdit(text: string, next: string, result: ModuleAnalys
 
   try {
     const moved = new Mover(at, removedEnd, delta, start, end).analysis(result, owner, replaceAt(task.spec, owner.path, value));
-    return { result: moved, strings: strings.shifted(index, delta) };
+    return { result: moved, strings: strings.shifted(index, delta), edited: { dag: owner.dag, task: owner.task } };
   } catch (e) {
     if (e === QUOTES_EDITED_TEXT) return undefined;
     throw e;

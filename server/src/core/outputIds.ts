@@ -186,22 +186,100 @@ function checkSpec(def: TaskDefinition, index: number, problems: Problem[], memo
   return reason;
 }
 
+/**
+ * What {@link encodeDag} learnt of a DAG's structure (names, inputs, cycles) and of each spec, kept
+ * with its result so that {@link encodeDagAfterSpecChange} can redo only what one new spec changes.
+ */
+interface EncodingState {
+  readonly dag: DagDefinition;
+  readonly metaProblems: readonly Problem[];
+  readonly metaOk: boolean;
+  readonly firstIndex: ReadonlyMap<string, number>;
+  readonly repeats: ReadonlyMap<string, readonly number[]>;
+  readonly duplicateProblems: readonly Problem[];
+  /** Per definition: the problems its spec check found, and the reason it gives. */
+  readonly specProblems: readonly (readonly Problem[])[];
+  readonly specReasons: readonly (RootReason | undefined)[];
+  readonly inputsOf: readonly (readonly string[])[];
+  /** Per definition: its first input that names no task, and the problems saying so (in order). */
+  readonly missing: readonly (RootReason | undefined)[];
+  readonly missingProblems: readonly Problem[];
+  /** Per definition: the cycle it is in. */
+  readonly cycleOf: readonly (RootReason | undefined)[];
+  readonly cycleProblems: readonly Problem[];
+  readonly own: readonly (RootReason | undefined)[];
+  /** First definitions, in the order their outcomes were computed (inputs before the tasks that read them). */
+  readonly order: readonly number[];
+  readonly outcomeOf: ReadonlyMap<string, TaskOutcome>;
+  /** Tasks (first definitions) that read each task: made on the first incremental encoding. */
+  dependents?: ReadonlyMap<string, readonly number[]>;
+}
+
+const states = new WeakMap<DagEncoding, EncodingState>();
+
+/** A definition's own reason for having no output (see {@link encodeDag}). */
+function ownReason(def: TaskDefinition, i: number, state: Pick<EncodingState, 'repeats' | 'specReasons' | 'missing' | 'cycleOf'>): RootReason | undefined {
+  // A cycle outranks the other reasons: fixing anything else still leaves no output.
+  const cycle = state.cycleOf[i];
+  if (cycle) return cycle;
+  if (state.repeats.has(def.name)) return { kind: 'duplicate-task' };
+  return state.specReasons[i] ?? (def.unknown !== undefined ? { kind: 'unknown', why: def.unknown } : undefined) ?? state.missing[i];
+}
+
+/** The problems of an encoding, in the order they are reported. */
+function problemsOf(state: Pick<EncodingState, 'metaProblems' | 'duplicateProblems' | 'specProblems' | 'missingProblems' | 'cycleProblems'>): Problem[] {
+  const problems = [...state.metaProblems, ...state.duplicateProblems];
+  for (const p of state.specProblems) if (p.length > 0) problems.push(...p);
+  problems.push(...state.missingProblems, ...state.cycleProblems);
+  return problems;
+}
+
+/** The result for a state: outcomes per definition, and the encoded DAG when every task has an output. */
+function resultOf(state: EncodingState, options: EncodeOptions): DagEncoding {
+  const defs = state.dag.tasks;
+  const outcomeOf = state.outcomeOf;
+  const outcomes: TaskOutcome[] = defs.map((def, i) =>
+    state.firstIndex.get(def.name) === i ? outcomeOf.get(def.name)! : { name: def.name, definition: i, noOutput: state.own[i]! },
+  );
+  const meta = state.dag.meta === undefined ? {} : state.dag.meta;
+  const encodedDag = (): EncodedDag => {
+    const tasks = Object.fromEntries(
+      [...state.firstIndex.keys()].map((name) => {
+        const o = outcomeOf.get(name)!;
+        const spec = defs[o.definition]!.spec as BencodeDict;
+        return [name, { ...spec, inputs: o.inputs!, output: o.output! } as EncodedTask];
+      }),
+    );
+    return { meta: meta as BencodeDict, tasks };
+  };
+  let result: DagEncoding = { problems: problemsOf(state), outcomes, byName: outcomeOf };
+  if (state.metaOk && outcomes.every((o) => o.output !== undefined)) {
+    if (!options.lazyEncoded) result = { ...result, encoded: encodedDag() };
+    else {
+      let encoded: EncodedDag | undefined;
+      Object.defineProperty(result, 'encoded', { enumerable: true, get: () => (encoded ??= encodedDag()) });
+    }
+  }
+  states.set(result, state);
+  return result;
+}
+
 /** Computes every task's output ID it can, and the encoded DAG when all are known. */
 export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagEncoding {
-  const problems: Problem[] = [];
   const defs = dag.tasks;
   const memo = options.memo;
 
   // Meta: optional, a dict of bencode values.
+  const metaProblems: Problem[] = [];
   let metaOk = true;
   const meta = dag.meta === undefined ? {} : dag.meta;
   if (!isPlainObject(meta)) {
     const [p] = checkValue(meta, 1);
-    problems.push({ code: 'invalid-value', path: [], message: messages.metaNotDict(p ? p.shown : Array.isArray(meta) ? 'a list' : typeof meta) });
+    metaProblems.push({ code: 'invalid-value', path: [], message: messages.metaNotDict(p ? p.shown : Array.isArray(meta) ? 'a list' : typeof meta) });
     metaOk = false;
   } else {
     for (const p of checkValue(meta)) {
-      problems.push({ code: 'invalid-value', path: p.path, message: messages.invalidValue(undefined, p.path, p.shown, p.reason) });
+      metaProblems.push({ code: 'invalid-value', path: p.path, message: messages.invalidValue(undefined, p.path, p.shown, p.reason) });
       metaOk = false;
     }
   }
@@ -218,28 +296,31 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
       repeats.set(def.name, all);
     }
   });
+  const duplicateProblems: Problem[] = [];
   for (const [name, definitions] of repeats) {
-    problems.push({ code: 'duplicate-task', task: name, definitions, message: messages.duplicateTask(name, definitions.length) });
+    duplicateProblems.push({ code: 'duplicate-task', task: name, definitions, message: messages.duplicateTask(name, definitions.length) });
   }
 
-  // Each definition's own reason for having no output, if any.
-  const own: (RootReason | undefined)[] = defs.map((def, i) => {
-    if (repeats.has(def.name)) {
-      checkSpec(def, i, problems, memo);
-      return { kind: 'duplicate-task' };
-    }
-    return checkSpec(def, i, problems, memo) ?? (def.unknown !== undefined ? { kind: 'unknown', why: def.unknown } : undefined);
+  // Each spec's check (a repeated name's too: its problems are reported).
+  const specProblems: Problem[][] = [];
+  const specReasons = defs.map((def, i) => {
+    const problems: Problem[] = [];
+    const reason = checkSpec(def, i, problems, memo);
+    specProblems.push(problems.length > 0 ? problems : NO_PROBLEMS);
+    return reason;
   });
 
   // Edges, deduplicated, between first definitions only.
   const inputsOf: readonly string[][] = defs.map((def) => distinct(def.inputs));
+  const missing: (RootReason | undefined)[] = new Array(defs.length);
+  const missingProblems: Problem[] = [];
   defs.forEach((def, i) => {
     if (firstIndex.get(def.name) !== i) return;
     for (const input of inputsOf[i]!) {
       if (!firstIndex.has(input)) {
         const suggestion = closestName(input, firstIndex.keys());
-        problems.push({ code: 'missing-input', task: def.name, input, ...(suggestion ? { suggestion } : {}), message: messages.missingInput(def.name, input, suggestion) });
-        own[i] ??= { kind: 'missing-input', input };
+        missingProblems.push({ code: 'missing-input', task: def.name, input, ...(suggestion ? { suggestion } : {}), message: messages.missingInput(def.name, input, suggestion) });
+        missing[i] ??= { kind: 'missing-input', input };
       }
     }
   });
@@ -247,18 +328,19 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
   const names = [...firstIndex.keys()];
   // Adjacency among defined tasks, built once: the cycle search reads it many times per task.
   const definedInputs = new Map(names.map((name) => [name, inputsOf[firstIndex.get(name)!]!.filter((x) => firstIndex.has(x))]));
-  const cycles = findCycles(names, (name) => definedInputs.get(name)!);
-  for (const cycle of cycles) {
-    problems.push({ code: 'cycle', cycle: cycle.path, edges: cycle.edges, message: messages.cycle(cycle.path) });
-    for (const member of cycle.members) {
-      const i = firstIndex.get(member)!;
-      // A cycle outranks the other reasons: fixing anything else still leaves no output.
-      own[i] = { kind: 'cycle', cycle: cycle.path };
-    }
+  const cycleOf: (RootReason | undefined)[] = new Array(defs.length);
+  const cycleProblems: Problem[] = [];
+  for (const cycle of findCycles(names, (name) => definedInputs.get(name)!)) {
+    cycleProblems.push({ code: 'cycle', cycle: cycle.path, edges: cycle.edges, message: messages.cycle(cycle.path) });
+    for (const member of cycle.members) cycleOf[firstIndex.get(member)!] = { kind: 'cycle', cycle: cycle.path };
   }
+
+  const structure = { repeats, specReasons, missing, cycleOf };
+  const own = defs.map((def, i) => ownReason(def, i, structure));
 
   // Outputs in dependency order (iterative post-order DFS: a 9,000-deep chain must not overflow the stack).
   const outcomeOf = new Map<string, TaskOutcome>();
+  const order: number[] = [];
   const visit = (root: string) => {
     const stack: [string, number][] = [[root, 0]];
     const onStack = new Set<string>([root]);
@@ -279,31 +361,75 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
       stack.pop();
       onStack.delete(name);
       outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf, memo));
+      order.push(i);
     }
   };
   for (const name of names) if (!outcomeOf.has(name)) visit(name);
 
-  const outcomes: TaskOutcome[] = defs.map((def, i) =>
-    firstIndex.get(def.name) === i ? outcomeOf.get(def.name)! : { name: def.name, definition: i, noOutput: own[i]! },
-  );
+  return resultOf({ dag, metaProblems, metaOk, firstIndex, repeats, duplicateProblems, specProblems, specReasons, inputsOf, missing, missingProblems, cycleOf, cycleProblems, own, order, outcomeOf }, options);
+}
 
-  const encodedDag = (): EncodedDag => {
-    const tasks = Object.fromEntries(
-      names.map((name) => {
-        const o = outcomeOf.get(name)!;
-        const spec = defs[o.definition]!.spec as BencodeDict;
-        return [name, { ...spec, inputs: o.inputs!, output: o.output! } as EncodedTask];
-      }),
-    );
-    return { meta: meta as BencodeDict, tasks };
-  };
-  const result: DagEncoding = { problems, outcomes, byName: outcomeOf };
-  if (metaOk && outcomes.every((o) => o.output !== undefined)) {
-    if (!options.lazyEncoded) return { ...result, encoded: encodedDag() };
-    let encoded: EncodedDag | undefined;
-    Object.defineProperty(result, 'encoded', { enumerable: true, get: () => (encoded ??= encodedDag()) });
+const NO_PROBLEMS: Problem[] = [];
+
+/**
+ * {@link encodeDag} of `dag`, when `previous` encoded a DAG that differs from it only in the spec of
+ * definition `changed` (every other definition the very same object, the same meta, and the changed one
+ * with the same name, inputs and unknown): only that spec is checked and only the outputs downstream
+ * of it are computed again. Equal to `encodeDag(dag, options)`; falls back to it when `previous` is
+ * not such an encoding. The editor's keystroke inside a spec string lands here (see the document model).
+ */
+export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefinition, changed: number, options: EncodeOptions = {}): DagEncoding {
+  const state = states.get(previous);
+  const defs = dag.tasks;
+  const before = state?.dag.tasks;
+  const def = defs[changed];
+  const old = before?.[changed];
+  if (!state || !before || !def || !old || before.length !== defs.length || state.dag.meta !== dag.meta) return encodeDag(dag, options);
+  if (def.name !== old.name || def.unknown !== old.unknown || def.inputs.length !== old.inputs.length || def.inputs.some((x, k) => x !== old.inputs[k])) return encodeDag(dag, options);
+  for (let j = 0; j < defs.length; j++) if (j !== changed && defs[j] !== before[j]) return encodeDag(dag, options);
+
+  const problems: Problem[] = [];
+  const reason = checkSpec(def, changed, problems, options.memo);
+  const specProblems = state.specProblems.slice();
+  specProblems[changed] = problems.length > 0 ? problems : NO_PROBLEMS;
+  const specReasons = state.specReasons.slice();
+  specReasons[changed] = reason;
+  const own = state.own.slice();
+  own[changed] = ownReason(def, changed, { repeats: state.repeats, specReasons, missing: state.missing, cycleOf: state.cycleOf });
+
+  // Outcomes change for the task itself and every task downstream of it (a repeated name has none).
+  const outcomeOf = new Map(state.outcomeOf);
+  if (state.firstIndex.get(def.name) === changed) {
+    const dependents = (state.dependents ??= dependentsOf(state));
+    const affected = new Set<number>([changed]);
+    const work = [changed];
+    while (work.length > 0) {
+      for (const d of dependents.get(defs[work.pop()!]!.name) ?? []) {
+        if (!affected.has(d)) {
+          affected.add(d);
+          work.push(d);
+        }
+      }
+    }
+    for (const i of state.order) {
+      if (affected.has(i)) outcomeOf.set(defs[i]!.name, computeOutcome(defs[i]!, i, own[i], state.inputsOf[i]!, outcomeOf, options.memo));
+    }
   }
-  return result;
+  return resultOf({ ...state, dag, specProblems, specReasons, own, outcomeOf, dependents: state.dependents }, options);
+}
+
+/** The first definitions that read each task (inputs that name no task are left out). */
+function dependentsOf(state: EncodingState): Map<string, number[]> {
+  const dependents = new Map<string, number[]>();
+  for (const i of state.order) {
+    for (const input of state.inputsOf[i]!) {
+      if (!state.firstIndex.has(input)) continue;
+      const list = dependents.get(input);
+      if (list) list.push(i);
+      else dependents.set(input, [i]);
+    }
+  }
+  return dependents;
 }
 
 /** The items of `xs` without repeats, in order (most tasks have one or two inputs). */

@@ -3,11 +3,11 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
+import { analyseModule, stringEditOf, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
 import type { NameLiteral } from '../analysis/nameLiterals';
-import { knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
+import { definitionAfterSpecChange, knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
 import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
-import { describeNoOutput, encodeDag, OutputMemo, type DagEncoding, type TaskOutcome } from '../core/outputIds';
+import { describeNoOutput, encodeDag, encodeDagAfterSpecChange, OutputMemo, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
 
 export type DiagnosticCode = ProblemCode | 'not-static' | 'analysis-limit';
@@ -159,9 +159,24 @@ const outputMemo = new OutputMemo();
  */
 export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts', options: AnalyseOptions = {}): DocumentModel {
   const analysis = analyseModule(text, fileName, options);
+  // A keystroke inside a spec string changed one spec of the last model's analysis: the rest of what
+  // that model computed holds (see `encodeDagAfterSpecChange`).
+  const edit = stringEditOf(fileName, analysis);
+  const previous = lastModels.get(fileName);
+  const before = edit && previous?.analysis === edit.before ? previous : undefined;
   const dags: DagView[] = analysis.dags.map((analysed, index) => {
-    const definition = toDagDefinition(analysed);
-    const encoding = encodeDag(definition, { memo: outputMemo, lazyEncoded: true });
+    const prior = before?.dags[index];
+    let definition: AnalysedDagDefinition;
+    let encoding: DagEncoding;
+    if (!prior) {
+      definition = toDagDefinition(analysed);
+      encoding = encodeDag(definition, { memo: outputMemo, lazyEncoded: true });
+    } else if (index !== edit!.dag) {
+      ({ definition, encoding } = prior);
+    } else {
+      definition = definitionAfterSpecChange(prior.definition, analysed, edit!.task);
+      encoding = encodeDagAfterSpecChange(prior.encoding, definition, edit!.task, { memo: outputMemo, lazyEncoded: true });
+    }
     const tasks = analysed.tasks.map((t, i) => ({ dag: index, analysed: t, name: definition.tasks[i]!.name, outcome: encoding.outcomes[i]! }));
     return { index, analysed, definition, encoding, tasks };
   });
@@ -169,8 +184,21 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: elsewhere(d.origin, 'in the module it comes from') });
   // Only problems known to hold at run time are errors (see `knownProblems`).
   for (const dag of dags) for (const p of knownProblems(dag.analysed, dag.encoding.problems)) diagnostics.push(...placeProblem(dag, p));
-  return { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
+  const model = { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
+  lastModels.delete(fileName);
+  lastModels.set(fileName, model);
+  while (lastModels.size > LAST_MODELS) lastModels.delete(lastModels.keys().next().value!);
+  return model;
 }
+
+/** Forgets the last model of a file (when its document closes). */
+export function forgetLastModel(fileName: string): void {
+  lastModels.delete(fileName);
+}
+
+/** The last model built per file name, for the next keystroke (as many files as the analysis caches). */
+const lastModels = new Map<string, DocumentModel>();
+const LAST_MODELS = 16;
 
 // ---- Lookups used by the editor features -------------------------------------------------------
 
