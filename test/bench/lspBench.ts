@@ -171,7 +171,9 @@ interface ModuleResult {
   keyEdits: number[];
   /** Answers after an edit with fewer lenses than tasks (an analysis that ran out of time). */
   short: number;
+  /** Right after the last keystroke, and (when asked) 5 s later. */
   memory: { rss: number; peak: number };
+  settled?: { rss: number; peak: number };
   resolvesLenses: boolean;
 }
 
@@ -180,7 +182,7 @@ interface ModuleResult {
  * kind of sync (`sites`/`syncs` narrow them). Every lens answer is checked: a lens per task (else
  * counted as short: the analysis ran out of its time budget), an ID on every lens on screen.
  */
-async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean; keyEdits?: boolean }): Promise<ModuleResult> {
+async function benchModule(file: string, text: string, tasks: number, options: { edits: number; sites?: readonly string[]; syncs?: readonly boolean[]; hovers?: boolean; keyEdits?: boolean; settled?: boolean }): Promise<ModuleResult> {
   const bench = await startServer();
   try {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
@@ -223,7 +225,14 @@ async function benchModule(file: string, text: string, tasks: number, options: {
         await sleep(100);
       }
     }
-    return { firstMs, firstCount: first.all.length, edits, keyEdits, short, memory: memoryMb(bench.server.pid!), resolvesLenses: bench.resolvesLenses };
+    const memory = memoryMb(bench.server.pid!);
+    // Settled: the server collects once the work has been quiet for 2 s (lsp/idleCollector.ts).
+    let settled: { rss: number; peak: number } | undefined;
+    if (options.settled) {
+      await sleep(5000);
+      settled = memoryMb(bench.server.pid!);
+    }
+    return { firstMs, firstCount: first.all.length, edits, keyEdits, short, memory, ...(settled ? { settled } : {}), resolvesLenses: bench.resolvesLenses };
   } finally {
     await bench.stop();
   }
@@ -291,7 +300,7 @@ export async function benchLsp(): Promise<void> {
     const file = join(project.dir, 'ladder.alamode.ts');
     writeFileSync(file, text);
     console.log(`\n## language server over LSP (stdio, own process): ${tasks}-task module, ${text.split('\n').length} lines (load ${load()})`);
-    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true, keyEdits: true });
+    const result = await benchModule(file, text, tasks, { edits: 20, hovers: true, keyEdits: true, settled: true });
     console.log(result.resolvesLenses ? `(lenses: list, then codeLens/resolve of the ~${SCREEN_LINES / 2} on screen, as VS Code does)` : '(lenses: every lens with its title in the list)');
     row('first lenses after open', `${result.firstMs.toFixed(0)} ms`, result.firstCount === tasks ? '' : `only ${result.firstCount} of ${tasks} tasks: the analysis ran out of its 1 s`);
     row('edit → lenses', 'p50 ms', 'p90 ms');
@@ -302,7 +311,8 @@ export async function benchLsp(): Promise<void> {
     }
     row('all edits', p50(all).toFixed(1), p90(all).toFixed(1), result.short > 0 ? `${result.short} answers short of tasks (the analysis ran out of its 1 s)` : '');
     row('a key typed in (analysed again)', p50(result.keyEdits).toFixed(1), p90(result.keyEdits).toFixed(1), '(middle, incremental)');
-    row('server memory', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
+    row('server memory, typing', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
+    if (result.settled) row('server memory, 5 s after', `RSS ${result.settled.rss.toFixed(0)} MB`);
     const floor = floorMs(text);
     row('floor (bencode + sha256)', `${floor.toFixed(1)} ms`, '(every task, in process)');
     console.log(`(load ${load()})`);

@@ -23,6 +23,7 @@ import { hover } from './features/hover';
 import { codeLenses, isLensData, resolveLens } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
+import { IdleCollector } from './idleCollector';
 import { fileNameOf, ModelCache } from './modelCache';
 import { WorkspaceFiles } from './workspaceFiles';
 import { logError, runSafe, runSafeAsync } from './runSafe';
@@ -73,10 +74,15 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const documents = new TextDocuments(TextDocument);
   // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
   const files = new WorkspaceFiles();
+  // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
+  const collector = new IdleCollector();
   const models = new ModelCache(
     (e) => logError(connection, 'the analysis failed (a bug: please report it)', e),
     files,
-    (uri, model) => files.recordReads(uri, model.analysis.modules),
+    (uri, model) => {
+      files.recordReads(uri, model.analysis.modules);
+      collector.touch();
+    },
   );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -370,6 +376,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     clearTimeout(lensRefreshTimer);
     clearInterval(ageTimer);
     stores.dispose();
+    collector.dispose();
   };
   connection.onShutdown(() => {
     hooks.onShutdown?.();
