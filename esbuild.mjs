@@ -8,6 +8,8 @@ import { clientBuilds } from './client/build.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// For profiling (`npm run bench lsp` with --cpu-prof): a server whose functions keep their names.
+const unminifiedServer = process.argv.includes('--unminified-server');
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -30,7 +32,7 @@ const builds = [
   // bundle is mostly TypeScript's compiler, and minified it costs the server a third less memory (133 →
   // 96 MB idle). `keepNames`: messages name the classes of values (`core/values.ts` reads
   // `constructor.name`), which minifying would rename.
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' }, minify: true, keepNames: true },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' }, minify: !unminifiedServer, keepNames: true },
   // The runtime package is what users' code runs and debugs: never minified (class names appear in
   // messages and stack traces), with source maps.
   { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs', minify: false, sourcemap: 'linked' },
