@@ -14,8 +14,8 @@ import type { AnalysedDag, ModuleAnalysis } from './types';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
-import { parseDiagnosticsOf, parseFresh, parseIncremental, type Parsed } from './parse';
-import { applyStringEdit, EditableStrings, specLiteralsOf, type SpecLiteral } from './literalEdits';
+import { parseDiagnosticsOf, parseFresh, parseIncremental, textChange, type Parsed } from './parse';
+import { applyStringEdit, EditableStrings, specLiteralsOf, withinSpecLiteral, type SpecLiteral } from './literalEdits';
 
 export type { ModuleHost };
 
@@ -107,13 +107,16 @@ function remember(fileName: string, entry: CacheEntry): void {
  */
 function editInString(fileName: string, previous: CacheEntry, text: string): ModuleAnalysis | undefined {
   if (!previous.result) return undefined;
+  const change = textChange(previous.text, text);
   if (!previous.strings) {
-    // Made on the first edit after an evaluation, while the tree is still the one it evaluated.
+    // Made on the first edit inside a spec literal after an evaluation, while the tree is still the
+    // one it evaluated (other edits are analysed again, and the literals with them).
     if (!previous.specLiterals || previous.tree.text !== previous.text) return undefined;
+    if (!withinSpecLiteral(previous.specLiterals, change.start, change.start + change.removed)) return undefined;
     previous.strings = EditableStrings.of(previous.specLiterals, previous.tree.sourceFile);
     previous.specLiterals = undefined;
   }
-  const edited = applyStringEdit(previous.text, text, previous.result, previous.strings);
+  const edited = applyStringEdit(previous.text, text, previous.result, previous.strings, change);
   if (!edited) return undefined;
   // The tree stays the earlier text's until one is needed (a full analysis updates it with the edits).
   remember(fileName, { ...previous, text, result: edited.result, strings: edited.strings, answer: 'an edit in a string', edited: { before: previous.result, ...edited.edited } });

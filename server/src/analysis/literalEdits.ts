@@ -30,6 +30,11 @@ export interface SpecLiteral {
   readonly task: number;
 }
 
+/** Whether a change of [start, end) lies within one of `literals` (nodes of the tree they came from). */
+export function withinSpecLiteral(literals: readonly SpecLiteral[], start: number, end: number): boolean {
+  return literals.some((l) => l.node.pos <= start && end <= l.node.end);
+}
+
 /** The spec literals of an evaluation's Dags: tasks whose spec is their literal's object, never read. */
 export function specLiteralsOf(dags: readonly { readonly tasks: readonly TaskState[] }[], evaluations: ReadonlyMap<ts.ObjectLiteralExpression, number>): SpecLiteral[] {
   const out: SpecLiteral[] = [];
@@ -189,8 +194,7 @@ export interface StringEdit {
  * The analysis of `next`, when it is `text` with an edit inside one of `strings`; undefined when the
  * edit is anything else (then the module is analysed again).
  */
-export function applyStringEdit(text: string, next: string, result: ModuleAnalysis, strings: EditableStrings): StringEdit | undefined {
-  const change = textChange(text, next);
+export function applyStringEdit(text: string, next: string, result: ModuleAnalysis, strings: EditableStrings, change = textChange(text, next)): StringEdit | undefined {
   const at = change.start;
   const removedEnd = at + change.removed;
   const index = strings.inside(at, removedEnd);
