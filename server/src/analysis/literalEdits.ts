@@ -30,9 +30,21 @@ export interface SpecLiteral {
   readonly task: number;
 }
 
-/** Whether a change of [start, end) lies within one of `literals` (nodes of the tree they came from). */
+/**
+ * Whether a change of [start, end) lies within a string or number literal of one of `literals` (nodes
+ * of the tree they came from): only then is it worth making the table of editable strings.
+ */
 export function withinSpecLiteral(literals: readonly SpecLiteral[], start: number, end: number): boolean {
-  return literals.some((l) => l.node.pos <= start && end <= l.node.end);
+  const literal = literals.find((l) => l.node.pos <= start && end <= l.node.end);
+  if (!literal) return false;
+  // Down to the innermost node holding the change.
+  let node: ts.Node = literal.node;
+  for (;;) {
+    const child: ts.Node | undefined = node.forEachChild((c) => (c.pos <= start && end <= c.end ? c : undefined));
+    if (!child) break;
+    node = child;
+  }
+  return isStringLiteralLike(node) || node.kind === SK.NumericLiteral;
 }
 
 /** The spec literals of an evaluation's Dags: tasks whose spec is their literal's object, never read. */

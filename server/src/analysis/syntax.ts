@@ -133,8 +133,20 @@ export function collectVarNames(statements: readonly ts.Statement[]): string[] {
   return [...names];
 }
 
-/** Whether the parser flagged `node` or a node inside it (iterative: arguments may nest deeply). */
+/**
+ * Whether the parser flagged `node` or a node inside it (iterative: arguments may nest deeply).
+ * Remembered per node: an incremental parse reuses only nodes whose text did not change (and never a
+ * node with an error), so the answer holds for as long as the node is in a tree.
+ */
 export function hasErrorInside(node: ts.Node): boolean {
+  let answer = errorInside.get(node);
+  if (answer === undefined) errorInside.set(node, (answer = walkForError(node)));
+  return answer;
+}
+
+const errorInside = new WeakMap<ts.Node, boolean>();
+
+function walkForError(node: ts.Node): boolean {
   const stack: ts.Node[] = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;
