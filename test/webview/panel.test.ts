@@ -135,7 +135,9 @@ describe('the invalidation panel (webview script in Chromium)', () => {
     const tag = (task: string) => panel.page.$eval(`.task[data-task="${task}"] .store-tag`, (n) => `${(n as HTMLElement).dataset.store}:${n.textContent}`);
     assert.equal(await tag('blur'), 'will-run:will run');
     assert.equal(await tag('collage'), 'will-run:will run');
+    // The list is filled on the details' `toggle` event, which the browser dispatches after the click.
     await panel.page.click('#unchanged summary');
+    await panel.page.waitForSelector('.task[data-task="download_images"] .store-tag', { timeout: 10_000 });
     assert.equal(await tag('download_images'), 'reuse:built');
   });
 });
