@@ -4,9 +4,9 @@
  *
  * Most keystrokes in a pipeline land inside such a string (an image tag, a command, a code sha) or
  * number (retries, memory), and a new analysis of a 3,000-task module takes about a hundred
- * milliseconds. When the string is written
- * directly in the object literal given to `dag.task` (through object and array literals only), and the
- * last evaluation showed that nothing could have read it — that literal was evaluated exactly once,
+ * milliseconds. When the string is written directly in the object literal given to `dag.task`
+ * (through object and array literals only), and the last evaluation showed that nothing could have
+ * read it — that literal was evaluated exactly once,
  * outside any speculative branch, and made the spec of the task, whose `spec` the module never read —
  * then the module runs exactly as before except for that one value: nothing branched, looped, threw or
  * computed on it. The new analysis is the last one with that value replaced and every offset after the
@@ -59,8 +59,8 @@ export function specLiteralsOf(dags: readonly { readonly tasks: readonly TaskSta
 }
 
 /**
- * Every string that an edit may change in place, in source order, as columns of offsets (shifting them
- * after an edit is a copy and an add).
+ * Every string (and plain number) that an edit may change in place, in source order, as columns of
+ * offsets (shifting them after an edit is a copy and an add).
  */
 export class EditableStrings {
   constructor(
@@ -79,7 +79,7 @@ export class EditableStrings {
   static of(literals: readonly SpecLiteral[], sf: ts.SourceFile): EditableStrings {
     const found: { start: number; end: number; slotStart: number; number: boolean; owner: EditableStrings['owners'][number] }[] = [];
     for (const { node, dag, task } of literals) {
-      collectStrings(node, [], sf, (literal, slot, path) => {
+      collectLiterals(node, [], sf, (literal, slot, path) => {
         found.push({ start: literal.getStart(sf), end: literal.end, slotStart: slot.getStart(sf), number: literal.kind === SK.NumericLiteral, owner: { dag, task, path, pathKey: JSON.stringify(path) } });
       });
     }
@@ -128,19 +128,20 @@ export class EditableStrings {
 }
 
 /**
- * Calls `found` for each string literal under `node` (an object or array literal) reached only through
- * object and array literals, with the property assignment or element that writes it and its path in the
- * spec. Only strings whose value is their text (no escape sequence), under keys nothing later in the
- * same literal can overwrite (a later spread, computed key or member of the same name).
+ * Calls `found` for each string or number literal under `node` (an object or array literal) reached
+ * only through object and array literals, with the property assignment or element that writes it and
+ * its path in the spec. Only strings whose value is their text (no escape sequence) and plain decimal
+ * numbers, under keys nothing later in the same literal can overwrite (a later spread, computed key or
+ * member of the same name).
  */
-function collectStrings(node: ts.Expression, path: readonly (string | number)[], sf: ts.SourceFile, found: (literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral, slot: ts.Node, path: readonly (string | number)[]) => void): void {
+function collectLiterals(node: ts.Expression, path: readonly (string | number)[], sf: ts.SourceFile, found: (literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral, slot: ts.Node, path: readonly (string | number)[]) => void): void {
   const visit = (value: ts.Expression, slot: ts.Node, at: readonly (string | number)[]) => {
     if (isStringLiteralLike(value)) {
       if (valueIsText(value, sf)) found(value, slot, at);
     } else if (value.kind === SK.NumericLiteral) {
       if (DECIMAL.test(value.getText(sf))) found(value as ts.NumericLiteral, slot, at);
     } else if (isObjectLiteral(value) || isArrayLiteral(value)) {
-      collectStrings(value, at, sf, found);
+      collectLiterals(value, at, sf, found);
     }
   };
   if (isArrayLiteral(node)) {
