@@ -20,7 +20,7 @@ import type ts from 'typescript';
 import { freezeSpec } from './finalise';
 import { textChange } from './parse';
 import type { TaskState } from './values';
-import { SK, isArrayLiteral, isComputedPropertyName, isIdentifier, isObjectLiteral, isPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteralLike } from './syntax';
+import { SK, isArrayLiteral, isObjectLiteral, isPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteralLike, staticPropertyName } from './syntax';
 import { UnknownValue, type AnalysedDag, type AnalysedDep, type AnalysedTask, type AnalysisDiagnostic, type ModuleAnalysis, type SourceRange, type TaskReference } from './types';
 
 /** A spec literal of the last evaluation that can take edits of its strings (see the module comment). */
@@ -158,22 +158,12 @@ function collectLiterals(node: ts.Expression, path: readonly (string | number)[]
   let laterDynamic = false;
   for (let i = node.properties.length - 1; i >= 0; i--) {
     const p = node.properties[i]!;
-    const key = staticKey(p);
+    // A spread has no key, and a computed one is not known here: either may write any key.
+    const key = isSpreadAssignment(p) ? undefined : staticPropertyName(p.name);
     if (isPropertyAssignment(p) && key !== undefined && key !== '__proto__' && !laterDynamic && !laterKeys.has(key)) visit(p.initializer, p, [...path, key]);
     if (key === undefined) laterDynamic = true;
     else laterKeys.add(key);
   }
-}
-
-/** The key a member of an object literal writes, when it is written out (not computed, not a spread). */
-function staticKey(p: ts.ObjectLiteralElementLike): string | undefined {
-  if (isSpreadAssignment(p)) return undefined;
-  const name = p.name;
-  if (isIdentifier(name)) return name.text;
-  if (name.kind === SK.StringLiteral || name.kind === SK.NoSubstitutionTemplateLiteral) return (name as ts.StringLiteral).text;
-  if (isComputedPropertyName(name)) return undefined;
-  // Numeric and private names: their key needs converting; left to a new analysis.
-  return undefined;
 }
 
 /** A string literal, terminated, whose value is its text between the quotes. */

@@ -134,6 +134,24 @@ export function collectVarNames(statements: readonly ts.Statement[]): string[] {
 }
 
 /**
+ * The key a property name writes when it is written out (an identifier, a string, a number as its
+ * canonical string); undefined for a computed or private name, which needs evaluating or has no key.
+ */
+export function staticPropertyName(name: ts.PropertyName | undefined): string | undefined {
+  if (!name) return undefined;
+  switch (name.kind) {
+    case SK.Identifier:
+    case SK.StringLiteral:
+    case SK.NoSubstitutionTemplateLiteral:
+      return (name as ts.Identifier).text;
+    case SK.NumericLiteral:
+      return String(Number((name as ts.NumericLiteral).text));
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Whether the parser flagged `node` or a node inside it (iterative: arguments may nest deeply).
  * Remembered per node: an incremental parse reuses only nodes whose text did not change (and never a
  * node with an error), so the answer holds for as long as the node is in a tree.

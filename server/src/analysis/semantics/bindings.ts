@@ -32,6 +32,7 @@ import {
   isElementAccess,
   isFunctionDeclaration,
   isIdentifier,
+  staticPropertyName,
   isObjectBindingPattern,
   isObjectLiteral,
   isOmittedExpression,
@@ -204,14 +205,11 @@ export function iterate(ev: Interpreter, value: Value, node: ts.Node): Value[] |
 }
 
 export function propertyKey(ev: Interpreter, name: ts.PropertyName | ts.Expression, scope: Scope): string | Opaque {
+  const written = staticPropertyName(name as ts.PropertyName);
+  if (written !== undefined) return written;
   switch (name.kind) {
-    case SK.Identifier:
     case SK.PrivateIdentifier:
-    case SK.StringLiteral:
-    case SK.NoSubstitutionTemplateLiteral:
-      return (name as ts.Identifier).text;
-    case SK.NumericLiteral:
-      return String(Number((name as ts.NumericLiteral).text));
+      return (name as ts.PrivateIdentifier).text;
     case SK.BigIntLiteral:
       return parseBigInt((name as ts.BigIntLiteral).text).toString();
     case SK.ComputedPropertyName: {

@@ -40,7 +40,7 @@ import {
   type CallSite,
   type Value,
 } from '../values';
-import { SK, isArrowFunction, isIdentifier } from '../syntax';
+import { SK, isArrowFunction, isIdentifier, staticPropertyName } from '../syntax';
 import type { Interpreter } from '../realm';
 import { objectProtoProperty } from '../builtins/objects';
 
@@ -69,21 +69,6 @@ const hasDecorators = (n: ts.Node): boolean => ts.canHaveDecorators(n) && (ts.ge
 
 /** Names a static member may not take without changing what the function object itself has. */
 const FUNCTION_OWN = new Set(['prototype', 'name', 'length', 'caller', 'arguments']);
-
-/** A member's name as a property key, when static (identifiers, strings, numbers). */
-function staticName(name: ts.PropertyName | undefined): string | undefined {
-  if (!name) return undefined;
-  switch (name.kind) {
-    case SK.Identifier:
-    case SK.StringLiteral:
-    case SK.NoSubstitutionTemplateLiteral:
-      return (name as ts.Identifier).text;
-    case SK.NumericLiteral:
-      return String(Number((name as ts.NumericLiteral).text));
-    default:
-      return undefined;
-  }
-}
 
 function mentions(node: ts.Node, name: string): boolean {
   let found = false;
@@ -126,7 +111,7 @@ export function shapeOf(node: ts.ClassLikeDeclaration): Shape {
       no(ts.isPrivateIdentifier(m.name) ? 'it has private members (#x)' : 'it has a member whose name is computed');
       continue;
     }
-    const name = staticName(m.name);
+    const name = staticPropertyName(m.name);
     if (name === undefined) {
       no('it has a member whose name the analysis does not model');
       continue;
@@ -219,7 +204,7 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
   }
   const cls = new ClassValue(node, scope, name, parent, bodyScope, ev.classFieldsOf(node));
   for (const m of shape.methods) {
-    const key = staticName(m.name)!;
+    const key = staticPropertyName(m.name)!;
     const isStatic = hasModifier(m, SK.StaticKeyword);
     const fn = ev.makeClosure(m, homeScope(cls, isStatic));
     if (isStatic) {
@@ -245,7 +230,7 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
       if (c && c.kind === 'uncertain') ev.escape(cls, c.why);
       continue;
     }
-    const key = staticName(el.name)!;
+    const key = staticPropertyName(el.name)!;
     let value: Value;
     if (el.initializer) value = ev.evalExpr(el.initializer, at);
     else if (cls.fields === 'assign') continue; // not emitted
@@ -291,7 +276,7 @@ function notConstructible(cls: ClassValue): string | undefined {
       if (shape.paramProps.length > 0 && shape.ctor?.parameters.some((p) => p.initializer)) return 'how the bundle orders parameter properties and defaults (tsconfig\'s useDefineForClassFields) is not known to the analysis';
     }
     if (k.fields !== 'define' && accessors) {
-      const names = [...shape.paramProps.map((p) => (p.name as ts.Identifier).text), ...shape.fields.filter((f) => f.initializer).map((f) => staticName(f.name)!)];
+      const names = [...shape.paramProps.map((p) => (p.name as ts.Identifier).text), ...shape.fields.filter((f) => f.initializer).map((f) => staticPropertyName(f.name)!)];
       if (names.some((n) => cls.findProto(n)?.get || cls.findProto(n)?.set)) return 'a field is assigned where a prototype has a setter, which the analysis does not follow';
     }
   }
@@ -400,7 +385,7 @@ function defineFields(ev: Interpreter, frame: Frame): void {
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
   const self = frame.holder.value;
   for (const p of shape.paramProps) defineField(ev, self, (p.name as ts.Identifier).text, undefined, p);
-  for (const f of shape.fields) defineField(ev, self, staticName(f.name)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
+  for (const f of shape.fields) defineField(ev, self, staticPropertyName(f.name)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
 }
 
 /** `this.p = p` for each parameter property (the parameters are bound). */
@@ -417,7 +402,7 @@ function assignFields(ev: Interpreter, frame: Frame): void {
   assignParamProps(ev, frame);
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
   for (const f of shape.fields) {
-    if (f.initializer) ev.setProperty(frame.holder.value, staticName(f.name)!, initialValue(ev, frame, f.initializer), f);
+    if (f.initializer) ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
   }
 }
 
