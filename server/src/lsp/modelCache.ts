@@ -9,7 +9,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { forgetModule, type ModuleHost } from '../analysis/analyse';
-import { buildDocumentModel, committedVersionName, forgetLastModel, type DocumentModel } from '../model/documentModel';
+import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
 
 export class ModelCache {
   private readonly models = new Map<string, { text: string; model: DocumentModel }>();
@@ -52,8 +52,6 @@ export class ModelCache {
     this.models.delete(uri);
     forgetModule(fileNameOf(uri));
     forgetModule(committedVersionName(fileNameOf(uri)));
-    forgetLastModel(fileNameOf(uri));
-    forgetLastModel(committedVersionName(fileNameOf(uri)));
   }
 }
 

@@ -162,8 +162,7 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   // A keystroke inside a spec string changed one spec of the last model's analysis: the rest of what
   // that model computed holds (see `encodeDagAfterSpecChange`).
   const edit = stringEditOf(fileName, analysis);
-  const previous = lastModels.get(fileName);
-  const before = edit && previous?.analysis === edit.before ? previous : undefined;
+  const before = edit && modelOf.get(edit.before);
   const dags: DagView[] = analysis.dags.map((analysed, index) => {
     const prior = before?.dags[index];
     let definition: AnalysedDagDefinition;
@@ -185,20 +184,15 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   // Only problems known to hold at run time are errors (see `knownProblems`).
   for (const dag of dags) for (const p of knownProblems(dag.analysed, dag.encoding.problems)) diagnostics.push(...placeProblem(dag, p));
   const model = { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
-  lastModels.delete(fileName);
-  lastModels.set(fileName, model);
-  while (lastModels.size > LAST_MODELS) lastModels.delete(lastModels.keys().next().value!);
+  modelOf.set(analysis, model);
   return model;
 }
 
-/** Forgets the last model of a file (when its document closes). */
-export function forgetLastModel(fileName: string): void {
-  lastModels.delete(fileName);
-}
-
-/** The last model built per file name, for the next keystroke (as many files as the analysis caches). */
-const lastModels = new Map<string, DocumentModel>();
-const LAST_MODELS = 16;
+/**
+ * The model built from each analysis, for the keystroke after it: kept as long as the analysis is
+ * (the analysis cache holds the one an edit in a string was applied to, and forgets it with the file).
+ */
+const modelOf = new WeakMap<ModuleAnalysis, DocumentModel>();
 
 // ---- Lookups used by the editor features -------------------------------------------------------
 
