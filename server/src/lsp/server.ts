@@ -229,7 +229,6 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       clearTimeout(pending.get(uri));
       pending.delete(uri);
       models.delete(uri);
-      forgetModelId(uri);
       files.forget(uri);
       sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
@@ -259,31 +258,22 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * from (a helper's change re-analyses the same text, and the lens at an index may then be another).
    */
   const modelIds = new WeakMap<object, number>();
-  /** The document of each document's latest numbered model (older numbers are forgotten: stale). */
-  const uriOfModelId = new Map<number, string>();
-  const latestModelId = new Map<string, number>();
   let nextModelId = 1;
-  const modelId = (m: object, uri: string) => {
+  const modelId = (m: object) => {
     let id = modelIds.get(m);
-    if (id === undefined) {
-      modelIds.set(m, (id = nextModelId++));
-      const previous = latestModelId.get(uri);
-      if (previous !== undefined) uriOfModelId.delete(previous);
-      latestModelId.set(uri, id);
-      uriOfModelId.set(id, uri);
-    }
+    if (id === undefined) modelIds.set(m, (id = nextModelId++));
     return id;
   };
-
-  const forgetModelId = (uri: string) => {
-    const id = latestModelId.get(uri);
-    if (id !== undefined) uriOfModelId.delete(id);
-    latestModelId.delete(uri);
-  };
+  /** The open pipeline whose current model has that number (none: the list is of a text that is gone). */
+  const documentOfModel = (id: number): TextDocument | undefined =>
+    documents.all().find((d) => {
+      const model = isPipelineUri(d.uri) ? models.cached(d) : undefined;
+      return model !== undefined && modelIds.get(model) === id;
+    });
 
   connection.onCodeLens((p, token) =>
     withModel('code lenses', p.textDocument.uri, token, [], (m, d) =>
-      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m, d.uri) } : undefined)));
+      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m) } : undefined)));
   connection.onCodeLensResolve((lens, token) => {
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     // A list for a text that is gone: the editor asks for the new list (never a title from another version).
@@ -291,14 +281,13 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     const data: unknown = lens.data;
     if (!isLensData(data)) return modified();
     const [listedFrom, index] = data;
-    const uri = uriOfModelId.get(listedFrom);
-    const document = uri === undefined ? undefined : pipelineDocument(uri);
-    if (!document) return modified();
     return runSafe(connection, 'code lens resolve', token, lens, () => {
-      // Only the model the list came from answers; a resolve never starts an analysis (a model dropped
-      // since, by a helper's change, means the list is stale too).
-      const model = models.cached(document);
-      if (!model || modelIds.get(model) !== listedFrom) return modified();
+      // Only the model the list came from answers, and only while it is its document's current one; a
+      // resolve never starts an analysis (a model dropped since, by a helper's change, means the list
+      // is stale too).
+      const document = documentOfModel(listedFrom);
+      const model = document && models.cached(document);
+      if (!model) return modified();
       return resolveLens(model, lens, index, storeOf(document.uri)?.status) ?? modified();
     });
   });
