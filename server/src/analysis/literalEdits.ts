@@ -234,7 +234,7 @@ export function applyStringEdit(text: string, next: string, result: ModuleAnalys
     const moved = new Mover(at, removedEnd, delta, start, end).analysis(result, owner, replaceAt(task.spec, owner.path, value));
     return { result: moved, strings: strings.shifted(index, delta), edited: { dag: owner.dag, task: owner.task } };
   } catch (e) {
-    if (e === QUOTES_EDITED_TEXT) return undefined;
+    if (e === ANALYSE_AGAIN) return undefined;
     throw e;
   }
 }
@@ -253,27 +253,26 @@ function replaceAt(spec: unknown, path: readonly (string | number)[], value: str
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   const container = spec as Record<string | number, unknown>;
-  const inner = replaceAt(container[key!], rest, value);
-  let copy: Record<string | number, unknown>;
-  if (Array.isArray(container)) {
-    // Holes stay holes.
-    const array: unknown[] = new Array(container.length);
-    for (let i = 0; i < container.length; i++) if (i in container) array[i] = container[i];
-    copy = array as unknown as Record<number, unknown>;
-  } else {
-    copy = {};
-    for (const k of Object.keys(container)) {
-      if (k === '__proto__') Object.defineProperty(copy, k, { value: container[k], enumerable: true, writable: true, configurable: true });
-      else copy[k] = container[k];
-    }
-  }
-  copy[key!] = inner;
+  const copy = copyOf(container);
+  copy[key!] = replaceAt(container[key!], rest, value);
   Object.freeze(copy);
   return copy;
 }
 
-/** Thrown when something the analysis says quotes the edited text (a message naming code around it). */
-const QUOTES_EDITED_TEXT = Symbol('quotes edited text');
+/**
+ * A shallow copy of a spec's object or array: an array's holes stay holes (only its own indices are
+ * copied), and an object's own `__proto__` key stays a data property (spread defines properties; it
+ * never sets a prototype).
+ */
+function copyOf(container: object): Record<string | number, unknown> {
+  return (Array.isArray(container) ? Object.assign(new Array(container.length), container) : { ...container }) as Record<string | number, unknown>;
+}
+
+/**
+ * Thrown when the last analysis cannot simply be moved: something it says may quote the edited text (a
+ * message naming code around it), or a value holds itself.
+ */
+const ANALYSE_AGAIN = Symbol('analyse again');
 
 /**
  * Moves every offset of the analysed module after an edit at [at, removedEnd) of the literal at
@@ -302,7 +301,7 @@ class Mover {
   }
 
   private quoted(r: SourceRange): void {
-    if (r.file === undefined && r.start < this.literalEnd && r.end > this.literalStart) throw QUOTES_EDITED_TEXT;
+    if (r.file === undefined && r.start < this.literalEnd && r.end > this.literalStart) throw ANALYSE_AGAIN;
   }
 
   unknown(u: UnknownValue): UnknownValue {
@@ -338,7 +337,7 @@ class Mover {
     if (v instanceof UnknownValue) return this.unknown(v);
     const proto = Object.getPrototypeOf(v);
     if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return v; // a stand-in
-    if (active.has(v)) throw QUOTES_EDITED_TEXT;
+    if (active.has(v)) throw ANALYSE_AGAIN;
     active.add(v);
     try {
       let copy: Record<string | number, unknown> | undefined;
@@ -347,7 +346,7 @@ class Mover {
         const x = source[k];
         const m = this.value(x, active);
         if (m === x) continue;
-        copy ??= Array.isArray(v) ? (Object.assign(new Array(v.length), v) as unknown as Record<number, unknown>) : { ...source };
+        copy ??= copyOf(v);
         copy[k] = m;
       }
       if (!copy) return v;
