@@ -193,37 +193,31 @@ async function benchModule(file: string, text: string, tasks: number, options: {
     const first = await doc.lenses(sites[0]!.line);
     const firstMs = performance.now() - t0;
     let short = 0;
+    /** `options.edits` keystrokes at (line, column), each timed from the change to the lenses on screen. */
+    const typeAt = async (line: number, column: number, full: boolean): Promise<number[]> => {
+      const times: number[] = [];
+      for (let k = 0; k < options.edits; k++) {
+        t0 = performance.now();
+        await doc.type(line, column, full);
+        const { all, shown } = await doc.lenses(line);
+        times.push(performance.now() - t0);
+        if (all.length !== tasks) short++;
+        else if (shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error(`a lens on screen has no ID: ${shown.find((t) => !/output [0-9a-f]{12}/.test(t))}`);
+        // Typing pace: the diagnostics (60 ms after the last change) run between keystrokes.
+        await sleep(100);
+      }
+      return times;
+    };
     const edits = new Map<string, number[]>();
     for (const full of options.syncs ?? [false, true]) {
-      for (const site of sites) {
-        const times: number[] = [];
-        for (let k = 0; k < options.edits; k++) {
-          t0 = performance.now();
-          await doc.type(site.line, site.column, full);
-          const { all, shown } = await doc.lenses(site.line);
-          times.push(performance.now() - t0);
-          if (all.length !== tasks) short++;
-          else if (shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error(`a lens on screen has no ID: ${shown.find((t) => !/output [0-9a-f]{12}/.test(t))}`);
-          // Typing pace: the diagnostics (60 ms after the last change) run between keystrokes.
-          await sleep(100);
-        }
-        edits.set(`${site.where}, ${full ? 'full text' : 'incremental'}`, times);
-      }
+      for (const site of sites) edits.set(`${site.where}, ${full ? 'full text' : 'incremental'}`, await typeAt(site.line, site.column, full));
     }
     if (options.hovers) await benchHovers(doc);
     // Last: a key typed in leaves the sha strings where the other edits type.
-    const keyEdits: number[] = [];
+    let keyEdits: number[] = [];
     if (options.keyEdits) {
       const middle = editSites(doc.lines)[1]!;
-      const column = doc.lines[middle.line]!.indexOf('sha:') + 1;
-      for (let k = 0; k < options.edits; k++) {
-        t0 = performance.now();
-        await doc.type(middle.line, column, false);
-        const { all } = await doc.lenses(middle.line);
-        keyEdits.push(performance.now() - t0);
-        if (all.length !== tasks) short++;
-        await sleep(100);
-      }
+      keyEdits = await typeAt(middle.line, doc.lines[middle.line]!.indexOf('sha:') + 1, false);
     }
     const memory = memoryMb(bench.server.pid!);
     // Settled: the server collects once the work has been quiet for 2 s (lsp/idleCollector.ts).
