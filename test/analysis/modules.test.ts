@@ -262,6 +262,14 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
     }
   });
 
+  test('a module loaded when it runs, by `require` or `import(…)`, also spelt with escapes: the order modules run in is unknown, and a warning says why', () => {
+    for (const call of ["require('./value')", "requ\\u0069re('./value')", "import('./value')", "\\u0069mport('./value')"]) {
+      const main = `${DSL}const dag = new Dag();\nconst late = () => ${call};\ndag.task('t', { image: 'x' });\nexport default dag;\n`;
+      const analysis = analyseIn(repo({ 'main.alamode.ts': main, 'value.ts': "export const v = 'value';\n" }), 'main.alamode.ts', main);
+      assert.deepEqual(analysis.diagnostics.map((d) => [d.code, d.message]), [['not-static', `${call} loads a module when it runs, which the analysis does not follow`]]);
+    }
+  });
+
   test('`module` and `exports` as keys, properties, parameters and local names: an ES module, followed', async () => {
     const helper = [
       "export const spec = ({ image, module: m }: { image: string; module: string }) => ({ image, module: m });",

@@ -1,0 +1,11 @@
+import ts from 'typescript';
+import { generateLargeModule } from './analysis/generate.ts';
+const text = generateLargeModule(3001);
+const mode = process.argv[2];
+const t0 = performance.now();
+if (mode === 'noparent') ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+else if (mode === 'nojsdoc') ts.createSourceFile('x.ts', text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
+else ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+const t1 = performance.now();
+ts.createSourceFile('y.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+console.log(mode, 'cold', (t1 - t0).toFixed(0), 'second', (performance.now() - t1).toFixed(0));
