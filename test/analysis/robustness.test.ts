@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import ts from 'typescript';
 import { analyseModule, type AnalyseOptions } from '../../server/src/analysis/analyse';
 import { Evaluator } from '../../server/src/analysis/evaluator';
+import { parseDiagnosticsOf, parseFresh, parseIncremental } from '../../server/src/analysis/parse';
 import { UnknownValue, type ModuleAnalysis, type SourceRange } from '../../server/src/analysis/types';
 import { fixturesDir } from '../support/paths';
 import { render, stoppedByTheDeadline } from './modelRender';
@@ -106,6 +108,50 @@ describe('random edits of the fixtures', () => {
       { numRuns: 30 },
     );
     assert.ok(stoppedByTheClock <= compared / 4, `${stoppedByTheClock} analyses stopped by the deadline, ${compared} compared`);
+  });
+});
+
+describe('parse errors', () => {
+  // The evaluator spares its search for flagged nodes inside each DSL call when the tree has no parse
+  // diagnostics (`incompleteCall`): that rests on every flag coming with a diagnostic, for a fresh
+  // parse and for an incremental one (which never reuses a node with an error).
+  test('a tree without parse diagnostics has no node flagged with an error, fresh or incremental', () => {
+    const flagged = (sf: ts.SourceFile): boolean => {
+      const stack: ts.Node[] = [sf];
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        if (n.flags & ts.NodeFlags.ThisNodeHasError) return true;
+        ts.forEachChild(n, (c) => {
+          stack.push(c);
+        });
+      }
+      return false;
+    };
+    let clean = 0;
+    let withErrors = 0;
+    fc.assert(
+      fc.property(editedFixtureArbitrary, ([which, edits]) => {
+        const base = fixtures[which]!.text;
+        let previous = { text: base, sourceFile: parseFresh('flags.alamode.ts', base)! };
+        for (let k = 1; k <= edits.length; k++) {
+          const text = applyEdits(which, edits.slice(0, k));
+          for (const sf of [parseIncremental('flags.alamode.ts', text, previous), parseFresh('flags.alamode.ts', text)]) {
+            if (!sf) continue;
+            if (parseDiagnosticsOf(sf).length > 0) withErrors++;
+            else {
+              clean++;
+              assert.ok(!flagged(sf), `a node is flagged in a tree without diagnostics:\n${text}`);
+            }
+          }
+          const sourceFile = parseFresh('flags.alamode.ts', text);
+          if (!sourceFile) return;
+          previous = { text, sourceFile };
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // Both kinds must have been seen, or the property says nothing.
+    assert.ok(clean > 20 && withErrors > 20, `${clean} trees without diagnostics, ${withErrors} with`);
   });
 });
 

@@ -21,6 +21,7 @@ import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
 import { DagState, NO_REACH, Opaque, RegExpOpaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
+import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
 import * as Bindings from './semantics/bindings';
@@ -429,8 +430,11 @@ export class Evaluator implements Interpreter {
       // Whole: the `)` is the call's last character and the first token after its arguments, and the
       // parser flagged no node inside it (`String( })`, a `{` without its `}`). Flags, unlike the
       // diagnostics, are the same for an incremental and a fresh parse: nodes with errors are never reused.
-      const source = this.fileOf(node).text;
-      unclosed = source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(source, node.arguments.end) !== node.end - 1 || hasErrorInside(node);
+      // So a tree without diagnostics has no flagged node (each flag comes with an error the parse that
+      // made the node reported), and the walk inside each call is spared on a first analysis.
+      const file = this.fileOf(node);
+      const source = file.text;
+      unclosed = source.charCodeAt(node.end - 1) !== 0x29 || skipTrivia(source, node.arguments.end) !== node.end - 1 || (parseDiagnosticsOf(file).length > 0 && hasErrorInside(node));
       this.unclosedCalls.set(node, unclosed);
     }
     if (!unclosed) return undefined;

@@ -1,0 +1,17 @@
+import { startServer } from '/work/main/test/bench/lspBench.ts';
+import { generateLargeModule } from '/work/main/test/analysis/generate.ts';
+import { CodeLensRequest, DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const dir = mkdtempSync('/tmp/lp-');
+const text = generateLargeModule(3001);
+const file = join(dir, 'ladder.alamode.ts'); writeFileSync(file, text);
+const uri = pathToFileURL(file).href;
+const b = await startServer();
+const c = b.connection;
+const t0 = performance.now();
+await c.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text } });
+await c.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+console.log('first lenses', (performance.now() - t0).toFixed(0));
+await b.stop();
