@@ -70,14 +70,21 @@ export interface TaskOutcome {
   readonly noOutput?: NoOutputReason;
 }
 
+/**
+ * What {@link encodeDag} finds. The problems are found at once; outputs are computed when first read
+ * (each task's with those of its inputs), so an editor showing the lenses of the top of a module hashes
+ * only those tasks and what they read. Reading `outcomes`, `byName` or `encoded` computes them all.
+ */
 export interface DagEncoding {
   readonly problems: readonly Problem[];
   /** One per definition, in definition order. */
   readonly outcomes: readonly TaskOutcome[];
-  /** The outcome for each task name (the first definition, for duplicates). */
+  /** The outcome for each task name (the first definition, for duplicates), in the order of the names. */
   readonly byName: ReadonlyMap<string, TaskOutcome>;
-  /** Present only when every task has an output and the meta is valid. */
+  /** Set only when every task has an output and the meta is valid. */
   readonly encoded?: EncodedDag;
+  /** `outcomes[index]`, computing only that task's output and those upstream of it. */
+  outcomeAt(index: number): TaskOutcome;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -124,10 +131,12 @@ export interface EncodeOptions {
   /** Reuse what an earlier call learnt about the same spec objects (see {@link OutputMemo}). */
   readonly memo?: OutputMemo;
   /**
-   * Build {@link DagEncoding.encoded} when it is first read rather than now (it copies every spec):
-   * for callers that seldom need the encoded DAG itself.
+   * Compute each output when it is first read (with those upstream of it), and build
+   * {@link DagEncoding.encoded} (a copy of every spec) when it is first read, rather than now. Only for
+   * specs that never change once encoded (the document model's, which the analysis freezes): a Dag of
+   * the runtime may change its specs after `analyse()`.
    */
-  readonly lazyEncoded?: boolean;
+  readonly lazy?: boolean;
 }
 
 /** A short phrase for a lens or hover: why there is no output. */
@@ -208,9 +217,15 @@ interface EncodingState {
   readonly cycleOf: readonly (RootReason | undefined)[];
   readonly cycleProblems: readonly Problem[];
   readonly own: readonly (RootReason | undefined)[];
-  /** First definitions, in the order their outcomes were computed (inputs before the tasks that read them). */
-  readonly order: readonly number[];
-  readonly outcomeOf: ReadonlyMap<string, TaskOutcome>;
+  /**
+   * First definitions, in the order their outcomes were computed (inputs before the tasks that read
+   * them), and those outcomes by name: filled as outcomes are read (see {@link settle}), whole once
+   * `complete`.
+   */
+  readonly order: number[];
+  readonly outcomeOf: Map<string, TaskOutcome>;
+  complete: boolean;
+  readonly memo: OutputMemo | undefined;
   /** Tasks (first definitions) that read each task: made on the first incremental encoding. */
   dependents?: ReadonlyMap<string, readonly number[]>;
 }
@@ -234,32 +249,102 @@ function problemsOf(state: Pick<EncodingState, 'metaProblems' | 'duplicateProble
   return problems;
 }
 
-/** The result for a state: outcomes per definition, and the encoded DAG when every task has an output. */
+/**
+ * Computes the outcome of the task `root` (a first definition's name) and of every task upstream of it
+ * that has none yet, inputs first (an iterative post-order walk: a 9,000-deep chain must not overflow
+ * the stack).
+ */
+function settle(state: EncodingState, root: string): TaskOutcome {
+  const { outcomeOf, firstIndex, inputsOf, own, order } = state;
+  const known = outcomeOf.get(root);
+  if (known) return known;
+  const defs = state.dag.tasks;
+  const stack: [string, number][] = [[root, 0]];
+  const onStack = new Set<string>([root]);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [name, next] = top;
+    const i = firstIndex.get(name)!;
+    const inputs = inputsOf[i]!;
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const input = inputs[next]!;
+      if (firstIndex.has(input) && !outcomeOf.has(input) && !onStack.has(input)) {
+        stack.push([input, 0]);
+        onStack.add(input);
+      }
+      continue;
+    }
+    stack.pop();
+    onStack.delete(name);
+    outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf, state.memo));
+    order.push(i);
+  }
+  return outcomeOf.get(root)!;
+}
+
+/** Computes every outcome the state does not have yet. */
+function settleAll(state: EncodingState): void {
+  if (state.complete) return;
+  for (const name of state.firstIndex.keys()) if (!state.outcomeOf.has(name)) settle(state, name);
+  state.complete = true;
+}
+
+/**
+ * The result for a state: outcomes per definition, and the encoded DAG when every task has an output,
+ * computed now or (`lazy`) when first read.
+ */
 function resultOf(state: EncodingState, options: EncodeOptions): DagEncoding {
   const defs = state.dag.tasks;
-  const outcomeOf = state.outcomeOf;
-  const outcomes: TaskOutcome[] = defs.map((def, i) =>
-    state.firstIndex.get(def.name) === i ? outcomeOf.get(def.name)! : { name: def.name, definition: i, noOutput: state.own[i]! },
-  );
-  const meta = state.dag.meta === undefined ? {} : state.dag.meta;
-  const encodedDag = (): EncodedDag => {
+  const byDefinition: (TaskOutcome | undefined)[] = new Array(defs.length);
+  const outcomeAt = (i: number): TaskOutcome => {
+    let o = byDefinition[i];
+    if (!o) {
+      const def = defs[i]!;
+      o = state.firstIndex.get(def.name) === i ? settle(state, def.name) : { name: def.name, definition: i, noOutput: state.own[i]! };
+      byDefinition[i] = o;
+    }
+    return o;
+  };
+  let outcomes: readonly TaskOutcome[] | undefined;
+  const allOutcomes = (): readonly TaskOutcome[] => {
+    if (!outcomes) {
+      settleAll(state);
+      outcomes = defs.map((_, i) => outcomeAt(i));
+    }
+    return outcomes;
+  };
+  const encodedDag = (): EncodedDag | undefined => {
+    if (!state.metaOk || !allOutcomes().every((o) => o.output !== undefined)) return undefined;
     const tasks = Object.fromEntries(
       [...state.firstIndex.keys()].map((name) => {
-        const o = outcomeOf.get(name)!;
+        const o = state.outcomeOf.get(name)!;
         const spec = defs[o.definition]!.spec as BencodeDict;
         return [name, { ...spec, inputs: o.inputs!, output: o.output! } as EncodedTask];
       }),
     );
-    return { meta: meta as BencodeDict, tasks };
+    return { meta: (state.dag.meta === undefined ? {} : state.dag.meta) as BencodeDict, tasks };
   };
-  let result: DagEncoding = { problems: problemsOf(state), outcomes, byName: outcomeOf };
-  if (state.metaOk && outcomes.every((o) => o.output !== undefined)) {
-    if (!options.lazyEncoded) result = { ...result, encoded: encodedDag() };
-    else {
-      let encoded: EncodedDag | undefined;
-      Object.defineProperty(result, 'encoded', { enumerable: true, get: () => (encoded ??= encodedDag()) });
-    }
-  }
+  if (!options.lazy) settleAll(state);
+  let encoded: { value: EncodedDag | undefined } | undefined = options.lazy ? undefined : { value: encodedDag() };
+  let byName: ReadonlyMap<string, TaskOutcome> | undefined;
+  // Own properties, so that comparing two results compares them (but the method, a closure per result).
+  const result: DagEncoding = {
+    problems: problemsOf(state),
+    get outcomes() {
+      return allOutcomes();
+    },
+    /** In the order of the names' first definitions, whatever order the outcomes were read in. */
+    get byName() {
+      settleAll(state);
+      return (byName ??= new Map([...state.firstIndex.keys()].map((name) => [name, state.outcomeOf.get(name)!])));
+    },
+    get encoded() {
+      return (encoded ??= { value: encodedDag() }).value;
+    },
+    outcomeAt,
+  };
+  Object.defineProperty(result, 'outcomeAt', { enumerable: false });
   states.set(result, state);
   return result;
 }
@@ -338,35 +423,8 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
   const structure = { repeats, specReasons, missing, cycleOf };
   const own = defs.map((def, i) => ownReason(def, i, structure));
 
-  // Outputs in dependency order (iterative post-order DFS: a 9,000-deep chain must not overflow the stack).
-  const outcomeOf = new Map<string, TaskOutcome>();
-  const order: number[] = [];
-  const visit = (root: string) => {
-    const stack: [string, number][] = [[root, 0]];
-    const onStack = new Set<string>([root]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const [name, next] = top;
-      const i = firstIndex.get(name)!;
-      const inputs = inputsOf[i]!;
-      if (next < inputs.length) {
-        top[1] = next + 1;
-        const input = inputs[next]!;
-        if (firstIndex.has(input) && !outcomeOf.has(input) && !onStack.has(input)) {
-          stack.push([input, 0]);
-          onStack.add(input);
-        }
-        continue;
-      }
-      stack.pop();
-      onStack.delete(name);
-      outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf, memo));
-      order.push(i);
-    }
-  };
-  for (const name of names) if (!outcomeOf.has(name)) visit(name);
-
-  return resultOf({ dag, metaProblems, metaOk, firstIndex, repeats, duplicateProblems, specProblems, specReasons, inputsOf, missing, missingProblems, cycleOf, cycleProblems, own, order, outcomeOf }, options);
+  // Outputs are computed in `resultOf` (or when read: from this list of definitions as it is now).
+  return resultOf({ dag: { ...dag, tasks: defs.slice() }, metaProblems, metaOk, firstIndex, repeats, duplicateProblems, specProblems, specReasons, inputsOf, missing, missingProblems, cycleOf, cycleProblems, own, order: [], outcomeOf: new Map(), complete: false, memo }, options);
 }
 
 const NO_PROBLEMS: Problem[] = [];
@@ -388,6 +446,8 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
   if (def.name !== old.name || def.unknown !== old.unknown || def.inputs.length !== old.inputs.length || def.inputs.some((x, k) => x !== old.inputs[k])) return encodeDag(dag, options);
   for (let j = 0; j < defs.length; j++) if (j !== changed && defs[j] !== before[j]) return encodeDag(dag, options);
 
+  // The previous outputs are the starting point: all of them, in their order.
+  settleAll(state);
   const problems: Problem[] = [];
   const reason = checkSpec(def, changed, problems, options.memo);
   const specProblems = state.specProblems.slice();
@@ -415,7 +475,7 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
       if (affected.has(i)) outcomeOf.set(defs[i]!.name, computeOutcome(defs[i]!, i, own[i], state.inputsOf[i]!, outcomeOf, options.memo));
     }
   }
-  return resultOf({ ...state, dag, specProblems, specReasons, own, outcomeOf, dependents: state.dependents }, options);
+  return resultOf({ ...state, dag: { ...dag, tasks: defs.slice() }, specProblems, specReasons, own, order: state.order, outcomeOf, complete: true, memo: options.memo, dependents: state.dependents }, options);
 }
 
 /** The first definitions that read each task (inputs that name no task are left out). */

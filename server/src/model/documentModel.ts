@@ -38,6 +38,25 @@ export interface TaskView {
   readonly outcome: TaskOutcome;
 }
 
+/**
+ * A task whose outcome is computed when first read: the lenses on screen, a hover or the panel read
+ * theirs, and an encoding computes an output with only those upstream of it (see {@link DagEncoding}).
+ * On opening a 3,001-task module, the lenses at its top no longer wait for every output.
+ */
+class LazyTaskView implements TaskView {
+  readonly #encoding: DagEncoding;
+  readonly #definition: number;
+
+  constructor(readonly dag: number, readonly analysed: AnalysedTask, readonly name: string, encoding: DagEncoding, definition: number) {
+    this.#encoding = encoding;
+    this.#definition = definition;
+  }
+
+  get outcome(): TaskOutcome {
+    return this.#encoding.outcomeAt(this.#definition);
+  }
+}
+
 export interface DagView {
   readonly index: number;
   readonly analysed: AnalysedDag;
@@ -169,14 +188,14 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
     let encoding: DagEncoding;
     if (!prior) {
       definition = toDagDefinition(analysed);
-      encoding = encodeDag(definition, { memo: outputMemo, lazyEncoded: true });
+      encoding = encodeDag(definition, { memo: outputMemo, lazy: true });
     } else if (index !== edit!.dag) {
       ({ definition, encoding } = prior);
     } else {
       definition = definitionAfterSpecChange(prior.definition, analysed, edit!.task);
-      encoding = encodeDagAfterSpecChange(prior.encoding, definition, edit!.task, { memo: outputMemo, lazyEncoded: true });
+      encoding = encodeDagAfterSpecChange(prior.encoding, definition, edit!.task, { memo: outputMemo, lazy: true });
     }
-    const tasks = analysed.tasks.map((t, i) => ({ dag: index, analysed: t, name: definition.tasks[i]!.name, outcome: encoding.outcomes[i]! }));
+    const tasks = analysed.tasks.map((t, i) => new LazyTaskView(index, t, definition.tasks[i]!.name, encoding, i));
     return { index, analysed, definition, encoding, tasks };
   });
   const diagnostics: ModelDiagnostic[] = [];
