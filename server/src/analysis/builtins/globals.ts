@@ -14,6 +14,7 @@ import {
   type Value,
 } from '../values';
 import { arrayFn } from './arrays';
+import { structuredCloneFn } from './clone';
 import { jsonNamespace } from './json';
 import { objectFn } from './objects';
 import { bigintFn, booleanFn, numberFn, stringFn } from './primitives';
@@ -22,7 +23,7 @@ import { fn, members, pure } from './support';
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
-  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp',
+  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone',
 ]);
 
 /**
@@ -109,6 +110,7 @@ const GLOBALS = new Map<string, Value>([
   ['decodeURIComponent', pure('decodeURIComponent', (s) => decodeURIComponent(s as string), true)],
   ['encodeURI', pure('encodeURI', (s) => encodeURI(s as string), true)],
   ['decodeURI', pure('decodeURI', (s) => decodeURI(s as string), true)],
+  ['structuredClone', structuredCloneFn],
 ]);
 
 /** The value of a global the module does not declare. */
