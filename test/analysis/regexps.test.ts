@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { backtrackingRisk } from '../../server/src/analysis/builtins/regexps';
-import { assertSameDag } from './execute';
+import { assertSameDag, summariseAnalysis } from './execute';
 import { outcomes } from './helpers';
 import { analyseIn, assertNoWrongOutputIn, defaultDag, makeRepo, runIn, type Repo } from './repo';
 
@@ -110,6 +110,43 @@ export default dag;
     assert.equal(backtrackingRisk('[a]', 'v'), 'unsafe');
   });
 
+  test('test without /g: a literal, one kept in a variable and used again, and arguments converted as JS converts them', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}const dag = new Dag();
+const prod = /^prod-/i;
+const names = ['prod-eu', 'PROD-us', 'dev-eu'];
+const kept = names.filter((n) => prod.test(n));
+const again = [prod.test('prod-x'), prod.test('prod-x'), prod.test('x')].map(String);
+const tests = names.filter(prod.test, prod);
+dag.task('t', { image: 'i', kept, again, tests, undef: String(/undefined/.test(undefined as any)), num: String(/^5$/.test(5 as any)), obj: String(/^x$/.test({ toString: () => 'x' } as any)), digits: String(/\\d+/.test('ab12')) });
+export default dag;
+`,
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('test on a global or sticky literal (it depends on lastIndex), or on one code changed: unknown, never a wrong output', async () => {
+    const main = `${DSL}const dag = new Dag();
+const g = /a/g;
+const first = g.test('a');
+const second = g.test('a');
+const y = /a/y;
+const changed = /a/;
+changed.lastIndex = 3;
+const method = /a/.test;
+dag.task('g', { image: 'i', v: [first, second].map(String) });
+dag.task('y', { image: 'i', v: String(y.test('a')) });
+dag.task('changed', { image: 'i', v: String(changed.test('a')) });
+dag.task('plain', { image: 'i', v: String(/a/.test('a')) });
+export default dag;
+`;
+    const r = makeRepo({ 'main.alamode.ts': main });
+    repos.push(r);
+    const { ran, shown, analysis } = await assertNoWrongOutputIn(r, 'main.alamode.ts', main);
+    assert.ok(ran);
+    assert.deepEqual([shown, summariseAnalysis(defaultDag(analysis)).unknown.map((u) => u === undefined)], [1, [false, false, false, true]]);
+  });
+
   test('random patterns and texts: the analysis equals running the module', async () => {
     let seed = 7;
     const random = (n: number) => {
@@ -127,7 +164,7 @@ export default dag;
       const text = Array.from({ length: random(12) }, () => 'aAb1 -\n'[random(7)]).join('');
       const lit = `/${source}/${flags}`;
       const all = flags.includes('g') ? `replaceAll: ${JSON.stringify(text)}.replaceAll(${lit}, '<$&>'),` : '';
-      const match = flags.includes('g') ? `match: ${JSON.stringify(text)}.match(${lit}),` : '';
+      const match = flags.includes('g') ? `match: ${JSON.stringify(text)}.match(${lit}),` : `test: String(${lit}.test(${JSON.stringify(text)})),`;
       lines.push(`dag.task('t${i}', { image: 'i', re: ${JSON.stringify(lit)}, replace: ${JSON.stringify(text)}.replace(${lit}, '[$&]'), split: ${JSON.stringify(text)}.split(${lit}), search: ${JSON.stringify(text)}.search(${lit}), ${all} ${match} });`);
     }
     assert.ok(lines.length >= 30, `enough patterns (${lines.length})`);

@@ -1,7 +1,7 @@
 /**
  * Regular expression literals as the pattern of string methods (`s.replace(/_/g, '-')`,
- * `s.split(/\s+/)`), applied natively: the engine here is V8's, the one the module runs on, so a match
- * here is the match there. Written by hand because no library evaluates JavaScript regular expressions
+ * `s.split(/\s+/)`) and in `re.test(s)`, applied natively: the engine here is V8's, the one the
+ * module runs on, so a match here is the match there. Written by hand because no library evaluates JavaScript regular expressions
  * other than the engine itself; what is decided here is only *when* it is safe to ask the engine:
  *
  * - only where the result cannot depend on state the analysis does not follow: each use matches with
@@ -14,9 +14,9 @@
  *   unbounded quantifiers it has (the language server must never hang on any text).
  */
 import type ts from 'typescript';
-import { Opaque, RegExpOpaque, isPrimitive, type CallSite, type Realm, type Value } from '../values';
+import { Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
-import { callbackSite, checkString, isCallable, newArray } from './support';
+import { callbackSite, checkString, fn, isCallable, newArray } from './support';
 
 /** The longest text a pattern with 0, 1 or 2 unbounded quantifiers is matched against (about n^(q+1) steps at worst). */
 const MAX_SUBJECT = [100_000, 2_000, 200] as const;
@@ -33,7 +33,7 @@ export function regExpLiteral(realm: Realm, node: ts.RegularExpressionLiteral): 
   } catch {
     pattern = undefined; // a syntax error the parser reports; the module fails where it is evaluated
   }
-  const why = realm.opaque('a regular expression is followed only as the pattern of replace, replaceAll, split, search and match (with /g)', node).unknown;
+  const why = realm.opaque('a regular expression is followed only as the pattern of replace, replaceAll, split, search and match (with /g), and in test (without /g)', node).unknown;
   return new RegExpOpaque(why, pattern, realm.havocEpoch);
 }
 
@@ -178,6 +178,20 @@ export function replaceWithRegExp(realm: Realm, s: string, pattern: RegExpOpaque
   if (tooLong) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
   return checkString(realm, all ? s.replaceAll(re, r) : s.replace(re, r), site.node);
 }
+
+/**
+ * `re.test(s)` with a regular expression literal that is not global: stateless (it neither reads nor
+ * writes `lastIndex`, which no code changed: a write to the object makes it unknown). A global or
+ * sticky one starts where its last match ended, so `test` on it stays unknown.
+ */
+export const regExpTest = fn('RegExp.prototype.test', (realm, thisValue, args, site) => {
+  if (!(thisValue instanceof RegExpOpaque)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
+  if (thisValue.pattern?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose test depends on its lastIndex`, site.node);
+  const subject = realm.toStr(args[0], site.node);
+  if (subject instanceof Opaque) return subject;
+  const re = regExpFor(realm, thisValue, subject, site.node);
+  return re instanceof RegExp ? re.test(subject) : re!;
+});
 
 /** `s.split(re, limit)` with a regular expression literal. */
 export function splitWithRegExp(realm: Realm, s: string, separator: RegExpOpaque, limit: Value, site: CallSite): Value {

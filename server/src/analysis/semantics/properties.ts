@@ -30,10 +30,15 @@ import { toPrimitiveValue } from '../builtins/coercion';
 import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
+import { regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
-  if (obj instanceof RegExpOpaque) obj.pattern = undefined; // `re.compile(…)`, `re.lastIndex`: not followed
+  if (obj instanceof RegExpOpaque) {
+    // Reading the method changes nothing; calling it is followed for a literal no code changed.
+    if (key === 'test' && obj.pattern) return regExpTest;
+    obj.pattern = undefined; // `re.compile(…)`, `re.lastIndex`: not followed
+  }
   if (obj instanceof Opaque) {
     ev.mayThrow();
     if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
