@@ -323,6 +323,26 @@ dag.task('ok', { r: path.resolve('x', '/abs') });`), ['cwd', 'rel'], /working di
   });
 });
 
+describe('copying array methods', () => {
+  test('with and toSpliced: holes read as undefined, relative and converted indexes, the original unchanged', async () => {
+    await sameAsRunning(main(`
+const base = ['a', , 'c', 'd'] as any[];
+const two: any = { valueOf() { return 2; } };
+const dag = new Dag();
+dag.task('t', {
+  last: base.with(-1, 'z').map(String), first: base.with(two, 'y').map(String), truncated: base.with(1.9, 'x').map(String),
+  removed: base.toSpliced(1, 2).map(String), inserted: base.toSpliced(-1, 0, 'p', 'q').map(String), all: base.toSpliced(two),
+  none: base.toSpliced().map(String), undef: base.toSpliced(undefined as any, 1).map(String), overlong: base.toSpliced(1, 99, 'e').map(String),
+  original: base.map(String), holes: [String(1 in base), String(1 in base.with(0, 'w'))],
+});`));
+  });
+
+  test('with an index out of range throws, as in the module: the catch runs', () => {
+    const { analysis } = analyse("const dag = new Dag();\ntry { ['a'].with(3, 'b'); dag.task('after', {}); } catch { dag.task('caught', {}); }\n");
+    assert.deepEqual(onlyDag(analysis).tasks.map((t) => t.name), ['caught']);
+  });
+});
+
 describe('sort with a comparator', () => {
   test('specs sorted with comparators, inconsistent ones included, are the runtime\'s', async () => {
     await sameAsRunning(main(`

@@ -15,7 +15,7 @@ import {
   type Slot,
   type Value,
 } from '../values';
-import { toNumber, toPrimitiveValue, iterateSnapshot } from './coercion';
+import { nativeError, toNumber, toPrimitiveValue, iterateSnapshot } from './coercion';
 import { callbackSite, describeValue, fn, isCallable, members, newArray } from './support';
 import { sortParts, sortWithComparator, withSortTail } from './sort';
 
@@ -441,7 +441,7 @@ defineArray('splice', (realm, arr, args, site) => {
     }
     count = Math.min(Math.max(Number.isNaN(n) ? 0 : Math.trunc(n), 0), len - start);
   }
-  const inserted = args.slice(2).map((a, i) => ({ value: a, range: site.args[i + 2]?.node ? realm.range(site.args[i + 2]!.node!) : undefined }));
+  const inserted = args.slice(2).map((a, i) => ({ value: a, range: argumentRange(realm, site, i + 2) }));
   if (len - count + inserted.length > realm.limits.maxArrayLength) {
     const why = realm.limitOpaque(`the array grows beyond ${realm.limits.maxArrayLength.toLocaleString('en-US')} elements`, site.node);
     realm.escape(arr, why.unknown);
@@ -502,6 +502,52 @@ defineArray('toSorted', (realm, arr, [cmp], site) => {
 });
 
 defineArray('toReversed', (_realm, arr) => new ArrayValue([...arr.items].reverse().map((s) => s ?? { value: undefined, range: undefined })));
+
+/** An element as a copying method reads it (`Get`): a hole reads as undefined. */
+const readSlot = (s: Slot | undefined): Slot => (s ? copySlot(s) : { value: undefined, range: undefined });
+
+/** Where the call wrote its argument `i`, for the value's range. */
+const argumentRange = (realm: Realm, site: CallSite, i: number) => (site.args[i]?.node ? realm.range(site.args[i]!.node!) : undefined);
+
+defineArray('with', (realm, arr, [index, value], site) => {
+  // The length is read before the index is converted (which may run an object's valueOf).
+  const len = arr.items.length;
+  const n = index === undefined ? 0 : toNumber(realm, index, site.node);
+  if (n instanceof Opaque) return new Opaque(n.unknown, reachOf([arr, value]));
+  const relative = Number.isNaN(n) ? 0 : Math.trunc(n);
+  const actual = relative >= 0 ? relative : len + relative;
+  if (actual >= len || actual < 0) {
+    try {
+      new Array(len).with(relative, undefined); // the engine's own RangeError and message
+    } catch (e) {
+      nativeError(realm, e, site.node);
+    }
+  }
+  const items: Slot[] = [];
+  for (let k = 0; k < len; k++) items.push(k === actual ? { value, range: argumentRange(realm, site, 1) } : readSlot(arr.items[k]));
+  return new ArrayValue(items);
+});
+
+defineArray('toSpliced', (realm, arr, args, site) => {
+  const len = arr.items.length;
+  const start = relIndex(realm, args[0], len, 0, site.node);
+  if (start instanceof Opaque) return new Opaque(start.unknown, reachOf([arr, ...args]));
+  let skip: number;
+  if (args.length === 0) skip = 0;
+  else if (args.length === 1) skip = len - start;
+  else {
+    const n = toNumber(realm, args[1], site.node);
+    if (n instanceof Opaque) return new Opaque(n.unknown, reachOf([arr, ...args]));
+    skip = Math.min(Math.max(Number.isNaN(n) ? 0 : Math.trunc(n), 0), len - start);
+  }
+  const inserted = args.slice(2).map((a, i) => ({ value: a, range: argumentRange(realm, site, i + 2) }));
+  if (len - skip + inserted.length > realm.limits.maxArrayLength) return realm.limitOpaque(`the array grows beyond ${realm.limits.maxArrayLength.toLocaleString('en-US')} elements`, site.node);
+  const items: Slot[] = [];
+  for (let k = 0; k < start; k++) items.push(readSlot(arr.items[k]));
+  items.push(...inserted);
+  for (let k = start + skip; k < len; k++) items.push(readSlot(arr.items[k]));
+  return new ArrayValue(items);
+});
 
 for (const kind of ['keys', 'values', 'entries'] as const) defineArray(kind, (_realm, arr) => new IteratorValue(arr, kind));
 
