@@ -15,6 +15,7 @@ import {
   NO_REACH,
   ObjectValue,
   Opaque,
+  RegExpOpaque,
   Scope,
   TaskState,
   isHeap,
@@ -76,6 +77,9 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
     } else if (v instanceof Opaque) {
+      // A regular expression literal the code is handed inside an object (`{ re }`) may be changed
+      // by it too (`re.compile(…)`, `re.lastIndex`), not only one handed on its own.
+      if (v instanceof RegExpOpaque) v.pattern = undefined;
       work.push(...v.reach);
     }
   }
