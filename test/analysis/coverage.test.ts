@@ -343,6 +343,42 @@ dag.task('t', {
   });
 });
 
+describe('Set', () => {
+  test('repeats dropped with a Set (spread, Array.from, destructuring, size, a Set of a Set): what running gives', async () => {
+    await sameAsRunning(main(`
+const owners = ['b@x.io', 'a@x.io', 'b@x.io', 'c@x.io', 'a@x.io'];
+const regions = new Set(['eu', 'us', 'eu']);
+const shared = { k: 1 };
+const odd = new Set<any>([NaN, NaN, 0, -0, 1, '1', 2n, 2n, shared, shared, { k: 1 }, undefined, null]);
+const [first, second] = new Set('hello');
+const dag = new Dag();
+dag.task('t', {
+  owners: [...new Set(owners)].sort(), regions: Array.from(regions, (r) => r.toUpperCase()), size: regions.size,
+  odd: [...odd].map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))), negativeZero: String(1 / [...odd][1]),
+  letters: [first, second], again: [...new Set(new Set(owners))].length, empty: [...new Set()].length, none: [...new Set(undefined)].length,
+});`));
+  });
+
+  test('a Set changed, iterated in a loop, or handed to code the analysis cannot see: unknown, never a wrong output', async () => {
+    const analysis = await unknownWhereExpected(main(`
+const added = new Set(['a']);
+added.add('b');
+const looped = new Set([1]);
+for (const x of looped) if (x < 3) looped.add(x + 1);
+const handed = new Set(['a']);
+new Function('h', 'h.s.add("z")')({ s: handed });
+const described = new Set(['a']);
+(described as any).label = 'x';
+const dag = new Dag();
+dag.task('added', { v: [...added] });
+dag.task('looped', { v: [...looped] });
+dag.task('handed', { v: [...handed] });
+dag.task('described', { v: [...described] });
+dag.task('ok', { v: [...new Set(['q', 'q'])] });`), ['added', 'looped', 'handed', 'described'], /./);
+    assert.ok(summariseAnalysis(defaultDag(analysis)).tasks.find((t) => t.name === 'ok')?.output, 'a Set nothing changed is still followed');
+  });
+});
+
 describe('sort with a comparator', () => {
   test('specs sorted with comparators, inconsistent ones included, are the runtime\'s', async () => {
     await sameAsRunning(main(`

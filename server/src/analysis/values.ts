@@ -141,6 +141,23 @@ export class RegExpOpaque extends Opaque {
   }
 }
 
+/**
+ * A `new Set(iterable)` whose elements are known (first occurrences, in order), for as long as nothing
+ * could have changed it: it is followed only when it is spread, given to `Array.from` or destructured
+ * (none of which runs the module's code), and its `size` read. Reading any other property (`add`,
+ * `has`, …), handing it to code the analysis cannot see, or any havoc since it was made ends that
+ * (`elements` undefined), and it is an unknown like any other.
+ */
+export class SetOpaque extends Opaque {
+  constructor(
+    unknown: UnknownValue,
+    public elements: readonly Value[] | undefined,
+    readonly epoch: number,
+  ) {
+    super(unknown, reachOf(elements ?? []));
+  }
+}
+
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
 export class SpreadOpaque extends Opaque {}
 

@@ -13,6 +13,7 @@ import {
   IteratorValue,
   ObjectValue,
   Opaque,
+  SetOpaque,
   TaskState,
   isPrimitive,
   reachOf,
@@ -151,7 +152,19 @@ export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque
 }
 
 /** Values of iterating `v` (arrays, strings, array iterators); opaque when unknown; undefined when not iterable. */
+/** A Set's elements while they are known (see {@link SetOpaque}). */
+export function knownSetElements(realm: Realm, set: SetOpaque): readonly Value[] | undefined {
+  return set.elements && set.epoch === realm.havocEpoch && !realm.builtinsPatched ? set.elements : undefined;
+}
+
 export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node): Value[] | Opaque | undefined {
+  if (v instanceof SetOpaque) {
+    const elements = knownSetElements(realm, v);
+    if (elements) {
+      realm.charge(elements.length, node);
+      return [...elements];
+    }
+  }
   if (v instanceof Opaque) return v;
   if (realm.builtinsPatched && !isPrimitive(v)) return new Opaque(realm.builtinsPatched, reachOf([v]));
   if (v instanceof ArrayValue) {

@@ -17,6 +17,7 @@ import {
   Opaque,
   RegExpOpaque,
   Scope,
+  SetOpaque,
   TaskState,
   isHeap,
   reachOf,
@@ -77,9 +78,10 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
     } else if (v instanceof Opaque) {
-      // A regular expression literal the code is handed inside an object (`{ re }`) may be changed
-      // by it too (`re.compile(…)`, `re.lastIndex`), not only one handed on its own.
+      // A regular expression literal or a Set the code is handed inside an object (`{ re }`) may be
+      // changed by it too (`re.compile(…)`, `set.add(…)`), not only one handed on its own.
       if (v instanceof RegExpOpaque) v.pattern = undefined;
+      if (v instanceof SetOpaque) v.elements = undefined;
       work.push(...v.reach);
     }
   }

@@ -23,10 +23,11 @@ import {
   type Value,
   ModuleNamespace,
   RegExpOpaque,
+  SetOpaque,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
-import { toPrimitiveValue } from '../builtins/coercion';
+import { knownSetElements, toPrimitiveValue } from '../builtins/coercion';
 import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
@@ -38,6 +39,11 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     // Reading the method changes nothing; calling it is followed for a literal no code changed.
     if (key === 'test' && obj.pattern) return regExpTest;
     obj.pattern = undefined; // `re.compile(…)`, `re.lastIndex`: not followed
+  }
+  if (obj instanceof SetOpaque) {
+    const elements = knownSetElements(ev, obj);
+    if (key === 'size' && elements) return elements.length;
+    obj.elements = undefined; // `add`, `delete`, `clear`, `forEach`, …: not followed
   }
   if (obj instanceof Opaque) {
     ev.mayThrow();
@@ -86,6 +92,7 @@ export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 
 
 export function setProperty(ev: Interpreter, obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void {
   if (obj instanceof RegExpOpaque) obj.pattern = undefined;
+  if (obj instanceof SetOpaque) obj.elements = undefined;
   if (obj instanceof Opaque) {
     ev.mayThrow();
     if (changesBuiltins(obj, key)) patchBuiltins(ev, assignment);
@@ -161,6 +168,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
   if (obj instanceof RegExpOpaque) obj.pattern = undefined;
+  if (obj instanceof SetOpaque) obj.elements = undefined;
   if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
   const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
