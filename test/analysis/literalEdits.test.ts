@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { forgetModule, howAnswered } from '../../server/src/analysis/analyse';
 import { buildDocumentModel } from '../../server/src/model/documentModel';
 import { generateLargeModule } from './generate';
-import { describeModel, fromScratch, stoppedByTheDeadline } from './modelRender';
+import { ScratchComparison, describeModel, fromScratch } from './modelRender';
 import { fixtures } from './randomEdits';
 
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -133,9 +133,7 @@ describe('random keystrokes inside strings of every fixture equal models built f
   const edit = fc.record({ site: fc.nat(), offset: fc.nat(), insert: keystroke, remove: fc.integer({ min: 0, max: 2 }) });
   const modules = [...fixtures.map((f) => f.text), generateLargeModule(60)];
   let inPlace = 0;
-  // Models whose analysis the deadline stopped are not compared (see `stoppedByTheDeadline`).
-  let compared = 0;
-  let stoppedByTheClock = 0;
+  const comparison = new ScratchComparison();
 
   test('every fixture', () => {
     fc.assert(
@@ -155,14 +153,7 @@ describe('random keystrokes inside strings of every fixture equal models built f
             text = text.slice(0, at) + e.insert + text.slice(Math.min(at + e.remove, end));
             const model = buildDocumentModel(text, fileName);
             if (howAnswered(fileName) === 'an edit in a string') inPlace++;
-            const incremental = describeModel(model);
-            const reference = fromScratch(text);
-            if (stoppedByTheDeadline(incremental, reference)) {
-              stoppedByTheClock++;
-              continue;
-            }
-            compared++;
-            assert.equal(incremental, reference);
+            comparison.assertEqual(describeModel(model), fromScratch(text));
           }
         } finally {
           forgetModule(fileName);
@@ -172,6 +163,6 @@ describe('random keystrokes inside strings of every fixture equal models built f
     );
     // The property means little if no edit took the short way.
     assert.ok(inPlace > 20, `only ${inPlace} edits were applied in place`);
-    assert.ok(stoppedByTheClock <= compared / 4, `${stoppedByTheClock} analyses stopped by the deadline, ${compared} compared`);
+    comparison.assertFewSkipped();
   });
 });

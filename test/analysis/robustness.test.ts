@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import ts from 'typescript';
 import { analyseModule, type AnalyseOptions } from '../../server/src/analysis/analyse';
 import { Evaluator } from '../../server/src/analysis/evaluator';
 import { parseDiagnosticsOf, parseFresh, parseIncremental } from '../../server/src/analysis/parse';
+import { hasErrorInside } from '../../server/src/analysis/syntax';
 import { UnknownValue, type ModuleAnalysis, type SourceRange } from '../../server/src/analysis/types';
 import { fixturesDir } from '../support/paths';
-import { render, stoppedByTheDeadline } from './modelRender';
+import { ScratchComparison, render } from './modelRender';
 import { SNIPPETS, applyEdits, editedFixtureArbitrary, fixtures } from './randomEdits';
 
 /**
@@ -84,9 +84,7 @@ describe('random edits of the fixtures', () => {
 
   test('incremental parsing gives the same analysis as parsing from scratch', () => {
     const base = fixtures.find((f) => f.path.endsWith('loops.alamode.ts'))!.text;
-    // Analyses stopped by the deadline are not compared (see `stoppedByTheDeadline`).
-    let compared = 0;
-    let stoppedByTheClock = 0;
+    const comparison = new ScratchComparison();
     fc.assert(
       fc.property(fc.array(fc.record({ at: fc.nat(), remove: fc.integer({ min: 0, max: 12 }), insert: fc.constantFrom(...SNIPPETS, '', 'x', '2') }), { minLength: 1, maxLength: 8 }), (edits) => {
         let text = base;
@@ -95,19 +93,12 @@ describe('random edits of the fixtures', () => {
         for (const e of edits) {
           const at = e.at % (text.length + 1);
           text = text.slice(0, at) + e.insert + text.slice(at + e.remove);
-          const incremental = render(analyseModule(text, fileName));
-          const fromScratch = render(analyseChecked(text));
-          if (stoppedByTheDeadline(incremental, fromScratch)) {
-            stoppedByTheClock++;
-            continue;
-          }
-          compared++;
-          assert.equal(incremental, fromScratch);
+          comparison.assertEqual(render(analyseModule(text, fileName)), render(analyseChecked(text)));
         }
       }),
       { numRuns: 30 },
     );
-    assert.ok(stoppedByTheClock <= compared / 4, `${stoppedByTheClock} analyses stopped by the deadline, ${compared} compared`);
+    comparison.assertFewSkipped();
   });
 });
 
@@ -116,17 +107,6 @@ describe('parse errors', () => {
   // diagnostics (`incompleteCall`): that rests on every flag coming with a diagnostic, for a fresh
   // parse and for an incremental one (which never reuses a node with an error).
   test('a tree without parse diagnostics has no node flagged with an error, fresh or incremental', () => {
-    const flagged = (sf: ts.SourceFile): boolean => {
-      const stack: ts.Node[] = [sf];
-      while (stack.length > 0) {
-        const n = stack.pop()!;
-        if (n.flags & ts.NodeFlags.ThisNodeHasError) return true;
-        ts.forEachChild(n, (c) => {
-          stack.push(c);
-        });
-      }
-      return false;
-    };
     let clean = 0;
     let withErrors = 0;
     fc.assert(
@@ -140,7 +120,7 @@ describe('parse errors', () => {
             if (parseDiagnosticsOf(sf).length > 0) withErrors++;
             else {
               clean++;
-              assert.ok(!flagged(sf), `a node is flagged in a tree without diagnostics:\n${text}`);
+              assert.ok(!hasErrorInside(sf), `a node is flagged in a tree without diagnostics:\n${text}`);
             }
           }
           const sourceFile = parseFresh('flags.alamode.ts', text);
