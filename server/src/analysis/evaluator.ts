@@ -19,7 +19,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, RegExpOpaque, Scope, SetOpaque, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
@@ -452,8 +452,6 @@ export class Evaluator implements Interpreter {
   // ───────────────────────────── semantics (see semantics/) ─────────────────────────────
 
   escape(value: Value, why: UnknownValue): void {
-    if (value instanceof RegExpOpaque) value.pattern = undefined;
-    if (value instanceof SetOpaque) value.elements = undefined;
     return Escape.escape(this, value, why);
   }
 

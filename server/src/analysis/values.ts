@@ -113,6 +113,13 @@ export class Opaque {
   ) {
     opaquesMade++;
   }
+
+  /**
+   * Code the analysis does not follow may have changed the object this stands for (a property read
+   * or write, a hand-over): what was known of it goes. A plain unknown knows nothing; see the
+   * subclasses.
+   */
+  forget(): void {}
 }
 
 export interface Chain {
@@ -139,6 +146,10 @@ export class RegExpOpaque extends Opaque {
   ) {
     super(unknown);
   }
+
+  override forget(): void {
+    this.pattern = undefined;
+  }
 }
 
 /**
@@ -155,6 +166,10 @@ export class SetOpaque extends Opaque {
     readonly epoch: number,
   ) {
     super(unknown, reachOf(elements ?? []));
+  }
+
+  override forget(): void {
+    this.elements = undefined;
   }
 }
 

@@ -15,9 +15,7 @@ import {
   NO_REACH,
   ObjectValue,
   Opaque,
-  RegExpOpaque,
   Scope,
-  SetOpaque,
   TaskState,
   isHeap,
   reachOf,
@@ -78,10 +76,9 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
     } else if (v instanceof Opaque) {
-      // A regular expression literal or a Set the code is handed inside an object (`{ re }`) may be
-      // changed by it too (`re.compile(…)`, `set.add(…)`), not only one handed on its own.
-      if (v instanceof RegExpOpaque) v.pattern = undefined;
-      if (v instanceof SetOpaque) v.elements = undefined;
+      // Handed on its own or inside an object (`{ re }`), a regular expression literal or a Set may be
+      // changed by the code (`re.compile(…)`, `set.add(…)`).
+      v.forget();
       work.push(...v.reach);
     }
   }

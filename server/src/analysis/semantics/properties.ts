@@ -35,17 +35,15 @@ import { regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
-  if (obj instanceof RegExpOpaque) {
-    // Reading the method changes nothing; calling it is followed for a literal no code changed.
-    if (key === 'test' && obj.pattern) return regExpTest;
-    obj.pattern = undefined; // `re.compile(…)`, `re.lastIndex`: not followed
-  }
-  if (obj instanceof SetOpaque) {
+  // Reading `re.test` changes nothing (calling it is followed for a literal no code changed), nor
+  // reading a Set's size.
+  if (obj instanceof RegExpOpaque && key === 'test' && obj.pattern) return regExpTest;
+  if (obj instanceof SetOpaque && key === 'size') {
     const elements = knownSetElements(ev, obj);
-    if (key === 'size' && elements) return elements.length;
-    obj.elements = undefined; // `add`, `delete`, `clear`, `forEach`, …: not followed
+    if (elements) return elements.length;
   }
   if (obj instanceof Opaque) {
+    obj.forget(); // `re.compile(…)`, `re.lastIndex`, `set.add(…)`: not followed
     ev.mayThrow();
     if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
     return obj;
@@ -91,9 +89,8 @@ export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 
 }
 
 export function setProperty(ev: Interpreter, obj: Value, key: string, value: Value, assignment: ts.Node, objNode?: ts.Node): void {
-  if (obj instanceof RegExpOpaque) obj.pattern = undefined;
-  if (obj instanceof SetOpaque) obj.elements = undefined;
   if (obj instanceof Opaque) {
+    obj.forget();
     ev.mayThrow();
     if (changesBuiltins(obj, key)) patchBuiltins(ev, assignment);
     const why = ev.unknown(`${ev.text(assignment)} stores into ${objNode ? ev.text(objNode) : 'a value'}, which is not static (${obj.unknown.why})`, assignment);
@@ -167,8 +164,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
 }
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
-  if (obj instanceof RegExpOpaque) obj.pattern = undefined;
-  if (obj instanceof SetOpaque) obj.elements = undefined;
+  if (obj instanceof Opaque) obj.forget();
   if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
   const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
