@@ -13,14 +13,15 @@
  * through journaled locations, which the merge compares by identity.
  */
 import type { AnalysedDep } from './types';
-import { ArrayValue, type Binding, type Scope, Closure, DagState, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type HeapValue, type MutableHeapValue, type Slot, type Value } from './values';
+import { ArrayValue, type Binding, type Scope, Closure, DagState, IteratorValue, ObjectValue, Opaque, TaskState, UnknownValue, reachOf, type HeapValue, type MutableHeapValue, type Slot, type Value } from './values';
 
 interface ObjectSnapshot { readonly props: Map<string, Slot>; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
 interface ArraySnapshot { readonly items: (Slot | undefined)[]; readonly tainted: UnknownValue | undefined; readonly frozen: boolean }
 interface DagSnapshot { readonly tasks: TaskState[]; readonly firstByName: Map<string, TaskState>; readonly firstUnknownName: number | undefined; readonly tainted: UnknownValue | undefined; readonly escaped: boolean }
 interface TaskSnapshot { readonly deps: AnalysedDep[]; readonly tainted: UnknownValue | undefined }
 interface ClosureSnapshot { readonly escaped: boolean }
-type HeapSnapshot = ObjectSnapshot | ArraySnapshot | DagSnapshot | TaskSnapshot | ClosureSnapshot;
+interface IteratorSnapshot { readonly state: IteratorValue['state'] }
+type HeapSnapshot = ObjectSnapshot | ArraySnapshot | DagSnapshot | TaskSnapshot | ClosureSnapshot | IteratorSnapshot;
 interface BindingSnapshot { readonly value: Value; readonly initialised: boolean; readonly volatile: UnknownValue | undefined }
 
 /** The states before a branch changed them (the journal), or after it (its outcome). */
@@ -98,6 +99,7 @@ function snapshotHeap(x: MutableHeapValue): HeapSnapshot {
   if (x instanceof ArrayValue) return { items: x.items.slice(), tainted: x.tainted, frozen: x.frozen };
   if (x instanceof DagState) return { tasks: x.tasks.slice(), firstByName: new Map(x.firstByName), firstUnknownName: x.firstUnknownName, tainted: x.tainted, escaped: x.escaped };
   if (x instanceof TaskState) return { deps: x.deps.slice(), tainted: x.tainted };
+  if (x instanceof IteratorValue) return { state: x.state };
   return { escaped: x.escaped };
 }
 
@@ -131,6 +133,8 @@ function restoreHeap(x: MutableHeapValue, s: HeapSnapshot): void {
     x.deps.length = 0;
     x.deps.push(...t.deps);
     x.tainted = t.tainted;
+  } else if (x instanceof IteratorValue) {
+    x.state = (s as IteratorSnapshot).state;
   } else {
     x.escaped = (s as ClosureSnapshot).escaped;
   }
@@ -242,6 +246,10 @@ export function mergeBranches<T>(host: MergeHost, branches: readonly Branch<T>[]
       x.tainted = (outs as TaskSnapshot[]).find((o) => o.tainted)?.tainted ?? (pre as TaskSnapshot).tainted;
     } else if (x instanceof Closure) {
       x.escaped = (outs as ClosureSnapshot[]).some((o) => o.escaped);
+    } else if (x instanceof IteratorValue) {
+      // Used up on one branch, not on another: how far it went is not known.
+      const states = (outs as IteratorSnapshot[]).map((o) => o.state);
+      x.state = states.every((st) => st === states[0]) ? states[0]! : 'unknown';
     } else if (x instanceof ObjectValue) {
       const o = outs as ObjectSnapshot[];
       const keys = [...o[0]!.props.keys()];

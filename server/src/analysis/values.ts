@@ -75,9 +75,51 @@ export class Closure {
   ) {}
 }
 
-/** A live iterator over a known array (`arr.entries()`, `arr.keys()`, `arr.values()`). */
+/**
+ * `new Map(…)`. Its entries are the properties of `store`, keyed by {@link mapKey} in insertion order
+ * (a Map's own order, which a JS Map of string keys keeps too), so that speculative branches, merges,
+ * escape and taint treat them exactly as they treat an object's properties. `keys` gives back the key
+ * each encoded key stands for; the encoding decides it, so it is never restored. `changes` counts
+ * entries added and removed (not values replaced), for iterations that must notice them.
+ */
+export class MapValue {
+  readonly serial = nextSerial();
+  readonly store = new ObjectValue();
+  readonly keys = new Map<string, Value>();
+  changes = 0;
+}
+
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+/**
+ * The key of `k` in a {@link MapValue}'s store: equal for keys a Map takes as the same (SameValueZero:
+ * `NaN` once, `-0` as `+0`, objects by identity); undefined for an unknown key.
+ */
+export function mapKey(k: Value): string | undefined {
+  if (k instanceof Opaque) return undefined;
+  switch (typeof k) {
+    case 'string': return `s${k}`;
+    case 'number': return `n${k === 0 ? 0 : k}`;
+    case 'bigint': return `b${k}`;
+    case 'boolean': return k ? 'T' : 'F';
+    case 'undefined': return 'u';
+  }
+  if (k === null) return 'l';
+  let id = identities.get(k);
+  if (id === undefined) identities.set(k, (id = nextIdentity++));
+  return `h${id}`;
+}
+
+/**
+ * A live iterator over a known array or Map (`arr.entries()`, `map.keys()`, …). JS's iterators are
+ * used up: `fresh` until something iterates it, `done` once something went through all of it (it then
+ * yields nothing), `unknown` once it may have been advanced part of the way (destructuring, a loop that
+ * left early, code the analysis cannot see calling `next`).
+ */
 export class IteratorValue {
-  constructor(readonly source: ArrayValue, readonly kind: 'keys' | 'values' | 'entries') {}
+  readonly serial = nextSerial();
+  state: 'fresh' | 'done' | 'unknown' = 'fresh';
+  constructor(readonly source: ArrayValue | MapValue, readonly kind: 'keys' | 'values' | 'entries') {}
 }
 
 let opaquesMade = 0;
@@ -278,9 +320,9 @@ export class ModuleNamespace {
   ) {}
 }
 
-export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState | ModuleNamespace;
-/** Heap values with state that changes in place. */
-export type MutableHeapValue = ObjectValue | ArrayValue | Closure | DagState | TaskState;
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | MapValue | DagState | TaskState | ModuleNamespace;
+/** Heap values with state that changes in place (a Map's is its store's). */
+export type MutableHeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
 export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
 
 export const NO_REACH: readonly HeapValue[] = Object.freeze([]);
@@ -343,7 +385,7 @@ export function isPrimitive(v: Value): v is Primitive {
 }
 
 export function isHeap(v: Value): v is HeapValue {
-  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof MapValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */

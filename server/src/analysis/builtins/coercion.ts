@@ -11,6 +11,7 @@ import {
   DagState,
   InstanceValue,
   IteratorValue,
+  MapValue,
   ObjectValue,
   Opaque,
   SetOpaque,
@@ -19,6 +20,7 @@ import {
   reachOf,
   type Primitive,
   type Realm,
+  type Slot,
   type Value,
 } from '../values';
 
@@ -151,13 +153,17 @@ export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque
   }
 }
 
-/** Values of iterating `v` (arrays, strings, array iterators); opaque when unknown; undefined when not iterable. */
 /** A Set's elements while they are known (see {@link SetOpaque}). */
 export function knownSetElements(realm: Realm, set: SetOpaque): readonly Value[] | undefined {
   return set.elements && set.epoch === realm.havocEpoch && !realm.builtinsPatched ? set.elements : undefined;
 }
 
-export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node): Value[] | Opaque | undefined {
+/**
+ * Values of iterating `v` to its end (spread, `Array.from`): arrays, strings, Maps, a known Set,
+ * iterators of arrays and Maps (used up by it); opaque when unknown; undefined when not iterable.
+ * `part`: the iteration may stop before the end (destructuring), leaving an iterator part-used.
+ */
+export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = false): Value[] | Opaque | undefined {
   if (v instanceof SetOpaque) {
     const elements = knownSetElements(realm, v);
     if (elements) {
@@ -176,14 +182,43 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node): Value[] 
     realm.charge(v.length, node);
     return Array.from(v);
   }
+  if (v instanceof MapValue) return mapContents(realm, v, 'entries', node);
   if (v instanceof IteratorValue) {
-    if (v.source.tainted) return new Opaque(v.source.tainted, [v.source]);
-    realm.charge(v.source.items.length, node);
-    return v.source.items.map((s, i) => {
-      if (v.kind === 'keys') return i;
-      if (v.kind === 'values') return s?.value;
-      return new ArrayValue([{ value: i, range: undefined }, { value: s?.value, range: undefined }]);
-    });
+    if (v.state === 'done') return [];
+    if (v.state === 'unknown') return realm.opaque(`${realm.text(node)} is an iterator that may have been advanced part of the way, which the analysis does not follow`, node, [v.source]);
+    const src = v.source;
+    let values: Value[] | Opaque;
+    if (src instanceof MapValue) values = mapContents(realm, src, v.kind, node);
+    else if (src.tainted) values = new Opaque(src.tainted, [src]);
+    else {
+      realm.charge(src.items.length, node);
+      values = src.items.map((s, i) => {
+        if (v.kind === 'keys') return i;
+        if (v.kind === 'values') return s?.value;
+        return new ArrayValue([{ value: i, range: undefined }, { value: s?.value, range: undefined }]);
+      });
+    }
+    realm.touch(v);
+    v.state = part || values instanceof Opaque ? 'unknown' : 'done';
+    return values;
   }
   return undefined;
+}
+
+/** A Map's keys, values or entries (new `[key, value]` arrays, as its iterators make), in its order. */
+export function mapContents(realm: Realm, map: MapValue, kind: IteratorValue['kind'], node: ts.Node): Value[] | Opaque {
+  const { store } = map;
+  if (store.tainted) return new Opaque(store.tainted, [map]);
+  realm.charge(store.props.size, node);
+  const out: Value[] = [];
+  for (const [k, s] of store.props) out.push(mapItem(map, kind, k, s));
+  return out;
+}
+
+/** What a Map's iterator of `kind` yields for the entry stored under `k`. */
+export function mapItem(map: MapValue, kind: IteratorValue['kind'], k: string, s: Slot): Value {
+  const key = map.keys.get(k);
+  if (kind === 'keys') return key;
+  if (kind === 'values') return s.value;
+  return new ArrayValue([{ value: key, range: undefined }, { value: s.value, range: s.range }]);
 }

@@ -15,7 +15,7 @@ import {
 } from '../values';
 import { arrayFn } from './arrays';
 import { structuredCloneFn } from './clone';
-import { setFn } from './collections';
+import { mapFn, setFn } from './collections';
 import { jsonNamespace } from './json';
 import { objectFn } from './objects';
 import { bigintFn, booleanFn, numberFn, stringFn } from './primitives';
@@ -24,7 +24,7 @@ import { fn, members, pure } from './support';
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
-  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone', 'Set',
+  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone', 'Set', 'Map',
 ]);
 
 /**
@@ -113,6 +113,7 @@ const GLOBALS = new Map<string, Value>([
   ['decodeURI', pure('decodeURI', (s) => decodeURI(s as string), true)],
   ['structuredClone', structuredCloneFn],
   ['Set', setFn],
+  ['Map', mapFn],
 ]);
 
 /** The value of a global the module does not declare. */

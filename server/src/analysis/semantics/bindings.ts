@@ -154,7 +154,7 @@ export function bindPattern(ev: Interpreter, name: ts.BindingName, value: Value,
       bindPattern(ev, el.name, v, scope, kind);
     }
   } else {
-    const items = iterate(ev, value, name);
+    const items = iterate(ev, value, name, true);
     name.elements.forEach((el, i) => {
       if (isOmittedExpression(el)) return;
       let v: Value;
@@ -197,9 +197,9 @@ export function objectRest(ev: Interpreter, value: Value, used: readonly string[
   return ev.opaque(`the rest of ${ev.text(node)} is not modelled`, node, reachOf([value]));
 }
 
-/** Values produced by iterating `value` (spread, array destructuring), or opaque when not known. */
-export function iterate(ev: Interpreter, value: Value, node: ts.Node): Value[] | Opaque {
-  const r = iterateSnapshot(ev, value, node);
+/** Values produced by iterating `value` (spread, array destructuring: `part`), or opaque when not known. */
+export function iterate(ev: Interpreter, value: Value, node: ts.Node, part = false): Value[] | Opaque {
+  const r = iterateSnapshot(ev, value, node, part);
   if (r === undefined) ev.throwError(`${describeValue(value)} is not iterable`, node);
   return r;
 }
@@ -336,7 +336,7 @@ export function assignTo(ev: Interpreter, target: ts.Expression, value: Value, s
     return;
   }
   if (isArrayLiteral(t)) {
-    const items = iterate(ev, value, t);
+    const items = iterate(ev, value, t, true);
     t.elements.forEach((el, i) => {
       if (isOmittedExpression(el)) return;
       let v: Value;

@@ -12,6 +12,7 @@ import {
   InstanceValue,
   DagState,
   IteratorValue,
+  MapValue,
   NO_REACH,
   ObjectValue,
   Opaque,
@@ -35,6 +36,7 @@ import type { Completion, Interpreter } from '../realm';
  */
 export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
   const work: Value[] = [value];
+  const maps = new Set<MapValue>();
   while (work.length > 0) {
     const v = work.pop();
     if (v instanceof ObjectValue) {
@@ -71,7 +73,18 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       // `task.dag` leads to the whole Dag.
       work.push(v.dag);
     } else if (v instanceof IteratorValue) {
+      // The code may call its `next`.
+      if (v.state !== 'unknown') {
+        ev.touch(v);
+        v.state = 'unknown';
+      }
       work.push(v.source);
+    } else if (v instanceof MapValue) {
+      // Its entries, and the objects used as keys (the code can iterate the Map). Once: a Map may be
+      // its own key.
+      if (maps.has(v)) continue;
+      maps.add(v);
+      work.push(v.store, ...v.keys.values());
     } else if (v instanceof ModuleNamespace) {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());

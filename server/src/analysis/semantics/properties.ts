@@ -24,10 +24,12 @@ import {
   ModuleNamespace,
   RegExpOpaque,
   SetOpaque,
+  MapValue,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
 import { knownSetElements, toPrimitiveValue } from '../builtins/coercion';
+import { mapProperty } from '../builtins/collections';
 import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
@@ -61,6 +63,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     if (obj.tainted) return new Opaque(obj.tainted, [obj]);
     return arrayProperty(ev, obj, key, node);
   }
+  if (obj instanceof MapValue) return mapProperty(ev, obj, key, node);
   if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
   if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');

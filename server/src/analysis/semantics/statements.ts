@@ -9,6 +9,7 @@ import {
   DagState,
   InstanceValue,
   IteratorValue,
+  MapValue,
   NO_REACH,
   ObjectValue,
   Opaque,
@@ -37,6 +38,7 @@ import {
 import { ThrowSignal } from '../signals';
 import { factsOf, regionFacts } from '../regions';
 import { Journal } from '../speculation';
+import { mapItem } from '../builtins/coercion';
 import type { Completion, Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 
@@ -379,35 +381,65 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     const why = ev.unknown('`for await` runs asynchronously; the analysis does not follow it', node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   }
-  // Arrays are iterated live (the body may push to them), as JS does.
-  let source: ArrayValue | undefined;
+  // Arrays are iterated live (the body may push to them), as JS does; Maps too, as long as the body
+  // adds or removes no entry (it may replace values).
+  let iterator: IteratorValue | undefined;
+  let source: ArrayValue | MapValue | undefined;
+  let kind: IteratorValue['kind'] = 'values';
   let values: readonly Value[] | undefined;
-  let mapIter: ((v: Value, i: number) => Value) | undefined;
-  if (iterable instanceof ArrayValue && !iterable.tainted) source = iterable;
-  else if (iterable instanceof IteratorValue && !iterable.source.tainted) {
+  if (iterable instanceof IteratorValue) {
+    if (iterable.state === 'done') return undefined;
+    if (iterable.state === 'unknown') {
+      const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, an iterator that may have been advanced part of the way, which the analysis does not follow`, node.expression);
+      return havocLoop(ev, node, scope, why, [iterable.source]);
+    }
+    iterator = iterable;
     source = iterable.source;
-    const kind = iterable.kind;
-    mapIter = kind === 'keys' ? (_v, i) => i : kind === 'entries' ? (v, i) => new ArrayValue([{ value: i, range: undefined }, { value: v, range: undefined }]) : undefined;
+    kind = iterable.kind;
+  } else if (iterable instanceof ArrayValue) source = iterable;
+  else if (iterable instanceof MapValue) {
+    source = iterable;
+    kind = 'entries';
   } else if (typeof iterable === 'string') {
     values = Array.from(iterable);
     ev.charge(values.length, node);
-  } else if (iterable instanceof Opaque || ((iterable instanceof ArrayValue || iterable instanceof IteratorValue) && (iterable instanceof ArrayValue ? iterable.tainted : iterable.source.tainted))) {
-    const base = iterable instanceof Opaque ? iterable.unknown : iterable instanceof ArrayValue ? iterable.tainted! : iterable.source.tainted!;
-    const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${base.why})`, node.expression);
+  } else if (iterable instanceof Opaque) {
+    const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${iterable.unknown.why})`, node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   } else {
     ev.throwError(`${ev.text(node.expression)} is not iterable`, node.expression);
   }
+  const taintOf = (x: ArrayValue | MapValue) => (x instanceof MapValue ? x.store.tainted : x.tainted);
+  if (source && taintOf(source)) {
+    const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${taintOf(source)!.why})`, node.expression);
+    return havocLoop(ev, node, scope, why, reachOf([iterable]));
+  }
+  // The iterator is part-used while the loop runs (the body may iterate it too), used up when it ends.
+  if (iterator) {
+    ev.touch(iterator);
+    iterator.state = 'unknown';
+  }
+  const mapKeys = source instanceof MapValue ? [...source.store.props.keys()] : undefined;
+  const changes = source instanceof MapValue ? source.changes : 0;
   for (let i = 0; ; i++) {
     let value: Value;
     if (source) {
-      if (source.tainted) {
+      if (taintOf(source)) {
         const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
         return havocLoop(ev, node, scope, why, [source]);
       }
-      if (i >= source.items.length) return undefined;
-      value = source.items[i]?.value;
-      if (mapIter) value = mapIter(value, i);
+      if (source instanceof MapValue) {
+        if (source.changes !== changes) {
+          const why = ev.unknown(`the loop adds to or removes from ${ev.text(node.expression)} while it runs over it, which the analysis does not follow`, node.expression);
+          return havocLoop(ev, node, scope, why, [source]);
+        }
+        if (i >= mapKeys!.length) return usedUp(ev, iterator);
+        value = mapItem(source, kind, mapKeys![i]!, source.store.props.get(mapKeys![i]!)!);
+      } else {
+        if (i >= source.items.length) return usedUp(ev, iterator);
+        const item = source.items[i]?.value;
+        value = kind === 'keys' ? i : kind === 'entries' ? new ArrayValue([{ value: i, range: undefined }, { value: item, range: undefined }]) : item;
+      }
     } else {
       if (i >= values!.length) return undefined;
       value = values![i];
@@ -419,6 +451,15 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     });
     if (pass !== 'next') return pass;
   }
+}
+
+/** A `for…of` went through all of an iterator: it yields nothing more. */
+function usedUp(ev: Interpreter, iterator: IteratorValue | undefined): Completion {
+  if (iterator) {
+    ev.touch(iterator);
+    iterator.state = 'done';
+  }
+  return undefined;
 }
 
 export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope, labels: readonly string[]): Completion {
