@@ -76,26 +76,28 @@ export class Closure {
 }
 
 /**
- * `new Map(…)`. Its entries are the properties of `store`, keyed by {@link mapKey} in insertion order
- * (a Map's own order, which a JS Map of string keys keeps too), so that speculative branches, merges,
- * escape and taint treat them exactly as they treat an object's properties. `keys` gives back the key
- * each encoded key stands for; the encoding decides it, so it is never restored. `changes` counts
- * entries added and removed (not values replaced), for iterations that must notice them.
+ * `new Map(…)` or `new Set(…)`. Its entries are the properties of `store`, keyed by
+ * {@link collectionKey} in insertion order (a Map's and a Set's own order, which a JS Map of string keys
+ * keeps too), so that speculative branches, merges, escape and taint treat them exactly as they treat
+ * an object's properties. A Set stores each element as its own value. `keys` gives back the key each
+ * encoded key stands for; the encoding decides it, so it is never restored. `changes` counts entries
+ * added and removed (not values replaced), for iterations that must notice them.
  */
-export class MapValue {
+export class CollectionValue {
   readonly serial = nextSerial();
   readonly store = new ObjectValue();
   readonly keys = new Map<string, Value>();
   changes = 0;
+  constructor(readonly kind: 'Map' | 'Set') {}
 }
 
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
 /**
- * The key of `k` in a {@link MapValue}'s store: equal for keys a Map takes as the same (SameValueZero:
+ * The key of `k` in a {@link CollectionValue}'s store: equal for keys a Map takes as the same (SameValueZero:
  * `NaN` once, `-0` as `+0`, objects by identity); undefined for an unknown key.
  */
-export function mapKey(k: Value): string | undefined {
+export function collectionKey(k: Value): string | undefined {
   if (k instanceof Opaque) return undefined;
   switch (typeof k) {
     case 'string': return `s${k}`;
@@ -119,7 +121,7 @@ export function mapKey(k: Value): string | undefined {
 export class IteratorValue {
   readonly serial = nextSerial();
   state: 'fresh' | 'done' | 'unknown' = 'fresh';
-  constructor(readonly source: ArrayValue | MapValue, readonly kind: 'keys' | 'values' | 'entries') {}
+  constructor(readonly source: ArrayValue | CollectionValue, readonly kind: 'keys' | 'values' | 'entries') {}
 }
 
 let opaquesMade = 0;
@@ -158,8 +160,8 @@ export class Opaque {
 
   /**
    * Code the analysis does not follow may have changed the object this stands for (a property read
-   * or write, a hand-over): what was known of it goes. A plain unknown knows nothing; see the
-   * subclasses.
+   * or write, a hand-over): what was known of it goes. A plain unknown knows nothing; see
+   * {@link RegExpOpaque}.
    */
   forget(): void {}
 }
@@ -191,27 +193,6 @@ export class RegExpOpaque extends Opaque {
 
   override forget(): void {
     this.pattern = undefined;
-  }
-}
-
-/**
- * A `new Set(iterable)` whose elements are known (first occurrences, in order), for as long as nothing
- * could have changed it: it is followed only when it is spread, given to `Array.from` or destructured
- * (none of which runs the module's code), and its `size` read. Reading any other property (`add`,
- * `has`, …), handing it to code the analysis cannot see, or any havoc since it was made ends that
- * (`elements` undefined), and it is an unknown like any other.
- */
-export class SetOpaque extends Opaque {
-  constructor(
-    unknown: UnknownValue,
-    public elements: readonly Value[] | undefined,
-    readonly epoch: number,
-  ) {
-    super(unknown, reachOf(elements ?? []));
-  }
-
-  override forget(): void {
-    this.elements = undefined;
   }
 }
 
@@ -320,7 +301,7 @@ export class ModuleNamespace {
   ) {}
 }
 
-export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | MapValue | DagState | TaskState | ModuleNamespace;
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | CollectionValue | DagState | TaskState | ModuleNamespace;
 /** Heap values with state that changes in place (a Map's is its store's). */
 export type MutableHeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
 export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
@@ -385,7 +366,7 @@ export function isPrimitive(v: Value): v is Primitive {
 }
 
 export function isHeap(v: Value): v is HeapValue {
-  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof MapValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof CollectionValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */

@@ -11,10 +11,9 @@ import {
   DagState,
   InstanceValue,
   IteratorValue,
-  MapValue,
+  CollectionValue,
   ObjectValue,
   Opaque,
-  SetOpaque,
   TaskState,
   isPrimitive,
   reachOf,
@@ -153,24 +152,12 @@ export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque
   }
 }
 
-/** A Set's elements while they are known (see {@link SetOpaque}). */
-export function knownSetElements(realm: Realm, set: SetOpaque): readonly Value[] | undefined {
-  return set.elements && set.epoch === realm.havocEpoch && !realm.builtinsPatched ? set.elements : undefined;
-}
-
 /**
- * Values of iterating `v` to its end (spread, `Array.from`): arrays, strings, Maps, a known Set,
- * iterators of arrays and Maps (used up by it); opaque when unknown; undefined when not iterable.
+ * Values of iterating `v` to its end (spread, `Array.from`): arrays, strings, Maps, Sets, iterators
+ * of arrays, Maps and Sets (used up by it); opaque when unknown; undefined when not iterable.
  * `part`: the iteration may stop before the end (destructuring), leaving an iterator part-used.
  */
 export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = false): Value[] | Opaque | undefined {
-  if (v instanceof SetOpaque) {
-    const elements = knownSetElements(realm, v);
-    if (elements) {
-      realm.charge(elements.length, node);
-      return [...elements];
-    }
-  }
   if (v instanceof Opaque) return v;
   if (realm.builtinsPatched && !isPrimitive(v)) return new Opaque(realm.builtinsPatched, reachOf([v]));
   if (v instanceof ArrayValue) {
@@ -182,13 +169,13 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = fa
     realm.charge(v.length, node);
     return Array.from(v);
   }
-  if (v instanceof MapValue) return mapContents(realm, v, 'entries', node);
+  if (v instanceof CollectionValue) return collectionContents(realm, v, defaultIteration(v), node);
   if (v instanceof IteratorValue) {
     if (v.state === 'done') return [];
     if (v.state === 'unknown') return realm.opaque(`${realm.text(node)} is an iterator that may have been advanced part of the way, which the analysis does not follow`, node, [v.source]);
     const src = v.source;
     let values: Value[] | Opaque;
-    if (src instanceof MapValue) values = mapContents(realm, src, v.kind, node);
+    if (src instanceof CollectionValue) values = collectionContents(realm, src, v.kind, node);
     else if (src.tainted) values = new Opaque(src.tainted, [src]);
     else {
       realm.charge(src.items.length, node);
@@ -205,18 +192,26 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = fa
   return undefined;
 }
 
-/** A Map's keys, values or entries (new `[key, value]` arrays, as its iterators make), in its order. */
-export function mapContents(realm: Realm, map: MapValue, kind: IteratorValue['kind'], node: ts.Node): Value[] | Opaque {
+/** What iterating the collection itself gives: a Map's entries, a Set's values. */
+export function defaultIteration(c: CollectionValue): IteratorValue['kind'] {
+  return c.kind === 'Map' ? 'entries' : 'values';
+}
+
+/**
+ * A Map's or Set's keys, values or entries (new `[key, value]` arrays, as its iterators make; a Set's
+ * keys and values are its elements), in its order.
+ */
+export function collectionContents(realm: Realm, map: CollectionValue, kind: IteratorValue['kind'], node: ts.Node): Value[] | Opaque {
   const { store } = map;
   if (store.tainted) return new Opaque(store.tainted, [map]);
   realm.charge(store.props.size, node);
   const out: Value[] = [];
-  for (const [k, s] of store.props) out.push(mapItem(map, kind, k, s));
+  for (const [k, s] of store.props) out.push(collectionItem(map, kind, k, s));
   return out;
 }
 
-/** What a Map's iterator of `kind` yields for the entry stored under `k`. */
-export function mapItem(map: MapValue, kind: IteratorValue['kind'], k: string, s: Slot): Value {
+/** What a Map's or Set's iterator of `kind` yields for the entry stored under `k`. */
+export function collectionItem(map: CollectionValue, kind: IteratorValue['kind'], k: string, s: Slot): Value {
   const key = map.keys.get(k);
   if (kind === 'keys') return key;
   if (kind === 'values') return s.value;

@@ -8,7 +8,7 @@ import {
   BuiltinFunction,
   Closure,
   DagState,
-  MapValue,
+  CollectionValue,
   ObjectValue,
   Opaque,
   TaskState,
@@ -36,7 +36,7 @@ export function describeValue(v: Value): string {
   if (isPrimitive(v)) return `the ${typeof v} ${String(v)}`;
   if (v instanceof ObjectValue) return 'an object';
   if (v instanceof ArrayValue) return 'an array';
-  if (v instanceof MapValue) return 'a Map';
+  if (v instanceof CollectionValue) return `a ${v.kind}`;
   if (v instanceof DagState) return 'a Dag';
   if (v instanceof TaskState) return 'a task';
   if (v instanceof Closure || v instanceof BuiltinFunction) return 'a function';

@@ -12,7 +12,7 @@ import {
   InstanceValue,
   DagState,
   IteratorValue,
-  MapValue,
+  CollectionValue,
   NO_REACH,
   ObjectValue,
   Opaque,
@@ -36,7 +36,7 @@ import type { Completion, Interpreter } from '../realm';
  */
 export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
   const work: Value[] = [value];
-  const maps = new Set<MapValue>();
+  const maps = new Set<CollectionValue>();
   while (work.length > 0) {
     const v = work.pop();
     if (v instanceof ObjectValue) {
@@ -79,9 +79,9 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
         v.state = 'unknown';
       }
       work.push(v.source);
-    } else if (v instanceof MapValue) {
-      // Its entries, and the objects used as keys (the code can iterate the Map). Once: a Map may be
-      // its own key.
+    } else if (v instanceof CollectionValue) {
+      // Its entries, and the objects used as keys (the code can iterate it). Once: a Map may be its
+      // own key.
       if (maps.has(v)) continue;
       maps.add(v);
       work.push(v.store, ...v.keys.values());
@@ -89,8 +89,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
     } else if (v instanceof Opaque) {
-      // Handed on its own or inside an object (`{ re }`), a regular expression literal or a Set may be
-      // changed by the code (`re.compile(…)`, `set.add(…)`).
+      // Handed on its own or inside an object (`{ re }`), a regular expression literal may be changed
+      // by the code (`re.compile(…)`).
       v.forget();
       work.push(...v.reach);
     }

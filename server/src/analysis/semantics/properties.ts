@@ -23,13 +23,12 @@ import {
   type Value,
   ModuleNamespace,
   RegExpOpaque,
-  SetOpaque,
-  MapValue,
+  CollectionValue,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
-import { knownSetElements, toPrimitiveValue } from '../builtins/coercion';
-import { mapProperty } from '../builtins/collections';
+import { toPrimitiveValue } from '../builtins/coercion';
+import { collectionProperty } from '../builtins/collections';
 import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
@@ -37,15 +36,10 @@ import { regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
-  // Reading `re.test` changes nothing (calling it is followed for a literal no code changed), nor
-  // reading a Set's size.
+  // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
   if (obj instanceof RegExpOpaque && key === 'test' && obj.pattern) return regExpTest;
-  if (obj instanceof SetOpaque && key === 'size') {
-    const elements = knownSetElements(ev, obj);
-    if (elements) return elements.length;
-  }
   if (obj instanceof Opaque) {
-    obj.forget(); // `re.compile(…)`, `re.lastIndex`, `set.add(…)`: not followed
+    obj.forget(); // `re.compile(…)`, `re.lastIndex`: not followed
     ev.mayThrow();
     if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
     return obj;
@@ -63,7 +57,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     if (obj.tainted) return new Opaque(obj.tainted, [obj]);
     return arrayProperty(ev, obj, key, node);
   }
-  if (obj instanceof MapValue) return mapProperty(ev, obj, key, node);
+  if (obj instanceof CollectionValue) return collectionProperty(ev, obj, key, node);
   if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
   if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');

@@ -9,7 +9,7 @@ import {
   DagState,
   InstanceValue,
   IteratorValue,
-  MapValue,
+  CollectionValue,
   NO_REACH,
   ObjectValue,
   Opaque,
@@ -38,7 +38,7 @@ import {
 import { ThrowSignal } from '../signals';
 import { factsOf, regionFacts } from '../regions';
 import { Journal } from '../speculation';
-import { mapItem } from '../builtins/coercion';
+import { collectionItem, defaultIteration } from '../builtins/coercion';
 import type { Completion, Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 
@@ -381,10 +381,10 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     const why = ev.unknown('`for await` runs asynchronously; the analysis does not follow it', node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   }
-  // Arrays are iterated live (the body may push to them), as JS does; Maps too, as long as the body
-  // adds or removes no entry (it may replace values).
+  // Arrays are iterated live (the body may push to them), as JS does; Maps and Sets too, as long as
+  // the body adds or removes no entry (it may replace values).
   let iterator: IteratorValue | undefined;
-  let source: ArrayValue | MapValue | undefined;
+  let source: ArrayValue | CollectionValue | undefined;
   let kind: IteratorValue['kind'] = 'values';
   let values: readonly Value[] | undefined;
   if (iterable instanceof IteratorValue) {
@@ -397,9 +397,9 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     source = iterable.source;
     kind = iterable.kind;
   } else if (iterable instanceof ArrayValue) source = iterable;
-  else if (iterable instanceof MapValue) {
+  else if (iterable instanceof CollectionValue) {
     source = iterable;
-    kind = 'entries';
+    kind = defaultIteration(iterable);
   } else if (typeof iterable === 'string') {
     values = Array.from(iterable);
     ev.charge(values.length, node);
@@ -409,7 +409,7 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
   } else {
     ev.throwError(`${ev.text(node.expression)} is not iterable`, node.expression);
   }
-  const taintOf = (x: ArrayValue | MapValue) => (x instanceof MapValue ? x.store.tainted : x.tainted);
+  const taintOf = (x: ArrayValue | CollectionValue) => (x instanceof CollectionValue ? x.store.tainted : x.tainted);
   if (source && taintOf(source)) {
     const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${taintOf(source)!.why})`, node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
@@ -419,8 +419,8 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     ev.touch(iterator);
     iterator.state = 'unknown';
   }
-  const mapKeys = source instanceof MapValue ? [...source.store.props.keys()] : undefined;
-  const changes = source instanceof MapValue ? source.changes : 0;
+  const mapKeys = source instanceof CollectionValue ? [...source.store.props.keys()] : undefined;
+  const changes = source instanceof CollectionValue ? source.changes : 0;
   for (let i = 0; ; i++) {
     let value: Value;
     if (source) {
@@ -428,13 +428,13 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
         const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which code the analysis cannot see may change`, node.expression);
         return havocLoop(ev, node, scope, why, [source]);
       }
-      if (source instanceof MapValue) {
+      if (source instanceof CollectionValue) {
         if (source.changes !== changes) {
           const why = ev.unknown(`the loop adds to or removes from ${ev.text(node.expression)} while it runs over it, which the analysis does not follow`, node.expression);
           return havocLoop(ev, node, scope, why, [source]);
         }
         if (i >= mapKeys!.length) return usedUp(ev, iterator);
-        value = mapItem(source, kind, mapKeys![i]!, source.store.props.get(mapKeys![i]!)!);
+        value = collectionItem(source, kind, mapKeys![i]!, source.store.props.get(mapKeys![i]!)!);
       } else {
         if (i >= source.items.length) return usedUp(ev, iterator);
         const item = source.items[i]?.value;
