@@ -597,3 +597,115 @@ dag.task('branchSize', { v: branch.size });`), ['grown', 'visited', 'handed', 'b
     });
   }
 });
+
+describe('Date', () => {
+  test('daily partitions over a configured range, in UTC (getters, setters, Date.UTC, ISO strings, comparisons): what running gives', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import config from './config.json';
+const dag = new Dag();
+const start = new Date(config.start);
+const end = new Date(config.end);
+let previous: ReturnType<typeof dag.task> | undefined;
+for (let day = new Date(start); day <= end; day.setUTCDate(day.getUTCDate() + 1)) {
+  const date = day.toISOString().slice(0, 10);
+  const t = dag.task('ingest-' + date, { image: 'etl:1', sha: config.sha, command: 'ingest --date ' + date, weekday: day.getUTCDay() });
+  if (previous) t.addDep(previous);
+  previous = t;
+}
+const noon = Date.UTC(2024, 1, 29, 12);
+const moved = new Date(noon);
+moved.setUTCMonth(13);
+moved.setUTCHours(25, 61);
+dag.task('dates', {
+  noon: String(noon), iso: new Date(noon).toISOString(), json: JSON.stringify({ at: new Date(noon), invalid: new Date(Number.NaN) }),
+  parsed: [String(Date.parse('2024-03-01T06:00:00+02:00')), String(Date.parse('2024-03')), String(Date.parse('+010000-01-01T00:00:00Z'))],
+  utc: new Date(0).toUTCString(), days: (end.getTime() - start.getTime()) / 86400000, ordered: [start < end, start >= end, Number(end) - +start],
+  latest: String(Math.max(start as any, end as any)), moved: moved.toISOString(), copied: new Date(moved).getUTCFullYear(), fromNumber: new Date(1e12).toJSON(),
+});
+export default dag;
+`,
+      'config.json': JSON.stringify({ start: '2024-02-27', end: '2024-03-02T00:00:00Z', sha: 'abc123' }),
+    });
+  });
+
+  test('what depends on the clock or the time zone is unknown, never a wrong output', async () => {
+    const analysis = await unknownWhereExpected(main(`
+declare const process: { env: Record<string, string | undefined> };
+const day = new Date('2024-03-01');
+const local = new Date('2024-03-01');
+local.setDate(5);
+const branch = new Date('2024-03-01');
+if (process.env.X) branch.setUTCFullYear(2030);
+const handed = new Date('2024-03-01');
+new Function('d', 'd.setTime(0)')(handed);
+const dag = new Dag();
+dag.task('now', { v: new Date().toISOString() });
+dag.task('components', { v: new Date(2024, 0, 1).getTime() });
+dag.task('unzoned', { v: new Date('2024-01-01T00:00').getTime() });
+dag.task('localGetter', { v: day.getDate() });
+dag.task('localSetter', { v: local.toISOString() });
+dag.task('asString', { v: '' + day });
+dag.task('branch', { v: branch.toISOString() });
+dag.task('handed', { v: handed.getTime() });
+dag.task('unchanged', { v: day.toISOString() });`), ['now', 'components', 'unzoned', 'localGetter', 'localSetter', 'asString', 'branch', 'handed'], /time zone|clock|not static|cannot see/);
+    assert.ok(summariseAnalysis(defaultDag(analysis)).tasks.find((t) => t.name === 'unchanged')?.output, 'a date only read in local time keeps its value');
+  });
+
+  test('every output shown is what the module gives in any time zone (run at UTC+14 and UTC-8)', async () => {
+    const files = main(`
+const dag = new Dag();
+const day = new Date('2024-03-01');
+dag.task('utc', { v: day.toISOString(), d: day.getUTCDate(), t: new Date('2024-03-01T23:30:00-05:00').getTime() });
+dag.task('unzoned', { v: new Date('2024-03-01T23:30').getTime() });
+dag.task('components', { v: new Date(2024, 2, 1).getTime() });
+dag.task('localGetter', { v: day.getDate() + day.getHours() });
+dag.task('asString', { v: String(day) });
+const moved = new Date('2024-03-01');
+moved.setHours(1);
+dag.task('localSetter', { v: moved.getTime() });`);
+    const r = makeRepo(files);
+    repos.push(r);
+    const analysis = analyseIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+    const zone = process.env.TZ;
+    const runs: Dag[] = [];
+    try {
+      for (const tz of ['Pacific/Kiritimati', 'America/Los_Angeles']) {
+        process.env.TZ = tz;
+        const runtime = await runIn(r, 'main.alamode.ts');
+        assert.ok(runtime, `the module runs in ${tz}`);
+        runs.push(runtime);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    const outputs = (d: Dag) => d.analyse().outcomes.map((o) => o.output);
+    assert.equal(outputs(runs[0]!).filter((o, i) => o !== outputs(runs[1]!)[i]).length, 5, 'the local-time tasks differ between the zones');
+    for (const runtime of runs) assertNoWrongOutput(defaultDag(analysis), runtime);
+    assert.deepEqual(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output).map((t) => t.name), ['utc']);
+  });
+
+  test('a Date in a spec is the runtime error; toISOString of an invalid date throws, as in the module', async () => {
+    const { analysis, runtime } = await both(main("const dag = new Dag();\ndag.task('d', { at: new Date('2024-03-01') });"));
+    const messages = (problems: readonly Problem[]) => problems.map((p) => p.message);
+    const shownInEditor = messages(encodeDag(toDagDefinition(defaultDag(analysis))).problems);
+    assert.deepEqual(shownInEditor, messages(runtime.analyse().problems));
+    assert.match(shownInEditor.join('\n'), /task 'd': spec\.at is a Date/);
+    const caught = analyse("const dag = new Dag();\ntry { new Date(Number.NaN).toISOString(); dag.task('after', {}); } catch { dag.task('caught', {}); }\n");
+    assert.deepEqual(onlyDag(caught.analysis).tasks.map((t) => t.name), ['caught']);
+  });
+
+  test('random sequences of UTC setters give what running them gives', () => {
+    const n = fc.oneof(fc.integer({ min: -40, max: 40 }).map(String), fc.constantFrom('1e15', 'NaN', '2.7', "'7'"));
+    const op = fc.oneof(
+      ...['setUTCFullYear', 'setUTCMonth', 'setUTCDate', 'setUTCHours', 'setUTCMinutes', 'setUTCSeconds', 'setUTCMilliseconds'].map((m) => fc.tuple(n, fc.option(n, { nil: undefined })).map(([a, b]) => `log.push(String(d.${m}(${a}${b === undefined ? '' : `, ${b}`})));`)),
+      fc.constantFrom('d.setTime(Date.UTC(2024, 1, 29));', 'd = new Date(d);', "log.push(String(d.toJSON()), String(d.getUTCDay()), String(d.getUTCFullYear()), String(+d));"),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 10 }), (ops) => {
+      const body = ["let d = new Date('2024-01-31T10:20:30.400Z');", 'const log: string[] = [];', ...ops, 'log.push(String(d.getTime()));'].join('\n');
+      const expected = new Function(`${body.replace(': string[]', '')}\nreturn log;`)() as string[];
+      const { analysis } = analyse(`${body}\nconst dag = new Dag();\ndag.task('t', { log });\n`);
+      assert.deepEqual((task(onlyDag(analysis), 't').spec as { log: unknown }).log, expected, ops.join('\n'));
+    }), { numRuns: Number(process.env.DATE_RUNS ?? 200), seed: 8080 });
+  });
+});

@@ -557,7 +557,7 @@ export class Evaluator implements Interpreter {
     return Properties.patchBuiltins(this, node);
   }
 
-  toPrimitive(v: Value, node: ts.Node, hint: 'string' | 'default' = 'default'): Primitive | Opaque {
+  toPrimitive(v: Value, node: ts.Node, hint: 'string' | 'number' | 'default' = 'default'): Primitive | Opaque {
     return Properties.toPrimitive(this, v, node, hint);
   }
 

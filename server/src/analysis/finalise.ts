@@ -5,7 +5,7 @@
  */
 import type { Evaluator } from './evaluator';
 import { UnknownValue, type AnalysedDag, type AnalysedTask, type SourceRange } from './types';
-import { ArrayValue, BuiltinFunction, Closure, DagClassValue, DagState, InstanceValue, CollectionValue, ObjectValue, Opaque, TaskState, isPrimitive, orderedKeys, type Value } from './values';
+import { ArrayValue, BuiltinFunction, Closure, DagClassValue, DagState, InstanceValue, CollectionValue, DateValue, ObjectValue, Opaque, TaskState, isPrimitive, orderedKeys, type Value } from './values';
 
 /** Keys JSON.stringify would write as they are, between quotes. */
 const SIMPLE_KEY = /^[A-Za-z0-9_$ .:@/-]*$/;
@@ -114,8 +114,9 @@ export class Materialiser {
       return out;
     }
     if (v instanceof Closure || v instanceof BuiltinFunction || v instanceof DagClassValue) return function stub() {};
-    // A Map or Set: an error in a spec or meta at run time, whatever it holds.
+    // A Map, Set or Date: an error in a spec or meta at run time, whatever it holds.
     if (v instanceof CollectionValue) return v.kind === 'Map' ? new Map() : new Set();
+    if (v instanceof DateValue) return new Date(0);
     if (v instanceof DagState) return new Dag();
     if (v instanceof TaskState) return new Task();
     return this.see(this.limit('a value the analysis does not model'));

@@ -91,6 +91,23 @@ export class CollectionValue {
   constructor(readonly kind: 'Map' | 'Set') {}
 }
 
+/**
+ * A `new Date(…)` whose time value the analysis knows: `store`'s property `t` (a number; `NaN` for an
+ * invalid date), so that branches, merges, escape and taint treat it as an object's property. Only
+ * what does not depend on the time zone of the machine that runs the module is followed (see
+ * `builtins/dates.ts`).
+ */
+export class DateValue {
+  readonly serial = nextSerial();
+  readonly store = new ObjectValue();
+
+  /** The time value (`NaN` when invalid); unknown after branches that left it different. */
+  get time(): number | Opaque {
+    const t = this.store.props.get('t')!.value;
+    return t instanceof Opaque ? t : (t as number);
+  }
+}
+
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
 /**
@@ -301,7 +318,7 @@ export class ModuleNamespace {
   ) {}
 }
 
-export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | CollectionValue | DagState | TaskState | ModuleNamespace;
+export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | CollectionValue | DateValue | DagState | TaskState | ModuleNamespace;
 /** Heap values with state that changes in place (a Map's is its store's). */
 export type MutableHeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | DagState | TaskState;
 export type Value = Primitive | HeapValue | Opaque | BuiltinFunction | NamespaceValue | DagClassValue;
@@ -342,7 +359,7 @@ export interface Realm {
   /** Must be called before changing a heap value in place (speculative branches restore it). */
   touch(value: MutableHeapValue): void;
   /** JS `ToPrimitive` for known values; opaque when it would run code the analysis does not model. */
-  toPrimitive(v: Value, node: ts.Node, hint?: 'string' | 'default'): Primitive | Opaque;
+  toPrimitive(v: Value, node: ts.Node, hint?: 'string' | 'number' | 'default'): Primitive | Opaque;
   /** JS `ToString`. */
   toStr(v: Value, node: ts.Node): string | Opaque;
   /** An opaque value for `node`, a read or call of something outside the module (`process.env.X`). */
@@ -366,7 +383,7 @@ export function isPrimitive(v: Value): v is Primitive {
 }
 
 export function isHeap(v: Value): v is HeapValue {
-  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof CollectionValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
+  return v instanceof ObjectValue || v instanceof ArrayValue || v instanceof Closure || v instanceof IteratorValue || v instanceof CollectionValue || v instanceof DateValue || v instanceof DagState || v instanceof TaskState || v instanceof ModuleNamespace;
 }
 
 /** Canonical array index ("0", "17"; not "01", "-1", "1.0"). */

@@ -9,6 +9,7 @@ import {
   BuiltinFunction,
   Closure,
   DagState,
+  DateValue,
   InstanceValue,
   IteratorValue,
   CollectionValue,
@@ -85,7 +86,7 @@ export function applyBinary(realm: Realm, op: ts.SyntaxKind, a: Primitive, b: Pr
 }
 
 /** JS `ToPrimitive`, running the module's own `toString`/`valueOf` when an object has them. */
-export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 'string' | 'default' = 'default', seen: Set<Value> = new Set()): Primitive | Opaque {
+export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 'string' | 'number' | 'default' = 'default', seen: Set<Value> = new Set()): Primitive | Opaque {
   if (isPrimitive(v)) return v;
   if (v instanceof Opaque) return new Opaque(v.unknown);
   if (v instanceof ArrayValue) {
@@ -139,11 +140,17 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
     realm.throwError('Cannot convert object to primitive value', node);
   }
   if (v instanceof DagState || v instanceof TaskState) return '[object Object]';
+  // A Date: its time value for a number; its string (the default too) is in the machine's time zone.
+  if (v instanceof DateValue) {
+    if (v.store.tainted) return new Opaque(v.store.tainted);
+    if (hint === 'number') return v.time instanceof Opaque ? new Opaque(v.time.unknown) : v.time;
+    return realm.opaque(`converting ${realm.text(node)} to a string gives the time in the time zone of the machine that runs it`, node);
+  }
   return realm.opaque(`converting ${realm.text(node)} to a string is not modelled by the analysis`, node);
 }
 
 export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque {
-  const p = toPrimitiveValue(realm, v, node);
+  const p = toPrimitiveValue(realm, v, node, 'number');
   if (p instanceof Opaque) return p;
   try {
     return +(p as number);

@@ -16,6 +16,7 @@ import {
 import { arrayFn } from './arrays';
 import { structuredCloneFn } from './clone';
 import { mapFn, setFn } from './collections';
+import { dateFn } from './dates';
 import { jsonNamespace } from './json';
 import { objectFn } from './objects';
 import { bigintFn, booleanFn, numberFn, stringFn } from './primitives';
@@ -24,7 +25,7 @@ import { fn, members, pure } from './support';
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
-  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone', 'Set', 'Map',
+  'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone', 'Set', 'Map', 'Date',
 ]);
 
 /**
@@ -114,6 +115,7 @@ const GLOBALS = new Map<string, Value>([
   ['structuredClone', structuredCloneFn],
   ['Set', setFn],
   ['Map', mapFn],
+  ['Date', dateFn],
 ]);
 
 /** The value of a global the module does not declare. */

@@ -4,6 +4,7 @@ import {
   ArrayValue,
   BuiltinFunction,
   Closure,
+  DateValue,
   InstanceValue,
   NamespaceValue,
   ObjectValue,
@@ -57,6 +58,11 @@ function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknow
       Object.defineProperty(out, key, { value: r.value, enumerable: true, writable: true, configurable: true });
     }
     return { ok: true, value: out };
+  }
+  // A Date: its toJSON, natively (its ISO string, or null when invalid).
+  if (v instanceof DateValue) {
+    const time = v.store.tainted ?? v.time;
+    return typeof time === 'number' ? { ok: true, value: new Date(time) } : { ok: false, why: time instanceof Opaque ? time.unknown : time };
   }
   return not(describeValue(v));
 }

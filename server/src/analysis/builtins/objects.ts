@@ -160,6 +160,9 @@ const hasOwn = (realm: Realm, obj: Value, key: Value, node: ts.Node): Value => {
 const objectHasOwn = fn('Object.hasOwn', (realm, _this, args, site) => hasOwn(realm, args[0], args[1], site.node));
 const hasOwnProperty = fn('Object.prototype.hasOwnProperty', (realm, thisValue, args, site) => hasOwn(realm, thisValue, args[0], site.node));
 
+/** SameValue: primitives as JS compares them (`NaN` equal to itself, `-0` not to `+0`), the rest by identity. */
+const objectIs = fn('Object.is', (_realm, _this, [a, b]) => (a instanceof Opaque || b instanceof Opaque ? firstOpaque([a, b])! : Object.is(a, b)));
+
 export const objectFn = fn('Object', (realm, _this, args, site) => realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf(args)), {
   members: members([
     ['keys', objectKeys],
@@ -170,6 +173,7 @@ export const objectFn = fn('Object', (realm, _this, args, site) => realm.opaque(
     ['freeze', objectFreeze],
     ['isFrozen', objectIsFrozen],
     ['hasOwn', objectHasOwn],
+    ['is', objectIs],
   ]),
 });
 

@@ -31,7 +31,7 @@ export const stringFn = fn('String', (realm, _this, args, site) => {
 
 export const numberFn = fn('Number', (realm, _this, args, site) => {
   if (args.length === 0) return 0;
-  const p = toPrimitiveValue(realm, args[0], site.node);
+  const p = toPrimitiveValue(realm, args[0], site.node, 'number');
   if (p instanceof Opaque) return p;
   return Number(p);
 }, {
@@ -59,7 +59,7 @@ export const booleanFn = fn('Boolean', (_realm, _this, args) => {
 });
 
 export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
-  const p = toPrimitiveValue(realm, args[0], site.node);
+  const p = toPrimitiveValue(realm, args[0], site.node, 'number');
   if (p instanceof Opaque) return p;
   if (typeof p === 'string' && p.length > 10_000) return realm.limitOpaque('the integer is too long for the analysis', site.node);
   try {
@@ -186,7 +186,7 @@ const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
 });
 
 const STRING_METHODS = new Map<string, BuiltinFunction>();
-for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'padEnd', 'padStart', 'repeat', 'slice', 'startsWith', 'substring', 'substr', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'valueOf', 'isWellFormed', 'toWellFormed']) {
+for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf', 'lastIndexOf', 'padEnd', 'padStart', 'repeat', 'slice', 'startsWith', 'substring', 'substr', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'toString', 'valueOf', 'isWellFormed', 'toWellFormed', 'normalize']) {
   if (typeof (String.prototype as unknown as Record<string, unknown>)[name] !== 'function') continue;
   STRING_METHODS.set(name, nativeMethod(String.prototype, 'string', name, (realm, self, first, node) => sizeCheck(realm, self, first, node, name), SIZED.has(name)));
 }

@@ -9,6 +9,7 @@ import {
   Closure,
   DagState,
   CollectionValue,
+  DateValue,
   ObjectValue,
   Opaque,
   TaskState,
@@ -37,6 +38,7 @@ export function describeValue(v: Value): string {
   if (v instanceof ObjectValue) return 'an object';
   if (v instanceof ArrayValue) return 'an array';
   if (v instanceof CollectionValue) return `a ${v.kind}`;
+  if (v instanceof DateValue) return 'a Date';
   if (v instanceof DagState) return 'a Dag';
   if (v instanceof TaskState) return 'a task';
   if (v instanceof Closure || v instanceof BuiltinFunction) return 'a function';
@@ -83,7 +85,7 @@ export function hostValue(realm: Realm, v: Value, node: ts.Node): unknown {
     [Symbol.toPrimitive](hint: string): Primitive {
       let p: Primitive | Opaque;
       try {
-        p = toPrimitiveValue(realm, v, node, hint === 'string' ? 'string' : 'default');
+        p = toPrimitiveValue(realm, v, node, hint === 'string' || hint === 'number' ? hint : 'default');
       } catch (e) {
         throw new Interrupt(e);
       }

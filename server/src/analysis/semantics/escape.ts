@@ -13,6 +13,7 @@ import {
   DagState,
   IteratorValue,
   CollectionValue,
+  DateValue,
   NO_REACH,
   ObjectValue,
   Opaque,
@@ -79,6 +80,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
         v.state = 'unknown';
       }
       work.push(v.source);
+    } else if (v instanceof DateValue) {
+      work.push(v.store);
     } else if (v instanceof CollectionValue) {
       // Its entries, and the objects used as keys (the code can iterate it). Once: a Map may be its
       // own key.

@@ -444,8 +444,10 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
       return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node);
   }
   if (a instanceof Opaque || b instanceof Opaque) return unknownOperand(ev, a, b);
-  const pa = isPrimitive(a) ? a : ev.toPrimitive(a, node);
-  const pb = isPrimitive(b) ? b : ev.toPrimitive(b, node);
+  // `+` converts with the default hint (a Date's is a string); the other operators with a number hint.
+  const hint = op === SK.PlusToken ? 'default' : 'number';
+  const pa = isPrimitive(a) ? a : ev.toPrimitive(a, node, hint);
+  const pb = isPrimitive(b) ? b : ev.toPrimitive(b, node, hint);
   if (pa instanceof Opaque || pb instanceof Opaque) return unknownOperand(ev, pa, pb);
   return applyBinary(ev, op, pa, pb, node);
 }
@@ -501,7 +503,7 @@ export function evalPrefix(ev: Interpreter, node: ts.PrefixUnaryExpression, scop
     return t === undefined ? new Opaque((v as Opaque).unknown) : !t;
   }
   if (v instanceof Opaque) return new Opaque(v.unknown);
-  const p = isPrimitive(v) ? v : ev.toPrimitive(v, node);
+  const p = isPrimitive(v) ? v : ev.toPrimitive(v, node, 'number');
   if (p instanceof Opaque) return p;
   try {
     switch (op) {
@@ -525,7 +527,7 @@ export function evalUpdate(ev: Interpreter, operand: ts.Expression, delta: 1 | -
   let oldNumeric: Value;
   if (old instanceof Opaque) oldNumeric = new Opaque(old.unknown);
   else {
-    const p = isPrimitive(old) ? old : ev.toPrimitive(old, node);
+    const p = isPrimitive(old) ? old : ev.toPrimitive(old, node, 'number');
     if (p instanceof Opaque) oldNumeric = p;
     else {
       try {

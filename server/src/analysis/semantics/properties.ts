@@ -24,11 +24,13 @@ import {
   ModuleNamespace,
   RegExpOpaque,
   CollectionValue,
+  DateValue,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
 import { toPrimitiveValue } from '../builtins/coercion';
 import { collectionProperty } from '../builtins/collections';
+import { dateProperty } from '../builtins/dates';
 import { changesBuiltins } from '../builtins/globals';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
@@ -58,6 +60,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     return arrayProperty(ev, obj, key, node);
   }
   if (obj instanceof CollectionValue) return collectionProperty(ev, obj, key, node);
+  if (obj instanceof DateValue) return dateProperty(ev, obj, key, node);
   if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
   if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
@@ -204,6 +207,6 @@ export function patchBuiltins(ev: Interpreter, node: ts.Node): void {
   ev.builtinsPatched = why;
 }
 
-export function toPrimitive(ev: Interpreter, v: Value, node: ts.Node, hint: 'string' | 'default' = 'default'): Primitive | Opaque {
+export function toPrimitive(ev: Interpreter, v: Value, node: ts.Node, hint: 'string' | 'number' | 'default' = 'default'): Primitive | Opaque {
   return toPrimitiveValue(ev, v, node, hint);
 }
