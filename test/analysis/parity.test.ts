@@ -34,6 +34,7 @@ const fullyStatic = [
   join(analysisFixtures, 'mutation.alamode.ts'),
   join(analysisFixtures, 'control-flow.alamode.ts'),
   join(analysisFixtures, 'several-dags.alamode.ts'),
+  join(analysisFixtures, 'collections.alamode.ts'),
 ];
 
 describe('fully static modules: the analysis equals running the module', () => {
