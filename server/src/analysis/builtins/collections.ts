@@ -155,8 +155,10 @@ const MAP_METHODS = new Map<string, BuiltinFunction>([
   })],
   ['set', method('Map', 'set', (realm, map, [key, value], site) => {
     if (key instanceof Opaque) {
+      // The Map now holds both somewhere: what may be reached through it goes to unseen code.
       const why = unknownKey(realm, key, site);
       realm.escape(map, why);
+      realm.escape(key, why);
       realm.escape(value, why);
     } else storeEntry(realm, map, key, value, site.node);
     return map;
