@@ -17,7 +17,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { IMPORTABLE_GLOB, IMPORTABLE_SELECTORS, PIPELINE_SELECTOR } from './pipelines';
-import type { InitializationOptions } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, type InitializationOptions } from '../../server/src/protocol';
 
 /** The client id: `alamode.trace.server` is read by the library because it matches this id. */
 export const CLIENT_ID = 'alamode';
@@ -66,9 +66,9 @@ export class RestartingErrorHandler implements ErrorHandler {
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, errorHandler: ErrorHandler): LanguageClient {
   const module = vscode.Uri.joinPath(context.extensionUri, 'server', 'out', 'languageServer.cjs').fsPath;
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
     // `--inspect` lets a developer attach to the server when the extension runs in debug mode.
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // Pipeline modules, and the text of what they may import (helpers, JSON, tsconfig.json), so an

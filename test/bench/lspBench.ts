@@ -47,6 +47,7 @@ import { encodeWithKey } from '../../server/src/core/bencode';
 import { sha256Hex } from '../../server/src/core/outputIds';
 import type { BencodeDict } from '../../server/src/core/values';
 import { tsProject, tsserverEditToDiagnostics } from './tsserver';
+import { SERVER_NODE_FLAGS } from '../../server/src/protocol';
 import { writeWorkspace } from './workspace';
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -78,7 +79,8 @@ const FULL_LENSES = process.env.BENCH_LENSES === 'full';
 
 /** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
 export async function startServer(): Promise<BenchServer> {
-  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Started as the VS Code client starts it (its Node flags), plus any the bench is given.
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   const stop = async () => {
