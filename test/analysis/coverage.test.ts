@@ -714,3 +714,21 @@ dag.task('localSetter', { v: moved.getTime() });`);
     }), { numRuns: Number(process.env.DATE_RUNS ?? 200), seed: 8080 });
   });
 });
+
+describe('JSON.stringify with a list of keys', () => {
+  test('a stable string of a config (keys sorted, numbers, holes, nested objects filtered, indented): what running gives', async () => {
+    await sameAsRunning(main(`
+const config = { b: 1, a: { b: 2, c: 3 }, 2: 'x', list: [{ a: 1, z: 0 }] };
+const dag = new Dag();
+dag.task('t', {
+  sorted: JSON.stringify(config, Object.keys(config).sort()), numbers: JSON.stringify(config, [2, 'a', 'b', , true as any, null as any]),
+  indented: JSON.stringify(config, ['a', 'list'], 1), empty: JSON.stringify(config, []),
+});`));
+  });
+
+  test('a replacer function runs code: unknown, never a wrong output', async () => {
+    await unknownWhereExpected(main(`
+const dag = new Dag();
+dag.task('f', { v: JSON.stringify({ a: 1 }, (_k, v) => (typeof v === 'number' ? v + 1 : v)) });`), ['f'], /replacer function/);
+  });
+});

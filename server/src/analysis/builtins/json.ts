@@ -69,14 +69,18 @@ function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknow
 
 const jsonStringify = fn('JSON.stringify', (realm, _this, args, site) => {
   const [value, replacer, space] = args;
-  if (replacer !== undefined && replacer !== null) return realm.opaque('JSON.stringify with a replacer is not modelled by the analysis', site.node, reachOf(args));
+  // An array replacer lists the keys to keep (`JSON.stringify(o, Object.keys(o).sort())`); its
+  // primitives are given to the native as they are. A function replacer runs code: not modelled.
+  let keys: unknown[] | undefined;
+  if (replacer instanceof ArrayValue && !replacer.tainted && replacer.items.every((s) => !s || isPrimitive(s.value))) keys = replacer.items.map((s) => s?.value);
+  else if (replacer !== undefined && replacer !== null) return realm.opaque('JSON.stringify with a replacer function is not modelled by the analysis', site.node, reachOf(args));
   if (space instanceof Opaque) return new Opaque(space.unknown);
   if (space !== undefined && !isPrimitive(space)) return realm.opaque('this JSON.stringify indentation is not modelled by the analysis', site.node);
   const native = toNative(realm, value, site.node, new Map(), 0);
   if (!native.ok) return new Opaque(native.why, reachOf([value]));
   let r: string | undefined;
   try {
-    r = JSON.stringify(native.value, null, space as string | number | undefined);
+    r = JSON.stringify(native.value, keys as (string | number)[] | undefined, space as string | number | undefined);
   } catch (e) {
     nativeError(realm, e, site.node);
   }
