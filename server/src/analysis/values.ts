@@ -101,10 +101,14 @@ export class DateValue {
   readonly serial = nextSerial();
   readonly store = new ObjectValue();
 
-  /** The time value (`NaN` when invalid); unknown after branches that left it different. */
-  get time(): number | Opaque {
+  /**
+   * The time value (`NaN` when invalid), or why it is not known: code the analysis cannot see may
+   * have changed the date, or branches left it different.
+   */
+  get time(): number | UnknownValue {
+    if (this.store.tainted) return this.store.tainted;
     const t = this.store.props.get('t')!.value;
-    return t instanceof Opaque ? t : (t as number);
+    return t instanceof Opaque ? t.unknown : (t as number);
   }
 }
 

@@ -142,8 +142,8 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
   if (v instanceof DagState || v instanceof TaskState) return '[object Object]';
   // A Date: its time value for a number; its string (the default too) is in the machine's time zone.
   if (v instanceof DateValue) {
-    if (v.store.tainted) return new Opaque(v.store.tainted);
-    if (hint === 'number') return v.time instanceof Opaque ? new Opaque(v.time.unknown) : v.time;
+    const time = v.time;
+    if (hint === 'number' || v.store.tainted) return typeof time === 'number' ? time : new Opaque(time);
     return realm.opaque(`converting ${realm.text(node)} to a string gives the time in the time zone of the machine that runs it`, node);
   }
   return realm.opaque(`converting ${realm.text(node)} to a string is not modelled by the analysis`, node);
@@ -186,11 +186,7 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = fa
     else if (src.tainted) values = new Opaque(src.tainted, [src]);
     else {
       realm.charge(src.items.length, node);
-      values = src.items.map((s, i) => {
-        if (v.kind === 'keys') return i;
-        if (v.kind === 'values') return s?.value;
-        return new ArrayValue([{ value: i, range: undefined }, { value: s?.value, range: undefined }]);
-      });
+      values = src.items.map((s, i) => arrayItem(v.kind, i, s?.value));
     }
     realm.touch(v);
     v.state = part || values instanceof Opaque ? 'unknown' : 'done';
@@ -215,6 +211,13 @@ export function collectionContents(realm: Realm, map: CollectionValue, kind: Ite
   const out: Value[] = [];
   for (const [k, s] of store.props) out.push(collectionItem(map, kind, k, s));
   return out;
+}
+
+/** What an array's iterator of `kind` yields for the element `value` at index `i`. */
+export function arrayItem(kind: IteratorValue['kind'], i: number, value: Value): Value {
+  if (kind === 'keys') return i;
+  if (kind === 'values') return value;
+  return new ArrayValue([{ value: i, range: undefined }, { value, range: undefined }]);
 }
 
 /** What a Map's or Set's iterator of `kind` yields for the entry stored under `k`. */

@@ -10,7 +10,7 @@
  * zone of the machine. A local-time setter (`setDate`) makes the date's time value unknown from then on.
  */
 import type ts from 'typescript';
-import { DateValue, Opaque, UnknownValue, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { DateValue, Opaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { applyHost, fn, hostArgs, members } from './support';
 
 function makeDate(realm: Realm, time: number, node: ts.Node): DateValue {
@@ -38,9 +38,8 @@ export const dateFn = fn('Date', (realm, _this, args, site) => timeZoneDependent
     if (args.length !== 1) return timeZoneDependent(realm, site, args);
     const [v] = args;
     if (v instanceof DateValue) {
-      const time = v.store.tainted ?? v.time;
-      if (time instanceof UnknownValue || time instanceof Opaque) return new Opaque(time instanceof Opaque ? time.unknown : time, [v]);
-      return makeDate(realm, time, site.node);
+      const time = v.time;
+      return typeof time === 'number' ? makeDate(realm, time, site.node) : new Opaque(time, [v]);
     }
     if (typeof v === 'string') {
       const t = parseZoned(realm, v, site);
@@ -73,11 +72,10 @@ function dateMethod(name: string, impl: DateImpl): ReturnType<typeof fn> {
       if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown, reachOf([thisValue, ...args]));
       return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
     }
-    const time = thisValue.store.tainted ?? thisValue.time;
-    if (!(typeof time === 'number')) {
-      const why = time instanceof Opaque ? time.unknown : time;
-      for (const a of args) realm.escape(a, why);
-      return new Opaque(why, [thisValue]);
+    const time = thisValue.time;
+    if (typeof time !== 'number') {
+      for (const a of args) realm.escape(a, time);
+      return new Opaque(time, [thisValue]);
     }
     return impl(realm, thisValue, time, args, site);
   });

@@ -61,8 +61,8 @@ function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknow
   }
   // A Date: its toJSON, natively (its ISO string, or null when invalid).
   if (v instanceof DateValue) {
-    const time = v.store.tainted ?? v.time;
-    return typeof time === 'number' ? { ok: true, value: new Date(time) } : { ok: false, why: time instanceof Opaque ? time.unknown : time };
+    const time = v.time;
+    return typeof time === 'number' ? { ok: true, value: new Date(time) } : { ok: false, why: time };
   }
   return not(describeValue(v));
 }

@@ -38,7 +38,7 @@ import {
 import { ThrowSignal } from '../signals';
 import { factsOf, regionFacts } from '../regions';
 import { Journal } from '../speculation';
-import { collectionItem, defaultIteration } from '../builtins/coercion';
+import { arrayItem, collectionItem, defaultIteration } from '../builtins/coercion';
 import type { Completion, Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 
@@ -419,7 +419,7 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     ev.touch(iterator);
     iterator.state = 'unknown';
   }
-  const mapKeys = source instanceof CollectionValue ? [...source.store.props.keys()] : undefined;
+  const storeKeys = source instanceof CollectionValue ? [...source.store.props.keys()] : undefined;
   const changes = source instanceof CollectionValue ? source.changes : 0;
   for (let i = 0; ; i++) {
     let value: Value;
@@ -433,12 +433,11 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
           const why = ev.unknown(`the loop adds to or removes from ${ev.text(node.expression)} while it runs over it, which the analysis does not follow`, node.expression);
           return havocLoop(ev, node, scope, why, [source]);
         }
-        if (i >= mapKeys!.length) return usedUp(ev, iterator);
-        value = collectionItem(source, kind, mapKeys![i]!, source.store.props.get(mapKeys![i]!)!);
+        if (i >= storeKeys!.length) return usedUp(ev, iterator);
+        value = collectionItem(source, kind, storeKeys![i]!, source.store.props.get(storeKeys![i]!)!);
       } else {
         if (i >= source.items.length) return usedUp(ev, iterator);
-        const item = source.items[i]?.value;
-        value = kind === 'keys' ? i : kind === 'entries' ? new ArrayValue([{ value: i, range: undefined }, { value: item, range: undefined }]) : item;
+        value = arrayItem(kind, i, source.items[i]?.value);
       }
     } else {
       if (i >= values!.length) return undefined;
