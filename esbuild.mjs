@@ -33,7 +33,9 @@ const builds = [
   // 96 MB idle). No `keepNames`: it would name every closure as it is made, in the analysis's hot
   // loops; the one place a class name shows in a message (the analysis's stand-ins for Dag and Task,
   // read through `constructor.name` in `core/values.ts`) names them through property keys instead.
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' }, minify: !unminifiedServer },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'server/out/languageServerMain.cjs', minify: !unminifiedServer },
+  // What starts it (`alamode-language-server`): compiles the bundle above from a V8 code cache.
+  { entryPoints: ['server/src/lsp/launch.ts'], outfile: 'server/out/languageServer.cjs', banner: { js: '#!/usr/bin/env node' }, minify: false },
   // The runtime package is what users' code runs and debugs: never minified (class names appear in
   // messages and stack traces), with source maps.
   { entryPoints: ['server/src/runtime/index.ts'], outfile: 'server/a-la-mode/dist/index.cjs', minify: false, sourcemap: 'linked' },

@@ -193,9 +193,17 @@ export function benchDiff(): void {
 }
 
 const only = process.argv[2];
-if (!only || only === 'core') benchCore();
-if (!only || only === 'analysis') benchAnalysis();
-if (!only || only === 'cli') benchCli();
-if (!only || only === 'diff') benchDiff();
-if (!only || only === 'lsp') await benchLsp();
-if (!only || only === 'panel') await benchPanel();
+// The servers the bench starts keep their code cache (server/src/lsp/launch.ts) in a folder of this
+// run, not the user's: each run starts as a new install does, whatever earlier runs left.
+const codeCache = process.env.ALAMODE_CODE_CACHE ? undefined : mkdtempSync(join(tmpdir(), 'alamode-bench-code-cache-'));
+if (codeCache) process.env.ALAMODE_CODE_CACHE = codeCache;
+try {
+  if (!only || only === 'core') benchCore();
+  if (!only || only === 'analysis') benchAnalysis();
+  if (!only || only === 'cli') benchCli();
+  if (!only || only === 'diff') benchDiff();
+  if (!only || only === 'lsp') await benchLsp();
+  if (!only || only === 'panel') await benchPanel();
+} finally {
+  if (codeCache) rmSync(codeCache, { recursive: true, force: true });
+}

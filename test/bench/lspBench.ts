@@ -14,7 +14,7 @@
  * BENCH_LENSES=full asks for every lens with its title in the list (as a client that does not resolve);
  * BENCH_SITES=middle (or top, bottom, comma-separated) edits only there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,31 +23,22 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest,
   CodeLensResolveRequest,
-  createProtocolConnection,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
-  ExitNotification,
-  ShutdownRequest,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
   LSPErrorCodes,
   ResponseError,
   type CodeLens,
-  type InitializeResult,
   type ProtocolConnection,
   type TextDocumentContentChangeEvent,
-  StreamMessageReader,
-  StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { generateLargeModule } from '../analysis/generate';
-import { repoRoot } from '../support/paths';
 import { buildDocumentModel } from '../../server/src/model/documentModel';
 import { encodeWithKey } from '../../server/src/core/bencode';
 import { sha256Hex } from '../../server/src/core/outputIds';
 import type { BencodeDict } from '../../server/src/core/values';
 import { tsProject, tsserverEditToDiagnostics } from './tsserver';
-import { SERVER_NODE_FLAGS } from '../../server/src/protocol';
+import { startServerProcess } from '../support/serverProcess';
 import { writeWorkspace } from './workspace';
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -67,6 +58,8 @@ export interface BenchServer {
   readonly server: ChildProcess;
   /** Whether the server resolves lenses (`codeLens/resolve`): then only those on screen carry titles. */
   readonly resolvesLenses: boolean;
+  /** Resolves with the first message in the server's log that matches. */
+  logged(pattern: RegExp): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -77,25 +70,19 @@ export interface BenchServer {
  */
 const FULL_LENSES = process.env.BENCH_LENSES === 'full';
 
-/** The built server in its own process, initialised, over stdio; `stop` ends it the LSP way. */
-export async function startServer(): Promise<BenchServer> {
-  // Started as the VS Code client starts it (its Node flags), plus any the bench is given.
-  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), process.env.BENCH_SERVER ?? join(repoRoot, 'server', 'out', 'languageServer.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  connection.listen();
-  const stop = async () => {
-    // End the server the LSP way (so flags like --cpu-prof can write their output), then make sure.
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-    await connection.sendNotification(ExitNotification.type).catch(() => undefined);
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    connection.dispose();
-    server.kill();
-  };
-  const init: InitializeResult = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null, initializationOptions: { resolveLenses: !FULL_LENSES } });
-  await connection.sendNotification(InitializedNotification.type, {});
-  const provider = init.capabilities.codeLensProvider;
-  return { connection, server, resolvesLenses: provider?.resolveProvider === true, stop };
+/**
+ * The built server in its own process, initialised, over stdio, started as the VS Code client starts
+ * it, plus BENCH_NODE_FLAGS; `env` adds to its environment (the code cache's folder).
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  const server = await startServerProcess({
+    serverPath: process.env.BENCH_SERVER,
+    nodeFlags: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [],
+    env,
+    initializationOptions: { resolveLenses: !FULL_LENSES },
+  });
+  const provider = server.initializeResult.capabilities.codeLensProvider;
+  return { connection: server.connection, server: server.process, resolvesLenses: provider?.resolveProvider === true, logged: server.logged, stop: async () => { await server.stop(); } };
 }
 
 /** Lines an editor window shows around a line: the lenses there are the ones VS Code resolves. */
@@ -236,24 +223,47 @@ async function benchModule(file: string, text: string, tasks: number, options: {
 
 /**
  * First lenses after open, each in a fresh server: one sample varies by ±80 ms on a 2-core machine
- * (the parser and the evaluator run cold), so the bench reports the median of several.
+ * (the parser and the evaluator run cold), so the bench reports the median of several. Also the
+ * server's start (spawn → `initialize` answered). `codeCache` is the server's `ALAMODE_CODE_CACHE`:
+ * `off` is a server's first start after an install or upgrade; a folder holding the cache of an earlier
+ * server is every start after that (`server/src/lsp/launch.ts`).
  */
-async function firstLensSamples(file: string, text: string, runs: number): Promise<number[]> {
-  const times: number[] = [];
+async function firstLensSamples(file: string, text: string, runs: number, codeCache: string): Promise<{ open: number[]; start: number[] }> {
+  const open: number[] = [];
+  const start: number[] = [];
   for (let k = 0; k < runs; k++) {
-    const bench = await startServer();
+    const t00 = performance.now();
+    const bench = await startServer({ ALAMODE_CODE_CACHE: codeCache });
+    start.push(performance.now() - t00);
     try {
+      if (codeCache !== 'off') await bench.logged(/^compiled from the code cache/);
       const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
       const t0 = performance.now();
       await doc.open();
       const { shown } = await doc.lenses(editSites(doc.lines)[0]!.line);
-      times.push(performance.now() - t0);
+      open.push(performance.now() - t0);
       if (shown.length === 0 || shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error('first lenses on screen without IDs');
     } finally {
       await bench.stop();
     }
   }
-  return times;
+  return { open, start };
+}
+
+/**
+ * Makes sure the code cache of the bench's servers (ALAMODE_CODE_CACHE, set by bench.ts) holds what a
+ * server compiles analysing `text`: as every start after a server's first on a machine finds it.
+ */
+async function warmCodeCache(file: string, text: string): Promise<void> {
+  const bench = await startServer();
+  try {
+    const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
+    await doc.open();
+    await doc.lenses(0);
+    await Promise.race([bench.logged(/^compiled from the code cache/), bench.logged(/^code cache written/)]);
+  } finally {
+    await bench.stop();
+  }
 }
 
 /**
@@ -318,11 +328,15 @@ export async function benchLsp(): Promise<void> {
     const file = join(project.dir, 'ladder.alamode.ts');
     writeFileSync(file, text);
     console.log(`\n## language server over LSP (stdio, own process): ${tasks}-task module, ${text.split('\n').length} lines (load ${load()})`);
+    // Every server from here on starts as it does after its first start on a machine: from the code cache.
+    await warmCodeCache(file, text);
     const result = await benchModule(file, text, tasks, { edits: 20, hovers: true, keyEdits: true, settled: true });
     console.log(result.resolvesLenses ? `(lenses: list, then codeLens/resolve of the ~${SCREEN_LINES / 2} on screen, as VS Code does)` : '(lenses: every lens with its title in the list)');
     row('first lenses after open', `${result.firstMs.toFixed(0)} ms`, result.firstCount === tasks ? '(this server)' : `only ${result.firstCount} of ${tasks} tasks: the analysis ran out of its 1 s`);
-    const firsts = await firstLensSamples(file, text, quick ? 3 : 7);
-    row('first lenses, fresh servers', `p50 ${p50(firsts).toFixed(0)} ms`, `${Math.min(...firsts).toFixed(0)}–${Math.max(...firsts).toFixed(0)} ms`, `(${firsts.length} servers)`);
+    for (const [what, codeCache] of [['no code cache', 'off'], ['code cache', process.env.ALAMODE_CODE_CACHE!]] as const) {
+      const firsts = await firstLensSamples(file, text, quick ? 3 : 7, codeCache);
+      row(`first lenses, ${what}`, `p50 ${p50(firsts.open).toFixed(0)} ms`, `${Math.min(...firsts.open).toFixed(0)}–${Math.max(...firsts.open).toFixed(0)} ms`, `(${firsts.open.length} fresh servers; start → initialized p50 ${p50(firsts.start).toFixed(0)} ms)`);
+    }
     row('edit → lenses', 'p50 ms', 'p90 ms');
     const all: number[] = [];
     for (const [what, times] of result.edits) {

@@ -20,9 +20,15 @@ export function scriptKindOf(fileName: string): ts.ScriptKind {
   return /\.[cm]?js$/i.test(fileName) || !/\.[^\\/.]+$/.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
 }
 
+/**
+ * JSDoc comments are not parsed into trees: nothing reads them, and tsc itself skips those it does not
+ * need. (An incremental update keeps the mode of the tree it updates.)
+ */
+const PARSE_OPTIONS: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+
 /** Parses `text`; undefined when it nests too deeply even after the deepest code is set aside. */
 export function parseFresh(fileName: string, text: string, kind: ts.ScriptKind = ts.ScriptKind.TS): ts.SourceFile | undefined {
-  const parse = (t: string) => ts.createSourceFile(fileName, t, ts.ScriptTarget.Latest, /*setParentNodes*/ true, kind);
+  const parse = (t: string) => ts.createSourceFile(fileName, t, PARSE_OPTIONS, /*setParentNodes*/ true, kind);
   try {
     return parse(text);
   } catch (e) {

@@ -1,22 +1,41 @@
 /**
- * `alamode-language-server`: the entry point. It only makes the connection (stdio with `--stdio`, node
- * IPC when VS Code starts it) and hands it to {@link startServer}; the language logic lives elsewhere.
+ * The language server's process: makes the connection (stdio with `--stdio`, node IPC when VS Code
+ * starts it) and hands it to {@link startServer}; the language logic lives elsewhere. Started by the
+ * launcher (`launch.ts`, the `alamode-language-server` command), which compiles this bundle from its
+ * code cache.
  */
 import { format } from 'node:util';
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
 import { logError } from './runSafe';
 import { startServer } from './server';
 
-if (process.argv.includes('--version')) {
-  process.stdout.write(`${typeof ALAMODE_VERSION === 'string' ? ALAMODE_VERSION : 'dev'}\n`);
-  process.exit(0);
-}
-if (process.argv.includes('--help') || !process.argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'))) {
-  process.stderr.write('usage: alamode-language-server --stdio   (or --node-ipc, as VS Code starts it)\n');
-  process.exit(process.argv.includes('--help') ? 0 : 2);
+declare const ALAMODE_VERSION: string | undefined;
+
+/** What the launcher tells the server. */
+export interface LaunchInfo {
+  /** How this bundle was compiled (from the code cache or not, and why), for the client's log. */
+  readonly codeCache?: string;
+  /** Runs each time the server is quiet after work (the launcher writes its code cache then). */
+  readonly onQuiet?: () => string | undefined;
 }
 
-declare const ALAMODE_VERSION: string | undefined;
+export function runLanguageServer(launch: LaunchInfo = {}): void {
+  if (process.argv.includes('--version')) {
+    process.stdout.write(`${typeof ALAMODE_VERSION === 'string' ? ALAMODE_VERSION : 'dev'}\n`);
+    process.exit(0);
+  }
+  if (process.argv.includes('--help') || !process.argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'))) {
+    process.stderr.write('usage: alamode-language-server --stdio   (or --node-ipc, as VS Code starts it)\n');
+    process.exit(process.argv.includes('--help') ? 0 : 2);
+  }
+  const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
+
+  // The server never crashes on a bug of its own: report it and carry on (vscode-eslint does the same).
+  process.on('uncaughtException', (e) => logError(connection, 'uncaught exception', e));
+  process.on('unhandledRejection', (e) => logError(connection, 'unhandled rejection', e));
+
+  startServer(connection, { onShutdown: () => { shutdown.received = true; }, startedWith: launch.codeCache, onQuiet: launch.onQuiet });
+}
 
 let exiting = false;
 /** Ends the server: 0 after an LSP `shutdown`, else 1, so the client sees a crash and restarts it. */
@@ -50,10 +69,3 @@ function stdioConnection(): Connection {
 }
 
 const shutdown = { received: false };
-const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
-
-// The server never crashes on a bug of its own: report it and carry on (vscode-eslint does the same).
-process.on('uncaughtException', (e) => logError(connection, 'uncaught exception', e));
-process.on('unhandledRejection', (e) => logError(connection, 'unhandled rejection', e));
-
-startServer(connection, { onShutdown: () => { shutdown.received = true; } });

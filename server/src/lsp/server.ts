@@ -68,6 +68,10 @@ const AGE_REFRESH_MS = 60_000;
 export interface ServerHooks {
   /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
   readonly onShutdown?: () => void;
+  /** How the server's code was compiled (the launcher's code cache), said once in the client's log. */
+  readonly startedWith?: string;
+  /** Runs each time the server is quiet after work; what it returns is said in the client's log. */
+  readonly onQuiet?: () => string | undefined;
 }
 
 export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
@@ -75,7 +79,10 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
   const files = new WorkspaceFiles();
   // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
-  const collector = new IdleCollector();
+  const collector = new IdleCollector(() => {
+    const said = hooks.onQuiet?.();
+    if (said) connection.console.info(said);
+  });
   const models = new ModelCache(
     (e) => logError(connection, 'the analysis failed (a bug: please report it)', e),
     files,
@@ -159,6 +166,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   });
 
   connection.onInitialized(() => {
+    if (hooks.startedWith) connection.console.info(hooks.startedWith);
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'alamode' }).catch(() => {});
       void pullStoreSettings().then(refreshLenses);
