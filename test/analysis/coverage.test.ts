@@ -277,9 +277,10 @@ dag.task('builder', new Builder('img').build());
     assert.ok(onlyDag(analysis).tainted, 'the module throws');
   });
 
-  test('what is not modelled stays unknown (private names, a class extending a built-in), beside what is', async () => {
+  test('what is not modelled stays unknown (computed member names, a class extending a built-in), beside what is', async () => {
     const analysis = await unknownWhereExpected(main(`
-class P { #secret = 1; get s() { return this.#secret; } }
+const k = 'secret';
+class P { [k] = 1; get s() { return (this as any)[k]; } }
 class E extends Error { code = 'E1'; }
 class Fine { constructor(readonly name: string) {} }
 const dag = new Dag();
@@ -287,6 +288,153 @@ dag.task('p', { s: new P().s });
 dag.task('e', { c: new E('x').code });
 dag.task('ok', { name: new Fine('fine').name });`), ['p', 'e'], /not model|not followed|constructs/);
     assert.ok(outcomes(defaultDag(analysis)).get('ok')!.output);
+  });
+});
+
+const REGISTRY = `
+class Registry {
+  static #made = 0;
+  static #count() { return Registry.#made; }
+  #tasks = new Map<string, any>();
+  #order: string[] = [];
+  #first = this.#label('first');
+  constructor(readonly prefix: string) { Registry.#made++; }
+  #label(s: string) { return \`\${this.prefix ?? 'none'}:\${s}\`; }
+  get #size() { return this.#order.length; }
+  set #last(name: string) { this.#order.push(name); }
+  add(dag: Dag, name: string, spec: any) { const t = dag.task(\`\${this.prefix}-\${name}\`, spec); this.#tasks.set(name, t); this.#last = name; return t; }
+  get(name: string) { return this.#tasks.get(name); }
+  summary() { return { size: this.#size, order: [...this.#order], first: this.#first, made: Registry.#count() }; }
+  static isRegistry(o: unknown) { return typeof o === 'object' && o !== null && #tasks in o; }
+}
+class Scoped extends Registry {
+  #scope: string;
+  #uses = 0;
+  constructor(scope: string) { super(scope.toUpperCase()); this.#scope = scope; }
+  use() { this.#uses += 1; this.#uses++; return this; }
+  scoped() { return { scope: this.#scope, uses: this.#uses, ...this.summary() }; }
+}
+`;
+
+function analyseOnly(files: Record<string, string>): ModuleAnalysis {
+  const r = makeRepo(files);
+  repos.push(r);
+  return analyseIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+}
+
+/** What running `files` throws (the module must throw). */
+async function runtimeError(files: Record<string, string>): Promise<string> {
+  const r = makeRepo(files);
+  repos.push(r);
+  try {
+    await executeModule(r.path('main.alamode.ts'));
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  throw new Error('the module runs without throwing');
+}
+
+describe('private class members (#x)', () => {
+  test('fields, methods, accessors, statics and `#x in`, defined or assigned, as running gives', async () => {
+    const code = `${REGISTRY}
+const dag = new Dag();
+const r = new Registry('etl');
+r.add(dag, 'extract', { image: 'x' });
+r.add(dag, 'load', { image: 'y' }).addDep(r.get('extract'));
+const s = new Scoped('ml').use();
+s.add(dag, 'train', { image: 'z', reg: r.summary(), sc: s.scoped(), is: [Registry.isRegistry(r), Registry.isRegistry(s), Registry.isRegistry({}), Registry.isRegistry(null)] }).addDep(r.get('load'));`;
+    for (const options of ['"target": "ES2022"', '"target": "ES2020", "useDefineForClassFields": true']) {
+      const analysis = await sameAsRunning({ ...main(code), 'tsconfig.json': `{ "compilerOptions": { ${options} } }` });
+      // Defined fields: the parameter property is assigned after them.
+      assert.equal((task(defaultDag(analysis), 'ML-train').spec as { reg: { first: unknown } }).reg.first, 'none:first');
+    }
+    // Assigned (an older target): esbuild runs this class's private initialisers before the parameter
+    // property is assigned, where it would run a simpler class's after: not followed.
+    const { analysis, runtime } = await both({ ...main(code), 'tsconfig.json': '{ "compilerOptions": { "target": "ES2020" } }' });
+    assertNoWrongOutput(defaultDag(analysis), runtime);
+    assert.ok(unknownsIn(defaultDag(analysis)).some((u) => /private field initialisers/.test(u.why)));
+  });
+
+  test('assigned fields (an older target) where the order of private initialisers cannot matter, as running gives', async () => {
+    await sameAsRunning({
+      ...main(`
+class Stage {
+  #steps: string[] = [];
+  #name = 'stage';
+  #seen = this.#steps.length;
+  label!: string;
+  add(s: string) { this.#steps.push(s); return this; }
+  get #count() { return this.#steps.length; }
+  spec() { return { name: this.#name, steps: [...this.#steps], count: this.#count, seen: this.#seen, label: this.label ?? 'none' }; }
+}
+class Named extends Stage { #tag: string; constructor(tag: string) { super(); this.#tag = tag; this.label = tag; } tagged() { return { ...this.spec(), tag: this.#tag }; } }
+const dag = new Dag();
+dag.task('stage', new Stage().add('a').add('b').spec());
+dag.task('named', new Named('n').add('c').tagged());`),
+      'tsconfig.json': '{ "compilerOptions": { "target": "ES2020" } }',
+    });
+  });
+
+  test('what throws at run time throws in the analysis, with the same message', async () => {
+    const cases = [
+      'class A { #x = 1; static read(o: any) { return o.#x; } }\nA.read({});',
+      'class A { #x = 1; static write(o: any) { o.#x = 2; } }\nA.write(new A());\nA.write({});',
+      'class A { #m() { return 1; } static write(o: any) { o.#m = () => 2; } }\nA.write(new A());',
+      'class A { get #g() { return 1; } static write(o: any) { o.#g = 2; } }\nA.write(new A());',
+      'class A { set #s(v: number) {} static read(o: any) { return o.#s; } }\nA.read(new A());',
+      'class A { #x = 1; static has(o: any) { return #x in o; } }\nA.has(new A());\nA.has(1);',
+      'class A { a = this.#b; #b = 1; }\nnew A();',
+      'class B { constructor(o: object) { return o; } }\nclass C extends B { #y = 1; constructor(o: object) { super(o); } }\nconst o = {};\nnew C(o);\nnew C(o);',
+      'const make = () => class { #x = 1; static read(o: any) { return o.#x; } };\nconst A1 = make(), A2 = make();\nA1.read(new A1());\nA1.read(new A2());',
+      'class A { #x = 1; static read(o: any) { return o.#x; } }\nA.read(null);',
+    ];
+    for (const code of cases) {
+      const files = main(`const dag = new Dag();\n${code}`);
+      const thrown = await runtimeError(files);
+      const analysis = analyseOnly(files);
+      assert.deepEqual(analysis.diagnostics.map((d) => d.message), [`the module throws here when it runs (${thrown})`], code);
+    }
+  });
+
+  test('a method that fails on an object without the brand: an error, never a guess', async () => {
+    const files = main('const dag = new Dag();\nclass A { #m() { return 1; } static call(o: any) { return o.#m(); } }\nA.call(new A());\nA.call({});');
+    assert.match(await runtimeError(files), /^Receiver must be an instance of class /);
+    const analysis = analyseOnly(files);
+    assert.deepEqual(analysis.diagnostics.map((d) => d.message), ['the module throws here when it runs (Receiver must be an instance of class A)']);
+  });
+
+  test('an instance handed to code the analysis cannot see, or changed on a branch it cannot decide: unknown, never wrong', async () => {
+    const analysis = await unknownWhereExpected({
+      ...main(`import { register, stamp } from 'side';
+class Counter { #n = 0; bump() { this.#n++; return this; } get n() { return this.#n; } }
+// A private field on a plain object (a base constructor that returns it), set and read by functions
+// that are not its class's methods: handing the object over does not hand over a class.
+class Base { constructor(o: object) { return o; } }
+let setV: (o: object, v: number) => void = () => {};
+let getV: (o: object) => number = () => -1;
+class Stamp extends Base { #v = 0; static { setV = (o: any, v) => { o.#v = v; }; getV = (o: any) => o.#v; } }
+const dag = new Dag();
+const seen = new Counter().bump();
+const handed = new Counter();
+register(handed);
+const maybe = new Counter();
+if (process.env.BUMP) maybe.bump();
+dag.task('seen', { n: seen.n });
+dag.task('handed', { n: handed.n });
+const plain = {};
+new Stamp(plain);
+const kept = {};
+new Stamp(kept);
+setV(kept, 3);
+stamp(plain, setV);
+dag.task('stamped', { v: getV(plain) });
+dag.task('kept', { v: getV(kept) });
+dag.task('maybe', { n: maybe.n });`),
+      'node_modules/side/package.json': '{ "name": "side", "main": "index.js" }\n',
+      'node_modules/side/index.js': 'exports.register = (c) => { c.bump(); c.bump(); };\nexports.stamp = (o, set) => set(o, 7);\n',
+    }, ['handed', 'stamped', 'maybe'], /side|BUMP|process\.env/);
+    assert.deepEqual(task(defaultDag(analysis), 'kept').spec, { v: 3 });
+    assert.ok(outcomes(defaultDag(analysis)).get('kept')!.output);
   });
 });
 

@@ -19,7 +19,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
@@ -616,6 +616,22 @@ export class Evaluator implements Interpreter {
 
   setStaticProperty(cls: ClassValue, key: string, value: Value, assignment: ts.Node): void {
     return Classes.setStaticProperty(this, cls, key, value, assignment);
+  }
+
+  resolvePrivate(id: ts.PrivateIdentifier, scope: Scope): PrivateMember | undefined {
+    return Classes.resolvePrivate(id, scope);
+  }
+
+  getPrivate(obj: Value, member: PrivateMember | undefined, node: ts.PropertyAccessExpression): Value {
+    return Classes.getPrivate(this, obj, member, node);
+  }
+
+  setPrivate(obj: Value, member: PrivateMember | undefined, value: Value, node: ts.Node): void {
+    return Classes.setPrivate(this, obj, member, value, node);
+  }
+
+  privateIn(member: PrivateMember | undefined, obj: Value, node: ts.BinaryExpression): Value {
+    return Classes.privateIn(this, member, obj, node);
   }
 
   makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure {

@@ -21,6 +21,7 @@ import type {
   DagState,
   HeapValue,
   Opaque,
+  PrivateMember,
   Realm,
   Scope,
   Slot,
@@ -44,6 +45,7 @@ export type Completion =
 export type Reference =
   | { readonly kind: 'variable'; readonly node: ts.Identifier }
   | { readonly kind: 'property'; readonly obj: Value; readonly key: string | Opaque; readonly node: ts.Node; readonly objNode: ts.Node }
+  | { readonly kind: 'private'; readonly obj: Value; readonly member: PrivateMember | undefined; readonly node: ts.PropertyAccessExpression }
   | { readonly kind: 'invalid' };
 
 /** Unknown conditions nested deeper than this are havocked rather than evaluated both ways (2^n work). */
@@ -155,6 +157,11 @@ export interface Interpreter extends Realm, MergeHost {
   /** True when the write is done (a setter ran, or it was not followed); false for a plain write. */
   setInstanceProperty(inst: InstanceValue, key: string, value: Value, assignment: ts.Node): boolean;
   setStaticProperty(cls: ClassValue, key: string, value: Value, assignment: ts.Node): void;
+  /** The private member `#x` names at `id` here (undefined where the analysis does not find it). */
+  resolvePrivate(id: ts.PrivateIdentifier, scope: Scope): PrivateMember | undefined;
+  getPrivate(obj: Value, member: PrivateMember | undefined, node: ts.PropertyAccessExpression): Value;
+  setPrivate(obj: Value, member: PrivateMember | undefined, value: Value, node: ts.Node): void;
+  privateIn(member: PrivateMember | undefined, obj: Value, node: ts.BinaryExpression): Value;
 
   // ── expressions.ts ──
   evalExpr(node: ts.Expression, scope: Scope): Value;

@@ -92,6 +92,41 @@ export class CollectionValue {
 }
 
 /**
+ * A private member `#x` of one evaluation of a class. A field lives in the private store
+ * ({@link privateStoreOf}) of each object that has it, under `key`; a method or accessor is the
+ * class's, and an object has it once it carries the class's brand (`brandKey`), as in JS.
+ */
+export interface PrivateMember {
+  /** `#x`. */
+  readonly name: string;
+  /** Its key in a private store: never a key of another class's member (nor of another evaluation's). */
+  readonly key: string;
+  readonly isStatic: boolean;
+  readonly kind: 'field' | 'method' | 'accessor';
+  /** The brand an object carries once it has the class's private methods and accessors. */
+  readonly brandKey: string;
+  /** The class's name, for JS's messages. */
+  readonly className: string;
+  method?: Closure;
+  get?: Closure;
+  set?: Closure;
+}
+
+const privateStores = new WeakMap<object, ObjectValue>();
+
+/**
+ * The private elements (`#x` fields and brands) of an object, as the properties of a hidden object, so
+ * that speculative branches, merges, escape and taint treat them as they treat properties (as a Map's
+ * store). Only code inside the class can reach them, so nothing else enumerates, copies or freezes
+ * them. Undefined while the object has none, unless `create`.
+ */
+export function privateStoreOf(obj: object, create: boolean): ObjectValue | undefined {
+  let store = privateStores.get(obj);
+  if (!store && create) privateStores.set(obj, (store = new ObjectValue()));
+  return store;
+}
+
+/**
  * A `new Date(…)` whose time value the analysis knows: `store`'s property `t` (a number; `NaN` for an
  * invalid date), so that branches, merges, escape and taint treat it as an object's property. Only
  * what does not depend on the time zone of the machine that runs the module is followed (see
@@ -582,6 +617,8 @@ export class ClassValue extends Closure {
   readonly statics = new ObjectValue();
   /** Methods and accessors of the prototype, by name (later definitions replace earlier ones). */
   readonly proto = new Map<string, ProtoMember>();
+  /** Its private members (`#x`), by name with the `#`: new names for each evaluation of the class. */
+  readonly privates = new Map<string, PrivateMember>();
   constructor(
     node: ts.ClassLikeDeclaration,
     scope: Scope,

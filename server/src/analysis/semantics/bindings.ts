@@ -234,6 +234,7 @@ export function keyOf(ev: Interpreter, v: Value, node: ts.Node): string | Opaque
 export function reference(ev: Interpreter, target: ts.Expression, scope: Scope): Reference {
   const t = skipOuter(target);
   if (isIdentifier(t)) return { kind: 'variable', node: t };
+  if (isPropertyAccess(t) && ts.isPrivateIdentifier(t.name)) return { kind: 'private', obj: ev.evalExpr(t.expression, scope), member: ev.resolvePrivate(t.name, scope), node: t };
   if (isPropertyAccess(t) || isElementAccess(t)) {
     const obj = ev.evalExpr(t.expression, scope);
     const key = isPropertyAccess(t) ? t.name.text : keyOf(ev, ev.evalExpr(t.argumentExpression, scope), t.argumentExpression);
@@ -252,6 +253,8 @@ export function readReference(ev: Interpreter, ref: Reference, scope: Scope): Va
         return new Opaque(ref.key.unknown, reachOf([ref.obj]));
       }
       return ev.getProperty(ref.obj, ref.key, ref.node, ref.objNode);
+    case 'private':
+      return ev.getPrivate(ref.obj, ref.member, ref.node);
     case 'invalid':
       return undefined;
   }
@@ -274,6 +277,9 @@ export function writeReference(ev: Interpreter, ref: Reference, value: Value, sc
         return;
       }
       ev.setProperty(ref.obj, ref.key, value, assignment, ref.objNode);
+      return;
+    case 'private':
+      ev.setPrivate(ref.obj, ref.member, value, assignment);
       return;
     case 'invalid':
       return;

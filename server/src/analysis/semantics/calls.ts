@@ -258,7 +258,9 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
     } else {
       thisValue = recv;
       const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
-      if (key instanceof Opaque) {
+      if (isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name)) {
+        fn = ev.getPrivate(recv, ev.resolvePrivate(inner.name, scope), inner);
+      } else if (key instanceof Opaque) {
         if (recv === null || recv === undefined) ev.throwError(`Cannot read properties of ${String(recv)}`, inner);
         fn = new Opaque(key.unknown, reachOf([recv]));
       } else {

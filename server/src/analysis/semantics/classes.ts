@@ -18,14 +18,23 @@
  * to a parameter property. A setter (or getter) on the prototype chain named like a field, with
  * `assign`, is not followed either.
  *
+ * Private members (`#x` fields, methods and accessors, static ones too) are followed as JS has them:
+ * new names each time the class is evaluated, found from the class that declares them; an instance
+ * gets the private methods (its brand) and then its fields, in order, when its fields are made (with
+ * `assign`, every private field is there from the start, `undefined` until its initialiser runs; esbuild
+ * runs private initialisers either in order with the other fields' assignments or before them,
+ * depending on the rest of the class, so a class where the two orders could differ is not followed);
+ * reading, writing, calling and `#x in o` throw the TypeErrors JS throws for an object without them.
+ *
  * Not modelled (the class is then unseen code, as before: constructing it is unknown, and defining it
- * escapes it when that runs its code): decorators, computed and private (`#x`) member names, static
- * getters and setters, `accessor` fields, a class that extends anything but a class the analysis
+ * escapes it when that runs its code): decorators, computed member names, static getters and setters
+ * (public or private), `accessor` fields, a class that extends anything but a class the analysis
  * models, a constructor that uses `arguments`. A class that escaped (handed to code the analysis cannot
  * see) may have had its prototype changed: reading a property its instances do not have, writing one,
  * and constructing it are then unknown.
  */
 import ts from 'typescript';
+import { UnknownValue } from '../types';
 import {
   ArrayValue,
   ClassValue,
@@ -36,8 +45,10 @@ import {
   SpreadOpaque,
   THIS_BEFORE_SUPER,
   reachOf,
+  privateStoreOf,
   type Binding,
   type CallSite,
+  type PrivateMember,
   type Value,
 } from '../values';
 import { SK, isArrowFunction, isIdentifier, staticPropertyName } from '../syntax';
@@ -60,12 +71,21 @@ interface Shape {
   readonly methods: readonly (ts.MethodDeclaration | ts.AccessorDeclaration)[];
   /** Why the constructor is not followed (it uses `arguments`), if so. */
   readonly ctorUnsupported?: string;
+  /** The private names (`#x`) it declares. */
+  readonly privateNames: ReadonlySet<string>;
 }
 
 const shapes = new WeakMap<ts.ClassLikeDeclaration, Shape>();
 
 const hasModifier = (n: ts.Node, kind: ts.SyntaxKind): boolean => ts.canHaveModifiers(n) && (ts.getModifiers(n)?.some((m) => m.kind === kind) ?? false);
 const hasDecorators = (n: ts.Node): boolean => ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
+
+/** A member's name: `#x` (with its `#`) for a private one, else its static property name. */
+function memberName(name: ts.PropertyName | undefined): string | undefined {
+  return name && ts.isPrivateIdentifier(name) ? name.text : staticPropertyName(name);
+}
+
+const isPrivateMember = (m: ts.ClassElement): boolean => m.name !== undefined && ts.isPrivateIdentifier(m.name);
 
 /** Names a static member may not take without changing what the function object itself has. */
 const FUNCTION_OWN = new Set(['prototype', 'name', 'length', 'caller', 'arguments']);
@@ -107,11 +127,11 @@ export function shapeOf(node: ts.ClassLikeDeclaration): Shape {
     }
     if (ts.isSemicolonClassElement(m) || ts.isIndexSignatureDeclaration(m)) continue;
     const isStatic = hasModifier(m, SK.StaticKeyword);
-    if (m.name && (ts.isPrivateIdentifier(m.name) || ts.isComputedPropertyName(m.name))) {
-      no(ts.isPrivateIdentifier(m.name) ? 'it has private members (#x)' : 'it has a member whose name is computed');
+    if (m.name && ts.isComputedPropertyName(m.name)) {
+      no('it has a member whose name is computed');
       continue;
     }
-    const name = staticPropertyName(m.name);
+    const name = memberName(m.name);
     if (name === undefined) {
       no('it has a member whose name the analysis does not model');
       continue;
@@ -142,6 +162,7 @@ export function shapeOf(node: ts.ClassLikeDeclaration): Shape {
     fields,
     statics,
     methods,
+    privateNames: new Set(node.members.filter(isPrivateMember).map((m) => memberName(m.name)!)),
   };
   shapes.set(node, shape);
   return shape;
@@ -203,10 +224,18 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
     parent = base;
   }
   const cls = new ClassValue(node, scope, name, parent, bodyScope, ev.classFieldsOf(node));
+  declarePrivates(cls, shape);
   for (const m of shape.methods) {
-    const key = staticPropertyName(m.name)!;
+    const key = memberName(m.name)!;
     const isStatic = hasModifier(m, SK.StaticKeyword);
     const fn = ev.makeClosure(m, homeScope(cls, isStatic));
+    if (isPrivateMember(m)) {
+      const member = cls.privates.get(key)!;
+      if (ts.isMethodDeclaration(m)) member.method = fn;
+      else if (ts.isGetAccessorDeclaration(m)) member.get = fn;
+      else member.set = fn;
+      continue;
+    }
     if (isStatic) {
       cls.statics.props.set(key, ev.slot(fn, m));
       continue;
@@ -221,6 +250,8 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
     own.value = cls;
     own.initialised = true;
   }
+  // The class's own private static methods, before its static fields (as JS adds them).
+  if ([...cls.privates.values()].some((p) => p.isStatic && p.kind !== 'field')) addBrand(ev, cls, staticBrandKey(cls), node, cls.name);
   // Static fields and blocks, in order, with `this` the class.
   for (const el of shape.statics) {
     const at = new Scope(homeScope(cls, true), true, { value: cls });
@@ -230,7 +261,11 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
       if (c && c.kind === 'uncertain') ev.escape(cls, c.why);
       continue;
     }
-    const key = staticPropertyName(el.name)!;
+    const key = memberName(el.name)!;
+    if (isPrivateMember(el)) {
+      definePrivateField(ev, cls, cls.privates.get(key)!, el.initializer ? ev.evalExpr(el.initializer, at) : undefined, el);
+      continue;
+    }
     let value: Value;
     if (el.initializer) value = ev.evalExpr(el.initializer, at);
     else if (cls.fields === 'assign') continue; // not emitted
@@ -275,8 +310,13 @@ function notConstructible(cls: ClassValue): string | undefined {
       if (shape.fields.length > 0) return 'how the bundle defines class fields (tsconfig\'s useDefineForClassFields) is not known to the analysis';
       if (shape.paramProps.length > 0 && shape.ctor?.parameters.some((p) => p.initializer)) return 'how the bundle orders parameter properties and defaults (tsconfig\'s useDefineForClassFields) is not known to the analysis';
     }
+    // esbuild moves private field initialisers into the constructor with the others, or leaves them
+    // to run before it, depending on the rest of the class: only followed where both orders agree.
+    if (k.fields === 'assign' && shape.fields.some((f) => isPrivateMember(f) && f.initializer) && (shape.paramProps.length > 0 || shape.fields.some((f) => !isPrivateMember(f) && f.initializer))) {
+      return 'how the bundle orders private field initialisers with parameter properties and other fields (a tsconfig target before ES2022) is not known to the analysis';
+    }
     if (k.fields !== 'define' && accessors) {
-      const names = [...shape.paramProps.map((p) => (p.name as ts.Identifier).text), ...shape.fields.filter((f) => f.initializer).map((f) => staticPropertyName(f.name)!)];
+      const names = [...shape.paramProps.map((p) => (p.name as ts.Identifier).text), ...shape.fields.filter((f) => f.initializer && !isPrivateMember(f)).map((f) => staticPropertyName(f.name)!)];
       if (names.some((n) => cls.findProto(n)?.get || cls.findProto(n)?.set)) return 'a field is assigned where a prototype has a setter, which the analysis does not follow';
     }
   }
@@ -316,7 +356,10 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
     const frame: Frame = { cls, newTarget, holder, scope };
     frames.set(scope, frame);
     const define = cls.fields !== 'assign';
-    if (!derived && define) defineFields(ev, frame);
+    if (!derived) {
+      if (define) defineFields(ev, frame);
+      else declarePrivateFields(ev, frame);
+    }
     const ctor = shape.ctor;
     if (!ctor) {
       if (derived) return superConstruct(ev, frame, args, site);
@@ -375,17 +418,33 @@ function superConstruct(ev: Interpreter, frame: Frame, args: readonly Value[], s
     defineFields(ev, frame);
     assignParamProps(ev, frame);
   } else {
+    declarePrivateFields(ev, frame);
     assignFields(ev, frame);
   }
   return self;
 }
 
-/** `define`: parameter properties as `undefined`, then the fields, in order. */
+/** `define`: the private methods (the brand), parameter properties as `undefined`, then the fields, in order. */
 function defineFields(ev: Interpreter, frame: Frame): void {
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
   const self = frame.holder.value;
+  addInstanceBrand(ev, frame);
   for (const p of shape.paramProps) defineField(ev, self, (p.name as ts.Identifier).text, undefined, p);
-  for (const f of shape.fields) defineField(ev, self, staticPropertyName(f.name)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
+  for (const f of shape.fields) {
+    const value = f.initializer ? initialValue(ev, frame, f.initializer) : undefined;
+    if (isPrivateMember(f)) definePrivateField(ev, self, frame.cls.privates.get(memberName(f.name)!)!, value, f);
+    else defineField(ev, self, staticPropertyName(f.name)!, value, f);
+  }
+}
+
+/**
+ * `assign`, as esbuild emits it: the private methods (the brand) and every private field (`undefined`)
+ * are there before the constructor's body; their initialisers are assigned with the others.
+ */
+function declarePrivateFields(ev: Interpreter, frame: Frame): void {
+  addInstanceBrand(ev, frame);
+  const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
+  for (const f of shape.fields) if (isPrivateMember(f)) definePrivateField(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, undefined, f);
 }
 
 /** `this.p = p` for each parameter property (the parameters are bound). */
@@ -402,7 +461,9 @@ function assignFields(ev: Interpreter, frame: Frame): void {
   assignParamProps(ev, frame);
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
   for (const f of shape.fields) {
-    if (f.initializer) ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
+    if (!f.initializer) continue;
+    if (isPrivateMember(f)) setPrivate(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, initialValue(ev, frame, f.initializer), f);
+    else ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
   }
 }
 
@@ -548,4 +609,152 @@ export function setStaticProperty(ev: Interpreter, cls: ClassValue, key: string,
 function insideClass(node: ts.Node): boolean {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return true;
   return false;
+}
+
+// ───────────────────────────── private members (#x) ─────────────────────────────
+
+const instanceBrandKey = (cls: ClassValue) => `${cls.serial} brand`;
+const staticBrandKey = (cls: ClassValue) => `${cls.serial} static brand`;
+
+/** Makes the private names a class declares, new for this evaluation of it. */
+function declarePrivates(cls: ClassValue, shape: Shape): void {
+  for (const m of [...shape.fields, ...shape.statics, ...shape.methods]) {
+    if (ts.isClassStaticBlockDeclaration(m) || !isPrivateMember(m)) continue;
+    const name = memberName(m.name)!;
+    if (cls.privates.has(name)) continue; // a getter and its setter
+    const isStatic = hasModifier(m, SK.StaticKeyword);
+    cls.privates.set(name, {
+      name,
+      // No name has a space: never the key of another member, class or evaluation.
+      key: `${cls.serial} ${name}`,
+      isStatic,
+      kind: ts.isPropertyDeclaration(m) ? 'field' : ts.isMethodDeclaration(m) ? 'method' : 'accessor',
+      brandKey: isStatic ? staticBrandKey(cls) : instanceBrandKey(cls),
+      className: cls.name,
+    });
+  }
+}
+
+/** The private store of `obj` to add to, or undefined (with `value` handed over) where that is not followed. */
+function storeToAdd(ev: Interpreter, obj: Value, value: Value, node: ts.Node): ObjectValue | undefined {
+  if (obj !== null && typeof obj === 'object' && !(obj instanceof Opaque)) {
+    const store = privateStoreOf(obj, true)!;
+    if (!store.tainted) return store;
+    ev.escape(value, store.tainted);
+    return undefined;
+  }
+  ev.mayThrow();
+  ev.escape(value, obj instanceof Opaque ? obj.unknown : ev.unknown(`${ev.text(node)} is not followed by the analysis`, node));
+  return undefined;
+}
+
+/** Gives `obj` a class's private methods and accessors (JS throws when it has them already). */
+function addBrand(ev: Interpreter, obj: Value, brandKey: string, node: ts.Node, className: string): void {
+  const store = storeToAdd(ev, obj, undefined, node);
+  if (!store) return;
+  if (store.props.has(brandKey)) ev.throwError(`Cannot initialize private methods of class ${className || 'anonymous'} twice on the same object`, node);
+  ev.touch(store);
+  store.props.set(brandKey, ev.slot(true, node));
+}
+
+function addInstanceBrand(ev: Interpreter, frame: Frame): void {
+  if ([...frame.cls.privates.values()].some((p) => !p.isStatic && p.kind !== 'field')) addBrand(ev, frame.holder.value, instanceBrandKey(frame.cls), frame.cls.node, frame.cls.name);
+}
+
+/** Adds a private field to `obj` (JS throws when it has it already). */
+function definePrivateField(ev: Interpreter, obj: Value, member: PrivateMember, value: Value, node: ts.Node): void {
+  const store = storeToAdd(ev, obj, value, node);
+  if (!store) return;
+  if (store.props.has(member.key)) ev.throwError(`Cannot initialize ${member.name} twice on the same object`, node);
+  ev.touch(store);
+  store.props.set(member.key, ev.slot(value, node));
+  ev.charge(1, node);
+}
+
+/**
+ * The private member `#x` names at `id`: declared by the nearest class around it that declares it, in
+ * the evaluation of that class the code runs in. Undefined where the analysis does not find it (a
+ * computed key or `extends` clause: code outside the class's members).
+ */
+export function resolvePrivate(id: ts.PrivateIdentifier, scope: Scope): PrivateMember | undefined {
+  let declaring: ts.Node | undefined;
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (ts.isClassLike(n) && shapeOf(n).privateNames.has(id.text)) {
+      declaring = n;
+      break;
+    }
+  }
+  if (!declaring) return undefined;
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const home = homes.get(s);
+    if (home?.cls.node === declaring) return home.cls.privates.get(id.text);
+  }
+  return undefined;
+}
+
+/** Whether `obj` has `member` (its field, or its class's brand): the store, or why it is not known. */
+function privateLookup(ev: Interpreter, obj: Value, member: PrivateMember | undefined, node: ts.Node): ObjectValue | 'absent' | UnknownValue {
+  if (!member) return ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
+  if (obj instanceof Opaque) return obj.unknown;
+  if (obj === null || typeof obj !== 'object') return 'absent';
+  const store = privateStoreOf(obj, false);
+  if (store?.tainted) return store.tainted;
+  if (store?.props.has(member.kind === 'field' ? member.key : member.brandKey)) return store;
+  // Only an object the analysis has seen whole is known not to have it.
+  if (obj instanceof ObjectValue) return obj.tainted ?? 'absent';
+  if (obj instanceof ClassValue) return obj.escaped ? ev.unknown(`${ev.text(node)} reads a class handed to code the analysis cannot see`, node) : 'absent';
+  return ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
+}
+
+function missingPrivate(ev: Interpreter, member: PrivateMember, access: 'read' | 'write', node: ts.Node): never {
+  if (member.kind === 'field') {
+    ev.throwError(access === 'read' ? `Cannot read private member ${member.name} from an object whose class did not declare it` : `Cannot write private member ${member.name} to an object whose class did not declare it`, node);
+  }
+  ev.throwError(member.isStatic ? `Receiver must be class ${member.className || 'anonymous'}` : `Receiver must be an instance of class ${member.className || 'anonymous'}`, node);
+}
+
+/** `obj.#x`: a private field's value, a private method, or what a private getter returns. */
+export function getPrivate(ev: Interpreter, obj: Value, member: PrivateMember | undefined, node: ts.PropertyAccessExpression): Value {
+  if (obj === null || obj === undefined) ev.throwError(`Cannot read properties of ${String(obj)} (reading '${node.name.text}')`, node);
+  const found = privateLookup(ev, obj, member, node);
+  if (found instanceof UnknownValue) {
+    ev.mayThrow();
+    return new Opaque(found, reachOf([obj]));
+  }
+  if (found === 'absent') missingPrivate(ev, member!, 'read', node);
+  const m = member!;
+  if (m.kind === 'field') return found.props.get(m.key)!.value;
+  if (m.kind === 'method') return m.method;
+  if (!m.get) ev.throwError(`'${m.name}' was defined without a getter`, node);
+  return ev.call(m.get, obj, [], { node, args: [], argumentCount: 0 });
+}
+
+/** `obj.#x = value`: a private field, or a private setter run. */
+export function setPrivate(ev: Interpreter, obj: Value, member: PrivateMember | undefined, value: Value, node: ts.Node): void {
+  if (obj === null || obj === undefined) ev.throwError(`Cannot set properties of ${String(obj)} (setting '${member?.name ?? ev.text(node)}')`, node);
+  const found = privateLookup(ev, obj, member, node);
+  if (found instanceof UnknownValue) {
+    ev.mayThrow();
+    if (!member) ev.escape(obj, found);
+    ev.escape(value, found);
+    return;
+  }
+  if (found === 'absent') missingPrivate(ev, member!, 'write', node);
+  const m = member!;
+  if (m.kind === 'field') {
+    ev.touch(found);
+    found.props.set(m.key, ev.slot(value, node));
+    return;
+  }
+  if (m.kind === 'method') ev.throwError(`Private method '${m.name}' is not writable`, node);
+  if (!m.set) ev.throwError(`'${m.name}' was defined without a setter`, node);
+  ev.call(m.set, obj, [value], { node, args: [], argumentCount: 1 });
+}
+
+/** `#x in obj`. */
+export function privateIn(ev: Interpreter, member: PrivateMember | undefined, obj: Value, node: ts.BinaryExpression): Value {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) ev.throwError(`Cannot use 'in' operator to search for '${(node.left as ts.PrivateIdentifier).text}' in ${String(obj)}`, node);
+  const found = privateLookup(ev, obj, member, node);
+  if (found instanceof UnknownValue) return new Opaque(found);
+  return found !== 'absent';
 }

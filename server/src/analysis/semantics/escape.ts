@@ -25,6 +25,7 @@ import {
   type Value,
   bindingValue,
   ModuleNamespace,
+  privateStoreOf,
 } from '../values';
 import { factsOf, regionFacts, type RegionFacts } from '../regions';
 import { UNREAD_DEEP_CODE, type DeepRegion } from '../deepNesting';
@@ -40,6 +41,12 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
   const maps = new Set<CollectionValue>();
   while (work.length > 0) {
     const v = work.pop();
+    // What the object's own class keeps in its private fields: code handed the object can call the
+    // class's methods with it.
+    if (v !== null && typeof v === 'object') {
+      const privates = privateStoreOf(v, false);
+      if (privates && !privates.tainted) work.push(privates);
+    }
     if (v instanceof ObjectValue) {
       if (v.tainted) continue;
       ev.touch(v);

@@ -75,6 +75,7 @@ export function evalMember(ev: Interpreter, node: ts.PropertyAccessExpression | 
   const obj = evalChainOperand(ev, node, scope);
   if (obj === SHORT) return SHORT;
   if (node.questionDotToken && (obj === null || obj === undefined)) return SHORT;
+  if (isPropertyAccess(node) && ts.isPrivateIdentifier(node.name)) return ev.getPrivate(obj, ev.resolvePrivate(node.name, scope), node);
   let key: string | Opaque;
   if (isPropertyAccess(node)) {
     key = node.name.text;
@@ -414,6 +415,8 @@ export function evalBinary(ev: Interpreter, node: ts.BinaryExpression, scope: Sc
     ev.writeReference(ref, v, scope, node);
     return v;
   }
+  // `#x in obj`: whether obj has the private member (the name is not a value).
+  if (op === SK.InKeyword && ts.isPrivateIdentifier(node.left)) return ev.privateIn(ev.resolvePrivate(node.left, scope), evalExpr(ev, node.right, scope), node);
   const left = evalExpr(ev, node.left, scope);
   const right = evalExpr(ev, node.right, scope);
   return binaryOp(ev, op, left, right, node);
