@@ -438,6 +438,43 @@ dag.task('maybe', { n: maybe.n });`),
   });
 });
 
+describe('Function.prototype.call and apply', () => {
+  test('on functions, methods, static methods, built-ins and the DSL, as running gives', async () => {
+    await sameAsRunning(main(`
+function stage(this: { image: string }, name: string, n = 1) { return dag.task(name, { image: this.image, n }); }
+const base = { prefix: 'p', label(this: { prefix: string }, s: string) { return this.prefix + '-' + s; } };
+class Make { static tag = 'm'; static of(this: typeof Make, n: string) { return \`\${this.tag}:\${n}\`; } }
+const dag = new Dag();
+stage.call({ image: 'a' }, 'called');
+stage.apply({ image: 'b' }, ['applied', 3]);
+stage.apply({ image: 'c' }, ['holes', , ] as any);
+dag.task.call(dag, 'dsl-call', { image: 'd' });
+dag.task.apply(dag, ['dsl-apply', { image: 'e' }]);
+dag.task('values', {
+  label: base.label.call({ prefix: 'q' }, 'x'),
+  same: base.label.apply(base, ['y']),
+  noArgs: (function () { return 'none'; }).apply(undefined),
+  max: Math.max.apply(null, [3, 9, 2]),
+  min: Math.min.call(Math, 4, 1),
+  cls: Make.of.call(Make, 'z'),
+  keys: Object.keys.call(null, { a: 1, b: 2 }),
+});`));
+  });
+
+  test('an argument list the analysis does not know, or a function given its own call: unknown, never wrong', async () => {
+    await unknownWhereExpected(main(`
+const counts = { n: 0 };
+function bump(by = 1) { counts.n += by; return counts.n; }
+function own() { return 'fn'; }
+(own as any).call = () => 'own';
+const dag = new Dag();
+bump.apply(null, JSON.parse(process.env.ARGS ?? '[5]'));
+dag.task('after-apply', { n: counts.n });
+dag.task('own-call', { v: (own as any).call(null) });
+dag.task('free', { image: 'z' });`), ['after-apply', 'own-call'], /ARGS|process\.env|its own call/);
+  });
+});
+
 describe('node:path', () => {
   test('every form of import, in the pipeline and in a helper, as POSIX', async () => {
     await sameAsRunning({

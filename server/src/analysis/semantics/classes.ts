@@ -54,6 +54,7 @@ import {
 import { SK, isArrowFunction, isIdentifier, staticPropertyName } from '../syntax';
 import type { Interpreter } from '../realm';
 import { objectProtoProperty } from '../builtins/objects';
+import { functionMethod } from '../builtins/functions';
 
 // ───────────────────────────── the shape of a class (syntax) ─────────────────────────────
 
@@ -564,6 +565,8 @@ export function staticProperty(ev: Interpreter, cls: ClassValue, key: string, no
     const s = c.statics.props.get(key);
     if (s) return s.value;
   }
+  const method = functionMethod(key);
+  if (method) return method;
   // What a function has of its own or from Function.prototype (`name`, which the bundle may rename, …).
   if (key === 'prototype' || key in Function.prototype) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [cls]);
   return undefined;

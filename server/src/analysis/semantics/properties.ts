@@ -8,6 +8,7 @@ import {
   ArrayValue,
   BuiltinFunction,
   ClassValue,
+  Closure,
   DagClassValue,
   InstanceValue,
   DagState,
@@ -32,6 +33,7 @@ import { toPrimitiveValue } from '../builtins/coercion';
 import { collectionProperty } from '../builtins/collections';
 import { dateProperty } from '../builtins/dates';
 import { changesBuiltins } from '../builtins/globals';
+import { functionMethod } from '../builtins/functions';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
 import { regExpTest } from '../builtins/regexps';
@@ -63,7 +65,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   if (obj instanceof DateValue) return dateProperty(ev, obj, key, node);
   if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
-  if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
+  if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? functionMethod(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
   if (obj instanceof NamespaceValue) {
     const m = obj.members.get(key);
     if (m !== undefined) return m;
@@ -74,7 +76,12 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   // A module's namespace: its export of that name, live (undefined when it exports none).
   if (obj instanceof ModuleNamespace) return obj.get(key);
   if (obj instanceof ClassValue) return ev.staticProperty(obj, key, node);
-  // Closures and iterators: their properties are not modelled.
+  // A closure's `call` and `apply` (one that escaped may have been given its own).
+  if (obj instanceof Closure && !obj.escaped) {
+    const method = functionMethod(key);
+    if (method) return method;
+  }
+  // Closures and iterators: their other properties are not modelled.
   return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [obj]);
 }
 
@@ -159,6 +166,13 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj instanceof ClassValue) return ev.setStaticProperty(obj, key, value, assignment);
+  if (obj instanceof Closure && functionMethod(key)) {
+    // Its own `call` or `apply` now: reading them is no longer Function.prototype's.
+    const why = new UnknownValue(`${ev.text(assignment)} gives a function its own ${key}`, range);
+    ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
   if (changesBuiltins(obj)) patchBuiltins(ev, assignment);
   ev.escape(value, new UnknownValue(`${ev.text(assignment)} stores a value where the analysis does not follow it`, range));
 }

@@ -1,0 +1,36 @@
+/**
+ * `Function.prototype.call` and `apply` on functions the analysis follows (`fn.call(self, a)`,
+ * `Math.max.apply(null, xs)`): the same call, with `this` and the arguments given. An argument list
+ * that is not a known array makes the call unseen code (everything handed to it escapes). `bind`
+ * is not followed: the bound function would need a value of its own.
+ */
+import { ArrayValue, Opaque, type CallSite, type Realm, type Value } from '../values';
+import { fn } from './support';
+
+/** The call site as the target sees it: its arguments are those after `this`. */
+function shifted(site: CallSite, by: number): CallSite {
+  return { node: site.node, args: site.args.slice(by).map((a) => ({ ...a, index: a.index - by })), argumentCount: Math.max(0, site.argumentCount - by) };
+}
+
+export const functionCall = fn('Function.prototype.call', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => realm.call(target, args[0], args.slice(1), shifted(site, 1)));
+
+export const functionApply = fn('Function.prototype.apply', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => {
+  const list = args[1];
+  if (list === undefined || list === null) return realm.call(target, args[0], [], shifted(site, site.argumentCount));
+  if (list instanceof ArrayValue && !list.tainted) {
+    // Holes are passed as undefined, as CreateListFromArrayLike reads them.
+    const values = list.items.map((s) => s?.value);
+    return realm.call(target, args[0], values, { node: site.node, args: [], argumentCount: values.length });
+  }
+  // An unknown list, or an array-like object: the function runs with arguments the analysis does not
+  // know, so it and everything handed to it escape.
+  const why = list instanceof Opaque ? list.unknown : list instanceof ArrayValue && list.tainted ? list.tainted : realm.opaque(`${realm.text(site.node)} passes an argument list that is not an array, which the analysis does not follow`, site.node).unknown;
+  realm.mayThrow();
+  for (const v of [target, ...args]) realm.escape(v, why);
+  return new Opaque(why);
+});
+
+/** `call` and `apply`, for a function value that has no own property of that name. */
+export function functionMethod(key: string): Value | undefined {
+  return key === 'call' ? functionCall : key === 'apply' ? functionApply : undefined;
+}
