@@ -475,6 +475,43 @@ dag.task('free', { image: 'z' });`), ['after-apply', 'own-call'], /ARGS|process\
   });
 });
 
+describe('Function.prototype.bind', () => {
+  test('bound methods, arguments and the DSL, as running gives', async () => {
+    await sameAsRunning(main(`
+class Fmt { constructor(readonly prefix: string) {} fmt(s: string, i: number) { return \`\${this.prefix}\${i}:\${s}\`; } all(xs: string[]) { return xs.map(this.fmt.bind(this)); } }
+function stage(this: { image: string }, prefix: string, name: string) { return dag.task(prefix + name, { image: this.image }); }
+const dag = new Dag();
+const staged = stage.bind({ image: 'a' }, 'etl-');
+staged('extract');
+staged.call({ image: 'ignored' }, 'load');
+const task = dag.task.bind(dag);
+const twice = stage.bind({ image: 'b' }).bind({ image: 'ignored' }, 'x-');
+twice('y');
+task('bound', { all: new Fmt('>').all(['a', 'b']), max: Math.max.bind(null, 5)(2, 9), type: typeof staged, json: JSON.stringify({ f: staged, v: 1 }), same: staged === staged, fresh: stage.bind(null) === stage.bind(null) });`));
+  });
+
+  test('a bound function handed to code the analysis cannot see: what it holds is unknown, never wrong', async () => {
+    const analysis = await unknownWhereExpected({
+      ...main(`import { register, later } from 'side';
+const a = { n: 0 };
+const b = { n: 0 };
+function bump(this: { n: number }, by: number) { this.n += by; }
+const dag = new Dag();
+const kept = { n: 0 };
+bump.bind(kept, 4)();
+dag.task('kept', { n: kept.n });
+const forB = bump.bind(b, 3);
+later(() => forB());
+register(bump.bind(a, 2));
+dag.task('a', { n: a.n });
+dag.task('b', { n: b.n });`),
+      'node_modules/side/package.json': '{ "name": "side", "main": "index.js" }\n',
+      'node_modules/side/index.js': 'exports.register = (f) => f();\nexports.later = (f) => f();\n',
+    }, ['a', 'b'], /side|register|later|cannot see/);
+    assert.deepEqual(task(defaultDag(analysis), 'kept').spec, { n: 4 });
+  });
+});
+
 describe('node:path', () => {
   test('every form of import, in the pipeline and in a helper, as POSIX', async () => {
     await sameAsRunning({

@@ -269,6 +269,12 @@ export class BuiltinFunction {
       readonly dsl?: boolean;
       /** Takes a {@link SpreadOpaque} argument itself (`addDep(...unknownList)`). */
       readonly spreadAware?: boolean;
+      /**
+       * What calling it uses besides its arguments (a bound function's target, `this` and arguments):
+       * code handed the function can reach them, so they escape with it and an opaque value that may be
+       * it reaches them.
+       */
+      readonly captures?: readonly Value[];
     } = {},
   ) {}
 }
@@ -468,6 +474,7 @@ export function reachOf(values: readonly Value[]): HeapValue[] {
   for (const v of values) {
     if (v instanceof Opaque) out.push(...v.reach);
     else if (isHeap(v)) out.push(v);
+    else if (v instanceof BuiltinFunction && v.options.captures) out.push(...reachOf(v.options.captures));
   }
   return out;
 }

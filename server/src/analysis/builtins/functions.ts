@@ -1,10 +1,11 @@
 /**
- * `Function.prototype.call` and `apply` on functions the analysis follows (`fn.call(self, a)`,
- * `Math.max.apply(null, xs)`): the same call, with `this` and the arguments given. An argument list
- * that is not a known array makes the call unseen code (everything handed to it escapes). `bind`
- * is not followed: the bound function would need a value of its own.
+ * `Function.prototype.call`, `apply` and `bind` on functions the analysis follows (`fn.call(self, a)`,
+ * `Math.max.apply(null, xs)`, `items.map(this.format.bind(this))`): the same call, with `this` and the
+ * arguments given. An argument list that is not a known array makes the call unseen code (everything
+ * handed to it escapes). A bound function is a built-in that calls its target; what it holds escapes
+ * with it (`captures`).
  */
-import { ArrayValue, Opaque, type CallSite, type Realm, type Value } from '../values';
+import { ArrayValue, BuiltinFunction, Opaque, type CallSite, type Realm, type Value } from '../values';
 import { fn } from './support';
 
 /** The call site as the target sees it: its arguments are those after `this`. */
@@ -30,7 +31,19 @@ export const functionApply = fn('Function.prototype.apply', (realm: Realm, targe
   return new Opaque(why);
 });
 
-/** `call` and `apply`, for a function value that has no own property of that name. */
+export const functionBind = fn('Function.prototype.bind', (_realm: Realm, target: Value, args: readonly Value[]) => {
+  const boundThis = args[0];
+  const boundArgs = args.slice(1);
+  const name = target instanceof BuiltinFunction ? target.name : 'function';
+  return new BuiltinFunction(`bound ${name}`, (r, _this, more, callSite) => r.call(target, boundThis, [...boundArgs, ...more], {
+    node: callSite.node,
+    // The bound arguments come first; they have no place in this call's syntax.
+    args: [...boundArgs.map((_, index) => ({ node: undefined, index, spread: false })), ...callSite.args.map((a) => ({ ...a, index: a.index + boundArgs.length }))],
+    argumentCount: callSite.argumentCount + boundArgs.length,
+  }), { captures: [target, boundThis, ...boundArgs] });
+});
+
+/** `call`, `apply` and `bind`, for a function value that has no own property of that name. */
 export function functionMethod(key: string): Value | undefined {
-  return key === 'call' ? functionCall : key === 'apply' ? functionApply : undefined;
+  return key === 'call' ? functionCall : key === 'apply' ? functionApply : key === 'bind' ? functionBind : undefined;
 }

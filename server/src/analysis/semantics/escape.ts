@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  BuiltinFunction,
   ClassValue,
   Closure,
   InstanceValue,
@@ -19,7 +20,6 @@ import {
   Opaque,
   Scope,
   TaskState,
-  isHeap,
   reachOf,
   type HeapValue,
   type Value,
@@ -95,6 +95,9 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       if (maps.has(v)) continue;
       maps.add(v);
       work.push(v.store, ...v.keys.values());
+    } else if (v instanceof BuiltinFunction && v.options.captures) {
+      // A bound function: the code may call it.
+      work.push(...v.options.captures);
     } else if (v instanceof ModuleNamespace) {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
@@ -123,8 +126,7 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
     if (!b) continue;
     // An import of a module the analysis reads holds that module's value (it can be changed through it).
     const value = b.importedFrom ? bindingValue(b) : b.value;
-    if (value instanceof Opaque) reach.push(...value.reach);
-    else if (isHeap(value)) reach.push(value);
+    reach.push(...reachOf([value]));
   }
   if (facts.usesThis) reach.push(...reachOf([scope.thisValue()]));
   for (const name of facts.assigned) {
