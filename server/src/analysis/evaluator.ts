@@ -19,7 +19,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
 import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
@@ -44,6 +44,7 @@ export class Evaluator implements Interpreter {
   /** Unknowns that are not reported as `not-static`: incomplete code, or already reported as a limit. */
   readonly silent = new WeakSet<UnknownValue>();
   builtinsPatched: UnknownValue | undefined;
+  readonly escapedBuiltins = new Set<BuiltinFunction>();
   havocEpoch = 0;
   readonly budget: Budget;
   readonly journals: Journal[] = [];

@@ -14,6 +14,7 @@ import type { DeepRegion } from './deepNesting';
 import type {
   Binding,
   BindingKind,
+  BuiltinFunction,
   CallSite,
   ClassValue,
   Closure,
@@ -59,6 +60,11 @@ export interface Interpreter extends Realm, MergeHost {
   readonly silent: WeakSet<UnknownValue>;
   readonly runCalls: Set<number>;
   builtinsPatched: UnknownValue | undefined;
+  /**
+   * Built-in functions (and bound ones) handed to code the analysis cannot see in this analysis: that
+   * code may have given them their own `call`, `apply` or `bind`.
+   */
+  readonly escapedBuiltins: Set<BuiltinFunction>;
   havocEpoch: number;
   /** Journals of the speculative branches being evaluated, outermost first (see speculation.ts). */
   readonly journals: Journal[];

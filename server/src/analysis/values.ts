@@ -43,7 +43,8 @@ export function copySlot(s: Slot): Slot {
 
 /** A plain object (`{...}` literal, `Object.fromEntries`, …) with `Object.prototype` as prototype. */
 export class ObjectValue {
-  readonly serial = nextSerial();
+  /** `serial`: a private store takes its owner's (see {@link privateStoreOf}). */
+  constructor(readonly serial = nextSerial()) {}
   /** Insertion order; {@link orderedKeys} gives JS's own-key order. */
   readonly props = new Map<string, Slot>();
   /** Set when code the analysis cannot see may have changed (or may later change) the object. */
@@ -122,7 +123,9 @@ const privateStores = new WeakMap<object, ObjectValue>();
  */
 export function privateStoreOf(obj: object, create: boolean): ObjectValue | undefined {
   let store = privateStores.get(obj);
-  if (!store && create) privateStores.set(obj, (store = new ObjectValue()));
+  // With its owner's serial: a store first made in a speculative branch, for an object older than the
+  // branch, is journaled (emptied on undo, merged) as the object's own properties would be.
+  if (!store && create) privateStores.set(obj, (store = new ObjectValue((obj as { serial?: number }).serial)));
   return store;
 }
 
@@ -269,6 +272,11 @@ export class BuiltinFunction {
       readonly dsl?: boolean;
       /** Takes a {@link SpreadOpaque} argument itself (`addDep(...unknownList)`). */
       readonly spreadAware?: boolean;
+      /**
+       * A method of a built-in prototype, written for a receiver of its own kind (as a property lookup
+       * finds it): `call`, `apply` and `bind` with another `this` are not followed.
+       */
+      readonly method?: boolean;
       /**
        * What calling it uses besides its arguments (a bound function's target, `this` and arguments):
        * code handed the function can reach them, so they escape with it and an opaque value that may be

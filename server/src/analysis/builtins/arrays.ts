@@ -16,7 +16,7 @@ import {
   type Value,
 } from '../values';
 import { nativeError, toNumber, toPrimitiveValue, iterateSnapshot } from './coercion';
-import { callbackSite, describeValue, fn, isCallable, members, newArray } from './support';
+import { callbackSite, describeValue, fn, isCallable, members, newArray, methodFn } from './support';
 import { sortParts, sortWithComparator, withSortTail } from './sort';
 
 const arrayIsArray = fn('Array.isArray', (_realm, _this, args) => {
@@ -89,7 +89,7 @@ type ArrayImpl = (realm: Realm, arr: ArrayValue, args: readonly Value[], site: C
 
 /** An array method: `this` must be a known array (and not frozen, for a mutating method). */
 function arrayMethod(name: string, impl: ArrayImpl, mutates = false): BuiltinFunction {
-  return fn(`Array.prototype.${name}`, (realm, thisValue, args, site) => {
+  return methodFn(`Array.prototype.${name}`, (realm, thisValue, args, site) => {
     if (!(thisValue instanceof ArrayValue)) {
       if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown, thisValue.reach);
       return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));

@@ -9,7 +9,7 @@ import type ts from 'typescript';
 import { UnknownValue } from '../types';
 import { BuiltinFunction, CollectionValue, IteratorValue, Opaque, collectionKey, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { iterateSnapshot } from './coercion';
-import { callbackSite, describeValue, fn, isCallable } from './support';
+import { callbackSite, describeValue, fn, isCallable, methodFn } from './support';
 
 /**
  * What `new Map(iterable)` or `new Set(iterable)` is made from: the iterable's values, or an unknown
@@ -72,7 +72,7 @@ type CollectionImpl = (realm: Realm, c: CollectionValue, args: readonly Value[],
 
 /** A method of Map.prototype or Set.prototype: `this` must be a known Map (Set) whose entries are known. */
 function method(kind: CollectionValue['kind'], name: string, impl: CollectionImpl): BuiltinFunction {
-  return fn(`${kind}.prototype.${name}`, (realm, thisValue, args, site) => {
+  return methodFn(`${kind}.prototype.${name}`, (realm, thisValue, args, site) => {
     if (!(thisValue instanceof CollectionValue && thisValue.kind === kind)) {
       if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown, reachOf([thisValue, ...args]));
       return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));

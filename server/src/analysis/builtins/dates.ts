@@ -11,7 +11,7 @@
  */
 import type ts from 'typescript';
 import { DateValue, Opaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
-import { applyHost, fn, hostArgs, members } from './support';
+import { applyHost, fn, hostArgs, members, methodFn } from './support';
 
 function makeDate(realm: Realm, time: number, node: ts.Node): DateValue {
   const d = new DateValue();
@@ -67,7 +67,7 @@ export const dateFn = fn('Date', (realm, _this, args, site) => timeZoneDependent
 type DateImpl = (realm: Realm, d: DateValue, time: number, args: readonly Value[], site: CallSite) => Value;
 
 function dateMethod(name: string, impl: DateImpl): ReturnType<typeof fn> {
-  return fn(`Date.prototype.${name}`, (realm, thisValue, args, site) => {
+  return methodFn(`Date.prototype.${name}`, (realm, thisValue, args, site) => {
     if (!(thisValue instanceof DateValue)) {
       if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown, reachOf([thisValue, ...args]));
       return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));

@@ -13,9 +13,23 @@ function shifted(site: CallSite, by: number): CallSite {
   return { node: site.node, args: site.args.slice(by).map((a) => ({ ...a, index: a.index - by })), argumentCount: Math.max(0, site.argumentCount - by) };
 }
 
-export const functionCall = fn('Function.prototype.call', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => realm.call(target, args[0], args.slice(1), shifted(site, 1)));
+/**
+ * A built-in prototype's method (`[].push.call(o, x)`) is written for a receiver of its own kind: with
+ * a `this` of the caller's choosing it is not followed, and what it is given escapes.
+ */
+function foreignThis(realm: Realm, target: Value, args: readonly Value[], site: CallSite): Opaque | undefined {
+  if (!(target instanceof BuiltinFunction && target.options.method)) return undefined;
+  const why = realm.opaque(`${realm.text(site.node)} runs a built-in method with a \`this\` of its choosing, which the analysis does not follow`, site.node).unknown;
+  realm.mayThrow();
+  for (const v of [target, ...args]) realm.escape(v, why);
+  return new Opaque(why);
+}
+
+export const functionCall = fn('Function.prototype.call', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => foreignThis(realm, target, args, site) ?? realm.call(target, args[0], args.slice(1), shifted(site, 1)));
 
 export const functionApply = fn('Function.prototype.apply', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => {
+  const foreign = foreignThis(realm, target, args, site);
+  if (foreign) return foreign;
   const list = args[1];
   if (list === undefined || list === null) return realm.call(target, args[0], [], shifted(site, site.argumentCount));
   if (list instanceof ArrayValue && !list.tainted) {
@@ -31,7 +45,9 @@ export const functionApply = fn('Function.prototype.apply', (realm: Realm, targe
   return new Opaque(why);
 });
 
-export const functionBind = fn('Function.prototype.bind', (_realm: Realm, target: Value, args: readonly Value[]) => {
+export const functionBind = fn('Function.prototype.bind', (realm: Realm, target: Value, args: readonly Value[], site: CallSite) => {
+  const foreign = foreignThis(realm, target, args, site);
+  if (foreign) return foreign;
   const boundThis = args[0];
   const boundArgs = args.slice(1);
   const name = target instanceof BuiltinFunction ? target.name : 'function';

@@ -17,7 +17,7 @@ import {
 } from '../values';
 import { nativeError, toNumber, toPrimitiveValue } from './coercion';
 import { matchWithRegExp, replaceWithRegExp, splitWithRegExp } from './regexps';
-import { applyHost, callbackSite, checkString, fn, hostArgs, hostValue, isCallable, members, newArray, pure } from './support';
+import { applyHost, callbackSite, checkString, fn, hostArgs, hostValue, isCallable, members, newArray, pure, methodFn } from './support';
 
 export const stringFn = fn('String', (realm, _this, args, site) => {
   if (args.length === 0) return '';
@@ -78,7 +78,7 @@ export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
  */
 function nativeMethod(proto: object, type: 'string' | 'number' | 'bigint' | 'boolean', name: string, check?: (realm: Realm, self: Primitive, first: Value, node: ts.Node) => Value | undefined, numericFirst = false): BuiltinFunction {
   const method = (proto as Record<string, (...a: unknown[]) => unknown>)[name]!;
-  return fn(`${type}.${name}`, (realm, thisValue, args, site) => {
+  return methodFn(`${type}.${name}`, (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== type) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
     let given = args;
@@ -118,7 +118,7 @@ function plainObject(v: Value): boolean {
 
 /** `replace`/`replaceAll` with a string pattern (a regular expression literal: see regexps.ts) and a string or function replacement. */
 function stringReplace(all: boolean): BuiltinFunction {
-  return fn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
+  return methodFn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
     const replacement = args[1];
@@ -194,7 +194,7 @@ STRING_METHODS.set('replace', stringReplace(false));
 STRING_METHODS.set('replaceAll', stringReplace(true));
 STRING_METHODS.set('split', stringSplit);
 for (const kind of ['match', 'search'] as const) {
-  STRING_METHODS.set(kind, fn(`string.${kind}`, (realm, thisValue, args, site) => {
+  STRING_METHODS.set(kind, methodFn(`string.${kind}`, (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
     return matchWithRegExp(realm, thisValue, args[0], kind, site);

@@ -16,7 +16,7 @@
 import type ts from 'typescript';
 import { Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
-import { callbackSite, checkString, fn, isCallable, newArray } from './support';
+import { callbackSite, checkString, isCallable, newArray, methodFn } from './support';
 
 /** The longest text a pattern with 0, 1 or 2 unbounded quantifiers is matched against (about n^(q+1) steps at worst). */
 const MAX_SUBJECT = [100_000, 2_000, 200] as const;
@@ -184,7 +184,7 @@ export function replaceWithRegExp(realm: Realm, s: string, pattern: RegExpOpaque
  * writes `lastIndex`, which no code changed: a write to the object makes it unknown). A global or
  * sticky one starts where its last match ended, so `test` on it stays unknown.
  */
-export const regExpTest = fn('RegExp.prototype.test', (realm, thisValue, args, site) => {
+export const regExpTest = methodFn('RegExp.prototype.test', (realm, thisValue, args, site) => {
   if (!(thisValue instanceof RegExpOpaque)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
   if (thisValue.pattern?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose test depends on its lastIndex`, site.node);
   const subject = realm.toStr(args[0], site.node);

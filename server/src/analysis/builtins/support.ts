@@ -30,6 +30,11 @@ export function fn(name: string, impl: Impl, options: BuiltinFunction['options']
   return new BuiltinFunction(name, impl, options);
 }
 
+/** A method of a built-in prototype (`Array.prototype.map`): see `BuiltinFunction`'s `method`. */
+export function methodFn(name: string, impl: Impl): BuiltinFunction {
+  return new BuiltinFunction(name, impl, { method: true });
+}
+
 export function describeValue(v: Value): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';

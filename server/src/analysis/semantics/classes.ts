@@ -20,10 +20,11 @@
  *
  * Private members (`#x` fields, methods and accessors, static ones too) are followed as JS has them:
  * new names each time the class is evaluated, found from the class that declares them; an instance
- * gets the private methods (its brand) and then its fields, in order, when its fields are made (with
- * `assign`, every private field is there from the start, `undefined` until its initialiser runs; esbuild
- * runs private initialisers either in order with the other fields' assignments or before them,
- * depending on the rest of the class, so a class where the two orders could differ is not followed);
+ * gets the private methods (its brand) and then its fields, in order, when its fields are made. With
+ * `assign`, esbuild leaves private fields as class fields (defined one by one with their initialisers,
+ * before the parameter properties and the other fields are assigned) unless the class has public field
+ * initialisers, when it assigns the private ones in order with those: a class where the two could
+ * differ (private initialisers beside parameter properties or public initialisers) is not followed;
  * reading, writing, calling and `#x in o` throw the TypeErrors JS throws for an object without them.
  *
  * Not modelled (the class is then unseen code, as before: constructing it is unknown, and defining it
@@ -38,6 +39,7 @@ import { UnknownValue } from '../types';
 import {
   ArrayValue,
   ClassValue,
+  Closure,
   InstanceValue,
   ObjectValue,
   Opaque,
@@ -439,13 +441,18 @@ function defineFields(ev: Interpreter, frame: Frame): void {
 }
 
 /**
- * `assign`, as esbuild emits it: the private methods (the brand) and every private field (`undefined`)
- * are there before the constructor's body; their initialisers are assigned with the others.
+ * `assign`: the private methods (the brand), then the private fields defined in order, each with its
+ * initialiser, before the parameter properties and the other fields are assigned. esbuild emits them so
+ * (as class fields) in a class without public field initialisers; in one with them it assigns the
+ * private initialisers in order with the others, which gives the same where {@link notConstructible}
+ * lets a class be followed (no private initialisers there).
  */
 function declarePrivateFields(ev: Interpreter, frame: Frame): void {
   addInstanceBrand(ev, frame);
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
-  for (const f of shape.fields) if (isPrivateMember(f)) definePrivateField(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, undefined, f);
+  for (const f of shape.fields) {
+    if (isPrivateMember(f)) definePrivateField(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
+  }
 }
 
 /** `this.p = p` for each parameter property (the parameters are bound). */
@@ -461,10 +468,9 @@ function assignParamProps(ev: Interpreter, frame: Frame): void {
 function assignFields(ev: Interpreter, frame: Frame): void {
   assignParamProps(ev, frame);
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
+  // (Private fields were defined, with their initialisers, before: `declarePrivateFields`.)
   for (const f of shape.fields) {
-    if (!f.initializer) continue;
-    if (isPrivateMember(f)) setPrivate(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, initialValue(ev, frame, f.initializer), f);
-    else ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
+    if (f.initializer && !isPrivateMember(f)) ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
   }
 }
 
@@ -638,16 +644,28 @@ function declarePrivates(cls: ClassValue, shape: Shape): void {
   }
 }
 
+/**
+ * Why code the analysis cannot see may hold `obj` (and so call the class's methods with it), if it may:
+ * then what its private store holds is not known, whenever the store was made.
+ */
+function ownerTaint(ev: Interpreter, obj: ObjectValue | ArrayValue | Closure, node: ts.Node): UnknownValue | undefined {
+  if (obj instanceof Closure) return obj.escaped ? ev.unknown(`${ev.text(node)} is on a function handed to code the analysis cannot see`, node) : undefined;
+  return obj.tainted;
+}
+
 /** The private store of `obj` to add to, or undefined (with `value` handed over) where that is not followed. */
 function storeToAdd(ev: Interpreter, obj: Value, value: Value, node: ts.Node): ObjectValue | undefined {
-  if (obj !== null && typeof obj === 'object' && !(obj instanceof Opaque)) {
+  let why: UnknownValue;
+  if (obj instanceof ObjectValue || obj instanceof ArrayValue || obj instanceof Closure) {
     const store = privateStoreOf(obj, true)!;
-    if (!store.tainted) return store;
-    ev.escape(value, store.tainted);
-    return undefined;
+    const tainted = store.tainted ?? ownerTaint(ev, obj, node);
+    if (!tainted) return store;
+    why = tainted;
+  } else {
+    why = obj instanceof Opaque ? obj.unknown : ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
   }
   ev.mayThrow();
-  ev.escape(value, obj instanceof Opaque ? obj.unknown : ev.unknown(`${ev.text(node)} is not followed by the analysis`, node));
+  ev.escape(value, why);
   return undefined;
 }
 
@@ -700,13 +718,12 @@ function privateLookup(ev: Interpreter, obj: Value, member: PrivateMember | unde
   if (!member) return ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
   if (obj instanceof Opaque) return obj.unknown;
   if (obj === null || typeof obj !== 'object') return 'absent';
+  // Only an object the analysis has seen whole is known to have it, or not.
+  if (!(obj instanceof ObjectValue || obj instanceof ArrayValue || obj instanceof Closure)) return ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
   const store = privateStoreOf(obj, false);
-  if (store?.tainted) return store.tainted;
-  if (store?.props.has(member.kind === 'field' ? member.key : member.brandKey)) return store;
-  // Only an object the analysis has seen whole is known not to have it.
-  if (obj instanceof ObjectValue) return obj.tainted ?? 'absent';
-  if (obj instanceof ClassValue) return obj.escaped ? ev.unknown(`${ev.text(node)} reads a class handed to code the analysis cannot see`, node) : 'absent';
-  return ev.unknown(`${ev.text(node)} is not followed by the analysis`, node);
+  const tainted = store?.tainted ?? ownerTaint(ev, obj, node);
+  if (tainted) return tainted;
+  return store?.props.has(member.kind === 'field' ? member.key : member.brandKey) ? store : 'absent';
 }
 
 function missingPrivate(ev: Interpreter, member: PrivateMember, access: 'read' | 'write', node: ts.Node): never {

@@ -95,9 +95,11 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       if (maps.has(v)) continue;
       maps.add(v);
       work.push(v.store, ...v.keys.values());
-    } else if (v instanceof BuiltinFunction && v.options.captures) {
+    } else if (v instanceof BuiltinFunction) {
+      if (ev.escapedBuiltins.has(v)) continue;
+      ev.escapedBuiltins.add(v);
       // A bound function: the code may call it.
-      work.push(...v.options.captures);
+      if (v.options.captures) work.push(...v.options.captures);
     } else if (v instanceof ModuleNamespace) {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());

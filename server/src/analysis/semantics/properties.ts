@@ -65,7 +65,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   if (obj instanceof DateValue) return dateProperty(ev, obj, key, node);
   if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
-  if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? functionMethod(key) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
+  if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? (ev.escapedBuiltins.has(obj) ? undefined : functionMethod(key)) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
   if (obj instanceof NamespaceValue) {
     const m = obj.members.get(key);
     if (m !== undefined) return m;
@@ -166,8 +166,8 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj instanceof ClassValue) return ev.setStaticProperty(obj, key, value, assignment);
-  if (obj instanceof Closure && functionMethod(key)) {
-    // Its own `call` or `apply` now: reading them is no longer Function.prototype's.
+  if (obj instanceof Closure && (functionMethod(key) || key === '__proto__')) {
+    // Its own `call`, `apply` or `bind`, or another prototype: reading them is no longer Function.prototype's.
     const why = new UnknownValue(`${ev.text(assignment)} gives a function its own ${key}`, range);
     ev.escape(obj, why);
     ev.escape(value, why);
