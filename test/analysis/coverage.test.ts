@@ -484,7 +484,7 @@ dag.task('values', {
     const side = {
       'node_modules/side/package.json': '{ "name": "side", "main": "index.js" }\n',
       // The module undoes the patch (\`restore()\`): Math.max and the runtime's Dag are this process's own.
-      'node_modules/side/index.js': 'exports.patch = (fn) => { fn.call = () => "own"; fn.apply = () => "own"; fn.bind = () => () => "own"; return () => { delete fn.call; delete fn.apply; delete fn.bind; }; };\nexports.arr = [1, 2];\n',
+      'node_modules/side/index.js': 'exports.patch = (fn) => { fn.call = () => "own"; fn.apply = () => "own"; fn.bind = () => () => "own"; return () => { delete fn.call; delete fn.apply; delete fn.bind; }; };\nexports.arr = [1, 2];\nexports.num = 5;\nexports.callB = (h) => h.b();\n',
     };
     const modules = [
       "const o: any = { a: 1 };\n[].push.call(o, 5 as never);\ndag.task('t', { o: JSON.stringify(o) });",
@@ -498,6 +498,12 @@ dag.task('values', {
       "import { patch } from 'side';\nconst restore = patch(Math.max);\ndag.task('t', { v: (Math.max as any).call(null, 1, 2) });\nrestore();",
       "import { patch } from 'side';\nconst restore = patch(dag.task);\ndag.task.call(dag, 'x', { image: 'x' });\nrestore();\ndag.task('t', { image: 't' });",
       "const g = () => 'g';\n(g as any).__proto__ = { call() { return 'patched'; } };\ndag.task('t', { v: (g as any).call(null) });",
+      // Array.of and Array.from construct with their this.
+      "dag.task('t', { a: Array.isArray(Array.of.call(Object, 1, 2)), b: JSON.stringify((Array.from as any).call(Object, [1, 2])), c: JSON.stringify(Array.from.bind(Object)([3])) });",
+      // A primitive this is boxed in sloppy code (the bundle), not in strict code (class code).
+      "function f(this: any) { return typeof this; }\nconst o = { f };\nclass C { static f(this: any) { return typeof this; } }\ndag.task('t', { a: f.call(5), b: f.bind('s')(), c: f.apply(true, []), d: o.f.call(5), e: C.f.call(5), m: [1].map(function (this: any) { return typeof this; }, 5) });",
+      // A bound function escapes on a branch that is then undone (the other branch throws) and havocked.
+      "import { num, callB } from 'side';\nconst o = { v: 'a' };\nfunction set(this: any) { this.v = 'b'; }\nconst b = set.bind(o);\nconst holder = { b };\nif (num) { callB(holder); } else { (null as any).x; }\ndag.task('t', { v: o.v });",
     ];
     for (const code of modules) {
       const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...side });

@@ -273,8 +273,9 @@ export class BuiltinFunction {
       /** Takes a {@link SpreadOpaque} argument itself (`addDep(...unknownList)`). */
       readonly spreadAware?: boolean;
       /**
-       * A method of a built-in prototype, written for a receiver of its own kind (as a property lookup
-       * finds it): `call`, `apply` and `bind` with another `this` are not followed.
+       * Uses its `this`: a method of a built-in prototype, written for a receiver of its own kind (as a
+       * property lookup finds it), or `Array.from`/`Array.of` (their constructor): `call`, `apply` and
+       * `bind` with another `this` are not followed.
        */
       readonly method?: boolean;
       /**

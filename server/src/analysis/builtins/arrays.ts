@@ -25,7 +25,9 @@ const arrayIsArray = fn('Array.isArray', (_realm, _this, args) => {
   return v instanceof ArrayValue;
 });
 
-const arrayFrom = fn('Array.from', (realm, _this, args, site) => {
+// `Array.from` and `Array.of` construct their result with `this` (`Array.of.call(Object, 1)` makes a
+// Number object): another `this` through call, apply or bind is not followed (`method`).
+const arrayFrom = methodFn('Array.from', (realm, _this, args, site) => {
   const src = args[0];
   const mapFn = args[1];
   if (mapFn !== undefined && !isCallable(mapFn)) {
@@ -61,7 +63,7 @@ const arrayFrom = fn('Array.from', (realm, _this, args, site) => {
   return newArray(realm, values, site.node);
 });
 
-const arrayOfFn = fn('Array.of', (realm, _this, args, site) => newArray(realm, args, site.node));
+const arrayOfFn = methodFn('Array.of', (realm, _this, args, site) => newArray(realm, args, site.node));
 
 function arrayConstruct(realm: Realm, _this: Value, args: readonly Value[], site: CallSite): Value {
   if (args.length === 1 && typeof args[0] === 'number') {

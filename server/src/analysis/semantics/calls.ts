@@ -10,6 +10,7 @@ import {
   ClassValue,
   Closure,
   DagClassValue,
+  isPrimitive,
   NO_REACH,
   Opaque,
   Scope,
@@ -109,7 +110,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls a function that uses \`arguments\`, which the analysis does not follow`, site.node));
   }
   // In a plain call, `this` is the global object in the (sloppy) bundle, undefined in strict code.
-  const callThis = !isArrow && (thisValue === undefined || thisValue === null) ? globalThisValue(ev, site.node) : thisValue;
+  const callThis = isArrow ? thisValue : thisValue === undefined || thisValue === null ? globalThisValue(ev, site.node) : isPrimitive(thisValue) && !ts.findAncestor(node, ts.isClassLike) ? boxedThis(ev, site.node) : thisValue;
   const scope = new Scope(fn.scope, true, isArrow ? undefined : { value: callThis });
   if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'function', initialised: true });
   // A call from the analysed module into another module's function: what happens there shows here.
@@ -140,6 +141,14 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     ev.callDepth--;
     if (anchored) ev.anchors.pop();
   }
+}
+
+/**
+ * A primitive `this` (`f.call(5)`, `map(cb, 'x')`) outside class code: sloppy code (the bundle, unless
+ * the tsconfig makes esbuild emit "use strict") boxes it into an object, strict code does not.
+ */
+function boxedThis(ev: Interpreter, node: ts.Node): Opaque {
+  return new Opaque(ev.unknown('`this` here is a primitive value, which sloppy code boxes into an object and strict code does not', node));
 }
 
 export function globalThisValue(ev: Interpreter, node: ts.Node): Opaque {

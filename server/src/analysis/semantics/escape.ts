@@ -39,6 +39,7 @@ import type { Completion, Interpreter } from '../realm';
 export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
   const work: Value[] = [value];
   const maps = new Set<CollectionValue>();
+  const bound = new Set<BuiltinFunction>();
   while (work.length > 0) {
     const v = work.pop();
     // What the object's own class keeps in its private fields: code handed the object can call the
@@ -96,10 +97,14 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       maps.add(v);
       work.push(v.store, ...v.keys.values());
     } else if (v instanceof BuiltinFunction) {
-      if (ev.escapedBuiltins.has(v)) continue;
+      // (Not journaled: after a branch that is undone, the function stays unknown, which is only cautious.)
       ev.escapedBuiltins.add(v);
-      // A bound function: the code may call it.
-      if (v.options.captures) work.push(...v.options.captures);
+      // A bound function: the code may call it. Each time it escapes (an undone branch's escape of what
+      // it holds is undone), once per escape: bound functions may hold one another.
+      if (v.options.captures && !bound.has(v)) {
+        bound.add(v);
+        work.push(...v.options.captures);
+      }
     } else if (v instanceof ModuleNamespace) {
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
