@@ -14,8 +14,9 @@ function shifted(site: CallSite, by: number): CallSite {
 }
 
 /**
- * A built-in prototype's method (`[].push.call(o, x)`) is written for a receiver of its own kind: with
- * a `this` of the caller's choosing it is not followed, and what it is given escapes.
+ * A built-in that uses its `this` (a prototype's method, written for a receiver of its own kind:
+ * `[].push.call(o, x)`; `Array.from`, which constructs with it): with a `this` of the caller's choosing
+ * it is not followed, and what it is given escapes.
  */
 function foreignThis(realm: Realm, target: Value, args: readonly Value[], site: CallSite): Opaque | undefined {
   if (!(target instanceof BuiltinFunction && target.options.method)) return undefined;
