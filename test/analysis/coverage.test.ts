@@ -875,6 +875,39 @@ dag.task('branchSize', { v: branch.size });`), ['grown', 'visited', 'handed', 'b
   }
 });
 
+describe('Map, Set and Date: what a review found', () => {
+  const side = {
+    'node_modules/side/package.json': '{ "name": "side", "main": "index.js" }\n',
+    'node_modules/side/index.js': 'let kept;\nexports.keep = (o) => { kept = o; };\nexports.later = () => { kept[Symbol.iterator] = function* () { yield 1; yield 2; }; };\n',
+  };
+
+  test('never a wrong output, never a false error', async () => {
+    const modules = [
+      // forEach visits what its last callback adds.
+      "const m = new Map<string, number>([['a', 1]]);\nlet n = 0;\nm.forEach(() => { n++; if (n < 3) m.set('k' + n, 1); });\ndag.task('t', { n });",
+      'const s = new Set<number>([1]);\nconst seen: number[] = [];\ns.forEach((v) => { seen.push(v); s.delete(v); s.add(v); if (seen.length > 3) s.clear(); });\ndag.task(\'t\', { seen });',
+      // An own property shadows a method.
+      "const a = new Date('2024-01-01T00:00:00Z');\n(a as any).valueOf = () => 5;\n(a as any).toISOString = () => 'X';\ndag.task('t', { v: String(+a), j: JSON.stringify({ a }) });",
+      "const m = new Map([['a', 1]]);\n(m as any).get = () => 42;\ndag.task('t', { v: m.get('a') });",
+      // JS converts the arguments of what depends on the time zone.
+      'let n = 0;\nconst d = new Date(0);\nd.setHours({ valueOf() { n++; return 1; } } as any);\nnew Date(2024, { valueOf() { n += 10; return 1; } } as any);\nnew Date({ valueOf() { n += 100; return 0; } } as any);\nDate.parse({ toString() { n += 1000; return \'x\'; } } as any);\nnew Date(NaN).setDate({ valueOf() { n += 10000; return 1; } } as any);\ndag.task(\'t\', { n });',
+      // An object made iterable, by the module or by code the analysis cannot see.
+      "const o: any = { a: 1 };\no[Symbol.iterator] = function* () { yield 1; };\ndag.task('t', { size: new Set(o).size });",
+      "import { keep, later } from 'side';\nconst o: any = {};\nkeep(o);\nlater();\nlet n = 0;\nfor (const x of o) n += x;\ndag.task('t', { n, spread: [...o].length, set: new Set(o).size });",
+    ];
+    for (const code of modules) {
+      const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...side });
+      assert.ok(!analysis.diagnostics.some((d) => /throws here/.test(d.message)), `${code}\n${analysis.diagnostics.map((d) => d.message).join('\n')}`);
+      assertNoWrongOutput(defaultDag(analysis), runtime);
+    }
+  });
+
+  test('a date string with a month or day out of range is read in local time by V8: unknown', async () => {
+    const analysis = await unknownWhereExpected(main("const dag = new Dag();\ndag.task('t', { v: Date.parse('0001-13-01') });\ndag.task('u', { v: Date.parse('0006-28-84') });\ndag.task('ok', { v: Date.parse('2024-02-29') });"), ['t', 'u'], /not a valid ISO date/);
+    assert.ok(outcomes(defaultDag(analysis)).get('ok')!.output);
+  });
+});
+
 describe('Date', () => {
   test('daily partitions over a configured range, in UTC (getters, setters, Date.UTC, ISO strings, comparisons): what running gives', async () => {
     await sameAsRunning({

@@ -192,6 +192,10 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = fa
     v.state = part || values instanceof Opaque ? 'unknown' : 'done';
     return values;
   }
+  // An object that code the analysis cannot see may have given a `Symbol.iterator` (or one whose class
+  // was handed over): whether it is iterable is not known.
+  if (v instanceof ObjectValue && v.tainted) return new Opaque(v.tainted, [v]);
+  if (v instanceof InstanceValue && v.cls.chainEscaped()) return realm.opaque(`${realm.text(node)} iterates an instance whose class was handed to code the analysis cannot see`, node, [v]);
   return undefined;
 }
 

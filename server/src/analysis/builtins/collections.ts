@@ -131,16 +131,20 @@ function sharedMethods(kind: CollectionValue['kind']): [string, BuiltinFunction]
       const keys = [...c.store.props.keys()];
       const changes = c.changes;
       realm.charge(keys.length, site.node);
+      // Checked before each visit and after the last: an entry added by the last callback is visited too.
+      const changed = () => c.store.tainted ?? (c.changes !== changes ? realm.opaque(`${realm.text(site.node)} adds to or removes from the ${kind} while it runs over it, which the analysis does not follow`, site.node).unknown : undefined);
+      const notFollowed = (why: UnknownValue) => {
+        realm.escape(cb, why);
+        realm.escape(c, why);
+        return undefined;
+      };
       for (const k of keys) {
-        const why = c.store.tainted ?? (c.changes !== changes ? realm.opaque(`${realm.text(site.node)} adds to or removes from the ${kind} while it runs over it, which the analysis does not follow`, site.node).unknown : undefined);
-        if (why) {
-          realm.escape(cb, why);
-          realm.escape(c, why);
-          return undefined;
-        }
+        const why = changed();
+        if (why) return notFollowed(why);
         realm.call(cb, thisArg, [c.store.props.get(k)!.value, c.keys.get(k), c], callbackSite(site));
       }
-      return undefined;
+      const why = changed();
+      return why ? notFollowed(why) : undefined;
     })],
     ...(['keys', 'values', 'entries'] as const).map((it): [string, BuiltinFunction] => [it, method(kind, it, (_realm, c) => new IteratorValue(c, it))]),
   ];

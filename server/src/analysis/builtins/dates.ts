@@ -28,14 +28,32 @@ const ZONED_ISO = /^(?:[+-]\d{6}|\d{4})(?:-\d{2}(?:-\d{2})?)?(?:T\d{2}:\d{2}(?::
 /** The time value `Date.parse(s)` gives, or why it depends on the machine. */
 function parseZoned(realm: Realm, s: string, site: CallSite): number | Opaque {
   if (!ZONED_ISO.test(s)) return realm.opaque(`${realm.text(site.node)} reads a date string without a time zone, which depends on the machine that runs it`, site.node);
+  // A month or day out of range fails V8's ISO reading, and its fallback reads local time
+  // ('0001-13-01' differs between time zones).
+  const [, month, day] = /^(?:[+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(s)!;
+  if ((month !== undefined && (+month < 1 || +month > 12)) || (day !== undefined && (+day < 1 || +day > 31))) {
+    return realm.opaque(`${realm.text(site.node)} reads a date string that is not a valid ISO date, which V8 then reads in the machine's time zone`, site.node);
+  }
   return Date.parse(s);
 }
 
 const timeZoneDependent = (realm: Realm, site: CallSite, args: readonly Value[]) => realm.opaque(`${realm.text(site.node)} depends on the clock or the time zone of the machine that runs it`, site.node, reachOf(args));
 
+/**
+ * A result that depends on the machine, after what JS converts of `args` first: the module's own
+ * `valueOf`/`toString` run (through the analysis, as stand-ins), and a conversion that throws throws.
+ */
+function convertedThen(realm: Realm, site: CallSite, args: readonly Value[], native: (host: unknown[]) => unknown): Opaque {
+  const host = hostArgs(realm, args, site.node);
+  if (host instanceof Opaque) return host;
+  const r = applyHost(realm, args, site.node, () => native(host));
+  return r instanceof Opaque ? r : timeZoneDependent(realm, site, args);
+}
+
 export const dateFn = fn('Date', (realm, _this, args, site) => timeZoneDependent(realm, site, args), {
   construct: (realm, _this, args, site) => {
-    if (args.length !== 1) return timeZoneDependent(realm, site, args);
+    // Each argument is converted to a number (`new Date(2024, month)`); none for the current time.
+    if (args.length !== 1) return convertedThen(realm, site, args, (host) => new Date(...(host as [number, number])).getTime());
     const [v] = args;
     if (v instanceof DateValue) {
       const time = v.time;
@@ -46,7 +64,7 @@ export const dateFn = fn('Date', (realm, _this, args, site) => timeZoneDependent
       return t instanceof Opaque ? t : makeDate(realm, t, site.node);
     }
     // Another value: ToPrimitive, then a string is parsed and anything else is a time value.
-    if (!isPrimitive(v)) return timeZoneDependent(realm, site, args);
+    if (!isPrimitive(v)) return convertedThen(realm, site, args, (host) => new Date(host[0] as never).getTime());
     const t = applyHost(realm, args, site.node, () => new Date(v as never).getTime());
     return t instanceof Opaque ? t : makeDate(realm, t, site.node);
   },
@@ -58,7 +76,7 @@ export const dateFn = fn('Date', (realm, _this, args, site) => timeZoneDependent
     })],
     ['parse', fn('Date.parse', (realm, _this, [s], site) => {
       if (s instanceof Opaque) return new Opaque(s.unknown);
-      if (typeof s !== 'string') return timeZoneDependent(realm, site, [s]);
+      if (typeof s !== 'string') return convertedThen(realm, site, [s], (host) => Date.parse(host[0] as string));
       return parseZoned(realm, s, site);
     })],
   ]),
@@ -107,16 +125,12 @@ const setter = (name: string) => dateMethod(name, (realm, d, time, args, site) =
 });
 
 /** A local-time reader: its result depends on the machine's time zone; the date is unchanged. */
-const localReader = (name: string) => dateMethod(name, (realm, _d, _time, args, site) => {
-  const host = hostArgs(realm, args, site.node);
-  if (host instanceof Opaque) return host;
-  return realm.opaque(`${realm.text(site.node)} depends on the time zone of the machine that runs it`, site.node);
-});
+const localReader = (name: string) => dateMethod(name, (realm, _d, time, args, site) =>
+  convertedThen(realm, site, args, (host) => (new Date(time) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...host)));
 
 /** A local-time setter: the arguments are converted as JS does; the new time value depends on the time zone. */
-const localSetter = (name: string) => dateMethod(name, (realm, d, _time, args, site) => {
-  const host = hostArgs(realm, args, site.node);
-  const t = host instanceof Opaque ? host : realm.opaque(`${realm.text(site.node)} depends on the time zone of the machine that runs it`, site.node);
+const localSetter = (name: string) => dateMethod(name, (realm, d, time, args, site) => {
+  const t = convertedThen(realm, site, args, (host) => (new Date(time) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...host));
   realm.touch(d.store);
   d.store.props.set('t', { value: t, range: realm.range(site.node) });
   return t;

@@ -159,6 +159,14 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     ev.escape(value, why);
     return;
   }
+  if ((obj instanceof DateValue || obj instanceof CollectionValue) && (key === '__proto__' || key in (obj instanceof DateValue ? Date : obj.kind === 'Map' ? Map : Set).prototype)) {
+    // An own property shadowing a method (`d.valueOf = …`, `m.get = …`), or another prototype: the
+    // object is not followed. (Other properties change nothing the analysis reads of it.)
+    const why = new UnknownValue(`${ev.text(assignment)} sets a property of a ${obj instanceof DateValue ? 'Date' : obj.kind}, which the analysis does not follow`, range);
+    ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
   if (obj instanceof DagState || obj instanceof TaskState) {
     const why = new UnknownValue(`${ev.text(assignment)} changes the ${obj instanceof DagState ? 'Dag' : 'task'} object itself`, range);
     ev.escape(obj, why);

@@ -38,7 +38,7 @@ import {
 import { ThrowSignal } from '../signals';
 import { factsOf, regionFacts } from '../regions';
 import { Journal } from '../speculation';
-import { arrayItem, collectionItem, defaultIteration } from '../builtins/coercion';
+import { arrayItem, collectionItem, defaultIteration, iterateSnapshot } from '../builtins/coercion';
 import type { Completion, Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 
@@ -407,6 +407,13 @@ export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope
     const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${iterable.unknown.why})`, node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
   } else {
+    // An object code the analysis cannot see may have made iterable (a `Symbol.iterator`, on it or on
+    // its class's prototype): not known. Anything else is not iterable.
+    const unknownIterable = iterateSnapshot(ev, iterable, node.expression);
+    if (unknownIterable instanceof Opaque) {
+      const why = ev.unknown(`the loop runs over ${ev.text(node.expression)}, which is not static (${unknownIterable.unknown.why})`, node.expression);
+      return havocLoop(ev, node, scope, why, reachOf([iterable]));
+    }
     ev.throwError(`${ev.text(node.expression)} is not iterable`, node.expression);
   }
   const taintOf = (x: ArrayValue | CollectionValue) => (x instanceof CollectionValue ? x.store.tainted : x.tainted);
