@@ -61,6 +61,16 @@ async function unknownWhereExpected(files: Record<string, string>, unknownTasks:
 
 const main = (code: string) => ({ 'main.alamode.ts': `${DSL}${code}\nexport default dag;\n` });
 
+/**
+ * `code` (after `const dag = new Dag();`, with `files` beside it) runs, and the analysis shows nothing
+ * running does not give: no wrong output, and no "throws here" where it does not throw.
+ */
+async function neverWrong(code: string, files: Record<string, string> = {}): Promise<void> {
+  const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...files });
+  assert.ok(!analysis.diagnostics.some((d) => /throws here/.test(d.message)), `${code}\n${analysis.diagnostics.map((d) => d.message).join('\n')}`);
+  assertNoWrongOutput(defaultDag(analysis), runtime);
+}
+
 describe('a pipeline and the helpers it imports, with enums, classes, node:path and sorting', () => {
   test('coverage.alamode.ts: the analysis equals running the module', async () => {
     const path = join(fixturesDir, 'analysis', 'coverage.alamode.ts');
@@ -409,10 +419,7 @@ dag.task('named', new Named('n').add('c').tagged());`),
       ['class Base { constructor(o: any) { return o; } }\nclass S extends Base { #x = 7; static has(o: any) { return #x in o; } constructor(o: any) { super(o); } }\nconst obj = { y: 1 };\nconst f = () => new S(obj);\nif (process.env.ALAMODE_TEST_UNSET) f();\ndag.task(\'t\', { has: S.has(obj) });', {}],
       ["import { keep, later } from 'side';\nclass A { constructor() { keep(this); } }\nclass B extends A { #x = 1; setX(v: number) { this.#x = v; } static read(o: B) { return o.#x; } }\nconst read = B.read;\nconst b = new B();\nlater();\ndag.task('t', { v: read(b) });", side],
     ];
-    for (const [code, extra] of modules) {
-      const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...extra });
-      assertNoWrongOutput(defaultDag(analysis), runtime);
-    }
+    for (const [code, extra] of modules) await neverWrong(code, extra);
   });
 
   test('a method that fails on an object without the brand: an error, never a guess', async () => {
@@ -505,10 +512,7 @@ dag.task('values', {
       // A bound function escapes on a branch that is then undone (the other branch throws) and havocked.
       "import { num, callB } from 'side';\nconst o = { v: 'a' };\nfunction set(this: any) { this.v = 'b'; }\nconst b = set.bind(o);\nconst holder = { b };\nif (num) { callB(holder); } else { (null as any).x; }\ndag.task('t', { v: o.v });",
     ];
-    for (const code of modules) {
-      const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...side });
-      assertNoWrongOutput(defaultDag(analysis), runtime);
-    }
+    for (const code of modules) await neverWrong(code, side);
   });
 
   test('an argument list the analysis does not know, or a function given its own call: unknown, never wrong', async () => {
@@ -895,11 +899,7 @@ describe('Map, Set and Date: what a review found', () => {
       "const o: any = { a: 1 };\no[Symbol.iterator] = function* () { yield 1; };\ndag.task('t', { size: new Set(o).size });",
       "import { keep, later } from 'side';\nconst o: any = {};\nkeep(o);\nlater();\nlet n = 0;\nfor (const x of o) n += x;\ndag.task('t', { n, spread: [...o].length, set: new Set(o).size });",
     ];
-    for (const code of modules) {
-      const { analysis, runtime } = await both({ ...main(`const dag = new Dag();\n${code}`), ...side });
-      assert.ok(!analysis.diagnostics.some((d) => /throws here/.test(d.message)), `${code}\n${analysis.diagnostics.map((d) => d.message).join('\n')}`);
-      assertNoWrongOutput(defaultDag(analysis), runtime);
-    }
+    for (const code of modules) await neverWrong(code, side);
   });
 
   test('a date string with a month or day out of range is read in local time by V8: unknown', async () => {
