@@ -76,6 +76,8 @@ interface Shape {
   readonly ctorUnsupported?: string;
   /** The private names (`#x`) it declares. */
   readonly privateNames: ReadonlySet<string>;
+  /** Whether it has private methods or accessors, for its instances and for itself (a brand to give). */
+  readonly privateMethods: { readonly instance: boolean; readonly static: boolean };
 }
 
 const shapes = new WeakMap<ts.ClassLikeDeclaration, Shape>();
@@ -166,6 +168,10 @@ export function shapeOf(node: ts.ClassLikeDeclaration): Shape {
     statics,
     methods,
     privateNames: new Set(node.members.filter(isPrivateMember).map((m) => memberName(m.name)!)),
+    privateMethods: {
+      instance: methods.some((m) => isPrivateMember(m) && !hasModifier(m, SK.StaticKeyword)),
+      static: methods.some((m) => isPrivateMember(m) && hasModifier(m, SK.StaticKeyword)),
+    },
   };
   shapes.set(node, shape);
   return shape;
@@ -254,7 +260,7 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
     own.initialised = true;
   }
   // The class's own private static methods, before its static fields (as JS adds them).
-  if ([...cls.privates.values()].some((p) => p.isStatic && p.kind !== 'field')) addBrand(ev, cls, staticBrandKey(cls), node, cls.name);
+  if (shape.privateMethods.static) addBrand(ev, cls, staticBrandKey(cls), node, cls.name);
   // Static fields and blocks, in order, with `this` the class.
   for (const el of shape.statics) {
     const at = new Scope(homeScope(cls, true), true, { value: cls });
@@ -359,10 +365,7 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
     const frame: Frame = { cls, newTarget, holder, scope };
     frames.set(scope, frame);
     const define = cls.fields !== 'assign';
-    if (!derived) {
-      if (define) defineFields(ev, frame);
-      else declarePrivateFields(ev, frame);
-    }
+    if (!derived) defineFields(ev, frame);
     const ctor = shape.ctor;
     if (!ctor) {
       if (derived) return superConstruct(ev, frame, args, site);
@@ -417,41 +420,34 @@ function superConstruct(ev: Interpreter, frame: Frame, args: readonly Value[], s
   ev.touchBinding(holder);
   holder.value = self;
   holder.initialised = true;
-  if (frame.cls.fields !== 'assign') {
-    defineFields(ev, frame);
-    assignParamProps(ev, frame);
-  } else {
-    declarePrivateFields(ev, frame);
-    assignFields(ev, frame);
-  }
+  defineFields(ev, frame);
+  if (frame.cls.fields !== 'assign') assignParamProps(ev, frame);
+  else assignFields(ev, frame);
   return self;
 }
 
-/** `define`: the private methods (the brand), parameter properties as `undefined`, then the fields, in order. */
+/**
+ * What an instance gets when its fields are made (at `new` in a base class, when `super(…)` returns in
+ * a derived one): the private methods (the brand) first, then
+ * - `define`: the parameter properties as `undefined`, then every field in order;
+ * - `assign`: the private fields only, in order with their initialisers, before the parameter
+ *   properties and the other fields are assigned ({@link assignFields}). esbuild leaves them class
+ *   fields in a class without public field initialisers; in one with them it assigns the private
+ *   initialisers in order with the others, which gives the same where {@link notConstructible} lets a
+ *   class be followed (no private initialisers there).
+ */
 function defineFields(ev: Interpreter, frame: Frame): void {
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
   const self = frame.holder.value;
-  addInstanceBrand(ev, frame);
-  for (const p of shape.paramProps) defineField(ev, self, (p.name as ts.Identifier).text, undefined, p);
+  const define = frame.cls.fields !== 'assign';
+  if (shape.privateMethods.instance) addBrand(ev, self, instanceBrandKey(frame.cls), frame.cls.node, frame.cls.name);
+  if (define) for (const p of shape.paramProps) defineField(ev, self, (p.name as ts.Identifier).text, undefined, p);
   for (const f of shape.fields) {
+    const isPrivate = isPrivateMember(f);
+    if (!define && !isPrivate) continue;
     const value = f.initializer ? initialValue(ev, frame, f.initializer) : undefined;
-    if (isPrivateMember(f)) definePrivateField(ev, self, frame.cls.privates.get(memberName(f.name)!)!, value, f);
+    if (isPrivate) definePrivateField(ev, self, frame.cls.privates.get(memberName(f.name)!)!, value, f);
     else defineField(ev, self, staticPropertyName(f.name)!, value, f);
-  }
-}
-
-/**
- * `assign`: the private methods (the brand), then the private fields defined in order, each with its
- * initialiser, before the parameter properties and the other fields are assigned. esbuild emits them so
- * (as class fields) in a class without public field initialisers; in one with them it assigns the
- * private initialisers in order with the others, which gives the same where {@link notConstructible}
- * lets a class be followed (no private initialisers there).
- */
-function declarePrivateFields(ev: Interpreter, frame: Frame): void {
-  addInstanceBrand(ev, frame);
-  const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
-  for (const f of shape.fields) {
-    if (isPrivateMember(f)) definePrivateField(ev, frame.holder.value, frame.cls.privates.get(memberName(f.name)!)!, f.initializer ? initialValue(ev, frame, f.initializer) : undefined, f);
   }
 }
 
@@ -468,7 +464,7 @@ function assignParamProps(ev: Interpreter, frame: Frame): void {
 function assignFields(ev: Interpreter, frame: Frame): void {
   assignParamProps(ev, frame);
   const shape = shapeOf(frame.cls.node as ts.ClassLikeDeclaration);
-  // (Private fields were defined, with their initialisers, before: `declarePrivateFields`.)
+  // (Private fields were defined, with their initialisers, before: `defineFields`.)
   for (const f of shape.fields) {
     if (f.initializer && !isPrivateMember(f)) ev.setProperty(frame.holder.value, staticPropertyName(f.name)!, initialValue(ev, frame, f.initializer), f);
   }
@@ -678,10 +674,6 @@ function addBrand(ev: Interpreter, obj: Value, brandKey: string, node: ts.Node, 
   store.props.set(brandKey, ev.slot(true, node));
 }
 
-function addInstanceBrand(ev: Interpreter, frame: Frame): void {
-  if ([...frame.cls.privates.values()].some((p) => !p.isStatic && p.kind !== 'field')) addBrand(ev, frame.holder.value, instanceBrandKey(frame.cls), frame.cls.node, frame.cls.name);
-}
-
 /** Adds a private field to `obj` (JS throws when it has it already). */
 function definePrivateField(ev: Interpreter, obj: Value, member: PrivateMember, value: Value, node: ts.Node): void {
   const store = storeToAdd(ev, obj, value, node);
@@ -773,7 +765,7 @@ export function setPrivate(ev: Interpreter, obj: Value, member: PrivateMember | 
 
 /** `#x in obj`. */
 export function privateIn(ev: Interpreter, member: PrivateMember | undefined, obj: Value, node: ts.BinaryExpression): Value {
-  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) ev.throwError(`Cannot use 'in' operator to search for '${(node.left as ts.PrivateIdentifier).text}' in ${String(obj)}`, node);
+  if (obj === null || typeof obj !== 'object') ev.throwError(`Cannot use 'in' operator to search for '${(node.left as ts.PrivateIdentifier).text}' in ${String(obj)}`, node);
   const found = privateLookup(ev, obj, member, node);
   if (found instanceof UnknownValue) return new Opaque(found);
   return found !== 'absent';
