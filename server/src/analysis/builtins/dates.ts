@@ -99,11 +99,16 @@ function dateMethod(name: string, impl: DateImpl): ReturnType<typeof fn> {
   });
 }
 
+/** `Date.prototype[name]` applied natively to a new Date of `time` (the module's date is not touched). */
+function onCopy(time: number, name: string, host: unknown[]): unknown {
+  return (new Date(time) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...host);
+}
+
 /** A method that reads the date, applied natively to a copy (it throws as the module would: `toISOString` of an invalid date). */
 const reader = (name: string) => dateMethod(name, (realm, _d, time, args, site) => {
   const host = hostArgs(realm, args, site.node);
   if (host instanceof Opaque) return host;
-  return applyHost(realm, args, site.node, () => (new Date(time) as unknown as Record<string, (...a: unknown[]) => string | number | null>)[name]!(...host));
+  return applyHost(realm, args, site.node, () => onCopy(time, name, host) as string | number | null);
 });
 
 /** A UTC setter: its arguments converted as JS does, the new time value stored and returned. */
@@ -113,8 +118,7 @@ const setter = (name: string) => dateMethod(name, (realm, d, time, args, site) =
     realm.escape(d, host.unknown);
     return host;
   }
-  const copy = new Date(time);
-  const t = applyHost(realm, args, site.node, () => (copy as unknown as Record<string, (...a: unknown[]) => number>)[name]!(...host));
+  const t = applyHost(realm, args, site.node, () => onCopy(time, name, host) as number);
   if (t instanceof Opaque) {
     realm.escape(d, t.unknown);
     return t;
@@ -126,11 +130,11 @@ const setter = (name: string) => dateMethod(name, (realm, d, time, args, site) =
 
 /** A local-time reader: its result depends on the machine's time zone; the date is unchanged. */
 const localReader = (name: string) => dateMethod(name, (realm, _d, time, args, site) =>
-  convertedThen(realm, site, args, (host) => (new Date(time) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...host)));
+  convertedThen(realm, site, args, (host) => onCopy(time, name, host)));
 
 /** A local-time setter: the arguments are converted as JS does; the new time value depends on the time zone. */
 const localSetter = (name: string) => dateMethod(name, (realm, d, time, args, site) => {
-  const t = convertedThen(realm, site, args, (host) => (new Date(time) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...host));
+  const t = convertedThen(realm, site, args, (host) => onCopy(time, name, host));
   realm.touch(d.store);
   d.store.props.set('t', { value: t, range: realm.range(site.node) });
   return t;
