@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import ts from 'typescript';
 import { analyseModule, type AnalyseOptions } from '../../server/src/analysis/analyse';
 import { Evaluator } from '../../server/src/analysis/evaluator';
 import { parseDiagnosticsOf, parseFresh, parseIncremental } from '../../server/src/analysis/parse';
@@ -99,6 +100,55 @@ describe('random edits of the fixtures', () => {
       { numRuns: 30 },
     );
     comparison.assertFewSkipped();
+  });
+});
+
+describe('parent pointers', () => {
+  /** Walks `ours` and TypeScript's own tree of the same text side by side: every node's parent must correspond. */
+  function assertSameParents(ours: ts.SourceFile, text: string): void {
+    const reference = ts.createSourceFile('reference.ts', text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, /*setParentNodes*/ true, ts.ScriptKind.TS);
+    const counterpart = new Map<ts.Node, ts.Node>([[ours, reference]]);
+    const childrenOf = (n: ts.Node) => {
+      const all: ts.Node[] = [];
+      ts.forEachChild(n, (c) => { all.push(c); }, (cs) => { all.push(...cs); });
+      return all;
+    };
+    const walk = (a: ts.Node, b: ts.Node): void => {
+      const as = childrenOf(a);
+      const bs = childrenOf(b);
+      assert.deepEqual(as.map((c) => c.kind), bs.map((c) => c.kind), `the children of a ${ts.SyntaxKind[a.kind]} at ${a.pos}`);
+      as.forEach((c, i) => {
+        counterpart.set(c, bs[i]!);
+        assert.ok(c.parent !== undefined && counterpart.get(c.parent) === bs[i]!.parent, `the parent of a ${ts.SyntaxKind[c.kind]} at ${c.pos}`);
+        walk(c, bs[i]!);
+      });
+    };
+    walk(ours, reference);
+  }
+
+  // parse.ts sets parents with its own walk (faster than TypeScript's); editors' features and the
+  // evaluator read them, so they must be TypeScript's, fresh and after incremental updates.
+  test('every node has the parent TypeScript gives it, parsed fresh or updated incrementally', () => {
+    let nodes = 0;
+    fc.assert(
+      fc.property(editedFixtureArbitrary, ([which, edits]) => {
+        const base = fixtures[which]!.text;
+        let previous = { text: base, sourceFile: parseFresh('parents.alamode.ts', base)! };
+        assertSameParents(previous.sourceFile, base);
+        for (let k = 1; k <= edits.length; k++) {
+          const text = applyEdits(which, edits.slice(0, k));
+          const fresh = parseFresh('parents.alamode.ts', text);
+          const updated = parseIncremental('parents.alamode.ts', text, previous);
+          if (!fresh || !updated) return;
+          assertSameParents(fresh, text);
+          assertSameParents(updated, text);
+          nodes += fresh.nodeCount;
+          previous = { text, sourceFile: updated };
+        }
+      }),
+      { numRuns: 60 },
+    );
+    assert.ok(nodes > 10_000, `only ${nodes} nodes compared`);
   });
 });
 
