@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { initRepo } from '../support/git';
 import { alamode } from '../support/cli';
@@ -201,6 +201,56 @@ describe('alamode diff', () => {
     assert.equal(missing.status, 1);
     assertOneLine(missing.stderr);
     assert.match(missing.stderr, /^alamode: HEAD:p\.alamode\.ts:2:\d+: '\.\/new' does not exist at HEAD$/m);
+  });
+});
+
+describe('alamode diff REV:module module: imports through aliases', () => {
+  test('files an alias names (tsconfig paths and baseUrl, package.json imports) are read at the revision, as relative ones are', () => {
+    const { dir: repo, git } = initRepo(scratch);
+    const files: Record<string, string> = {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@conf/*': ['conf/*'] }, resolveJsonModule: true } }),
+      'package.json': JSON.stringify({ name: 'p', imports: { '#shared/*': './shared/*' } }),
+      'conf/images.json': JSON.stringify({ image: 'python:1' }),
+      'conf/shas.ts': "export const sha = 'committed';\n",
+      'shared/cmd.ts': "import { sha } from '@conf/shas';\nexport const cmd = `run ${sha}`;\n",
+      'lib/limits.ts': 'export const cpus = 1;\n',
+      'p.alamode.ts': [
+        "import { Dag } from 'a-la-mode';",
+        "import images from '@conf/images.json';",
+        "import { cmd } from '#shared/cmd.ts';",
+        "import { cpus } from 'lib/limits';",
+        'const dag = new Dag();',
+        "dag.task('image', { image: images.image });",
+        "dag.task('cmd', { cmd });",
+        "dag.task('cpus', { cpus });",
+        "dag.task('same', { same: 1 });",
+        'export default dag;',
+        '',
+      ].join('\n'),
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(repo, file)), { recursive: true });
+      writeFileSync(join(repo, file), text);
+    }
+    git('add', '.');
+    git('commit', '-qm', 'pipeline');
+    writeFileSync(join(repo, 'conf/images.json'), JSON.stringify({ image: 'python:2' }));
+    writeFileSync(join(repo, 'conf/shas.ts'), "export const sha = 'edited';\n");
+    writeFileSync(join(repo, 'lib/limits.ts'), 'export const cpus = 2;\n');
+    const r = alamode(['diff', 'HEAD:p.alamode.ts', 'p.alamode.ts', '--json'], repo);
+    assert.equal(r.status, 0, r.stderr);
+    const diff = JSON.parse(r.stdout);
+    assert.deepEqual(Object.fromEntries(diff.tasks.map((t: { name: string; status: string }) => [t.name, t.status])), { image: 'changed', cmd: 'changed', cpus: 'changed', same: 'unchanged' });
+    assert.deepEqual(diff.tasks.find((t: { name: string }) => t.name === 'cmd').changes, [{ path: 'cmd', kind: 'modified', old: 'run committed', new: 'run edited' }]);
+    // An alias to a file the revision does not have: one line naming the alias, the file and the revision.
+    writeFileSync(join(repo, 'conf/new.ts'), "export const sha = 'new';\n");
+    writeFileSync(join(repo, 'p.alamode.ts'), "import { Dag } from 'a-la-mode';\nimport { sha } from '@conf/new';\nconst dag = new Dag();\ndag.task('t', { sha });\nexport default dag;\n");
+    git('add', 'p.alamode.ts');
+    git('commit', '-qm', 'import @conf/new, left uncommitted');
+    const missing = alamode(['diff', 'HEAD:p.alamode.ts', 'p.alamode.ts'], repo);
+    assert.equal(missing.status, 1);
+    assertOneLine(missing.stderr);
+    assert.match(missing.stderr, /^alamode: HEAD:p\.alamode\.ts:2:\d+: '@conf\/new' names conf\/new\.ts, which does not exist at HEAD$/m);
   });
 });
 

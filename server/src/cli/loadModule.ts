@@ -59,9 +59,15 @@ function realDir(dir: string): string {
 const git = (cwd: string, args: readonly string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
 
 /**
- * Resolves and loads relative imports from a git revision instead of the working tree. Package
- * imports still resolve from the working tree's `node_modules` (a revision has none of its own).
+ * Resolves and loads the module's own imports from a git revision instead of the working tree:
+ * relative ones, and those an alias leads into the repository (tsconfig `paths` and `baseUrl`,
+ * package.json `imports`). Package imports still resolve from the working tree's `node_modules` (a
+ * revision has none of its own). Aliases are read from the working tree's tsconfig and package.json:
+ * esbuild resolves them, and this maps the file they name to the revision's.
  */
+/** Marks the plugin's own call of `build.resolve`, which runs the plugins again. */
+const RESOLVING_ALIAS = Symbol('resolving an alias');
+
 function revisionImports(revision: string, entry: string): esbuild.Plugin {
   let root: string | undefined;
   const repoRoot = () => (root ??= git(dirname(entry), ['rev-parse', '--show-toplevel']).toString('utf8').trim());
@@ -81,6 +87,17 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
         const found = importCandidates(base).find((candidate) => existsAt(inRepo(candidate)));
         if (!found) return { errors: [{ text: `'${args.path}' does not exist at ${revision}` }] };
         return { path: found, namespace: 'revision' };
+      });
+      build.onResolve({ filter: /^[^.]/ }, async (args) => {
+        if (args.pluginData === RESOLVING_ALIAS || args.path === 'a-la-mode') return undefined;
+        if (args.namespace !== 'revision' && args.importer !== entryFile) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING_ALIAS });
+        if (resolved.errors.length > 0 || resolved.external || resolved.namespace !== 'file') return undefined; // esbuild says why
+        const path = inRepo(resolved.path);
+        // A package (node_modules, or outside the repository) comes from the working tree.
+        if (path.startsWith('../') || path.split('/').includes('node_modules')) return undefined;
+        if (!existsAt(path)) return { errors: [{ text: `'${args.path}' names ${path}, which does not exist at ${revision}` }] };
+        return { path: resolved.path, namespace: 'revision' };
       });
       build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => ({
         contents: git(repoRoot(), ['show', '--end-of-options', `${revision}:${inRepo(args.path)}`]),
