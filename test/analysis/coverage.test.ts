@@ -82,6 +82,56 @@ describe('a pipeline and the helpers it imports, with enums, classes, node:path 
   });
 });
 
+describe('dag.tasks', () => {
+  test('a new array of the tasks so far at each read: iterated, sorted and filtered in place, and the Dag unchanged', async () => {
+    const analysis = await sameAsRunning(main(`
+const dag = new Dag();
+for (const n of ['b', 'a', 'c']) dag.task(n, { image: 'x:' + n });
+const report = dag.task('report', { image: 'r' });
+for (const t of dag.tasks) if (t !== report) report.addDep(t);
+const sorted = dag.tasks.sort((x, y) => (x.name < y.name ? -1 : 1));
+const first = dag.tasks;
+first.length = 1;
+first.push(report);
+dag.tasks.splice(0);
+const late = dag.task('late', { image: 'l', before: dag.tasks.length - 1, names: sorted.map((t) => t.name), same: dag.tasks === dag.tasks, first: first.map((t) => t.name) });
+late.addDep(...dag.tasks.filter((t) => t.spec.image === 'r'));
+dag.task('count', { all: dag.tasks.length, specs: dag.tasks.map((t) => t.spec.image).join() });
+`));
+    assert.deepEqual(defaultDag(analysis).tasks.map((t) => t.name), ['b', 'a', 'c', 'report', 'late', 'count']);
+  });
+
+  test('task.inputs: a new array of the input names so far at each read', async () => {
+    await sameAsRunning(main(`
+const dag = new Dag();
+const a = dag.task('a', {});
+const b = dag.task('b', {}).addDep(a, 'x');
+const seen = b.inputs;
+seen.push('y');
+b.addDep(...a.inputs, 'z');
+dag.task('x', { of: b.inputs, seen, none: a.inputs.length, same: b.inputs === b.inputs });
+`));
+    await neverWrong(`
+const b = dag.task('b', {}).addDep((globalThis as any).process.env.HOME ? 'a' : 'c');
+dag.task('n', { n: b.inputs.join() });
+`);
+  });
+
+  test('a task that may not exist, or a Dag handed to unseen code, makes the list unknown', async () => {
+    await neverWrong(`
+const maybe = Math.random() > 2;
+if (maybe) dag.task('sometimes', {});
+dag.task('n', { n: dag.tasks.length });
+`);
+    await neverWrong(`
+dag.task('a', {});
+globalThis.setTimeout.name;
+(globalThis as any).hand?.(dag);
+dag.task('n', { n: dag.tasks.length });
+`);
+  });
+});
+
 describe('enums', () => {
   test('string, numeric (auto-increment, earlier members, reverse mapping), const and merged enums', async () => {
     await sameAsRunning(main(`

@@ -64,6 +64,13 @@ test('get() returns the task, throws for an unknown name; tasks lists them in or
   const t = dag.task('x', { image: 'x' });
   assert.equal(t.addDep('blur').addDep(dag.get('collage')), t);
   assert.deepEqual(t.inputs, ['blur', 'collage']);
+  // New arrays at each read: changing one leaves the Dag and the task as they are.
+  dag.tasks.splice(0);
+  dag.tasks.reverse();
+  t.inputs.push('edge_enhance');
+  assert.deepEqual(dag.tasks.map((task) => task.name), ['download_images', 'blur', 'edge_enhance', 'collage', 'x']);
+  assert.deepEqual(t.inputs, ['blur', 'collage']);
+  assert.deepEqual(Object.keys(dag.encode().tasks.x!.inputs as object), ['blur', 'collage']);
 });
 
 test('encoding a bad DAG throws typed errors with clear messages, listing every problem', () => {

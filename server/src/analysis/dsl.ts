@@ -7,6 +7,7 @@ import ts from 'typescript';
 import type { Interpreter } from './realm';
 import type { AnalysedDep, SourceRange } from './types';
 import {
+  ArrayValue,
   BuiltinFunction,
   DagState,
   ObjectValue,
@@ -231,7 +232,13 @@ export function dagProperty(realm: Realm, dag: DagState, key: string, node: ts.N
   }
   const reader = DAG_READERS.get(key);
   if (reader) return reader;
-  // The live task list and the rest: reading them is fine, but what is done with them is not followed.
+  // The runtime gives a new array at each read (`Dag.tasks`): a snapshot of the tasks so far, unless
+  // one of them may not exist (made on one branch of a condition not known) or the Dag is unknown.
+  if (key === 'tasks' && !dag.tainted && !dag.tasks.some((t) => t.tainted)) {
+    realm.charge(dag.tasks.length, node);
+    return new ArrayValue(dag.tasks.map((t) => ({ value: t, range: undefined })));
+  }
+  // The private task list and the rest: reading them is fine, but what is done with them is not followed.
   if (['tasks', 'taskList', 'site', 'definedAt', 'constructor'].includes(key) || key in Object.prototype) {
     return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node, [dag]);
   }
@@ -249,6 +256,11 @@ export function taskProperty(realm: Realm, task: TaskState, key: string, node: t
       return task.spec;
     case 'dag':
       return task.dag;
+  }
+  // A new array at each read (`Task.inputs`), when every input's name is known and the task surely exists.
+  if (key === 'inputs' && !task.tainted && !task.dag.tainted && task.deps.every((d) => d.name !== undefined)) {
+    realm.charge(task.deps.length, node);
+    return new ArrayValue(task.deps.map((d) => ({ value: d.name!, range: undefined })));
   }
   if (['inputs', 'inputNames', 'inputSites', 'inputSite', 'site', 'definedAt', 'constructor'].includes(key) || key in Object.prototype) {
     return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node, [task]);

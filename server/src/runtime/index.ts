@@ -71,9 +71,9 @@ export class Task {
     return this;
   }
 
-  /** Names of this task's inputs, in the order they were added. */
-  get inputs(): readonly string[] {
-    return this.inputNames;
+  /** Names of this task's inputs, in the order they were added: a new array at each read, like `Dag.tasks`. */
+  get inputs(): string[] {
+    return this.inputNames.slice();
   }
 
   /** @internal Where `addDep(name)` was called, for error locations. */
@@ -122,9 +122,13 @@ export class Dag {
     return task;
   }
 
-  /** Every task, in definition order. */
-  get tasks(): readonly Task[] {
-    return this.taskList;
+  /**
+   * Every task, in definition order: a new array at each read, so sorting or filtering it in place
+   * leaves the Dag as it is (and the editor's analysis can follow it; the live list could be changed
+   * behind the Dag's back).
+   */
+  get tasks(): Task[] {
+    return this.taskList.slice();
   }
 
   /** Output IDs and problems, without throwing: what tools use. */
