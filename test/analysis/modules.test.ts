@@ -109,7 +109,8 @@ export default dag;
       'lib/index.ts': "export { default, IMAGE, helper as renamed } from './spec';\nexport * from './star';\n",
       'lib/spec.ts': "export const IMAGE = 'img:1';\nexport const helper = 'helped';\nexport default function (name: string) { return { image: IMAGE, command: `run ${name}` }; }\n",
       'lib/star.ts': "export const fromStar = 'star';\n",
-      'lib/config.json': '{ "owner": "data-eng", "retries": 3 }',
+      // Saved with a byte order mark, as some Windows editors do: esbuild reads it like Node does.
+      'lib/config.json': '\uFEFF{ "owner": "data-eng", "retries": 3 }',
     });
   });
 

@@ -160,7 +160,7 @@ export class Configs {
     if (text instanceof Error) result = { path, dir, error: `${path} cannot be read`, hasMainFields: false };
     else if (text !== undefined) {
       try {
-        const json = JSON.parse(text) as Record<string, unknown>;
+        const json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
         if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
         result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string' };
       } catch {

@@ -210,7 +210,7 @@ export class ModuleGraph {
       let json: unknown;
       let failure: string | undefined;
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(text.replace(/^\uFEFF/, '')); // esbuild, like Node, reads a JSON file with a byte order mark
         if (hasProtoKey(json)) failure = `${path} has a "__proto__" key, which the analysis does not model`;
       } catch (e) {
         failure = `${path} is not valid JSON (${(e as Error).message})`;
