@@ -432,6 +432,36 @@ describe('resolution is the bundle\'s', () => {
   });
 });
 
+describe('a tsconfig extending shared configs from packages', () => {
+  test('@tsconfig/… packages, named by package or by file, are read for paths and for how class fields behave', async () => {
+    const module = `${DSL}import { image } from '@/images';
+class Stage { copy = String(this.n); constructor(public n: number) {} }
+const dag = new Dag();
+dag.task('t', { image, copy: new Stage(2).copy });
+export default dag;
+`;
+    const files = (extendsList: string[]) => ({
+      // An older target without useDefineForClassFields: the bundle assigns fields after the parameter
+      // properties (`copy` is '2'; with a newer target it is 'undefined').
+      'node_modules/@tsconfig/node14/tsconfig.json': '{ "compilerOptions": { "target": "es2020", "module": "commonjs" } }',
+      'node_modules/@tsconfig/node14/package.json': '{ "name": "@tsconfig/node14" }',
+      'node_modules/@tsconfig/strictest/tsconfig.json': '{ "compilerOptions": { "strict": true } }',
+      'tsconfig.json': JSON.stringify({ extends: extendsList, compilerOptions: { baseUrl: '.', paths: { '@/*': ['src/*'] } } }),
+      'src/images.ts': "export const image = 'python:3.12';\n",
+      'main.alamode.ts': module,
+    });
+    for (const extendsList of [['@tsconfig/strictest', '@tsconfig/node14/tsconfig.json'], ['@tsconfig/strictest/tsconfig', '@tsconfig/node14']]) {
+      const analysis = await sameAsRunning(files(extendsList));
+      const spec = summariseAnalysis(defaultDag(analysis)).tasks[0]!.spec;
+      assert.deepEqual(spec, { image: 'python:3.12', copy: '2' }, JSON.stringify(extendsList));
+    }
+    // A shared config no package has: the imports it would resolve are unknown, and say why.
+    const r = repo({ ...files(['@tsconfig/missing']), 'node_modules/@tsconfig/node14/tsconfig.json': '{}' });
+    const analysis = analyseIn(r, 'main.alamode.ts', module);
+    assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /extends '@tsconfig\/missing', which is in no node_modules folder above it/);
+  });
+});
+
 describe('which imports the bundle keeps', () => {
   // Each snippet mentions the imports of ./side (which records that it ran) in another way: whether the
   // module runs is what TypeScript (and so the bundle) decides, and the analysis must say the same.

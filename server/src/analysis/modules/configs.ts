@@ -105,7 +105,7 @@ export class Configs {
     for (const ext of extendsList) {
       if (typeof ext !== 'string') return { dir, error: `${path} has an "extends" that is not a string` };
       const file = this.extendsFile(dir, ext);
-      if (file === undefined) return { dir, error: `${path} extends '${ext}', which the analysis does not follow` };
+      if (file === undefined) return { dir, error: `${path} extends '${ext}', which is in no node_modules folder above it` };
       const inherited = this.parseTsConfig(file, visiting);
       if (inherited.error) return { dir, error: inherited.error };
       base = { ...base, ...definedOf(inherited) };
@@ -133,9 +133,21 @@ export class Configs {
     return merged;
   }
 
-  /** The file an `extends` names (relative or absolute paths only: a package is not followed). */
+  /**
+   * The file an `extends` names: a path, or a shared config from a package (`@tsconfig/node20`,
+   * `@tsconfig/node20/tsconfig.json`), looked for in the `node_modules` of each folder up from the
+   * config, as TypeScript and esbuild do: the file itself, with `.json` added, or the package's own
+   * `tsconfig.json`. Undefined when no package has it.
+   */
   private extendsFile(dir: string, ext: string): string | undefined {
-    if (!(ext.startsWith('./') || ext.startsWith('../') || ext === '.' || ext === '..' || isAbsolute(ext))) return undefined;
+    if (!(ext.startsWith('./') || ext.startsWith('../') || ext === '.' || ext === '..' || isAbsolute(ext))) {
+      for (let at = dir; ; at = dirname(at)) {
+        const base = join(at, 'node_modules', ext);
+        const found = [base, `${base}.json`, join(base, 'tsconfig.json')].find((f) => f.endsWith('.json') && typeof this.reader.read(f) === 'string');
+        if (found) return found;
+        if (dirname(at) === at) return undefined;
+      }
+    }
     const file = isAbsolute(ext) ? ext : join(dir, ext === '.' || ext === '..' ? `${ext}/tsconfig.json` : ext);
     if (this.reader.exists(file) || file.endsWith('.json')) return file;
     return this.reader.exists(`${file}.json`) ? `${file}.json` : file;
