@@ -4,7 +4,7 @@
  * Expected IDs come from the seed's printed hashes (../shared/conformance/collage.json).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -90,6 +90,40 @@ export default dag;
     const r = alamode(['encode', 'p.alamode.ts', '--json'], dir);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).tasks.a.image, 'collage');
+  });
+
+  test('each module knows where it is, as it would unbundled: import.meta.url, .dirname, .filename, __dirname, __filename', () => {
+    const dir = mkdtempSync(join(scratch, 'located-'));
+    mkdirSync(join(dir, 'lib', 'conf'), { recursive: true });
+    writeFileSync(join(dir, 'lib', 'conf', 'version.txt'), 'v7\n');
+    // A helper one folder down reads a file beside it in each way people write it, one of them with its own `__dirname`.
+    writeFileSync(join(dir, 'lib', 'paths.ts'), `import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+const read = (path: string | URL) => readFileSync(path, 'utf8').trim();
+export const fromUrl = read(join(dirname(fileURLToPath(import.meta.url)), 'conf', 'version.txt'));
+export const fromNewUrl = read(new URL('./conf/version.txt', import.meta.url));
+export const fromDirname = read(join(import.meta.dirname, 'conf/version.txt'));
+export const fromCommonJs = read(join(__dirname, 'conf/version.txt'));
+export const files = [import.meta.filename, __filename];
+`);
+    writeFileSync(join(dir, 'lib', 'own.ts'), "import { dirname } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nconst __dirname = dirname(dirname(fileURLToPath(import.meta.url)));\nexport const own = __dirname;\n");
+    writeFileSync(join(dir, 'p.alamode.ts'), `#!/usr/bin/env alamode
+import { Dag } from 'a-la-mode';
+import { fromUrl, fromNewUrl, fromDirname, fromCommonJs, files } from './lib/paths';
+import { own } from './lib/own';
+const dag = new Dag();
+dag.task('a', { fromUrl, fromNewUrl, fromDirname, fromCommonJs, files, own, main: [import.meta.filename, __dirname] });
+export default dag;
+`);
+    const r = alamode(['encode', 'p.alamode.ts', '--json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const real = realpathSync(dir);
+    const a = JSON.parse(r.stdout).tasks.a;
+    assert.deepEqual([a.fromUrl, a.fromNewUrl, a.fromDirname, a.fromCommonJs], ['v7', 'v7', 'v7', 'v7']);
+    assert.deepEqual(a.files, [join(real, 'lib', 'paths.ts'), join(real, 'lib', 'paths.ts')]);
+    assert.equal(a.own, real);
+    assert.deepEqual(a.main, [join(real, 'p.alamode.ts'), real]);
   });
 });
 

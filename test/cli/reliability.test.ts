@@ -225,7 +225,8 @@ export default new Promise(() => {}); // never settles
       const dir = folder(signal.toLowerCase());
       const infoFile = join(dir, 'runner.json');
       writeFileSync(join(dir, 'loop.alamode.ts'), `import { writeFileSync } from 'node:fs';
-writeFileSync(${JSON.stringify(infoFile)}, JSON.stringify({ pid: process.pid, bundle: __filename }));
+// The bundle, run from its temporary folder (\`__filename\` is this module's own path, as unbundled).
+writeFileSync(${JSON.stringify(infoFile)}, JSON.stringify({ pid: process.pid, bundle: module.filename }));
 for (;;) {}
 `);
       const cli = spawn(process.execPath, [cliPath, 'encode', 'loop.alamode.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

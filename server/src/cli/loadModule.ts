@@ -4,9 +4,10 @@
  * a child process with a time limit, and take its default-export DAG.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { RunnerResult } from './protocol';
 
@@ -99,14 +100,53 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
         if (!existsAt(path)) return { errors: [{ text: `'${args.path}' names ${path}, which does not exist at ${revision}` }] };
         return { path: resolved.path, namespace: 'revision' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => ({
-        contents: git(repoRoot(), ['show', '--end-of-options', `${revision}:${inRepo(args.path)}`]),
-        loader: LOADERS[extname(args.path)] ?? 'default',
-        resolveDir: dirname(args.path),
-      }));
+      build.onLoad({ filter: /.*/, namespace: 'revision' }, (args) => {
+        const contents = git(repoRoot(), ['show', '--end-of-options', `${revision}:${inRepo(args.path)}`]);
+        return {
+          contents: SCRIPT.test(args.path) ? located(args.path, contents.toString('utf8')) : contents,
+          loader: LOADERS[extname(args.path)] ?? 'default',
+          resolveDir: dirname(args.path),
+        };
+      });
     },
   };
 }
+
+/** The files esbuild loads as code. */
+const SCRIPT = /\.[cm]?[jt]sx?$/i;
+
+/**
+ * Where each module is, as it would know when run unbundled: `import.meta.url` (and `dirname`,
+ * `filename`) and CommonJS's `__dirname` and `__filename`. The bundle runs from a temporary folder, and
+ * esbuild's CommonJS output leaves `import.meta` empty, so `fileURLToPath(import.meta.url)` failed and
+ * `join(__dirname, 'config.json')` looked in the temporary folder. `define` (in {@link bundle}) turns
+ * every free `import.meta`, `__dirname` and `__filename` into names this declares at the top of each
+ * module that uses them (esbuild renames each module's copy apart; a module's own `const __dirname`
+ * is left alone). Declared on the first line (after a `#!` line), so line numbers stay right.
+ */
+function located(path: string, text: string): string {
+  const meta = /\bimport\s*\.\s*meta\b/.test(text);
+  const commonJs = /\b__(dirname|filename)\b/.test(text);
+  if (!meta && !commonJs) return text;
+  const names = [
+    ...(meta ? [`__alamode_import_meta = { url: ${JSON.stringify(pathToFileURL(path).href)}, dirname: ${JSON.stringify(dirname(path))}, filename: ${JSON.stringify(path)} }`] : []),
+    ...(commonJs ? [`__alamode_dirname = ${JSON.stringify(dirname(path))}, __alamode_filename = ${JSON.stringify(path)}`] : []),
+  ];
+  const at = text.startsWith('#!') ? text.indexOf('\n') + 1 || text.length : 0;
+  return `${text.slice(0, at)}var ${names.join(', ')};${text.slice(at)}`;
+}
+
+/** Reads modules from disk through {@link located}. */
+const moduleLocations: esbuild.Plugin = {
+  name: 'module-locations',
+  setup(build) {
+    build.onLoad({ filter: SCRIPT, namespace: 'file' }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const contents = located(args.path, text);
+      return contents === text ? undefined : { contents, loader: LOADERS[extname(args.path).toLowerCase()] ?? 'default' };
+    });
+  },
+};
 
 async function bundle(source: ModuleSource): Promise<{ code: string; inputs: string[] }> {
   const absolute = resolve(source.path);
@@ -114,7 +154,8 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
   const options: esbuild.BuildOptions & { write: false } = {
       ...(source.contents === undefined
         ? { entryPoints: [absolute] }
-        : { stdin: { contents: source.contents, resolveDir: dirname(absolute), sourcefile: absolute, loader: 'ts' } }),
+        : { stdin: { contents: located(absolute, source.contents), resolveDir: dirname(absolute), sourcefile: absolute, loader: 'ts' } }),
+      define: { 'import.meta': '__alamode_import_meta', __dirname: '__alamode_dirname', __filename: '__alamode_filename' },
       bundle: true,
       write: false,
       metafile: true,
@@ -128,6 +169,7 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
       outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
       plugins: [
         ...(source.revision !== undefined ? [revisionImports(source.revision, absolute)] : []),
+        moduleLocations,
         {
           name: 'a-la-mode-runtime',
           setup(build: esbuild.PluginBuild) {
