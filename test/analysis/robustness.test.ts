@@ -192,6 +192,35 @@ describe('size', () => {
     assert.deepEqual(a.dags, []);
   });
 
+  test('a value shared within itself (o = [o, o] forty times: 2^40 values as encoded) is bounded, not expanded', () => {
+    const shared = (use: string, meta = '') => [
+      "import { Dag } from 'a-la-mode';",
+      "let o: any = 'x'; for (let i = 0; i < 40; i++) o = [o, o];",
+      "let p: any = 'y'; for (let i = 0; i < 40; i++) p = { l: p, r: p };",
+      `const dag = new Dag(${meta});`,
+      `dag.task('big', ${use});`,
+      "dag.task('small', { image: 'x' });",
+      'export default dag;',
+    ].join('\n');
+    for (const [use, meta] of [['{ o }', ''], ['{ p }', ''], ["{ image: 'x' }", '{ o }']]) {
+      const a = analyseChecked(shared(use!, meta));
+      const dag = a.dags[0]!;
+      assert.deepEqual(a.diagnostics.filter((d) => d.code === 'analysis-limit').map((d) => d.message), ['the analysis stops here: the specs hold more than 500,000 values, too many for the analysis'], use);
+      const big = dag.tasks.find((t) => t.name === 'big')!;
+      // Somewhere inside, past the budget, the value is unknown (so no output ID is shown for it).
+      const holdsUnknown = (v: unknown, seen = new Set<unknown>()): boolean => {
+        if (v instanceof UnknownValue) return true;
+        if (v === null || typeof v !== 'object' || seen.has(v)) return false;
+        seen.add(v);
+        return Object.values(v).some((x) => holdsUnknown(x, seen));
+      };
+      assert.ok(holdsUnknown(meta ? dag.meta : big.spec), use);
+    }
+    // JSON.stringify writes it out natively: charged to the operations budget before it starts.
+    const a = analyseChecked(shared('{ n: JSON.stringify(o).length }'));
+    assert.deepEqual(a.diagnostics.filter((d) => d.code === 'analysis-limit').map((d) => d.message), ['the analysis stops here: it takes more than 3,000,000 operations to evaluate']);
+  });
+
   test('one array shared by thousands of specs: the specs beyond the value budget are unknown, and a warning says why', () => {
     // Each task's spec holds the same growing array, so the specs hold 1,500 × 1,501 / 2 values in
     // all: each is materialised and later hashed per keystroke. (A half-typed loop body made this.)

@@ -19,6 +19,7 @@ const MAX_DEPTH = 256;
  * 500,000 of them take about a quarter of a second here. Real pipelines use a few dozen per task.
  */
 const MAX_VALUES = 500_000;
+const tooManyValues = `the specs hold more than ${MAX_VALUES.toLocaleString('en-US')} values, too many for the analysis`;
 /** How many values between two looks at the clock. */
 const DEADLINE_STRIDE = 4096;
 
@@ -41,6 +42,11 @@ export class Materialiser {
   private at: SourceRange = { start: 0, end: 0 };
   /** Heap values already copied in the current `materialise` (one map, cleared each time: fewer allocations). */
   private readonly memo = new Map<Value, unknown>();
+  /**
+   * How many values each copied heap value holds, as the runtime sees it: a value shared twice is
+   * encoded twice (`o = [o, o]` forty times over is 2^40 values), so each further use counts it again.
+   */
+  private readonly sizes = new Map<Value, number>();
   /** Unknowns the Dags see, in order of appearance. */
   readonly seen: UnknownValue[] = [];
 
@@ -66,6 +72,7 @@ export class Materialiser {
    */
   materialise(value: Value, ranges: Map<string, SourceRange>, origins?: Map<string, SourceRange>): unknown {
     this.memo.clear();
+    this.sizes.clear();
     this.origins = origins;
     return this.visit(value, '[]', 0, ranges, this.memo);
   }
@@ -80,10 +87,17 @@ export class Materialiser {
     if (v instanceof ObjectValue || v instanceof ArrayValue) {
       if (v.tainted) return this.see(v.tainted);
       const done = memo.get(v);
-      if (done !== undefined) return done; // shared or cyclic: the core reports a cycle as such
+      if (done !== undefined) {
+        // Shared (its size is known) or cyclic (still being copied: the core reports a cycle as such).
+        const size = this.sizes.get(v) ?? 0;
+        this.values += size;
+        if (size > 0 && this.values > MAX_VALUES && !this.spend(tooManyValues)) return this.see(this.spent!);
+        return done;
+      }
       if (depth > MAX_DEPTH) return this.see(this.limit('a value is nested too deeply for the analysis'));
       // The key of a child path: `["a"]` + 2 → `["a",2]`.
       const prefix = pathKey.length > 2 ? `${pathKey.slice(0, -1)},` : '[';
+      const before = this.values;
       if (v instanceof ArrayValue) {
         const items = v.items;
         // Holes stay holes, as in the runtime's array (the core reads them as undefined).
@@ -97,6 +111,7 @@ export class Materialiser {
           if (s.origin) this.origins?.set(key, s.origin);
           out[i] = this.visit(s.value, key, depth + 1, ranges, memo);
         }
+        this.sizes.set(v, this.values - before);
         return out;
       }
       const out: Record<string, unknown> = {};
@@ -111,6 +126,7 @@ export class Materialiser {
         if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
         else out[k] = x;
       }
+      this.sizes.set(v, this.values - before);
       return out;
     }
     if (v instanceof Closure || v instanceof BuiltinFunction || v instanceof DagClassValue) return function stub() {};
@@ -124,7 +140,7 @@ export class Materialiser {
 
   /** Counts one more value; false once the module's value or time budget is spent. */
   private withinBudget(): boolean {
-    if (++this.values > MAX_VALUES) return this.spend(`the specs hold more than ${MAX_VALUES.toLocaleString('en-US')} values, too many for the analysis`);
+    if (++this.values > MAX_VALUES) return this.spend(tooManyValues);
     if (this.values >= this.nextDeadlineCheck) {
       this.nextDeadlineCheck += DEADLINE_STRIDE;
       if (this.ev.pastDeadline()) return this.spend(`it takes more than ${this.ev.limits.deadlineMs} ms to evaluate`);

@@ -20,23 +20,42 @@ import {
 import { nativeError } from './coercion';
 import { checkString, describeValue, fn, members } from './support';
 
-function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknown>, depth: number): { ok: true; value: unknown } | { ok: false; why: UnknownValue } {
+/**
+ * The objects already copied (shared ones stay shared, as the native keeps them), and how many values
+ * each holds: the native writes a shared value out at each use (`o = [o, o]` forty times over is 2^40
+ * values, written where the analysis cannot stop it), so each further use is charged again.
+ */
+interface Copied {
+  readonly memo: Map<Value, unknown>;
+  readonly sizes: Map<Value, number>;
+  count: number;
+}
+
+function toNative(realm: Realm, v: Value, node: ts.Node, copied: Copied, depth: number): { ok: true; value: unknown } | { ok: false; why: UnknownValue } {
   if (isPrimitive(v)) return { ok: true, value: v };
   if (v instanceof Opaque) return { ok: false, why: v.unknown };
   if (v instanceof Closure || v instanceof BuiltinFunction) return { ok: true, value: () => undefined };
   const not = (what: string): { ok: false; why: UnknownValue } => ({ ok: false, why: new UnknownValue(`JSON.stringify of ${what} is not modelled by the analysis`, realm.range(node)) });
   if (depth > 200) return not('a value nested this deeply');
-  if (memo.has(v)) return { ok: true, value: memo.get(v) };
+  const { memo, sizes } = copied;
+  if (memo.has(v)) {
+    const size = sizes.get(v) ?? 0; // 0 while still being copied: a cycle, which the native reports
+    copied.count += size;
+    realm.charge(size, node);
+    return { ok: true, value: memo.get(v) };
+  }
   realm.charge(1, node);
+  const before = copied.count++;
   if (v instanceof ArrayValue) {
     if (v.tainted) return { ok: false, why: v.tainted };
     const out: unknown[] = [];
     memo.set(v, out);
     for (const s of v.items) {
-      const r = toNative(realm, s?.value, node, memo, depth + 1);
+      const r = toNative(realm, s?.value, node, copied, depth + 1);
       if (!r.ok) return r;
       out.push(r.value);
     }
+    sizes.set(v, copied.count - before);
     return { ok: true, value: out };
   }
   if (v instanceof ObjectValue) {
@@ -53,10 +72,11 @@ function toNative(realm: Realm, v: Value, node: ts.Node, memo: Map<Value, unknow
     for (const key of orderedKeys(v)) {
       const s = v.props.get(key)!;
       if (s.accessor) return not('an object with a getter');
-      const r = toNative(realm, s.value, node, memo, depth + 1);
+      const r = toNative(realm, s.value, node, copied, depth + 1);
       if (!r.ok) return r;
       Object.defineProperty(out, key, { value: r.value, enumerable: true, writable: true, configurable: true });
     }
+    sizes.set(v, copied.count - before);
     return { ok: true, value: out };
   }
   // A Date: its toJSON, natively (its ISO string, or null when invalid).
@@ -76,7 +96,7 @@ const jsonStringify = fn('JSON.stringify', (realm, _this, args, site) => {
   else if (replacer !== undefined && replacer !== null) return realm.opaque('JSON.stringify with a replacer function is not modelled by the analysis', site.node, reachOf(args));
   if (space instanceof Opaque) return new Opaque(space.unknown);
   if (space !== undefined && !isPrimitive(space)) return realm.opaque('this JSON.stringify indentation is not modelled by the analysis', site.node);
-  const native = toNative(realm, value, site.node, new Map(), 0);
+  const native = toNative(realm, value, site.node, { memo: new Map(), sizes: new Map(), count: 0 }, 0);
   if (!native.ok) return new Opaque(native.why, reachOf([value]));
   let r: string | undefined;
   try {
