@@ -136,6 +136,8 @@ describe('hover', () => {
     assert.match(text, new RegExp(`\\| download_images \\| \`${vectors.before.tasks.download_images.output.slice(0, 12)}\` \\|`));
     assert.match(text, /"sha": "6f09d"/);
     assert.match(text, /Changes when its spec or inputs change, or when any of its 1 upstream task changes \(download_images\)/);
+    // No store here: nothing about records, and nothing that contradicts the ID.
+    assert.doesNotMatch(text, /no output|output unknown|[Bb]uilt|will run/);
   });
 
   test('on a dependency inside addDep(...) and on the task name literal', async () => {

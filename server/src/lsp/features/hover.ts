@@ -73,9 +73,10 @@ function describeTask(model: DocumentModel, task: TaskView, store?: HoverStore):
   const name = task.analysed.name ?? task.name;
   const lines: string[] = [];
   const { output, inputs } = task.outcome;
-  if (output) lines.push(`**${name}** · output \`${output}\``);
-  if (output && store) lines.push('', ...describeStored(store, output));
-  else lines.push(`**${name}** · ${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`);
+  if (output) {
+    lines.push(`**${name}** · output \`${output}\``);
+    if (store) lines.push('', ...describeStored(store, output));
+  } else lines.push(`**${name}** · ${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`);
   const made = madeIn(model, task);
   if (made) lines.push('', made);
   const deps = [...new Set(task.analysed.deps.map((d) => d.name).filter((n): n is string => n !== undefined))];
