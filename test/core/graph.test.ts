@@ -157,6 +157,15 @@ test('missing input: suggestions for a swap and a case slip; none when nothing i
   assert.equal(byTask.c, "task 'c': input 'zzz' names no task");
 });
 
+test('missing input: never the task itself as the suggestion (that would be a cycle)', () => {
+  const tasks = [t('load', ['loads']), t('loader'), t('x', ['lods'])];
+  const byTask = Object.fromEntries(encodeDag({ tasks }).problems.map((p) => [(p as { task: string }).task, p.message]));
+  assert.equal(byTask.load, "task 'load': input 'loads' names no task (did you mean 'loader'?)");
+  assert.equal(byTask.x, "task 'x': input 'lods' names no task (did you mean 'load'?)");
+  const alone = encodeDag({ tasks: [t('load', ['loads'])] }).problems;
+  assert.deepEqual(alone.map((p) => p.message), ["task 'load': input 'loads' names no task"]);
+});
+
 test('the same input named twice counts once', () => {
   const once = encodeDag({ tasks: [t('a'), t('b', ['a'])] });
   const twice = encodeDag({ tasks: [t('a'), t('b', ['a', 'a'])] });

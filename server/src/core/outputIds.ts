@@ -403,7 +403,8 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
     if (firstIndex.get(def.name) !== i) return;
     for (const input of inputsOf[i]!) {
       if (!firstIndex.has(input)) {
-        const suggestion = closestName(input, firstIndex.keys());
+        // Never the task itself: depending on itself is a cycle, not a fix.
+        const suggestion = closestName(input, [...firstIndex.keys()].filter((name) => name !== def.name));
         missingProblems.push({ code: 'missing-input', task: def.name, input, ...(suggestion ? { suggestion } : {}), message: messages.missingInput(def.name, input, suggestion) });
         missing[i] ??= { kind: 'missing-input', input };
       }
