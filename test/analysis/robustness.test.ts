@@ -105,7 +105,8 @@ describe('random edits of the fixtures', () => {
 
 describe('parent pointers', () => {
   /** Walks `ours` and TypeScript's own tree of the same text side by side: every node's parent must correspond. */
-  function assertSameParents(ours: ts.SourceFile, text: string): void {
+  /** Returns how many nodes it compared. */
+  function assertSameParents(ours: ts.SourceFile, text: string): number {
     const reference = ts.createSourceFile('reference.ts', text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, /*setParentNodes*/ true, ts.ScriptKind.TS);
     const counterpart = new Map<ts.Node, ts.Node>([[ours, reference]]);
     const childrenOf = (n: ts.Node) => {
@@ -124,6 +125,7 @@ describe('parent pointers', () => {
       });
     };
     walk(ours, reference);
+    return counterpart.size;
   }
 
   // parse.ts sets parents with its own walk (faster than TypeScript's); editors' features and the
@@ -140,9 +142,8 @@ describe('parent pointers', () => {
           const fresh = parseFresh('parents.alamode.ts', text);
           const updated = parseIncremental('parents.alamode.ts', text, previous);
           if (!fresh || !updated) return;
-          assertSameParents(fresh, text);
+          nodes += assertSameParents(fresh, text);
           assertSameParents(updated, text);
-          nodes += fresh.nodeCount;
           previous = { text, sourceFile: updated };
         }
       }),
@@ -190,6 +191,15 @@ describe('size', () => {
     const a = analyseModule(`// ${'x'.repeat(4_000_001)}\n`, 'huge.alamode.ts', { fresh: true });
     assert.deepEqual(a.diagnostics.map((d) => [d.code, d.message]), [['analysis-limit', 'the module is too large for the analysis (more than 4,000,000 characters)']]);
     assert.deepEqual(a.dags, []);
+  });
+
+  test('a declaration too deep to follow (a generated 3,000-term sum) is unknown, not undefined: no false error on its use', () => {
+    const deep = Array.from({ length: 3000 }, (_, i) => `'p${i}'`).join(' +\n  ');
+    for (const [declare, use] of [[`const v = ${deep};`, 'v'], [`const o = { v: ${deep} };`, 'o.v'], [`const [v] = [${deep}];`, 'v.slice()'], [`class C { static v = ${deep}; }`, 'C.v']]) {
+      const a = analyseChecked(["import { Dag } from 'a-la-mode';", 'const dag = new Dag();', declare!, `dag.task('a', { v: ${use} });`, 'export default dag;'].join('\n'));
+      assert.deepEqual(a.diagnostics.map((d) => [d.code, d.message]), [['analysis-limit', 'the analysis does not follow this code: it nests too deeply']], declare!.slice(0, 20));
+      assert.ok(a.dags[0]!.tasks[0]!.spec instanceof UnknownValue || (a.dags[0]!.tasks[0]!.spec as { v: unknown }).v instanceof UnknownValue, declare!.slice(0, 20));
+    }
   });
 
   test('a value shared within itself (o = [o, o] forty times: 2^40 values as encoded) is bounded, not expanded', () => {

@@ -20,7 +20,7 @@ import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } fro
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
 import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
-import { hasErrorInside, isCallExpression, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
+import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
@@ -201,7 +201,17 @@ export class Evaluator implements Interpreter {
       const why = this.unknown(message, at);
       this.report('analysis-limit', why.range, message, why.origin);
       this.silent.add(why);
-      this.havoc([statement], scope, why);
+      const reach = this.havoc([statement], scope, why);
+      // What it declares holds what the code would have given it (havoc leaves `const`s and classes
+      // alone: only their declaration assigns them), not undefined, which read as a false error.
+      const declared = isVariableStatement(statement) ? statement.declarationList.declarations.flatMap((d) => bindingIdentifiers(d.name)) : isClassDeclaration(statement) && statement.name ? [statement.name] : [];
+      for (const id of declared) {
+        const b = scope.bindings.get(id.text);
+        if (!b) continue;
+        this.touchBinding(b);
+        b.value = new Opaque(why, reach);
+        b.initialised = true;
+      }
     }
   }
 
