@@ -19,7 +19,6 @@ const MAX_DEPTH = 256;
  * 500,000 of them take about a quarter of a second here. Real pipelines use a few dozen per task.
  */
 const MAX_VALUES = 500_000;
-const tooManyValues = `the specs hold more than ${MAX_VALUES.toLocaleString('en-US')} values, too many for the analysis`;
 /** How many values between two looks at the clock. */
 const DEADLINE_STRIDE = 4096;
 
@@ -90,8 +89,7 @@ export class Materialiser {
       if (done !== undefined) {
         // Shared (its size is known) or cyclic (still being copied: the core reports a cycle as such).
         const size = this.sizes.get(v) ?? 0;
-        this.values += size;
-        if (size > 0 && this.values > MAX_VALUES && !this.spend(tooManyValues)) return this.see(this.spent!);
+        if (size > 0 && !this.withinBudget(size)) return this.see(this.spent!);
         return done;
       }
       if (depth > MAX_DEPTH) return this.see(this.limit('a value is nested too deeply for the analysis'));
@@ -138,11 +136,12 @@ export class Materialiser {
     return this.see(this.limit('a value the analysis does not model'));
   }
 
-  /** Counts one more value; false once the module's value or time budget is spent. */
-  private withinBudget(): boolean {
-    if (++this.values > MAX_VALUES) return this.spend(tooManyValues);
+  /** Counts `n` more values; false once the module's value or time budget is spent. */
+  private withinBudget(n = 1): boolean {
+    this.values += n;
+    if (this.values > MAX_VALUES) return this.spend(`the specs hold more than ${MAX_VALUES.toLocaleString('en-US')} values, too many for the analysis`);
     if (this.values >= this.nextDeadlineCheck) {
-      this.nextDeadlineCheck += DEADLINE_STRIDE;
+      this.nextDeadlineCheck = this.values + DEADLINE_STRIDE;
       if (this.ev.pastDeadline()) return this.spend(`it takes more than ${this.ev.limits.deadlineMs} ms to evaluate`);
     }
     return true;

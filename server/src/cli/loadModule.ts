@@ -59,6 +59,9 @@ function realDir(dir: string): string {
 
 const git = (cwd: string, args: readonly string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
 
+/** Marks the plugin's own call of `build.resolve`, which runs the plugins again. */
+const RESOLVING_ALIAS = Symbol('resolving an alias');
+
 /**
  * Resolves and loads the module's own imports from a git revision instead of the working tree:
  * relative ones, and those an alias leads into the repository (tsconfig `paths` and `baseUrl`,
@@ -66,9 +69,6 @@ const git = (cwd: string, args: readonly string[]) => execFileSync('git', args, 
  * revision has none of its own). Aliases are read from the working tree's tsconfig and package.json:
  * esbuild resolves them, and this maps the file they name to the revision's.
  */
-/** Marks the plugin's own call of `build.resolve`, which runs the plugins again. */
-const RESOLVING_ALIAS = Symbol('resolving an alias');
-
 function revisionImports(revision: string, entry: string): esbuild.Plugin {
   let root: string | undefined;
   const repoRoot = () => (root ??= git(dirname(entry), ['rev-parse', '--show-toplevel']).toString('utf8').trim());
@@ -112,8 +112,8 @@ function revisionImports(revision: string, entry: string): esbuild.Plugin {
   };
 }
 
-/** The files esbuild loads as code. */
-const SCRIPT = /\.[cm]?[jt]sx?$/i;
+/** The files esbuild loads as code (its loaders are chosen by the extension as written, case included). */
+const SCRIPT = /\.[cm]?[jt]sx?$/;
 
 /**
  * Where each module is, as it would know when run unbundled: `import.meta.url` (and `dirname`,
@@ -136,15 +136,14 @@ function located(path: string, text: string): string {
   return `${text.slice(0, at)}var ${names.join(', ')};${text.slice(at)}`;
 }
 
-/** Reads modules from disk through {@link located}. */
+/** Reads modules from disk through {@link located} (each file once: esbuild takes the text it is given). */
 const moduleLocations: esbuild.Plugin = {
   name: 'module-locations',
   setup(build) {
-    build.onLoad({ filter: SCRIPT, namespace: 'file' }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const contents = located(args.path, text);
-      return contents === text ? undefined : { contents, loader: LOADERS[extname(args.path).toLowerCase()] ?? 'default' };
-    });
+    build.onLoad({ filter: SCRIPT, namespace: 'file' }, (args) => ({
+      contents: located(args.path, readFileSync(args.path, 'utf8')),
+      loader: LOADERS[extname(args.path)] ?? 'default',
+    }));
   },
 };
 

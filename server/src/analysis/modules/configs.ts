@@ -30,6 +30,11 @@ export interface TsConfig {
 /** esbuild's `target` names before ES2022 (any case): their class fields are assignments. */
 const ASSIGNING_TARGETS = new Set(['es3', 'es5', 'es6', 'es2015', 'es2016', 'es2017', 'es2018', 'es2019', 'es2020', 'es2021']);
 
+/** A JSON file's value, read as esbuild and Node read one: a byte order mark before it is allowed. Throws if it is not JSON. */
+export function parseJsonFile(text: string): unknown {
+  return JSON.parse(text.replace(/^\uFEFF/, ''));
+}
+
 /** How esbuild defines class fields for these settings (checked against esbuild: see the tests). */
 export function classFieldsOf(useDefine: unknown, target: unknown): 'define' | 'assign' {
   if (typeof useDefine === 'boolean') return useDefine ? 'define' : 'assign';
@@ -172,7 +177,7 @@ export class Configs {
     if (text instanceof Error) result = { path, dir, error: `${path} cannot be read`, hasMainFields: false };
     else if (text !== undefined) {
       try {
-        const json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+        const json = parseJsonFile(text) as Record<string, unknown>;
         if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
         result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string' };
       } catch {

@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
 import { DEFAULT_BINDING } from '../values';
 import { parseDiagnosticsOf, parseIncremental, scriptKindOf, type Parsed } from '../parse';
-import { Configs } from './configs';
+import { Configs, parseJsonFile } from './configs';
 import { keptImports, walkModule, type Kept } from './elision';
 import { FileReader, ReadLimit, type ModuleHost } from './host';
 import { isPackagePath, Resolver, type Resolution } from './resolve';
@@ -210,7 +210,7 @@ export class ModuleGraph {
       let json: unknown;
       let failure: string | undefined;
       try {
-        json = JSON.parse(text.replace(/^\uFEFF/, '')); // esbuild, like Node, reads a JSON file with a byte order mark
+        json = parseJsonFile(text);
         if (hasProtoKey(json)) failure = `${path} has a "__proto__" key, which the analysis does not model`;
       } catch (e) {
         failure = `${path} is not valid JSON (${(e as Error).message})`;
