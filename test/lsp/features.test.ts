@@ -3,7 +3,8 @@
  * come from the seed (../shared/conformance/collage.json) or from executing the module with the CLI.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -248,6 +249,26 @@ describe('navigation', () => {
     assert.equal(renamed, text.replaceAll("'extract'", "'extract_all'"));
   });
 
+  test('rename refuses, naming the place, when a call names the task through a value it cannot edit; references list that place', async () => {
+    const head = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\n";
+    const cases = [
+      { uses: "const nm = 'extract';\ndag.task('load', {}).addDep(dag.get(nm));\n", shown: '`nm` on line 5' },
+      { uses: "const names = ['extract'];\ndag.task('load', {}).addDep(...names);\n", shown: '`...names` on line 5' },
+      { uses: "const SRC = { e: 'extract' } as const;\ndag.task('load', {}).addDep(SRC.e);\n", shown: '`SRC.e` on line 5' },
+    ];
+    for (const [i, { uses, shown }] of cases.entries()) {
+      const text = `${head}${uses}export default dag;\n`;
+      const uri = await client.open(join(fixturesDir, 'lsp', `rename-computed-${i}.alamode.ts`), text);
+      const position = positionOf(text, "'extract'", 2);
+      const refusal = new RegExp(`'extract' is also named by ${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, which rename cannot change`);
+      await assert.rejects(client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position }), refusal);
+      // A client that renames without preparing gets the same answer, and no edit that would break the module.
+      await assert.rejects(client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position, newName: 'extract_v2' }), refusal);
+      const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position, context: { includeDeclaration: true } }))!;
+      assert.equal(refs.length, 2, uses);
+    }
+  });
+
   test('rename and references reach name literals in code the module never runs (a helper exported for another module)', async () => {
     const text = [
       "import { Dag, type Task } from 'a-la-mode';",
@@ -338,5 +359,63 @@ describe('quick fixes', () => {
     assert.ok(!fixed.includes('a.addDep(c);'));
     await client.change(uri, fixed);
     assert.equal((await client.diagnostics(uri)).filter((d) => d.code === 'cycle').length, 0);
+  });
+
+  /** Writes `text` as a module of its own and opens it: the CLI can then run what a fix makes. */
+  const openScratch = async (name: string, text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'alamode-fix-')), `${name}.alamode.ts`);
+    writeFileSync(path, text);
+    return { path, uri: await client.open(path, text) };
+  };
+  const HEAD = "import { Dag, type Task } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\n";
+
+  test('a cycle made through a shared helper shows on the call that closes it, and no fix rewrites the helper', async () => {
+    const text = `${HEAD}const link = (x: Task, y: Task) => { x.addDep(y); };\nconst a = dag.task('a', {});\nconst b = dag.task('b', {});\nconst z = dag.task('z', {});\nlink(z, a);\nlink(a, b);\nlink(b, a);\nexport default dag;\n`;
+    const { path, uri } = await openScratch('helper-cycle', text);
+    assert.notEqual(alamode(['check', path]).status, 0, 'the module really has a cycle');
+    const cycle = (await client.diagnostics(uri)).filter((d) => d.code === 'cycle');
+    assert.deepEqual(cycle.map((d) => textAt(text, d.range)).sort(), ['link(a, b)', 'link(b, a)']);
+    for (const d of cycle) assert.ok(d.relatedInformation!.some((r) => /is added here$/.test(r.message) && textAt(text, r.location.range) === 'y'), String(d.message));
+    // Removing the helper's `x.addDep(y)` would drop z's input too: only a fix for this edge alone may be offered.
+    const actions = await actionsFor(uri, cycle);
+    assert.deepEqual(actions, []);
+  });
+
+  test('a cycle through a spread is not fixed by deleting the spread; the edge written alone is', async () => {
+    const text = `${HEAD}const a = dag.task('a', {});\nconst b = dag.task('b', {});\nconst upstream = [b];\na.addDep(...upstream);\nb.addDep(a);\nexport default dag;\n`;
+    const { path, uri } = await openScratch('spread-cycle', text);
+    const cycle = (await client.diagnostics(uri)).filter((d) => d.code === 'cycle');
+    const actions = await actionsFor(uri, cycle);
+    assert.deepEqual(actions.map((a) => a.title), ['Remove b.addDep(a) to break the cycle']);
+    const fixed = applyEdits(text, actions[0]!.edit!.changes![uri]!);
+    assert.ok(fixed.includes('a.addDep(...upstream);') && !fixed.includes('b.addDep(a)'), fixed);
+    writeFileSync(path, fixed);
+    assert.equal(alamode(['check', path]).status, 0, 'the fixed module passes the CLI');
+  });
+
+  test('a missing input named in a loop: one stub, before the loop, and the module then runs', async () => {
+    const text = `${HEAD}const a = dag.task('a', {});\nconst b = dag.task('b', {});\nfor (const t of [a, b]) {\n  t.addDep('shared');\n}\nexport default dag;\n`;
+    const { path, uri } = await openScratch('loop-missing', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    assert.equal(missing.length, 2);
+    const actions = await actionsFor(uri, missing);
+    assert.deepEqual(actions.map((a) => a.title), ["Create task 'shared'"]);
+    const fixed = applyEdits(text, actions[0]!.edit!.changes![uri]!);
+    assert.match(fixed, /\ndag\.task\('shared', [^\n]*\nfor \(const t of/);
+    writeFileSync(path, fixed);
+    // A stub inside the loop would make a duplicate task, which the runtime rejects.
+    assert.equal(alamode(['check', path]).status, 0, 'the fixed module passes the CLI');
+  });
+
+  test('a missing input named through a helper: the stub goes before the call, not into the helper', async () => {
+    const text = `${HEAD}function needs(t: Task, input: string) {\n  t.addDep(input);\n}\nconst a = dag.task('a', {});\nneeds(a, 'raw');\nexport default dag;\n`;
+    const { path, uri } = await openScratch('helper-missing', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    const actions = await actionsFor(uri, missing);
+    assert.deepEqual(actions.map((a) => a.title), ["Create task 'raw'"]);
+    const fixed = applyEdits(text, actions[0]!.edit!.changes![uri]!);
+    assert.match(fixed, /\ndag\.task\('raw', [^\n]*\nneeds\(a, 'raw'\);/);
+    writeFileSync(path, fixed);
+    assert.equal(alamode(['check', path]).status, 0, 'the fixed module passes the CLI');
   });
 });

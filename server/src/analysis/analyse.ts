@@ -10,7 +10,8 @@ import type ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { taskNameLiterals, type NameLiteral } from './nameLiterals';
-import type { AnalysedDag, ModuleAnalysis } from './types';
+import type { AnalysedDag, ModuleAnalysis, SourceRange } from './types';
+import { taskStubPlace, type StubPlace } from './stubPlace';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
@@ -231,11 +232,21 @@ function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, prev
  * `nameLiterals.ts`). Reuses the tree `analyseModule` parsed for the same text.
  */
 export function taskNameLiteralsOf(text: string, fileName: string, unterminated = false): NameLiteral[] {
-  if (text.length > MAX_TEXT_LENGTH) return [];
-  // The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is.
-  const cached = cache.get(fileName);
-  const sourceFile = cached?.text === text ? currentTree(fileName, cached) : parseFresh(fileName, text);
+  const sourceFile = treeOf(text, fileName);
   return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
+}
+
+/** Where a quick fix can add a task to the Dag at `dagRange` (see `stubPlace.ts`). */
+export function taskStubPlaceOf(text: string, fileName: string, dagRange: SourceRange | undefined, uses: readonly SourceRange[]): StubPlace | undefined {
+  const sourceFile = treeOf(text, fileName);
+  return sourceFile && taskStubPlace(sourceFile, dagRange, uses);
+}
+
+/** The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is. */
+function treeOf(text: string, fileName: string): ts.SourceFile | undefined {
+  if (text.length > MAX_TEXT_LENGTH) return undefined;
+  const cached = cache.get(fileName);
+  return cached?.text === text ? currentTree(fileName, cached) : parseFresh(fileName, text);
 }
 
 /**

@@ -117,6 +117,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
     if (!dag.firstByName.has(name)) dag.firstByName.set(name, task);
     const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
     if (reference) ev.addNameReference(dag, name, reference, 'definition');
+    else ev.addNameReference(dag, name, nameRange, 'computed');
   } else {
     dag.firstUnknownName ??= task.index;
   }
@@ -138,6 +139,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   } else if (typeof nameValue === 'string') {
     const elsewhere = literalElsewhere(ev, literal);
     if (elsewhere) ev.addNameReference(dag, nameValue, elsewhere, 'string');
+    else ev.addNameReference(dag, nameValue, site.args[0]?.node ? ev.range(site.args[0].node) : ev.range(site.node), 'computed');
   }
   if (dag.tainted) {
     ev.mayThrow();
@@ -169,6 +171,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
   ev.touch(task);
   const callRange = ev.range(site.node);
   const madeAt = ev.elsewhere(site.node);
+  const via = ev.callSites.length ? ev.callSites.slice(-16).reverse().map((n) => ev.range(n)) : undefined;
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     const info = site.args[i];
@@ -178,6 +181,8 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
     if (nameLiteralRange) ev.addCompletionSite(task.dag, nameLiteralRange);
     const dep: Mutable<AnalysedDep> = { range, callRange, argumentIndex: info?.index ?? i, argumentCount: site.argumentCount };
     if (madeAt) dep.madeAt = madeAt;
+    if (via) dep.via = via;
+    if (info?.spread) dep.spread = true;
     if (nameLiteralRange) dep.nameLiteralRange = nameLiteralRange;
     if (value instanceof TaskState) {
       if (value.dag !== task.dag) {
@@ -195,7 +200,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
     } else if (typeof value === 'string') {
       dep.name = value;
       const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
-      if (reference) ev.addNameReference(task.dag, value, reference, 'string');
+      ev.addNameReference(task.dag, value, reference ?? range, reference ? 'string' : 'computed');
     } else if (value instanceof Opaque) {
       ev.mayThrow(); // the runtime throws if it is neither a task nor a string
       dep.unknown = value.unknown;
@@ -213,7 +218,11 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
 
 /** Methods that only read the Dag (encoding it, saving it): their results are not modelled. */
 function readOnly(name: string): BuiltinFunction {
+  const throwsOnProblems = name !== 'analyse';
   return new BuiltinFunction(`Dag.prototype.${name}`, (realm, thisValue, _args, site) => {
+    const ev: Interpreter = asInterpreter(realm);
+    // Its problems then make the module fail, unless the call may not run or its throw is caught.
+    if (throwsOnProblems && thisValue instanceof DagState && ev.journals.length === 0 && ev.catchDepth === 0) thisValue.encodedByModule = true;
     realm.mayThrow();
     return realm.opaque(`${realm.text(site.node)} is computed at run time`, site.node, thisValue instanceof DagState ? [thisValue] : []);
   }, { dsl: true });

@@ -56,6 +56,12 @@ export class Evaluator implements Interpreter {
    * modules' code are placed there.
    */
   readonly anchors: ts.Node[] = [];
+  /**
+   * The calls in the analysed module whose functions or constructors are being evaluated, innermost
+   * last: an `addDep` made inside a helper records them, so a problem with that one edge can be shown
+   * on the call that made it (`link(b, a)`) rather than on the helper's code that every call shares.
+   */
+  readonly callSites: ts.Node[] = [];
   /** The modules the analysed one imports (just itself without a host). */
   readonly graph: ModuleGraph;
   callDepth = 0;

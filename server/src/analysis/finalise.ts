@@ -194,6 +194,7 @@ export class Materialiser {
     if (state.metaRange) dag.metaRange = state.metaRange;
     if (state.tainted) dag.tainted = state.tainted;
     if (state.madeAt) dag.madeAt = state.madeAt;
+    if (state.encodedByModule) dag.encodedByModule = true;
     if (metaValueOrigins.size > 0) dag.metaValueOrigins = metaValueOrigins;
     return dag;
   }

@@ -358,13 +358,14 @@ class Mover {
   }
 
   private dep(d: AnalysedDep): AnalysedDep {
-    if (d.range.end < this.at && d.callRange.end < this.at && (!d.unknown || d.unknown.range.end < this.at)) return d;
+    if (d.range.end < this.at && d.callRange.end < this.at && (!d.unknown || d.unknown.range.end < this.at) && (!d.via || d.via.every((r) => r.end < this.at))) return d;
     // A copy keeps the fields in the order the analysis set them (the same shape, the same rendering).
     const moved: Mutable<AnalysedDep> = { ...d };
     moved.range = this.range(d.range);
     moved.callRange = this.range(d.callRange);
     if (d.nameLiteralRange) moved.nameLiteralRange = this.range(d.nameLiteralRange);
     if (d.unknown) moved.unknown = this.unknown(d.unknown);
+    if (d.via) moved.via = d.via.map((r) => this.range(r));
     return moved;
   }
 

@@ -74,6 +74,8 @@ export interface Interpreter extends Realm, MergeHost {
   readonly moduleScope: Scope;
   /** The analysed module's code that led to what is evaluated in another module (see evaluator.ts). */
   readonly anchors: ts.Node[];
+  /** The analysed module's calls being evaluated, innermost last (see evaluator.ts). */
+  readonly callSites: ts.Node[];
   callDepth: number;
   /** Counts operations that might have thrown at run time (on unknown values): a `try` compares it. */
   uncertainty: number;

@@ -48,8 +48,16 @@ export interface AnalysedDep {
   /** The argument list of that call and how many arguments it has, so a fix can remove one argument. */
   readonly argumentIndex: number;
   readonly argumentCount: number;
+  /** Set when the argument is a spread (`...checks`), which may make other edges too. */
+  readonly spread?: true;
   /** The `addDep(...)` call in another module, when it was made there (the ranges above are then the call site in this one). */
   readonly madeAt?: SourceRange;
+  /**
+   * When the `addDep` ran inside a function or constructor: the calls in this module that led there,
+   * innermost first (the 16 innermost, for deep recursion). A helper's `x.addDep(y)` makes many edges; the
+   * call `link(b, a)` may make just this one.
+   */
+  readonly via?: readonly SourceRange[];
 }
 
 export interface AnalysedTask {
@@ -101,6 +109,11 @@ export interface AnalysedDag {
   readonly variable?: string;
   /** True when this Dag is the module's default export (what the CLI encodes). */
   readonly isDefaultExport: boolean;
+  /**
+   * Set when the module itself certainly encodes this Dag (`dag.encode()`, `bencode()` or `save()`,
+   * not in a branch that may not run nor inside a `try` that catches), which throws on its problems.
+   */
+  readonly encodedByModule?: true;
   /** The meta argument (`{}` when omitted); may contain {@link UnknownValue}s. */
   readonly meta: unknown;
   readonly metaRange?: SourceRange;
@@ -134,8 +147,13 @@ export interface TaskReference {
   readonly dag: number;
   readonly task: string;
   readonly range: SourceRange;
-  /** `definition`: the name literal in `dag.task('x', …)`; `string`: a name literal elsewhere (`addDep('x')`, `dag.get('x')`); `variable`: an identifier holding the task. */
-  readonly kind: 'definition' | 'string' | 'variable';
+  /**
+   * `definition`: the name literal in `dag.task('x', …)`; `string`: a name literal elsewhere
+   * (`addDep('x')`, `dag.get('x')`); `variable`: an identifier holding the task; `computed`: a DSL
+   * call's argument that is the name but not written as a literal there (`dag.get(nm)`,
+   * `addDep(...names)`, `dag.task(SRC, …)`), which a rename cannot edit.
+   */
+  readonly kind: 'definition' | 'string' | 'variable' | 'computed';
 }
 
 export interface ModuleAnalysis {

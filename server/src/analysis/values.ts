@@ -306,6 +306,8 @@ export class DagState {
   escaped = false;
   variable: string | undefined;
   isDefaultExport = false;
+  /** Set when the module certainly encodes the Dag itself (`encode()`, `bencode()`, `save()`), which throws on its problems. */
+  encodedByModule = false;
   /** The `new Dag(...)` in another module, when it is not in the analysed one. */
   madeAt: SourceRange | undefined;
   constructor(

@@ -3,10 +3,11 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule, stringEditOf, taskNameLiteralsOf, type AnalyseOptions } from '../analysis/analyse';
+import { analyseModule, stringEditOf, taskNameLiteralsOf, taskStubPlaceOf, type AnalyseOptions } from '../analysis/analyse';
+import type { StubPlace } from '../analysis/stubPlace';
 import type { NameLiteral } from '../analysis/nameLiterals';
 import { definitionAfterSpecChange, knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
-import type { AnalysedDag, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
+import type { AnalysedDag, AnalysedDep, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
 import { describeNoOutput, encodeDag, encodeDagAfterSpecChange, OutputMemo, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
 
@@ -84,27 +85,83 @@ export function noOutputText(outcome: TaskOutcome): string {
 /** Where in an imported module a problem's cause is, beside its place in this one. */
 const elsewhere = (range: SourceRange | undefined, message: string) => (range ? [{ range, message }] : []);
 
-function placeProblem(dag: DagView, problem: Problem): ModelDiagnostic[] {
+/**
+ * Where one edge of a cycle shows. An `addDep` argument that ran once is the edge itself, and removing
+ * it from the source removes just that edge. One that ran for several edges (in a helper, a loop) is
+ * shared: the edge shows on the innermost call that led to it and to no other edge (`link(b, a)`), or,
+ * when there is none, on the shared argument, and no fix rewrites code that other edges need.
+ */
+interface EdgePlace {
+  readonly range: SourceRange;
+  /** True when `range` is the `addDep` argument that made this edge alone. */
+  readonly isOwnArgument: boolean;
+}
+
+/** How many edges each place made: an `addDep` argument (by call and position) or a call that led to one. */
+class EdgeSites {
+  private counts: Map<string, number> | undefined;
+
+  constructor(private readonly dags: readonly DagView[]) {}
+
+  place(dep: AnalysedDep): EdgePlace {
+    const counts = (this.counts ??= this.count());
+    const keys = EdgeSites.keysOf(dep);
+    if (counts.get(keys[0]!) === 1 && !dep.madeAt && !dep.spread) return { range: dep.range, isOwnArgument: true };
+    const call = dep.via?.find((r) => counts.get(EdgeSites.callKey(r)) === 1);
+    return { range: call ?? dep.range, isOwnArgument: false };
+  }
+
+  private count(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const dag of this.dags) {
+      for (const task of dag.analysed.tasks) {
+        for (const dep of task.deps) for (const key of EdgeSites.keysOf(dep)) counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  /** The argument's key first, then each call that led to it once (recursion lists a call again). */
+  private static keysOf(dep: AnalysedDep): string[] {
+    const keys = [`${dep.callRange.start}:${dep.callRange.end}#${dep.argumentIndex}`];
+    for (const r of dep.via ?? []) {
+      const key = EdgeSites.callKey(r);
+      if (!keys.includes(key)) keys.push(key);
+    }
+    return keys;
+  }
+
+  private static callKey(r: SourceRange): string {
+    return `${r.start}:${r.end}`;
+  }
+}
+
+function placeProblem(dag: DagView, problem: Problem, edgeSites: EdgeSites): ModelDiagnostic[] {
   const tasks = dag.analysed.tasks;
   const taskNamed = (name: string) => tasks.find((t) => t.name === name);
   const depOf = (task: string, input: string) => taskNamed(task)?.deps.find((d) => d.name === input);
   switch (problem.code) {
     case 'cycle': {
-      const edges = problem.edges.map((e) => ({ edge: e, dep: depOf(e.task, e.input) }));
+      const edges = problem.edges.map((edge) => {
+        const dep = depOf(edge.task, edge.input);
+        return { edge, dep, place: dep && edgeSites.place(dep) };
+      });
       // The edge added last in the source is the one that "closes" the cycle: the natural one to remove.
-      const last = edges.reduce<number>((best, e, i) => (e.dep && (best < 0 || e.dep.range.start > edges[best]!.dep!.range.start) ? i : best), -1);
-      return edges.flatMap(({ edge, dep }, i) => {
-        if (!dep) return [];
+      const last = edges.reduce<number>((best, e, i) => (e.place && (best < 0 || e.place.range.start > edges[best]!.place!.range.start) ? i : best), -1);
+      return edges.flatMap(({ edge, dep, place }, i) => {
+        if (!dep || !place) return [];
+        const addedHere = `${edge.input} → ${edge.task} is added here`;
         return [{
           code: 'cycle' as const,
           severity: 'error' as const,
-          range: dep.range,
+          range: place.range,
           message: problem.message,
           related: [
-            ...edges.filter((_, j) => j !== i && edges[j]!.dep).map((o) => ({ range: o.dep!.range, message: `${o.edge.input} → ${o.edge.task}` })),
-            ...elsewhere(dep.madeAt, `${edge.input} → ${edge.task} is added here`),
+            ...edges.filter((_, j) => j !== i && edges[j]!.place).map((o) => ({ range: o.place!.range, message: `${o.edge.input} → ${o.edge.task}` })),
+            ...(place.range !== dep.range && !dep.madeAt ? [{ range: dep.range, message: addedHere }] : []),
+            ...elsewhere(dep.madeAt, addedHere),
           ],
-          data: { fix: 'remove-edge' as const, task: edge.task, input: edge.input, dag: dag.index, closesCycle: i === last },
+          ...(place.isOwnArgument ? { data: { fix: 'remove-edge' as const, task: edge.task, input: edge.input, dag: dag.index, closesCycle: i === last } } : {}),
         }];
       });
     }
@@ -201,7 +258,15 @@ export function buildDocumentModel(text: string, fileName = 'pipeline.alamode.ts
   const diagnostics: ModelDiagnostic[] = [];
   for (const d of analysis.diagnostics) diagnostics.push({ code: d.code, severity: 'warning', range: d.range, message: d.message, related: elsewhere(d.origin, 'in the module it comes from') });
   // Only problems known to hold at run time are errors (see `knownProblems`).
-  for (const dag of dags) for (const p of knownProblems(dag.analysed, dag.encoding.problems)) diagnostics.push(...placeProblem(dag, p));
+  const edgeSites = new EdgeSites(dags);
+  for (const dag of dags) {
+    // The runtime throws on a Dag's problems only when it is encoded: by the CLI (the default export)
+    // or by the module itself. Another Dag's problems make nothing fail yet.
+    const fails = dag.analysed.isDefaultExport || dag.analysed.encodedByModule === true;
+    for (const p of knownProblems(dag.analysed, dag.encoding.problems)) {
+      for (const d of placeProblem(dag, p, edgeSites)) diagnostics.push(fails ? d : { ...d, severity: 'warning', message: `${d.message} (a warning: the module neither exports this Dag by default nor encodes it, so nothing fails yet)` });
+    }
+  }
   const model = { text, fileName, analysis, dags, diagnostics: dedupe(diagnostics) };
   modelOf.set(analysis, model);
   return model;
@@ -294,6 +359,15 @@ export function completionSiteAt(model: DocumentModel, offset: number): { dag: n
 }
 
 const completionLiteralsCache = new WeakMap<DocumentModel, readonly NameLiteral[]>();
+
+/**
+ * Where a quick fix can create the task `dep` names but no task has (see `stubPlace.ts`): only for a
+ * Dag this module creates and binds to a variable, which the stub then calls.
+ */
+export function taskStubPlaceFor(model: DocumentModel, dag: DagView, dep: AnalysedDep): StubPlace | undefined {
+  if (dag.analysed.madeAt || !dag.analysed.variable) return undefined;
+  return taskStubPlaceOf(model.text, model.fileName, dag.analysed.range, [dep.callRange, ...(dep.via ?? [])]);
+}
 
 /** The task named `name` in a DAG (its first definition). */
 export function taskNamed(model: DocumentModel, dag: number, name: string): TaskView | undefined {

@@ -114,8 +114,10 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   const scope = new Scope(fn.scope, true, isArrow ? undefined : { value: callThis });
   if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'function', initialised: true });
   // A call from the analysed module into another module's function: what happens there shows here.
-  const anchored = ev.inEntry(site.node) && !ev.inEntry(node);
+  const fromEntry = ev.inEntry(site.node);
+  const anchored = fromEntry && !ev.inEntry(node);
   if (anchored) ev.anchors.push(site.node);
+  if (fromEntry) ev.callSites.push(site.node);
   ev.callDepth++;
   try {
     let i = 0;
@@ -140,6 +142,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   } finally {
     ev.callDepth--;
     if (anchored) ev.anchors.pop();
+    if (fromEntry) ev.callSites.pop();
   }
 }
 

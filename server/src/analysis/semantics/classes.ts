@@ -351,8 +351,10 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
   ev.budget.step(site.node);
   const node = cls.node as ts.ClassLikeDeclaration;
   const shape = shapeOf(node);
-  const anchored = ev.inEntry(site.node) && !ev.inEntry(node);
+  const fromEntry = ev.inEntry(site.node);
+  const anchored = fromEntry && !ev.inEntry(node);
   if (anchored) ev.anchors.push(site.node);
+  if (fromEntry) ev.callSites.push(site.node);
   ev.callDepth++;
   try {
     const derived = cls.parent !== undefined;
@@ -402,6 +404,7 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
   } finally {
     ev.callDepth--;
     if (anchored) ev.anchors.pop();
+    if (fromEntry) ev.callSites.pop();
   }
 }
 

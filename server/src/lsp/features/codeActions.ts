@@ -5,7 +5,7 @@
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysedDep, SourceRange } from '../../analysis/types';
-import type { DocumentModel, QuickFixData } from '../../model/documentModel';
+import { taskStubPlaceFor, type DocumentModel, type QuickFixData } from '../../model/documentModel';
 import { toRange } from './convert';
 import { stringLiteral } from './literals';
 
@@ -50,6 +50,14 @@ export function edgeRemoval(text: string, dep: AnalysedDep): SourceRange | undef
 
 export function codeActions(model: DocumentModel, document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
+  // Several diagnostics can ask for the same fix (a missing input named in a loop, once per task).
+  const offered = new Set<string>();
+  const offer = (action: CodeAction) => {
+    const key = `${action.title}\0${JSON.stringify(action.edit)}`;
+    if (offered.has(key)) return;
+    offered.add(key);
+    actions.push(action);
+  };
   const text = model.text;
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== 'alamode' || !diagnostic.data) continue;
@@ -57,9 +65,9 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
     const edit = (edits: TextEdit[]) => ({ changes: { [document.uri]: edits } });
     if (data.fix === 'create-task') {
       const dep = findDep(model, data);
-      const dagVariable = model.dags[data.dag]?.analysed.variable;
+      const dag = model.dags[data.dag];
       if (data.suggestion && dep?.nameLiteralRange) {
-        actions.push({
+        offer({
           title: `Change '${data.input}' to '${data.suggestion}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
@@ -67,24 +75,23 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
           edit: edit([{ range: toRange(document, dep.nameLiteralRange), newText: data.suggestion }]),
         });
       }
-      if (dep && dagVariable) {
-        const at = lineStart(text, dep.callRange.start);
-        const indent = /^[ \t]*/.exec(text.slice(at))![0];
+      const place = dep && dag && taskStubPlaceFor(model, dag, dep);
+      if (place) {
         // Escaped by TypeScript's printer: a name with a line break or a quote stays one valid string.
         const quoted = stringLiteral(data.input, "'");
-        const stub = `${indent}${dagVariable}.task(${quoted}, { image: '', sha: '', command: '' });\n`;
-        actions.push({
+        const stub = `${place.newlineBefore ? '\n' : ''}${place.indent}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });\n`;
+        offer({
           title: `Create task '${data.input}'`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          edit: edit([{ range: toRange(document, { start: at, end: at }), newText: stub }]),
+          edit: edit([{ range: toRange(document, { start: place.offset, end: place.offset }), newText: stub }]),
         });
       }
     } else if (data.fix === 'remove-edge') {
       const dep = findDep(model, data);
       const range = dep && edgeRemoval(text, dep);
       if (!range) continue;
-      actions.push({
+      offer({
         title: `Remove ${data.task}.addDep(${data.input}) to break the cycle`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],

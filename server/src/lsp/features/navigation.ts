@@ -15,7 +15,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SourceRange } from '../../analysis/types';
+import type { SourceRange, TaskReference } from '../../analysis/types';
 import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toLocation, toRange } from './convert';
 import { literalContent, type Quote } from './literals';
@@ -66,21 +66,42 @@ export function references(model: DocumentModel, document: TextDocument, offset:
 /** The text a reference's offsets are in: this module's, or the helper's the analysis read. */
 const textOf = (model: DocumentModel, range: SourceRange) => (range.file === undefined ? model.text : model.analysis.moduleTexts.get(range.file));
 
+/**
+ * Why the task `ref` names cannot be renamed by editing name literals: its definition is computed, or
+ * some call names it with a value that is not a literal there (`dag.get(nm)`), which would keep the old
+ * name after the literals changed and break the module.
+ */
+function renameRefusal(model: DocumentModel, document: TextDocument, ref: TaskReference): string | undefined {
+  const refs = referencesTo(model, ref);
+  const task = taskNamed(model, ref.dag, ref.task);
+  if (!task || !(task.analysed.nameLiteralRange || refs.some((r) => r.kind === 'definition'))) {
+    return `The name of '${ref.task}' is computed, so it cannot be renamed here`;
+  }
+  const computed = refs.find((r) => r.kind === 'computed');
+  if (computed) {
+    const line = document.positionAt(computed.range.start).line + 1;
+    const text = model.text.slice(computed.range.start, computed.range.end);
+    const shown = text.length <= 40 ? `\`${text}\`` : 'a computed value';
+    return `'${ref.task}' is also named by ${shown} on line ${line}, which rename cannot change: rename it by hand`;
+  }
+  return undefined;
+}
+
 /** Renaming works on a task name written as a string (its definition or a reference by name), here or in a helper. */
 export function prepareRename(model: DocumentModel, document: TextDocument, offset: number): { range: Range; placeholder: string } | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
-  const task = taskNamed(model, ref.dag, ref.task);
-  const written = task && (task.analysed.nameLiteralRange || referencesTo(model, ref).some((r) => r.kind === 'definition'));
-  if (!written) {
-    throw new ResponseError(0, `The name of '${ref.task}' is computed, so it cannot be renamed here`);
-  }
+  const refusal = renameRefusal(model, document, ref);
+  if (refusal) throw new ResponseError(0, refusal);
   return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
 }
 
 export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string): WorkspaceEdit | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
+  // Clients may rename without asking first.
+  const refusal = renameRefusal(model, document, ref);
+  if (refusal) throw new ResponseError(0, refusal);
   if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
   if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
   // Each reference is escaped for its own quotes: in a template literal `${x}` must stay text, not
