@@ -341,3 +341,74 @@ export default dag;
     assert.match(r.stderr, /\(9001 tasks\)/);
   });
 });
+
+describe('modules with top-level await', () => {
+  /**
+   * The seed's pipeline, its blur sha read by a helper that awaits a file read (found through
+   * `import.meta.url` and `__dirname`) and its image name from a bundled CommonJS package that
+   * `require`s a builtin; the pipeline itself awaits too.
+   */
+  function awaitingCollage(dir: string) {
+    mkdirSync(join(dir, 'lib'));
+    mkdirSync(join(dir, 'node_modules', 'images'), { recursive: true });
+    writeFileSync(join(dir, 'shas.json'), JSON.stringify({ blur: '6f09d' }));
+    writeFileSync(join(dir, 'lib', 'shas.ts'), `import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+export const shas = JSON.parse(await readFile(new URL('../shas.json', import.meta.url), 'utf8'));
+export const again = JSON.parse(await readFile(join(__dirname, '..', 'shas.json'), 'utf8'));
+`);
+    writeFileSync(join(dir, 'node_modules', 'images', 'index.js'), "const { posix } = require('node:path');\nmodule.exports = { image: posix.basename('/images/collage') };\n");
+    writeFileSync(join(dir, 'collage.alamode.ts'), readFileSync(collageModule, 'utf8')
+      .replace("import { Dag } from 'a-la-mode';", "import { Dag } from 'a-la-mode';\nimport { image } from 'images';\nimport { shas, again } from './lib/shas';\nconst blurSha: string = await Promise.resolve(shas.blur);\nif (again.blur !== blurSha) throw new Error('__dirname and import.meta.url disagree');")
+      .replace("sha: '6f09d'", 'sha: blurSha')
+      .replaceAll("image: 'collage'", 'image'));
+  }
+
+  test('encode gives the IDs and the .dag byte for byte of the same pipeline without await', () => {
+    const dir = mkdtempSync(join(scratch, 'await-'));
+    awaitingCollage(dir);
+    const json = alamode(['encode', 'collage.alamode.ts', '--json'], dir);
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), vectors.before);
+    const r = alamode(['encode', 'collage.alamode.ts'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'collage.dag')), readFileSync(join(conformanceDir, 'collage.before.dag')));
+    assert.equal(alamode(['check', '--stale', 'collage.alamode.ts'], dir).status, 0);
+  });
+
+  test('what it throws, before or after an await, and the problems of its DAG point at its own lines', () => {
+    const dir = mkdtempSync(join(scratch, 'await-bad-'));
+    const cases: [string, string, RegExp][] = [
+      ['throws.alamode.ts', "import { Dag } from 'a-la-mode';\nawait 0;\nconst dag = new Dag();\nfunction configure(): never {\n  throw new Error('the config file is missing');\n}\nconfigure();\nexport default dag;\n", /^alamode: throws\.alamode\.ts:5:\d+: the module threw Error: the config file is missing$/],
+      ['rejects.alamode.ts', "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\nawait Promise.reject(new RangeError('no config'));\nexport default dag;\n", /^alamode: rejects\.alamode\.ts:3:\d+: the module threw RangeError: no config$/],
+      ['cycle.alamode.ts', "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\nconst a = await Promise.resolve(dag.task('a', { image: 'x' }));\nconst b = dag.task('b', { image: 'x' }).addDep(a);\na.addDep(b);\nexport default dag;\n", /^alamode: cycle\.alamode\.ts:[45]:\d+: cycle: a → b → a/],
+      ['syntax.alamode.ts', "import { Dag } from 'a-la-mode';\nawait 0;\nconst x = (;\n", /^alamode: syntax\.alamode\.ts:3:12: Unexpected ";"$/],
+    ];
+    for (const [file, text, message] of cases) {
+      writeFileSync(join(dir, file), text);
+      const r = alamode(['encode', file], dir);
+      assert.equal(r.status, 1, file);
+      assertOneLine(r.stderr);
+      assert.match(r.stderr.trimEnd(), message);
+    }
+  });
+
+  test('diff REV:module reads the awaiting module and its awaiting helpers at the revision', () => {
+    const { dir: repo, git } = initRepo(scratch);
+    awaitingCollage(repo);
+    writeFileSync(join(repo, '.gitignore'), 'node_modules/\n');
+    git('add', '.');
+    git('commit', '-qm', 'collage');
+    writeFileSync(join(repo, 'lib', 'shas.ts'), readFileSync(join(repo, 'lib', 'shas.ts'), 'utf8').replace('export const shas = ', "export const shas = await Promise.resolve({ blur: 'qwetr3' }) ?? "));
+    writeFileSync(join(repo, 'collage.alamode.ts'), readFileSync(join(repo, 'collage.alamode.ts'), 'utf8').replace('if (again.blur !== blurSha)', 'if (again.blur === blurSha)'));
+    const r = alamode(['diff', 'HEAD:collage.alamode.ts', 'collage.alamode.ts', '--json'], repo);
+    assert.equal(r.status, 0, r.stderr);
+    const diff = JSON.parse(r.stdout);
+    assert.deepEqual(diff.counts, { changed: 1, invalidated: 1, added: 0, removed: 0, renamed: 0, unchanged: 2 });
+    assert.deepEqual(diff.tasks.find((t: { name: string }) => t.name === 'blur').changes, [{ path: 'sha', kind: 'modified', old: '6f09d', new: 'qwetr3' }]);
+    // Every pipeline of the repository, the revision's read through git.
+    const all = alamode(['diff', '--json'], repo);
+    assert.equal(all.status, 0, all.stderr);
+    assert.match(all.stdout, /qwetr3/);
+  });
+});

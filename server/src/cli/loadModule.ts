@@ -147,10 +147,29 @@ const moduleLocations: esbuild.Plugin = {
   },
 };
 
-async function bundle(source: ModuleSource): Promise<{ code: string; inputs: string[] }> {
+/** How a bundle is run: `require`d, or `import`ed when the module needs ES module semantics. */
+type BundleFormat = 'cjs' | 'esm';
+
+/**
+ * Gives an ES module bundle the `require` its CommonJS parts expect (esbuild's `__require` falls back
+ * to a free `require`; a bundled package's `require('fs')` or `require(name)` reaches it). Made from
+ * the bundle's own URL, as the CommonJS bundle's `require` was. Under a name of our own: a module may
+ * import `createRequire` itself, and esbuild renames a module's own top-level `require` apart.
+ */
+const REQUIRE_BANNER = "import { createRequire as __alamode_createRequire } from 'node:module'; const require = __alamode_createRequire(import.meta.url);";
+
+/**
+ * esbuild refuses top-level `await` in a CommonJS bundle with this error (no `id` to match instead).
+ * Matched loosely so that a rewording that still names top-level await and the format keeps working;
+ * a test runs such a module through the CLI, so a change that breaks this shows.
+ */
+const isTopLevelAwaitRefusal = (e: unknown) =>
+  ((e as esbuild.BuildFailure).errors ?? []).some((m) => /top-level await/i.test(m.text) && /\bcjs\b/.test(m.text));
+
+async function bundle(source: ModuleSource): Promise<{ code: string; format: BundleFormat; inputs: string[] }> {
   const absolute = resolve(source.path);
   const label = source.label ?? source.path;
-  const options: esbuild.BuildOptions & { write: false } = {
+  const options = (format: BundleFormat): esbuild.BuildOptions & { write: false } => ({
       ...(source.contents === undefined
         ? { entryPoints: [absolute] }
         : { stdin: { contents: located(absolute, source.contents), resolveDir: dirname(absolute), sourcefile: absolute, loader: 'ts' } }),
@@ -159,28 +178,43 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
       write: false,
       metafile: true,
       platform: 'node',
-      format: 'cjs',
+      format,
+      ...(format === 'esm' ? { banner: { js: REQUIRE_BANNER } } : {}),
       target: 'node20',
       sourcemap: 'inline',
       // The bundle runs from a temp folder; an absolute source root keeps call sites pointing at the module.
       sourceRoot: `${dirname(absolute)}/`,
       logLevel: 'silent',
-      outfile: join(dirname(absolute), `${basename(absolute)}.bundle.cjs`),
+      outfile: join(dirname(absolute), `${basename(absolute)}.bundle.${format === 'esm' ? 'mjs' : 'cjs'}`),
       plugins: [
         ...(source.revision !== undefined ? [revisionImports(source.revision, absolute)] : []),
         moduleLocations,
         {
           name: 'a-la-mode-runtime',
           setup(build: esbuild.PluginBuild) {
-            // The module's `import ... from 'a-la-mode'` is this CLI's runtime, shared with the runner.
-            build.onResolve({ filter: /^a-la-mode$/ }, () => ({ path: runtimePath, external: true }));
+            // The module's `import ... from 'a-la-mode'` is this CLI's runtime, shared with the runner
+            // (an ES module imports it by URL: a Windows path is no import specifier; Node then hands
+            // the import the copy the runner has already `require`d).
+            const path = format === 'esm' ? pathToFileURL(runtimePath).href : runtimePath;
+            build.onResolve({ filter: /^a-la-mode$/ }, () => ({ path, external: true }));
           },
         },
       ],
+  });
+  // CommonJS unless the module needs more: what ran before top-level await was supported runs the
+  // same way still (an ES module bundle is strict throughout, bundled CommonJS packages included, and
+  // would take a CommonJS module's `exports.default` for `{ default }`).
+  const build = async (): Promise<{ result: esbuild.BuildResult<{ write: false }>; format: BundleFormat }> => {
+    try {
+      return { result: await esbuild.build(options('cjs')), format: 'cjs' };
+    } catch (e) {
+      if (!isTopLevelAwaitRefusal(e)) throw e;
+      return { result: await esbuild.build(options('esm')), format: 'esm' };
+    }
   };
-  let result: esbuild.BuildResult<{ write: false }>;
+  let built: Awaited<ReturnType<typeof build>>;
   try {
-    result = await esbuild.build(options);
+    built = await build();
   } catch (e) {
     const failure = e as esbuild.BuildFailure;
     const first = failure.errors?.[0];
@@ -195,8 +229,9 @@ async function bundle(source: ModuleSource): Promise<{ code: string; inputs: str
     throw new CliError(`${label}: could not bundle the module: ${(e as Error).message}`);
   }
   // The files read from disk (not `<stdin>`, nor those read from a revision: `revision:/path`).
+  const { result, format } = built;
   const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((f) => !/^[a-z-]+:/.test(f) && f !== '<stdin>').map((f) => resolve(f));
-  return { code: result.outputFiles[0]!.text, inputs };
+  return { code: result.outputFiles[0]!.text, format, inputs };
 }
 
 export interface RunOptions {
@@ -274,7 +309,7 @@ function killGroup(pid: number | undefined): void {
  * reaching the module directly: the CLI decides. The temporary folder goes on every path too.
  */
 export async function runModule(source: ModuleSource, options: RunOptions): Promise<RunnerResult & { readonly inputs?: readonly string[] }> {
-  const { code, inputs } = await bundle(source);
+  const { code, format, inputs } = await bundle(source);
   options.beforeRun?.(inputs);
   const label = source.label ?? source.path;
   let dir: string | undefined;
@@ -286,7 +321,8 @@ export async function runModule(source: ModuleSource, options: RunOptions): Prom
   const removeExitHook = onCliExit(cleanup);
   try {
     dir = mkdtempSync(join(tmpdir(), 'alamode-run-'));
-    const bundlePath = join(dir, 'module.cjs');
+    // The runner tells the formats apart by the extension, as Node does.
+    const bundlePath = join(dir, format === 'esm' ? 'module.mjs' : 'module.cjs');
     writeFileSync(bundlePath, code);
     return await new Promise<RunnerResult & { readonly inputs?: readonly string[] }>((resolvePromise, reject) => {
       const child = fork(runnerPath, [bundlePath, runtimePath], {

@@ -2,8 +2,11 @@
  * Child process that executes one bundled pipeline module and reports its default-export DAG to the
  * CLI (see `loadModule.ts`). Executing the module is the ground truth the static analysis is held to.
  *
- * argv[2]: path of the CommonJS bundle (with an inline source map, so call sites map to the .ts file).
+ * argv[2]: path of the bundle (with an inline source map, so call sites map to the .ts file): CommonJS
+ * (`.cjs`), or an ES module (`.mjs`) when the module uses top-level `await`.
+ * argv[3]: path of the runtime (CommonJS), which the bundle imports too.
  */
+import { pathToFileURL } from 'node:url';
 import type { Dag, Task } from '../runtime/index';
 import { firstFrame } from '../runtime/callSites';
 import type { LocatedProblem, RunnerResult, SourceLocation } from './protocol';
@@ -50,7 +53,8 @@ async function main(): Promise<void> {
   const runtime = require(process.argv[3]!) as typeof import('../runtime/index');
   let exported: unknown;
   try {
-    const mod = require(bundle) as { default?: unknown };
+    // `import()` settles once the module's top-level `await`s have, and rejects with what they threw.
+    const mod = (bundle.endsWith('.mjs') ? await import(pathToFileURL(bundle).href) : require(bundle)) as { default?: unknown };
     exported = mod.default;
     // A module may export a promise of a Dag (top-level work behind an async function).
     if (exported && typeof (exported as PromiseLike<unknown>).then === 'function') exported = await exported;
