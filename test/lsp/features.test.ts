@@ -45,6 +45,16 @@ const hoverText = async (uri: string, text: string, snippet: string, inSnippet =
   return h ? (h.contents as MarkupContent).value : '';
 };
 
+/** Writes `text` as a module of its own (with `files` beside it) and opens it: the CLI can run it too. */
+const openScratch = async (name: string, text: string, files: Record<string, string> = {}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'alamode-features-'));
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+  const path = join(dir, `${name}.alamode.ts`);
+  writeFileSync(path, text);
+  return { path, uri: await client.open(path, text) };
+};
+const HEAD = "import { Dag, type Task } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\n";
+
 describe('code lenses', () => {
   test('while an addDep( is being typed, its task and those downstream say so; the others keep their IDs', async () => {
     const path = join(fixturesDir, 'pipelines', 'typing.alamode.ts');
@@ -207,6 +217,34 @@ describe('diagnostics', () => {
     assert.equal(textAt(problemsText, d!.range), 'process.env.GIT_SHA');
   });
 
+  test('a problem of a Dag nothing encodes is a warning; one the module encodes itself, or exports by default, an error', async () => {
+    const scratch = "const scratch = new Dag({ name: 'scratch' });\nscratch.task('a', { ratio: 0.5 });\n";
+    const tail = "dag.task('b', { image: 'i' });\nexport default dag;\n";
+    const cases = [
+      { name: 'unencoded', text: `${HEAD}${scratch}${tail}`, severity: 2, runs: true },
+      { name: 'encoded-here', text: `${HEAD}${scratch}scratch.encode();\n${tail}`, severity: 1, runs: false },
+      { name: 'encoded-by-a-function-never-called', text: `${HEAD}${scratch}export function publish() { return scratch.encode(); }\n${tail}`, severity: 2, runs: true },
+      { name: 'exported', text: `${HEAD}${scratch}${tail.replace('export default dag', 'export default scratch')}`, severity: 1, runs: false },
+    ];
+    for (const { name, text, severity, runs } of cases) {
+      const { path, uri } = await openScratch(name, text);
+      const invalid = (await client.diagnostics(uri)).filter((d) => d.code === 'invalid-value');
+      assert.equal(invalid.length, 1, name);
+      assert.equal(textAt(text, invalid[0]!.range), 'ratio: 0.5', name);
+      assert.equal(invalid[0]!.severity, severity, name);
+      if (severity === 2) assert.match(String(invalid[0]!.message), /neither exports this Dag by default nor encodes it/, name);
+      // The severity says whether the module fails when it runs: the CLI runs it.
+      assert.equal(alamode(['check', path]).status === 0, runs, name);
+    }
+    // A pipeline that imports another module's Dag (its own default export there) does not encode it.
+    const base = "import { Dag } from 'a-la-mode';\nconst base = new Dag({ name: 'base' });\nbase.task('a', { ratio: 0.5 });\nexport default base;\n";
+    const text = `${HEAD}import base from './base.alamode';\ndag.task('b', { image: 'i', from: base.meta.name as string });\nexport default dag;\n`;
+    const { path, uri } = await openScratch('imports-base', text, { 'base.alamode.ts': base });
+    const invalid = (await client.diagnostics(uri)).filter((d) => d.code === 'invalid-value');
+    assert.deepEqual(invalid.map((d) => d.severity), [2]);
+    assert.equal(alamode(['check', path]).status, 0);
+  });
+
   test('a clean module has none, and fixing a problem clears it', async () => {
     assert.deepEqual(await client.diagnostics(await client.open(collagePath)), []);
     const uri = await client.open(join(fixturesDir, 'lsp', 'typo.alamode.ts'), problemsText);
@@ -360,14 +398,6 @@ describe('quick fixes', () => {
     await client.change(uri, fixed);
     assert.equal((await client.diagnostics(uri)).filter((d) => d.code === 'cycle').length, 0);
   });
-
-  /** Writes `text` as a module of its own and opens it: the CLI can then run what a fix makes. */
-  const openScratch = async (name: string, text: string) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'alamode-fix-')), `${name}.alamode.ts`);
-    writeFileSync(path, text);
-    return { path, uri: await client.open(path, text) };
-  };
-  const HEAD = "import { Dag, type Task } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\n";
 
   test('a cycle made through a shared helper shows on the call that closes it, and no fix rewrites the helper', async () => {
     const text = `${HEAD}const link = (x: Task, y: Task) => { x.addDep(y); };\nconst a = dag.task('a', {});\nconst b = dag.task('b', {});\nconst z = dag.task('z', {});\nlink(z, a);\nlink(a, b);\nlink(b, a);\nexport default dag;\n`;
