@@ -152,6 +152,23 @@ describe('bad input: one clear line, non-zero exit', () => {
     });
   }
 
+  test('an error the runtime throws names the line of the module that called it, not the runtime', () => {
+    const dir = mkdtempSync(join(scratch, 'runtime-throws-'));
+    const head = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\nconst load = dag.task('load', {});\n";
+    const cases: [string, string, RegExp][] = [
+      ['other-dag', "const stray = new Dag().task('stray', {});\nload.addDep(stray);\n", /^alamode: other-dag\.alamode\.ts:5:\d+: the module threw TypeError: task 'load': addDep\(stray\) names a task of another Dag$/],
+      ['get', "load.addDep(dag.get('missing'));\n", /^alamode: get\.alamode\.ts:4:\d+: the module threw Error: dag\.get: no task named 'missing'$/],
+      ['name', "dag.task(42 as unknown as string, {});\n", /^alamode: name\.alamode\.ts:4:\d+: the module threw TypeError: dag\.task: the task name must be a string, got number$/],
+    ];
+    for (const [name, body, message] of cases) {
+      writeFileSync(join(dir, `${name}.alamode.ts`), `${head}${body}export default dag;\n`);
+      const r = alamode(['encode', `${name}.alamode.ts`], dir);
+      assert.equal(r.status, 1, name);
+      assertOneLine(r.stderr);
+      assert.match(r.stderr.trim(), message);
+    }
+  });
+
   test('a module that never finishes is stopped at the time limit', () => {
     const started = Date.now();
     const r = alamode(['encode', bad('never-finishes.alamode.ts'), '--timeout', '1']);

@@ -6,6 +6,8 @@
  * (`.cjs`), or an ES module (`.mjs`) when the module uses top-level `await`.
  * argv[3]: path of the runtime (CommonJS), which the bundle imports too.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Dag, Task } from '../runtime/index';
 import { firstFrame } from '../runtime/callSites';
@@ -17,10 +19,27 @@ function send(result: RunnerResult): void {
   process.send!(result, () => process.exit(0));
 }
 
+/**
+ * The runtime's own files as stack frames name them: its bundle and, with source maps on, the sources
+ * its map lists (`server/src/runtime/index.ts`), where a `TypeError` of `addDep` is thrown.
+ */
+function runtimeFiles(): ReadonlySet<string> {
+  const runtime = process.argv[3]!;
+  const files = new Set([runtime]);
+  try {
+    const map = JSON.parse(readFileSync(`${runtime}.map`, 'utf8')) as { sources?: string[]; sourceRoot?: string };
+    for (const source of map.sources ?? []) files.add(resolve(dirname(runtime), map.sourceRoot ?? '', source));
+  } catch {
+    // No map beside it: frames name the bundle itself.
+  }
+  return files;
+}
+
 /** The first stack frame of an error that lies in the user's code (not in the runtime or node). */
 function userFrame(error: unknown): SourceLocation | undefined {
   const stack = error instanceof Error ? error.stack : undefined;
-  return firstFrame(stack, (s) => s.file.startsWith('/') && !s.file.includes('/node_modules/') && !s.file.includes('a-la-mode/dist/'));
+  const runtime = runtimeFiles();
+  return firstFrame(stack, (s) => s.file.startsWith('/') && !s.file.includes('/node_modules/') && !s.file.includes('a-la-mode/dist/') && !runtime.has(s.file));
 }
 
 function locate(dag: Dag, problem: LocatedProblem['problem']): SourceLocation | undefined {
@@ -60,7 +79,8 @@ async function main(): Promise<void> {
     if (exported && typeof (exported as PromiseLike<unknown>).then === 'function') exported = await exported;
   } catch (e) {
     const message = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error value: ${String(e)}`;
-    send({ kind: 'threw', message, ...(userFrame(e) ? { at: userFrame(e)! } : {}) });
+    const at = userFrame(e);
+    send({ kind: 'threw', message, ...(at ? { at } : {}) });
     return;
   }
   if (!runtime.Dag.isDag(exported)) {
@@ -77,7 +97,8 @@ async function main(): Promise<void> {
 }
 
 process.on('unhandledRejection', (e) => {
-  send({ kind: 'threw', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), ...(userFrame(e) ? { at: userFrame(e)! } : {}) });
+  const at = userFrame(e);
+  send({ kind: 'threw', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), ...(at ? { at } : {}) });
 });
 
 void main();
