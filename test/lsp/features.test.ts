@@ -437,6 +437,17 @@ describe('quick fixes', () => {
     assert.equal(alamode(['check', path]).status, 0, 'the fixed module passes the CLI');
   });
 
+  test('a stub in a file with CRLF line endings keeps them', async () => {
+    const text = `${HEAD}const a = dag.task('a', {});\na.addDep('raw');\nexport default dag;\n`.replaceAll('\n', '\r\n');
+    const { path, uri } = await openScratch('crlf-missing', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    const [action] = await actionsFor(uri, missing).then((all) => all.filter((a) => a.title === "Create task 'raw'"));
+    const fixed = applyEdits(text, action!.edit!.changes![uri]!);
+    assert.equal(fixed.replaceAll('\r\n', '').includes('\n'), false, 'no bare line feed');
+    writeFileSync(path, fixed);
+    assert.equal(alamode(['check', path]).status, 0);
+  });
+
   test('a missing input named through a helper: the stub goes before the call, not into the helper', async () => {
     const text = `${HEAD}function needs(t: Task, input: string) {\n  t.addDep(input);\n}\nconst a = dag.task('a', {});\nneeds(a, 'raw');\nexport default dag;\n`;
     const { path, uri } = await openScratch('helper-missing', text);

@@ -79,7 +79,9 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
       if (place) {
         // Escaped by TypeScript's printer: a name with a line break or a quote stays one valid string.
         const quoted = stringLiteral(data.input, "'");
-        const stub = `${place.newlineBefore ? '\n' : ''}${place.indent}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });\n`;
+        // In the file's own line endings (Windows checkouts have CRLF).
+        const eol = text.includes('\r\n') ? '\r\n' : '\n';
+        const stub = `${place.newlineBefore ? eol : ''}${place.indent}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });${eol}`;
         offer({
           title: `Create task '${data.input}'`,
           kind: CodeActionKind.QuickFix,
