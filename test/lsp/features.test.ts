@@ -305,6 +305,14 @@ describe('navigation', () => {
       const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position, context: { includeDeclaration: true } }))!;
       assert.equal(refs.length, 2, uses);
     }
+    // A helper in another module that names the task through a value: the refusal names its file.
+    const helper = "import type { Dag } from 'a-la-mode';\nexport function wire(dag: Dag, from: string) {\n  dag.get('load').addDep(from);\n}\n";
+    const text = `${head}dag.task('load', {});\nimport { wire } from './wire';\nwire(dag, 'extract');\nexport default dag;\n`;
+    const { uri } = await openScratch('rename-computed-helper', text, { 'wire.ts': helper });
+    await assert.rejects(
+      client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: positionOf(text, "'extract'", 2) }),
+      /'extract' is also named by `from` on line 3 of wire\.ts, which rename cannot change/,
+    );
   });
 
   test('rename and references reach name literals in code the module never runs (a helper exported for another module)', async () => {

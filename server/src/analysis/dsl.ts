@@ -117,7 +117,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
     if (!dag.firstByName.has(name)) dag.firstByName.set(name, task);
     const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
     if (reference) ev.addNameReference(dag, name, reference, 'definition');
-    else ev.addNameReference(dag, name, nameRange, 'computed');
+    else ev.addNameReference(dag, name, ev.locate(nameNode ?? site.node), 'computed');
   } else {
     dag.firstUnknownName ??= task.index;
   }
@@ -139,7 +139,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
   } else if (typeof nameValue === 'string') {
     const elsewhere = literalElsewhere(ev, literal);
     if (elsewhere) ev.addNameReference(dag, nameValue, elsewhere, 'string');
-    else ev.addNameReference(dag, nameValue, site.args[0]?.node ? ev.range(site.args[0].node) : ev.range(site.node), 'computed');
+    else ev.addNameReference(dag, nameValue, ev.locate(site.args[0]?.node ?? site.node), 'computed');
   }
   if (dag.tainted) {
     ev.mayThrow();
@@ -200,7 +200,8 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
     } else if (typeof value === 'string') {
       dep.name = value;
       const reference = nameLiteralRange ?? literalElsewhere(ev, literal);
-      ev.addNameReference(task.dag, value, reference ?? range, reference ? 'string' : 'computed');
+      // A computed name is placed where it is written (in a helper's file when there): rename looks for it.
+      ev.addNameReference(task.dag, value, reference ?? ev.locate(info?.node ?? site.node), reference ? 'string' : 'computed');
     } else if (value instanceof Opaque) {
       ev.mayThrow(); // the runtime throws if it is neither a task nor a string
       dep.unknown = value.unknown;

@@ -15,6 +15,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { basename } from 'node:path';
 import type { SourceRange, TaskReference } from '../../analysis/types';
 import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toLocation, toRange } from './convert';
@@ -71,18 +72,20 @@ const textOf = (model: DocumentModel, range: SourceRange) => (range.file === und
  * some call names it with a value that is not a literal there (`dag.get(nm)`), which would keep the old
  * name after the literals changed and break the module.
  */
-function renameRefusal(model: DocumentModel, document: TextDocument, ref: TaskReference): string | undefined {
+function renameRefusal(model: DocumentModel, ref: TaskReference): string | undefined {
   const refs = referencesTo(model, ref);
   const task = taskNamed(model, ref.dag, ref.task);
   if (!task || !(task.analysed.nameLiteralRange || refs.some((r) => r.kind === 'definition'))) {
     return `The name of '${ref.task}' is computed, so it cannot be renamed here`;
   }
   const computed = refs.find((r) => r.kind === 'computed');
-  if (computed) {
-    const line = document.positionAt(computed.range.start).line + 1;
-    const text = model.text.slice(computed.range.start, computed.range.end);
-    const shown = text.length <= 40 ? `\`${text}\`` : 'a computed value';
-    return `'${ref.task}' is also named by ${shown} on line ${line}, which rename cannot change: rename it by hand`;
+  const text = computed && textOf(model, computed.range);
+  if (computed && text !== undefined) {
+    const line = text.slice(0, computed.range.start).split('\n').length;
+    const written = text.slice(computed.range.start, computed.range.end);
+    const shown = written.length <= 40 ? `\`${written}\`` : 'a computed value';
+    const where = computed.range.file === undefined ? `line ${line}` : `line ${line} of ${basename(computed.range.file)}`;
+    return `'${ref.task}' is also named by ${shown} on ${where}, which rename cannot change: rename it by hand`;
   }
   return undefined;
 }
@@ -91,7 +94,7 @@ function renameRefusal(model: DocumentModel, document: TextDocument, ref: TaskRe
 export function prepareRename(model: DocumentModel, document: TextDocument, offset: number): { range: Range; placeholder: string } | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
-  const refusal = renameRefusal(model, document, ref);
+  const refusal = renameRefusal(model, ref);
   if (refusal) throw new ResponseError(0, refusal);
   return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
 }
@@ -100,7 +103,7 @@ export function rename(model: DocumentModel, document: TextDocument, offset: num
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
   // Clients may rename without asking first.
-  const refusal = renameRefusal(model, document, ref);
+  const refusal = renameRefusal(model, ref);
   if (refusal) throw new ResponseError(0, refusal);
   if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
   if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
