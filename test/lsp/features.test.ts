@@ -222,7 +222,12 @@ describe('diagnostics', () => {
     const tail = "dag.task('b', { image: 'i' });\nexport default dag;\n";
     const cases = [
       { name: 'unencoded', text: `${HEAD}${scratch}${tail}`, severity: 2, runs: true },
-      { name: 'encoded-here', text: `${HEAD}${scratch}scratch.encode();\n${tail}`, severity: 1, runs: false },
+      { name: 'encoded-here', text: `${HEAD}${scratch}dag.task('b', { image: 'i' });\nscratch.encode();\nexport default dag;\n`, severity: 1, runs: false },
+      // What the encoding is handed to cannot change the Dag (it is a copy), so the problem stays known.
+      { name: 'encoded-and-printed', text: `${HEAD}${scratch}dag.task('b', { image: 'i' });\nconsole.log(JSON.stringify(scratch.encode()));\nexport default dag;\n`, severity: 1, runs: false },
+      { name: 'saved-through-bencode', text: `import { writeFileSync } from 'node:fs';\n${HEAD}${scratch}dag.task('b', { image: 'i' });\nwriteFileSync('/dev/null', scratch.bencode());\nexport default dag;\n`, severity: 1, runs: false },
+      // The problem comes after the encoding, which did not see it.
+      { name: 'changed-after-encoding', text: `${HEAD}const scratch = new Dag({ name: 'scratch' });\nscratch.task('ok', {});\nscratch.encode();\nscratch.task('a', { ratio: 0.5 });\n${tail}`, severity: 2, runs: true },
       { name: 'encoded-by-a-function-never-called', text: `${HEAD}${scratch}export function publish() { return scratch.encode(); }\n${tail}`, severity: 2, runs: true },
       { name: 'exported', text: `${HEAD}${scratch}${tail.replace('export default dag', 'export default scratch')}`, severity: 1, runs: false },
     ];

@@ -36,6 +36,18 @@ test('encode() gives the seed\'s encoded DAG, before and after its edit', () => 
   assert.deepEqual(collage('qwetr3').encode(), vectors.after);
 });
 
+test('encode() gives a copy: changing it changes neither the Dag nor its next encoding', () => {
+  const dag = new Dag({ owners: ['data'] });
+  dag.task('a', { args: ['--fast'], env: { MODE: 'x' }, blob: new Uint8Array([1, 2]) });
+  const first = dag.encode();
+  const pristine = structuredClone(first);
+  (first.meta.owners as string[]).push('someone');
+  (first.tasks.a!.args as string[]).push('--slow');
+  (first.tasks.a!.env as Record<string, string>).MODE = 'y';
+  (first.tasks.a!.blob as Uint8Array)[0] = 9;
+  assert.deepEqual(dag.encode(), pristine);
+});
+
 test('bencode() and save() write the seed\'s bytes; load() reads them back into an equal Dag', () => {
   const seedBytes = readFileSync(join(conformanceDir, 'collage.before.dag'));
   assert.deepEqual(Buffer.from(collage().bencode()), seedBytes);

@@ -220,12 +220,15 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
 /** Methods that only read the Dag (encoding it, saving it): their results are not modelled. */
 function readOnly(name: string): BuiltinFunction {
   const throwsOnProblems = name !== 'analyse';
+  // `analyse()`'s result holds the Dag's own spec objects; `encode()` gives a copy (the runtime makes
+  // one), `bencode()` bytes and `save()` nothing, so code handed those cannot change the Dag.
+  const reachesDag = name === 'analyse';
   return new BuiltinFunction(`Dag.prototype.${name}`, (realm, thisValue, _args, site) => {
     const ev: Interpreter = asInterpreter(realm);
     // Its problems then make the module fail, unless the call may not run or its throw is caught.
-    if (throwsOnProblems && thisValue instanceof DagState && ev.journals.length === 0 && ev.catchDepth === 0) thisValue.encodedByModule = true;
+    if (throwsOnProblems && thisValue instanceof DagState && ev.journals.length === 0 && ev.catchDepth === 0) thisValue.encodedAtWrites = ev.writes;
     realm.mayThrow();
-    return realm.opaque(`${realm.text(site.node)} is computed at run time`, site.node, thisValue instanceof DagState ? [thisValue] : []);
+    return realm.opaque(`${realm.text(site.node)} is computed at run time`, site.node, reachesDag && thisValue instanceof DagState ? [thisValue] : []);
   }, { dsl: true });
 }
 

@@ -66,6 +66,8 @@ export class Evaluator implements Interpreter {
   readonly graph: ModuleGraph;
   callDepth = 0;
   uncertainty = 0;
+  /** Heap writes so far (each `touch`): an encoding of a Dag saw what the Dag ends with when none came after. */
+  writes = 0;
   catchDepth = 0;
   /** The `pos` of every call expression evaluated: code that ran (navigation treats the rest syntactically). */
   readonly runCalls = new Set<number>();
@@ -104,6 +106,7 @@ export class Evaluator implements Interpreter {
       this.runModule(this.graph.entry);
       if (this.mayFail) for (const dag of this.dags) this.taintDag(dag, this.mayFail);
       this.markDefaultExport();
+      for (const dag of this.dags) dag.encodedByModule = dag.encodedAtWrites === this.writes;
       // Code the parser could not read is a limit even where it does not run (a function never called).
       for (const region of deepRegionsOf(this.sf)?.values() ?? []) this.report('analysis-limit', region.range, UNREAD_DEEP_CODE);
       this.graphProblems();
@@ -267,6 +270,7 @@ export class Evaluator implements Interpreter {
   }
 
   touch(x: MutableHeapValue): void {
+    this.writes++;
     for (const j of this.journals) j.touch(x);
   }
 

@@ -79,6 +79,8 @@ export interface Interpreter extends Realm, MergeHost {
   callDepth: number;
   /** Counts operations that might have thrown at run time (on unknown values): a `try` compares it. */
   uncertainty: number;
+  /** Heap writes so far (see evaluator.ts). */
+  readonly writes: number;
   /** How many `try` blocks with a `catch` the evaluation is inside (a certain throw is then modelled exactly). */
   catchDepth: number;
 

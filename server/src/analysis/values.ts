@@ -306,7 +306,12 @@ export class DagState {
   escaped = false;
   variable: string | undefined;
   isDefaultExport = false;
-  /** Set when the module certainly encodes the Dag itself (`encode()`, `bencode()`, `save()`), which throws on its problems. */
+  /**
+   * The heap writes counted when the module last certainly encoded the Dag itself (`encode()`,
+   * `bencode()`, `save()`, which throw on its problems), if it did.
+   */
+  encodedAtWrites: number | undefined;
+  /** Set at the end: the module's last write came before its encoding, which so saw the Dag as it ends. */
   encodedByModule = false;
   /** The `new Dag(...)` in another module, when it is not in the analysed one. */
   madeAt: SourceRange | undefined;

@@ -136,12 +136,17 @@ export class Dag {
     return encodeDag({ meta: this.meta, tasks: this.taskList.map((t) => ({ name: t.name, spec: t.spec, inputs: t.inputs })) });
   }
 
-  /** The encoded DAG: `{meta, tasks: {name: {...spec, inputs, output}}}`. Throws an {@link AlamodeError} if the DAG is bad. */
+  /**
+   * The encoded DAG: `{meta, tasks: {name: {...spec, inputs, output}}}`, a copy that shares nothing with
+   * the Dag. Throws an {@link AlamodeError} if the DAG is bad.
+   */
   encode(): EncodedDag {
     const result = this.analyse();
     const [first] = result.problems;
     if (first) throw errorFor(first, result.problems);
-    return result.encoded!;
+    // A copy: the encoded DAG is a snapshot, so the code it is handed to cannot change this Dag's specs
+    // or meta through it (and the editor's analysis can rely on that).
+    return structuredClone(result.encoded!);
   }
 
   /** The encoded DAG as canonical bencode: the bytes of a `.dag` file. */
