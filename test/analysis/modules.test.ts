@@ -80,8 +80,14 @@ describe('a repository of the usual shape', () => {
     // The spec of a load task comes from python() in steps.ts: its values say so.
     const load = defaultDag(analysis).tasks.find((t) => t.name === 'load_orders')!;
     assert.equal(load.valueOrigins?.get('["image"]')?.file, join(repoDir, 'pipelines', 'shared', 'steps.ts'));
-    // References and completion stay in the pipeline's own text.
-    for (const r of analysis.references) assert.ok(r.range.end <= text.length && r.range.file === undefined);
+    // References lie in the pipeline's own text, or in a module it read (a name the helper computes
+    // is placed there: rename must know of it), never in the pipeline's text with a helper's offsets.
+    for (const r of analysis.references) {
+      const own = r.range.file === undefined ? text : analysis.moduleTexts.get(r.range.file);
+      assert.ok(own !== undefined && r.range.end <= own.length, JSON.stringify(r));
+    }
+    assert.ok(analysis.references.some((r) => r.kind === 'computed' && r.range.file === quality && /^`check_/.test(qualityText.slice(r.range.start, r.range.end))));
+    for (const s of analysis.completionSites) assert.ok(s.range.end <= text.length && s.range.file === undefined);
   });
 
   test('without a host, imports are unknown and say where they come from', () => {
