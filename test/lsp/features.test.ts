@@ -450,6 +450,36 @@ describe('quick fixes', () => {
     assert.equal(alamode(['check', path]).status, 0, 'the fixed module passes the CLI');
   });
 
+  test('a stub where the Dag and its use share a line, or the file ends without a line break: the module then runs', async () => {
+    const imports = "import { Dag } from 'a-la-mode';\n";
+    const cases = [
+      `${imports}function build() { const dag = new Dag(); dag.task('a', {}).addDep('x'); return dag; }\nexport default build();\n`,
+      `${imports}const dag = new Dag({\n  owner: 'me',\n}); dag.task('a', {}).addDep('x');\nexport default dag;\n`,
+      `${imports}const dag = new Dag(); dag.task('a', {}).addDep('x'); export default dag`,
+      `${imports}let out: Dag;\n{ const dag = new Dag(); dag.task('a', {}).addDep('x'); out = dag; }\nexport default out;\n`,
+      `${imports}const dag = new Dag();\nexport default dag;\nfunction later() { dag.task('a', {}).addDep('x'); }\nlater();`,
+    ];
+    for (const [i, text] of cases.entries()) {
+      const { path, uri } = await openScratch(`shared-line-${i}`, text);
+      const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+      assert.equal(missing.length, 1, text);
+      const [action] = (await actionsFor(uri, missing)).filter((a) => a.title === "Create task 'x'");
+      assert.ok(action, text);
+      const fixed = applyEdits(text, action.edit!.changes![uri]!);
+      writeFileSync(path, fixed);
+      const check = alamode(['check', path]);
+      assert.equal(check.status, 0, `${fixed}\n${check.stderr}`);
+    }
+  });
+
+  test('no stub when the Dag\'s variable may name another Dag by then (a let given a new Dag)', async () => {
+    const text = "import { Dag } from 'a-la-mode';\nlet dag = new Dag();\nconst first = dag;\ndag = new Dag();\nfirst.task('a', {}).addDep('x');\nexport default first;\n";
+    const { uri } = await openScratch('let-dag', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    assert.equal(missing.length, 1);
+    assert.deepEqual((await actionsFor(uri, missing)).map((a) => a.title), []);
+  });
+
   test('a stub in a file with CRLF line endings keeps them', async () => {
     const text = `${HEAD}const a = dag.task('a', {});\na.addDep('raw');\nexport default dag;\n`.replaceAll('\n', '\r\n');
     const { path, uri } = await openScratch('crlf-missing', text);

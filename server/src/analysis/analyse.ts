@@ -237,9 +237,9 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
 }
 
 /** Where a quick fix can add a task to the Dag at `dagRange` (see `stubPlace.ts`). */
-export function taskStubPlaceOf(text: string, fileName: string, dagRange: SourceRange | undefined, uses: readonly SourceRange[]): StubPlace | undefined {
+export function taskStubPlaceOf(text: string, fileName: string, dagRange: SourceRange, variable: string, uses: readonly SourceRange[]): StubPlace | undefined {
   const sourceFile = treeOf(text, fileName);
-  return sourceFile && taskStubPlace(sourceFile, dagRange, uses);
+  return sourceFile && taskStubPlace(sourceFile, dagRange, variable, uses);
 }
 
 /** The cached tree when it is this text's; otherwise a tree of its own, leaving the cache as it is. */

@@ -366,7 +366,7 @@ const completionLiteralsCache = new WeakMap<DocumentModel, readonly NameLiteral[
  */
 export function taskStubPlaceFor(model: DocumentModel, dag: DagView, dep: AnalysedDep): StubPlace | undefined {
   if (dag.analysed.madeAt || !dag.analysed.variable) return undefined;
-  return taskStubPlaceOf(model.text, model.fileName, dag.analysed.range, [dep.callRange, ...(dep.via ?? [])]);
+  return taskStubPlaceOf(model.text, model.fileName, dag.analysed.range, dag.analysed.variable, [dep.callRange, ...(dep.via ?? [])]);
 }
 
 /** The task named `name` in a DAG (its first definition). */

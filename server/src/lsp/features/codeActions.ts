@@ -79,9 +79,7 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
       if (place) {
         // Escaped by TypeScript's printer: a name with a line break or a quote stays one valid string.
         const quoted = stringLiteral(data.input, "'");
-        // In the file's own line endings (Windows checkouts have CRLF).
-        const eol = text.includes('\r\n') ? '\r\n' : '\n';
-        const stub = `${place.newlineBefore ? eol : ''}${place.indent}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });${eol}`;
+        const stub = `${place.before}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });${place.after}`;
         offer({
           title: `Create task '${data.input}'`,
           kind: CodeActionKind.QuickFix,
