@@ -166,6 +166,18 @@ test('missing input: never the task itself as the suggestion (that would be a cy
   assert.deepEqual(alone.map((p) => p.message), ["task 'load': input 'loads' names no task"]);
 });
 
+test('missing input: never a task that depends on this one as the suggestion (that would close a cycle)', () => {
+  // 'bee' depends on 'a' through 'mid': making 'a' depend on 'bee' closes a → bee → mid → a.
+  const tasks = [t('a', ['be']), t('mid', ['a']), t('bee', ['mid']), t('c', ['be'])];
+  const byTask = Object.fromEntries(encodeDag({ tasks }).problems.map((p) => [(p as { task: string }).task, p.message]));
+  assert.equal(byTask.a, "task 'a': input 'be' names no task");
+  // 'c' is upstream of nothing: 'bee' is a fine suggestion there.
+  assert.equal(byTask.c, "task 'c': input 'be' names no task (did you mean 'bee'?)");
+  // Applying each suggestion the core makes never gives a cycle.
+  const fixed = tasks.map((x) => ({ ...x, inputs: x.inputs.map((i) => (i === 'be' && x.name === 'c' ? 'bee' : i)) }));
+  assert.deepEqual(encodeDag({ tasks: fixed }).problems.filter((p) => p.code === 'cycle'), []);
+});
+
 test('the same input named twice counts once', () => {
   const once = encodeDag({ tasks: [t('a'), t('b', ['a'])] });
   const twice = encodeDag({ tasks: [t('a'), t('b', ['a', 'a'])] });

@@ -472,6 +472,18 @@ describe('quick fixes', () => {
     }
   });
 
+  test('no near-miss change for a literal a loop shares: it names the input of every task the loop makes', async () => {
+    const text = `${HEAD}for (const n of ['a', 'b']) {\n  dag.task(n, {}).addDep('x');\n}\nexport default dag;\n`;
+    const { path, uri } = await openScratch('loop-suggestion', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    assert.equal(missing.length, 2);
+    assert.ok(missing.some((d) => /did you mean/.test(String(d.message))), 'the core suggests a name');
+    const actions = await actionsFor(uri, missing);
+    assert.deepEqual(actions.map((a) => a.title), ["Create task 'x'"]);
+    writeFileSync(path, applyEdits(text, actions[0]!.edit!.changes![uri]!));
+    assert.equal(alamode(['check', path]).status, 0);
+  });
+
   test('no stub when the Dag\'s variable may name another Dag by then (a let given a new Dag)', async () => {
     const text = "import { Dag } from 'a-la-mode';\nlet dag = new Dag();\nconst first = dag;\ndag = new Dag();\nfirst.task('a', {}).addDep('x');\nexport default first;\n";
     const { uri } = await openScratch('let-dag', text);

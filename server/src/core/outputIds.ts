@@ -399,12 +399,28 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
   const inputsOf: readonly string[][] = defs.map((def) => distinct(def.inputs));
   const missing: (RootReason | undefined)[] = new Array(defs.length);
   const missingProblems: Problem[] = [];
+  // Whether `from` depends on `target`, directly or through other tasks.
+  const dependsOn = (from: string, target: string): boolean => {
+    const seen = new Set([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      for (const input of inputsOf[firstIndex.get(stack.pop()!)!]!) {
+        if (input === target) return true;
+        if (firstIndex.has(input) && !seen.has(input)) {
+          seen.add(input);
+          stack.push(input);
+        }
+      }
+    }
+    return false;
+  };
   defs.forEach((def, i) => {
     if (firstIndex.get(def.name) !== i) return;
     for (const input of inputsOf[i]!) {
       if (!firstIndex.has(input)) {
-        // Never the task itself: depending on itself is a cycle, not a fix.
-        const suggestion = closestName(input, [...firstIndex.keys()].filter((name) => name !== def.name));
+        // Never the task itself, nor one that depends on it: that would be a cycle, not a fix.
+        const closest = closestName(input, [...firstIndex.keys()].filter((name) => name !== def.name));
+        const suggestion = closest !== undefined && !dependsOn(closest, def.name) ? closest : undefined;
         missingProblems.push({ code: 'missing-input', task: def.name, input, ...(suggestion ? { suggestion } : {}), message: messages.missingInput(def.name, input, suggestion) });
         missing[i] ??= { kind: 'missing-input', input };
       }

@@ -48,6 +48,15 @@ export function edgeRemoval(text: string, dep: AnalysedDep): SourceRange | undef
   return { start, end };
 }
 
+/** How many inputs of the Dag are named by the literal at `range` (a loop or a helper runs it for several). */
+function literalUses(model: DocumentModel, dag: number, range: SourceRange): number {
+  let uses = 0;
+  for (const task of model.dags[dag]?.analysed.tasks ?? []) {
+    for (const d of task.deps) if (d.nameLiteralRange?.start === range.start && d.nameLiteralRange.end === range.end) uses++;
+  }
+  return uses;
+}
+
 export function codeActions(model: DocumentModel, document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
   // Several diagnostics can ask for the same fix (a missing input named in a loop, once per task).
@@ -66,7 +75,8 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
     if (data.fix === 'create-task') {
       const dep = findDep(model, data);
       const dag = model.dags[data.dag];
-      if (data.suggestion && dep?.nameLiteralRange) {
+      // Only a literal that names this one input: one a loop or helper shares names others' inputs too.
+      if (data.suggestion && dep?.nameLiteralRange && literalUses(model, data.dag, dep.nameLiteralRange) === 1) {
         offer({
           title: `Change '${data.input}' to '${data.suggestion}'`,
           kind: CodeActionKind.QuickFix,
