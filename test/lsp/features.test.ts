@@ -310,6 +310,20 @@ describe('navigation', () => {
       const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position, context: { includeDeclaration: true } }))!;
       assert.equal(refs.length, 2, uses);
     }
+    // A name inside an argument whose value is not known: which task it names is not known either.
+    for (const [i, uses] of ["dag.task('load', {}).addDep(process.env.DEP ?? 'extract');\n", "dag.task('load', {}).addDep(dag.get(process.env.X ? 'extract' : 'load'));\n"].entries()) {
+      const text = `${head}${uses}export default dag;\n`;
+      const uri = await client.open(join(fixturesDir, 'lsp', `rename-nested-${i}.alamode.ts`), text);
+      await assert.rejects(
+        client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: positionOf(text, "'extract'", 2), newName: 'extract_v2' }),
+        /'extract' is also named by `(process\.env\.DEP \?\? 'extract'|process\.env\.X \? 'extract' : 'load')` on line 4, which rename cannot change/,
+      );
+    }
+    // A literal of a DSL call inside another's argument is a reference like any other: no refusal.
+    const nestedCall = `${head}dag.task('load', {}).addDep(dag.get('extract'));\nexport default dag;\n`;
+    const nestedUri = await client.open(join(fixturesDir, 'lsp', 'rename-nested-call.alamode.ts'), nestedCall);
+    const renamed = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri: nestedUri }, position: positionOf(nestedCall, "'extract'", 2), newName: 'extract_v2' }))!;
+    assert.equal(applyEdits(nestedCall, renamed.changes![nestedUri]!), nestedCall.replaceAll("'extract'", "'extract_v2'"));
     // A helper in another module that names the task through a value: the refusal names its file.
     const helper = "import type { Dag } from 'a-la-mode';\nexport function wire(dag: Dag, from: string) {\n  dag.get('load').addDep(from);\n}\n";
     const text = `${head}dag.task('load', {});\nimport { wire } from './wire';\nwire(dag, 'extract');\nexport default dag;\n`;

@@ -9,7 +9,7 @@
 import type ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
-import { taskNameLiterals, type NameLiteral } from './nameLiterals';
+import { nestedNameLiterals, taskNameLiterals, type NameLiteral, type NestedNameLiteral } from './nameLiterals';
 import type { AnalysedDag, ModuleAnalysis, SourceRange } from './types';
 import { taskStubPlace, type StubPlace } from './stubPlace';
 import { DEFAULT_LIMITS, type Limits } from './budget';
@@ -234,6 +234,12 @@ function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, prev
 export function taskNameLiteralsOf(text: string, fileName: string, unterminated = false): NameLiteral[] {
   const sourceFile = treeOf(text, fileName);
   return sourceFile ? taskNameLiterals(sourceFile, unterminated) : [];
+}
+
+/** String literals nested in DSL calls' arguments (see `nameLiterals.ts`), from the cached tree when it is this text's. */
+export function nestedNameLiteralsOf(text: string, fileName: string): NestedNameLiteral[] {
+  const sourceFile = treeOf(text, fileName);
+  return sourceFile ? nestedNameLiterals(sourceFile) : [];
 }
 
 /** Where a quick fix can add a task to the Dag at `dagRange` (see `stubPlace.ts`). */

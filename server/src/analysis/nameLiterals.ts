@@ -42,3 +42,54 @@ export function taskNameLiterals(sourceFile: ts.SourceFile, unterminated = false
   }
   return found.sort((a, b) => a.range.start - b.range.start);
 }
+
+/** A string literal inside a DSL call's argument that is more than the literal (`x ?? 'a'`, `c ? 'a' : 'b'`). */
+export interface NestedNameLiteral {
+  readonly name: string;
+  /** Inside the quotes. */
+  readonly range: SourceRange;
+  /** The argument it is part of. */
+  readonly argument: SourceRange;
+}
+
+/**
+ * String literals nested in the arguments of DSL calls (`addDep(process.env.DEP ?? 'a')`): a name
+ * there may be a task's, in a way the evaluator cannot tell (the argument's value is not known), so
+ * a rename that edits the other literals would leave it behind.
+ */
+export function nestedNameLiterals(sourceFile: ts.SourceFile): NestedNameLiteral[] {
+  const found: NestedNameLiteral[] = [];
+  const stack: ts.Node[] = [sourceFile];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const arg of nameArguments(node)) {
+      if (isStringLiteralLike(skipOuter(arg))) continue;
+      const argument = { start: arg.getStart(sourceFile), end: arg.end };
+      const inner: ts.Node[] = [arg];
+      while (inner.length > 0) {
+        const n = inner.pop()!;
+        if (isStringLiteralLike(n)) {
+          found.push({ name: n.text, range: insideQuotes(n, sourceFile), argument });
+          continue;
+        }
+        // A DSL call inside (`addDep(dag.get('a'))`): its own literal is a reference, not a guess.
+        const own = new Set(nameArguments(n).filter((a) => isStringLiteralLike(skipOuter(a))));
+        ts.forEachChild(n, (c) => {
+          if (!own.has(c as ts.Expression)) inner.push(c);
+        });
+      }
+    }
+    ts.forEachChild(node, (child) => {
+      stack.push(child);
+    });
+  }
+  return found;
+}
+
+/** The arguments of a DSL-shaped call that name tasks: `x.task(name, …)`, `x.get(name)`, `x.addDep(…names)`. */
+function nameArguments(node: ts.Node): readonly ts.Expression[] {
+  if (!isCallExpression(node) || !isPropertyAccess(node.expression)) return [];
+  const method = node.expression.name.text;
+  if (method === 'task' || method === 'get') return node.arguments.slice(0, 1);
+  return method === 'addDep' ? node.arguments : [];
+}

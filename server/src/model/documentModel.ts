@@ -3,7 +3,7 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule, stringEditOf, taskNameLiteralsOf, taskStubPlaceOf, type AnalyseOptions } from '../analysis/analyse';
+import { analyseModule, nestedNameLiteralsOf, stringEditOf, taskNameLiteralsOf, taskStubPlaceOf, type AnalyseOptions } from '../analysis/analyse';
 import type { StubPlace } from '../analysis/stubPlace';
 import type { NameLiteral } from '../analysis/nameLiterals';
 import { definitionAfterSpecChange, knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
@@ -367,6 +367,16 @@ const completionLiteralsCache = new WeakMap<DocumentModel, readonly NameLiteral[
 export function taskStubPlaceFor(model: DocumentModel, dag: DagView, dep: AnalysedDep): StubPlace | undefined {
   if (dag.analysed.madeAt || !dag.analysed.variable) return undefined;
   return taskStubPlaceOf(model.text, model.fileName, dag.analysed.range, dag.analysed.variable, [dep.callRange, ...(dep.via ?? [])]);
+}
+
+/**
+ * Places in this module where a DSL call's argument holds `name` as a literal inside a larger
+ * expression (`addDep(process.env.DEP ?? 'a')`): the evaluator cannot say which task such an argument
+ * names, so these are not references, and a rename must not leave them behind.
+ */
+export function nestedNameUses(model: DocumentModel, name: string): readonly SourceRange[] {
+  // Innermost first: `dag.get(c ? 'a' : 'b')` inside `addDep(…)` is the argument to show.
+  return nestedNameLiteralsOf(model.text, model.fileName).filter((l) => l.name === name).map((l) => l.argument).sort((a, b) => a.end - a.start - (b.end - b.start));
 }
 
 /** The task named `name` in a DAG (its first definition). */

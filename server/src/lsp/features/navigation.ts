@@ -17,7 +17,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import type { SourceRange, TaskReference } from '../../analysis/types';
-import { completionSiteAt, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
+import { completionSiteAt, nestedNameUses, noOutputText, referenceAt, referencesTo, taskNamed, type DocumentModel } from '../../model/documentModel';
 import { shortId, toLocation, toRange } from './convert';
 import { literalContent, type Quote } from './literals';
 
@@ -69,8 +69,9 @@ const textOf = (model: DocumentModel, range: SourceRange) => (range.file === und
 
 /**
  * Why the task `ref` names cannot be renamed by editing name literals: its definition is computed, or
- * some call names it with a value that is not a literal there (`dag.get(nm)`), which would keep the old
- * name after the literals changed and break the module.
+ * some call names it with a value that is not a literal there (`dag.get(nm)`, or `addDep(x ?? 'a')`
+ * where the analysis cannot tell which name the argument is), which would keep the old name after the
+ * literals changed and break the module.
  */
 function renameRefusal(model: DocumentModel, ref: TaskReference): string | undefined {
   const refs = referencesTo(model, ref);
@@ -78,7 +79,8 @@ function renameRefusal(model: DocumentModel, ref: TaskReference): string | undef
   if (!task || !(task.analysed.nameLiteralRange || refs.some((r) => r.kind === 'definition'))) {
     return `The name of '${ref.task}' is computed, so it cannot be renamed here`;
   }
-  const computed = refs.find((r) => r.kind === 'computed');
+  const nested = nestedNameUses(model, ref.task)[0];
+  const computed: { range: SourceRange } | undefined = refs.find((r) => r.kind === 'computed') ?? (nested && { range: nested });
   const text = computed && textOf(model, computed.range);
   if (computed && text !== undefined) {
     const line = text.slice(0, computed.range.start).split('\n').length;
