@@ -169,6 +169,20 @@ describe('bad input: one clear line, non-zero exit', () => {
     }
   });
 
+  test('a package that throws while it loads: the error, never a place inside the CLI or its temporary bundle', () => {
+    const dir = mkdtempSync(join(scratch, 'package-throws-'));
+    mkdirSync(join(dir, 'node_modules', 'loadthrow'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'loadthrow', 'package.json'), '{ "name": "loadthrow", "main": "index.js" }');
+    writeFileSync(join(dir, 'node_modules', 'loadthrow', 'index.js'), "throw new Error('cannot load');\n");
+    for (const [name, body] of [['plain', ''], ['awaiting', 'await 0;\n']] as const) {
+      writeFileSync(join(dir, `${name}.alamode.ts`), `import { Dag } from 'a-la-mode';\nimport 'loadthrow';\nconst dag = new Dag();\n${body}export default dag;\n`);
+      const r = alamode(['encode', `${name}.alamode.ts`], dir);
+      assert.equal(r.status, 1, name);
+      assertOneLine(r.stderr);
+      assert.equal(r.stderr.trim(), `alamode: ${name}.alamode.ts: the module threw Error: cannot load`);
+    }
+  });
+
   test('a module that never finishes is stopped at the time limit', () => {
     const started = Date.now();
     const r = alamode(['encode', bad('never-finishes.alamode.ts'), '--timeout', '1']);

@@ -20,26 +20,28 @@ function send(result: RunnerResult): void {
 }
 
 /**
- * The runtime's own files as stack frames name them: its bundle and, with source maps on, the sources
- * its map lists (`server/src/runtime/index.ts`), where a `TypeError` of `addDep` is thrown.
+ * A bundle's files as stack frames name them: the bundle and, with source maps on, the sources its
+ * map lists (the runtime's `server/src/runtime/index.ts`, where a `TypeError` of `addDep` is thrown).
  */
-function runtimeFiles(): ReadonlySet<string> {
-  const runtime = process.argv[3]!;
-  const files = new Set([runtime]);
+function filesOf(bundle: string): string[] {
   try {
-    const map = JSON.parse(readFileSync(`${runtime}.map`, 'utf8')) as { sources?: string[]; sourceRoot?: string };
-    for (const source of map.sources ?? []) files.add(resolve(dirname(runtime), map.sourceRoot ?? '', source));
+    const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources?: string[]; sourceRoot?: string };
+    return [bundle, ...(map.sources ?? []).map((source) => resolve(dirname(bundle), map.sourceRoot ?? '', source))];
   } catch {
-    // No map beside it: frames name the bundle itself.
+    return [bundle]; // no map beside it: frames name the bundle itself
   }
-  return files;
 }
 
-/** The first stack frame of an error that lies in the user's code (not in the runtime or node). */
+/**
+ * The first stack frame of an error that lies in the user's code: not in the runtime, node, a package,
+ * this runner, or the bundle where its source map does not reach (a bundled package's wrapper: that
+ * temporary file is gone when the CLI reports, so no place is better than it).
+ */
 function userFrame(error: unknown): SourceLocation | undefined {
   const stack = error instanceof Error ? error.stack : undefined;
-  const runtime = runtimeFiles();
-  return firstFrame(stack, (s) => s.file.startsWith('/') && !s.file.includes('/node_modules/') && !s.file.includes('a-la-mode/dist/') && !runtime.has(s.file));
+  const ours = new Set([...filesOf(process.argv[3]!), ...filesOf(__filename)]);
+  const bundleDir = `${dirname(process.argv[2]!)}/`;
+  return firstFrame(stack, (s) => s.file.startsWith('/') && !s.file.includes('/node_modules/') && !s.file.includes('a-la-mode/dist/') && !ours.has(s.file) && !s.file.startsWith(bundleDir));
 }
 
 function locate(dag: Dag, problem: LocatedProblem['problem']): SourceLocation | undefined {
