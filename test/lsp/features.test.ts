@@ -319,6 +319,11 @@ describe('navigation', () => {
         /'extract' is also named by `(process\.env\.DEP \?\? 'extract'|process\.env\.X \? 'extract' : 'load')` on line 4, which rename cannot change/,
       );
     }
+    // A literal in parentheses or with `as const` is the literal as written: renamed like any other.
+    const wrapped = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract' as const, {});\ndag.task('load', {}).addDep(('extract'));\nexport default dag;\n";
+    const wrappedUri = await client.open(join(fixturesDir, 'lsp', 'rename-wrapped.alamode.ts'), wrapped);
+    const wrappedEdit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri: wrappedUri }, position: positionOf(wrapped, "'extract'", 2), newName: 'extract_v2' }))!;
+    assert.equal(applyEdits(wrapped, wrappedEdit.changes![wrappedUri]!), wrapped.replaceAll("'extract'", "'extract_v2'"));
     // A literal of a DSL call inside another's argument is a reference like any other: no refusal.
     const nestedCall = `${head}dag.task('load', {}).addDep(dag.get('extract'));\nexport default dag;\n`;
     const nestedUri = await client.open(join(fixturesDir, 'lsp', 'rename-nested-call.alamode.ts'), nestedCall);
@@ -504,6 +509,17 @@ describe('quick fixes', () => {
     const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
     assert.equal(missing.length, 1);
     assert.deepEqual((await actionsFor(uri, missing)).map((a) => a.title), []);
+  });
+
+  test('a missing input a helper names for two calls: one stub offered, not one per call', async () => {
+    const text = `${HEAD}function mk(name: string) {\n  dag.task(name, {}).addDep('x');\n}\nmk('a');\nmk('b');\nexport default dag;\n`;
+    const { path, uri } = await openScratch('helper-two-calls', text);
+    const missing = (await client.diagnostics(uri)).filter((d) => d.code === 'missing-input');
+    assert.equal(missing.length, 2);
+    const actions = (await actionsFor(uri, missing)).filter((a) => a.title.startsWith('Create task'));
+    assert.equal(actions.length, 1);
+    writeFileSync(path, applyEdits(text, actions[0]!.edit!.changes![uri]!));
+    assert.equal(alamode(['check', path]).status, 0);
   });
 
   test('a stub in a file with CRLF line endings keeps them', async () => {

@@ -21,7 +21,7 @@ import {
   type Value,
 } from './values';
 import { describeValue } from './builtins/support';
-import { isObjectLiteral, isStringLiteralLike } from './syntax';
+import { isObjectLiteral, isStringLiteralLike, skipOuter } from './syntax';
 
 /** The text inside a string literal's quotes (to its end when the literal is not terminated yet). */
 export function insideQuotes(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, sf: ts.SourceFile): SourceRange {
@@ -42,7 +42,8 @@ function literalElsewhere(ev: Interpreter, literal: ts.StringLiteral | ts.NoSubs
 
 function literalArg(info: ArgInfo | undefined): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
   if (!info || info.spread || !info.node) return undefined;
-  const n = info.node;
+  // `('a')`, `'a' as const` and `'a'!` are the literal as written, for rename and completion alike.
+  const n = skipOuter(info.node);
   return isStringLiteralLike(n) ? n : undefined;
 }
 

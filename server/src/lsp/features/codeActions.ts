@@ -59,10 +59,10 @@ function literalUses(model: DocumentModel, dag: number, range: SourceRange): num
 
 export function codeActions(model: DocumentModel, document: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
-  // Several diagnostics can ask for the same fix (a missing input named in a loop, once per task).
+  // Several diagnostics can ask for the same fix (a missing input named in a loop, once per task; a
+  // helper's literal, once per call, each with its own place for the stub): one is enough.
   const offered = new Set<string>();
-  const offer = (action: CodeAction) => {
-    const key = `${action.title}\0${JSON.stringify(action.edit)}`;
+  const offer = (action: CodeAction, key = `${action.title}\0${JSON.stringify(action.edit)}`) => {
     if (offered.has(key)) return;
     offered.add(key);
     actions.push(action);
@@ -90,12 +90,13 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
         // Escaped by TypeScript's printer: a name with a line break or a quote stays one valid string.
         const quoted = stringLiteral(data.input, "'");
         const stub = `${place.before}${dag.analysed.variable}.task(${quoted}, { image: '', sha: '', command: '' });${place.after}`;
+        const title = `Create task '${data.input}'`;
         offer({
-          title: `Create task '${data.input}'`,
+          title,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           edit: edit([{ range: toRange(document, { start: place.offset, end: place.offset }), newText: stub }]),
-        });
+        }, `${title}\0${data.dag}`);
       }
     } else if (data.fix === 'remove-edge') {
       const dep = findDep(model, data);
