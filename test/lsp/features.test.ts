@@ -443,6 +443,21 @@ describe('quick fixes', () => {
     assert.deepEqual(actions, []);
   });
 
+  test('a cycle closed inside a helper the module exports: no fix rewrites it (other modules may call it)', async () => {
+    const helpers = [
+      'export function link(x: Task, y: Task) {\n  x.addDep(y);\n}\n',
+      'const link = (x: Task, y: Task) => {\n  x.addDep(y);\n};\nexport { link };\n',
+    ];
+    for (const [i, helper] of helpers.entries()) {
+      const text = `${HEAD}${helper}const a = dag.task('a', {});\nconst b = dag.task('b', {});\na.addDep(b);\nlink(b, a);\nexport default dag;\n`;
+      const { uri } = await openScratch(`exported-helper-cycle-${i}`, text);
+      const cycle = (await client.diagnostics(uri)).filter((d) => d.code === 'cycle');
+      assert.equal(cycle.length, 2, text);
+      const titles = (await actionsFor(uri, cycle)).map((a) => a.title);
+      assert.deepEqual(titles, ['Remove a.addDep(b) to break the cycle'], text);
+    }
+  });
+
   test('a cycle through a spread is not fixed by deleting the spread; the edge written alone is', async () => {
     const text = `${HEAD}const a = dag.task('a', {});\nconst b = dag.task('b', {});\nconst upstream = [b];\na.addDep(...upstream);\nb.addDep(a);\nexport default dag;\n`;
     const { path, uri } = await openScratch('spread-cycle', text);

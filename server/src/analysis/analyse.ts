@@ -12,6 +12,7 @@ import { Materialiser, reportUnknowns } from './finalise';
 import { nestedNameLiterals, taskNameLiterals, type NameLiteral, type NestedNameLiteral } from './nameLiterals';
 import type { AnalysedDag, ModuleAnalysis, SourceRange } from './types';
 import { taskStubPlace, type StubPlace } from './stubPlace';
+import { inExportedCode } from './exportedCode';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
 import type { ModuleHost } from './modules/host';
@@ -240,6 +241,12 @@ export function taskNameLiteralsOf(text: string, fileName: string, unterminated 
 export function nestedNameLiteralsOf(text: string, fileName: string): NestedNameLiteral[] {
   const sourceFile = treeOf(text, fileName);
   return sourceFile ? nestedNameLiterals(sourceFile) : [];
+}
+
+/** Whether the code at `range` is in a function or class the module exports (see `exportedCode.ts`). */
+export function inExportedCodeOf(text: string, fileName: string, range: SourceRange): boolean {
+  const sourceFile = treeOf(text, fileName);
+  return sourceFile !== undefined && inExportedCode(sourceFile, range);
 }
 
 /** Where a quick fix can add a task to the Dag at `dagRange` (see `stubPlace.ts`). */

@@ -3,7 +3,7 @@
  * and problems, with every problem placed on a source range. Every editor feature (lenses, hovers,
  * diagnostics, navigation, the side panel) reads this; nothing here knows about the LSP.
  */
-import { analyseModule, nestedNameLiteralsOf, stringEditOf, taskNameLiteralsOf, taskStubPlaceOf, type AnalyseOptions } from '../analysis/analyse';
+import { analyseModule, inExportedCodeOf, nestedNameLiteralsOf, stringEditOf, taskNameLiteralsOf, taskStubPlaceOf, type AnalyseOptions } from '../analysis/analyse';
 import type { StubPlace } from '../analysis/stubPlace';
 import type { NameLiteral } from '../analysis/nameLiterals';
 import { definitionAfterSpecChange, knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
@@ -377,6 +377,14 @@ export function taskStubPlaceFor(model: DocumentModel, dag: DagView, dep: Analys
 export function nestedNameUses(model: DocumentModel, name: string): readonly SourceRange[] {
   // Innermost first: `dag.get(c ? 'a' : 'b')` inside `addDep(…)` is the argument to show.
   return nestedNameLiteralsOf(model.text, model.fileName).filter((l) => l.name === name).map((l) => l.argument).sort((a, b) => a.end - a.start - (b.end - b.start));
+}
+
+/**
+ * Whether removing `dep`'s `addDep` argument from the source removes that edge alone: not when other
+ * modules may call the function it is in (an exported helper), whose edges this analysis does not see.
+ */
+export function edgeRemovableHere(model: DocumentModel, dep: AnalysedDep): boolean {
+  return !dep.madeAt && !inExportedCodeOf(model.text, model.fileName, dep.callRange);
 }
 
 /** The task named `name` in a DAG (its first definition). */

@@ -5,7 +5,7 @@
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysedDep, SourceRange } from '../../analysis/types';
-import { taskStubPlaceFor, type DocumentModel, type QuickFixData } from '../../model/documentModel';
+import { edgeRemovableHere, taskStubPlaceFor, type DocumentModel, type QuickFixData } from '../../model/documentModel';
 import { toRange } from './convert';
 import { stringLiteral } from './literals';
 
@@ -100,7 +100,7 @@ export function codeActions(model: DocumentModel, document: TextDocument, diagno
       }
     } else if (data.fix === 'remove-edge') {
       const dep = findDep(model, data);
-      const range = dep && edgeRemoval(text, dep);
+      const range = dep && edgeRemovableHere(model, dep) && edgeRemoval(text, dep);
       if (!range) continue;
       offer({
         title: `Remove ${data.task}.addDep(${data.input}) to break the cycle`,

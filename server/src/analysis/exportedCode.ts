@@ -1,0 +1,52 @@
+/**
+ * Whether code lies in a function other modules can call: an edit there (a quick fix removing an
+ * `addDep`) changes what those modules build too, which the analysis of this one does not see.
+ */
+import ts from 'typescript';
+import type { SourceRange } from './types';
+
+const hasExportModifier = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+
+/** Names the module exports by `export { a, b as c }` and `export default a`. */
+function exportedNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const statement of sf.statements) {
+    if (ts.isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+      for (const e of statement.exportClause.elements) names.add((e.propertyName ?? e.name).text);
+    } else if (ts.isExportAssignment(statement) && ts.isIdentifier(statement.expression)) {
+      names.add(statement.expression.text);
+    }
+  }
+  return names;
+}
+
+/** The name a function or class is declared under, if any (`function f`, `const f = () => …`). */
+function declaredName(node: ts.Node): { name: string; statement: ts.Node } | undefined {
+  if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name) return { name: node.name.text, statement: node };
+  let n = node;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isSatisfiesExpression(n.parent)) n = n.parent;
+  const d = n.parent;
+  if (d && ts.isVariableDeclaration(d) && d.initializer === n && ts.isIdentifier(d.name)) return { name: d.name.text, statement: d.parent.parent };
+  return undefined;
+}
+
+/** True when the code at `range` is inside a function or class this module exports (by any name). */
+export function inExportedCode(sf: ts.SourceFile, range: SourceRange): boolean {
+  let exported: Set<string> | undefined;
+  let node: ts.Node | undefined = sf;
+  // Down to the innermost node holding the range.
+  for (;;) {
+    const child: ts.Node | undefined = ts.forEachChild(node!, (c) => (c.pos <= range.start && range.end <= c.end ? c : undefined));
+    if (!child) break;
+    node = child;
+  }
+  for (let n: ts.Node | undefined = node; n && n !== sf; n = n.parent) {
+    if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) continue;
+    if (ts.isExportAssignment(n.parent) || hasExportModifier(n)) return true;
+    const declared = declaredName(n);
+    if (!declared) continue;
+    if (hasExportModifier(declared.statement)) return true;
+    if ((exported ??= exportedNames(sf)).has(declared.name)) return true;
+  }
+  return false;
+}
