@@ -503,4 +503,72 @@ describe('which imports the bundle keeps', () => {
       });
     });
   }
+
+  // Each tsconfig setting that keeps imports, with each form of import that keeps nothing or only types.
+  const settings = ['"verbatimModuleSyntax": true', '"preserveValueImports": true, "isolatedModules": true', '"preserveValueImports": true, "importsNotUsedAsValues": "remove"', '"importsNotUsedAsValues": "preserve"'];
+  const forms = ["import {} from './side';", "import { type Shape } from './side';", "import { mark } from './side';", "import type { Shape } from './side';"];
+  for (const setting of settings) {
+    for (const form of forms) {
+      test(`${setting}: ${form}`, async () => {
+        await sameAsRunning({
+          'tsconfig.json': `{ "compilerOptions": { ${setting} } }`,
+          'main.alamode.ts': `${DSL}import { registered } from './registry';\n${form}\nconst dag = new Dag();\ndag.task('t', { image: 'x', ran: registered.join(',') });\nexport default dag;\n`,
+          'registry.ts': 'export const registered: string[] = [];\n',
+          'side.ts': "import { registered } from './registry';\nregistered.push('side');\nexport const mark = 'm';\nexport interface Shape { n: number }\n",
+        });
+      });
+    }
+  }
+});
+
+describe('package.json sideEffects: modules the bundle may leave out', () => {
+  const free = '{ "name": "p", "sideEffects": false }';
+
+  test('a module marked free of side effects that does something, reached without a used binding: unknown, never the wrong ID', async () => {
+    const cases: Record<string, string>[] = [
+      {
+        // A bare import: esbuild leaves it out (with a warning), so 'registered' never exists.
+        'package.json': free,
+        'lib/dag.ts': `${DSL}export const dag = new Dag();\n`,
+        'lib/register.ts': "import { dag } from './dag';\ndag.task('registered', { v: 1 });\n",
+        'main.alamode.ts': "import { dag } from './lib/dag';\nimport './lib/register';\ndag.task('main', { v: 2 });\nexport default dag;\n",
+      },
+      {
+        // A barrel: only the modules whose exports are used are bundled, so setup.ts never runs.
+        'package.json': free,
+        'lib/index.ts': "export * from './config';\nexport * from './setup';\n",
+        'lib/config.ts': 'export const defaults = { retries: 1, tags: [] as string[] };\n',
+        'lib/setup.ts': "import { defaults } from './config';\ndefaults.retries = 5;\ndefaults.tags.push('setup');\nexport const unused = 1;\n",
+        'main.alamode.ts': `${DSL}import { defaults } from './lib';\nconst dag = new Dag();\ndag.task('t', { retries: defaults.retries, tags: defaults.tags });\nexport default dag;\n`,
+      },
+      {
+        // A list of the files that do have side effects, and a nested package.json that marks its folder.
+        'package.json': '{ "sideEffects": ["./lib/keep.ts"] }',
+        'lib/state.ts': 'export const state = { n: 0 };\n',
+        'lib/drop.ts': "import { state } from './state';\nstate.n = 7;\n",
+        'nested/package.json': free,
+        'nested/bump.ts': "import { state } from '../lib/state';\nstate.n += 100;\n",
+        'main.alamode.ts': `${DSL}import { state } from './lib/state';\nimport './lib/drop';\nimport './nested/bump';\nconst dag = new Dag();\ndag.task('t', { n: state.n });\nexport default dag;\n`,
+      },
+    ];
+    for (const files of cases) {
+      const r = repo(files);
+      const { analysis, ran } = await assertNoWrongOutputIn(r, 'main.alamode.ts', files['main.alamode.ts']!);
+      assert.ok(ran, 'the module runs');
+      assert.ok(analysis.diagnostics.some((d) => d.code === 'not-static' && /marks free of side effects \("sideEffects"\)/.test(d.message)), JSON.stringify(analysis.diagnostics));
+      assert.ok(defaultDag(analysis).tasks.every((t) => t.tainted !== undefined || defaultDag(analysis).tainted !== undefined));
+    }
+  });
+
+  test('helpers marked free of side effects that only declare things, or whose used exports keep them: every ID known and the runtime\'s', async () => {
+    await sameAsRunning({
+      'package.json': free,
+      'lib/index.ts': "export * from './steps';\nexport * from './config';\n",
+      'lib/steps.ts': "import { IMAGE } from './config';\nexport function py(script: string) { return { image: IMAGE, command: `python ${script}` }; }\n",
+      'lib/config.ts': "export const IMAGE = 'etl:3';\nexport const RETRIES = 2;\nexport enum Tier { Gold = 'gold' }\n",
+      // It does something when it runs, and the pipeline reads what it exports: it is bundled.
+      'lib/base.ts': `${DSL}export const dag = new Dag({ owner: 'data' });\ndag.task('base', { image: 'etl:3' });\n`,
+      'main.alamode.ts': "import { py, RETRIES, Tier } from './lib';\nimport { dag } from './lib/base';\ndag.task('load', { ...py('load.py'), retries: RETRIES, tier: Tier.Gold }).addDep('base');\nexport default dag;\n",
+    });
+  });
 });

@@ -183,7 +183,7 @@ export class Evaluator implements Interpreter {
    * order (`require`, `import()`), or a bound stopped the reading. Every Dag is then unknown.
    */
   private graphProblems(): void {
-    for (const [problem, code] of [[this.graph.orderUnknown, 'not-static'], [this.graph.limit, 'analysis-limit']] as const) {
+    for (const [problem, code] of [[this.graph.orderUnknown, 'not-static'], [this.graph.droppable, 'not-static'], [this.graph.limit, 'analysis-limit']] as const) {
       if (!problem) continue;
       const anchor = this.inEntry(problem.node) ? undefined : this.graph.viaOfNode(problem.node);
       const why = this.unknown(problem.why, problem.node, anchor);

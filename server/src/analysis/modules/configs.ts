@@ -9,6 +9,9 @@ import { dirname, isAbsolute, join } from 'node:path';
 import ts from 'typescript';
 import type { FileReader } from './host';
 
+/** See {@link TsConfig.keepsImports}. */
+export type KeepsImports = 'all' | 'values' | false;
+
 export interface TsConfig {
   /** The file the settings come from. */
   readonly path: string;
@@ -18,8 +21,13 @@ export interface TsConfig {
   readonly baseUrl?: string;
   /** `compilerOptions.paths`, with the folder its relative targets start from. */
   readonly paths?: { readonly base: string; readonly map: ReadonlyMap<string, readonly string[]> };
-  /** `verbatimModuleSyntax`, `preserveValueImports` or `importsNotUsedAsValues: preserve|error`: every import declaration runs. */
-  readonly keepsImports: boolean;
+  /**
+   * Which imports the bundle keeps whether their bindings are used or not: `all` (`verbatimModuleSyntax`,
+   * `importsNotUsedAsValues: preserve|error`: every import declaration runs), `values`
+   * (`preserveValueImports`: those binding a value; `import {}` and `import { type X }` still go), or
+   * none (unused imports are removed).
+   */
+  readonly keepsImports: KeepsImports;
   /**
    * How esbuild compiles class fields of TypeScript files: `useDefineForClassFields` when it is a boolean,
    * else `assign` for a `target` before ES2022 and `define` otherwise (see {@link classFieldsOf}).
@@ -56,7 +64,7 @@ interface RawTsConfig {
   readonly dir: string;
   readonly baseUrl?: string;
   readonly paths?: { readonly base: string; readonly map: ReadonlyMap<string, readonly string[]> };
-  readonly keepsImports?: boolean;
+  readonly keepsImports?: KeepsImports;
   readonly useDefine?: unknown;
   readonly target?: unknown;
 }
@@ -117,7 +125,7 @@ export class Configs {
     }
     visiting.delete(path);
     const options = config.compilerOptions ?? {};
-    const own: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean; useDefine?: unknown; target?: unknown } = {};
+    const own: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: KeepsImports; useDefine?: unknown; target?: unknown } = {};
     if ('useDefineForClassFields' in options) own.useDefine = options.useDefineForClassFields;
     if ('target' in options) own.target = options.target;
     if (typeof options.baseUrl === 'string') own.baseUrl = join(dir, options.baseUrl);
@@ -129,7 +137,9 @@ export class Configs {
       }
       own.paths = { base: dir, map };
     }
-    const keeps = options.verbatimModuleSyntax === true || options.preserveValueImports === true || options.importsNotUsedAsValues === 'preserve' || options.importsNotUsedAsValues === 'error';
+    // As esbuild reads them: keeping the statement wins over keeping its values.
+    const keepsStatements = options.verbatimModuleSyntax === true || options.importsNotUsedAsValues === 'preserve' || options.importsNotUsedAsValues === 'error';
+    const keeps: KeepsImports = keepsStatements ? 'all' : options.preserveValueImports === true ? 'values' : false;
     const mentions = 'verbatimModuleSyntax' in options || 'preserveValueImports' in options || 'importsNotUsedAsValues' in options;
     if (mentions) own.keepsImports = keeps;
     const merged: RawTsConfig = { ...base, ...own, dir };
@@ -190,7 +200,7 @@ export class Configs {
 }
 
 function definedOf(raw: RawTsConfig): Partial<RawTsConfig> {
-  const out: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: boolean; useDefine?: unknown; target?: unknown } = {};
+  const out: { baseUrl?: string; paths?: RawTsConfig['paths']; keepsImports?: KeepsImports; useDefine?: unknown; target?: unknown } = {};
   if (raw.useDefine !== undefined) out.useDefine = raw.useDefine;
   if (raw.target !== undefined) out.target = raw.target;
   if (raw.baseUrl !== undefined) out.baseUrl = raw.baseUrl;

@@ -1,8 +1,9 @@
 /**
  * Which import declarations the bundle keeps. esbuild compiles TypeScript as TypeScript does: an import
  * none of whose bindings is used as a value (only as a type, or not at all) is removed, so the module
- * it names does not run for it (unless `verbatimModuleSyntax`, `preserveValueImports` or
- * `importsNotUsedAsValues: preserve` keep every import). JavaScript modules keep every import.
+ * it names does not run for it (unless `verbatimModuleSyntax` or `importsNotUsedAsValues: preserve`
+ * keep every import, or `preserveValueImports` every import that binds a value). JavaScript modules
+ * keep every import.
  *
  * "Used" is decided as the compiler does, by scope: an identifier in a value position that resolves to
  * the import (not to a local of the same name). Where the analysis cannot tell (a direct `eval`), the
@@ -10,6 +11,7 @@
  */
 import ts from 'typescript';
 import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
+import type { KeepsImports } from './configs';
 
 export type Kept = 'kept' | 'dropped' | 'unknown';
 
@@ -18,12 +20,14 @@ const cache = new WeakMap<ts.SourceFile, ReadonlyMap<ts.Node, Kept>>();
 
 /**
  * For a module's import declarations (`import …`, `import x = require(…)`): whether the bundle keeps
- * them. `typescript`: the module is compiled as TypeScript; `keepsImports`: its tsconfig keeps them all.
+ * them. `typescript`: the module is compiled as TypeScript; `keepsImports`: which its tsconfig keeps
+ * unused (see `TsConfig.keepsImports`).
  * Imports of `a-la-mode` (which has no effect when it runs) are not looked at: finding uses takes a walk
  * over the whole module, which the analysis spares itself on every keystroke when nothing else is imported.
  */
-export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports: boolean): ReadonlyMap<ts.Node, Kept> {
-  const removesUnused = typescript && !keepsImports;
+export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports: KeepsImports): ReadonlyMap<ts.Node, Kept> {
+  const removesUnused = typescript && keepsImports === false;
+  const keepsAll = !typescript || keepsImports === 'all';
   if (removesUnused) {
     const cached = cache.get(sf);
     if (cached) return cached;
@@ -35,13 +39,15 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
       const clause = s.importClause;
       if (!clause || (ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === 'a-la-mode')) { result.set(s, 'kept'); continue; }
       if (clause.isTypeOnly) { result.set(s, 'dropped'); continue; }
-      if (!removesUnused) { result.set(s, 'kept'); continue; }
+      if (keepsAll) { result.set(s, 'kept'); continue; }
       const values: string[] = [];
       if (clause.name) values.push(clause.name.text);
       const nb = clause.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) values.push(nb.name.text);
       else if (nb) for (const el of nb.elements) if (!el.isTypeOnly) values.push(el.name.text);
       if (values.length === 0) { result.set(s, 'dropped'); continue; }
+      // `preserveValueImports` (TypeScript files only): a value binding keeps it, used or not.
+      if (!removesUnused) { result.set(s, 'kept'); continue; }
       result.set(s, 'dropped');
       for (const n of values) names.set(n, s);
     } else if (ts.isImportEqualsDeclaration(s)) {

@@ -15,6 +15,7 @@ import { DEFAULT_BINDING } from '../values';
 import { parseDiagnosticsOf, parseIncremental, scriptKindOf, type Parsed } from '../parse';
 import { Configs, parseJsonFile } from './configs';
 import { keptImports, walkModule, type Kept } from './elision';
+import { droppableModule } from './sideEffects';
 import { FileReader, ReadLimit, type ModuleHost } from './host';
 import { isPackagePath, Resolver, type Resolution } from './resolve';
 
@@ -110,6 +111,8 @@ export class ModuleGraph {
   orderUnknown: GraphProblem | undefined;
   /** Set when a bound stopped the reading: modules beyond it are not followed. */
   limit: GraphProblem | undefined;
+  /** Set when the bundle may leave out a module that does something when it runs (see `sideEffects.ts`). */
+  droppable: GraphProblem | undefined;
   /** For each module the analysed one does not import itself, the import declaration of the analysed module it is first reached through. */
   readonly via = new Map<ModuleRecord, ts.Node>();
 
@@ -135,6 +138,7 @@ export class ModuleGraph {
       }
       this.noteLazyLoads(record, resolver);
     }
+    if (configs) this.droppable = droppableModule(this, configs);
   }
 
   /** Every module, once (a module may be known by two paths: the pipeline by its own and its real one). */
