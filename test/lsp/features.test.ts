@@ -250,6 +250,17 @@ describe('diagnostics', () => {
     assert.equal(alamode(['check', path]).status, 0);
   });
 
+  test('a module whose exported Dag the analysis cannot follow (a class extending Dag) says so, instead of showing nothing', async () => {
+    const text = "import { Dag, type Task } from 'a-la-mode';\nclass PyDag extends Dag {\n  py(name: string): Task {\n    return this.task(name, { image: 'python' });\n  }\n}\nconst dag = new PyDag();\ndag.py('a');\nexport default dag;\n";
+    const { uri } = await openScratch('dag-subclass', text);
+    const [warning, ...rest] = await client.diagnostics(uri);
+    assert.deepEqual(rest, []);
+    assert.equal(warning!.severity, 2);
+    assert.match(String(warning!.message), /^the Dag this module exports is not known: /);
+    assert.equal(textAt(text, warning!.range), 'new PyDag()');
+    assert.deepEqual(await lenses(uri), []);
+  });
+
   test('a clean module has none, and fixing a problem clears it', async () => {
     assert.deepEqual(await client.diagnostics(await client.open(collagePath)), []);
     const uri = await client.open(join(fixturesDir, 'lsp', 'typo.alamode.ts'), problemsText);

@@ -158,6 +158,12 @@ export class Evaluator implements Interpreter {
     const target = this.linker.resolveExport(this.graph.entry, 'default', new Set());
     const value = target.kind === 'value' ? target.value : target.kind === 'binding' && target.binding.initialised && !target.binding.volatile && !target.binding.link ? target.binding.value : target.kind === 'binding' ? bindingValue(target.binding) : undefined;
     if (value instanceof DagState) value.isDefaultExport = true;
+    // No Dag to show lenses for, and nothing else would say why (`new MyDag()` of a class the
+    // analysis does not follow, a factory in a package).
+    else if (value instanceof Opaque && !this.silent.has(value.unknown) && !this.dags.some((d) => d.isDefaultExport)) {
+      const { unknown } = value;
+      this.report('not-static', unknown.range, `the Dag this module exports is not known: ${unknown.why}`, unknown.origin);
+    }
   }
 
   /** An import the bundle cannot resolve or read: a warning on it (in the analysed module, or where it led there). */
