@@ -572,3 +572,77 @@ describe('package.json sideEffects: modules the bundle may leave out', () => {
     });
   });
 });
+
+describe('a class extending Dag', () => {
+  const pyDag = `${DSL}import type { Task } from 'a-la-mode';
+export class PyDag extends Dag {
+  py(name: string, script: string, ...inputs: Task[]): Task {
+    return this.task(name, { image: 'python:3.12', command: \`python \${script}\` }).addDep(...inputs);
+  }
+}
+`;
+
+  test('its methods, its constructor, super.task and a subclass of it: every ID the runtime\'s', async () => {
+    await sameAsRunning({
+      'lib/pyDag.ts': pyDag,
+      'main.alamode.ts': `import { PyDag } from './lib/pyDag';
+import type { Task } from 'a-la-mode';
+class TeamDag extends PyDag {
+  constructor(team: string) {
+    super({ owner: team, schedule: '@daily' });
+  }
+  task(name: string, spec: Record<string, unknown>): Task {
+    return super.task(\`\${this.meta.owner}_\${name}\`, { retries: 2, ...spec });
+  }
+  get owner(): unknown {
+    return this.meta.owner;
+  }
+  static forTeam(team: string) {
+    return new TeamDag(team);
+  }
+}
+const dag = TeamDag.forTeam('data');
+const raw = dag.py('extract', 'e.py');
+dag.py('load', 'l.py', raw, dag.get('data_extract'));
+dag.task('report', { owner: dag.owner as string }).addDep('data_load');
+dag.task('kinds', { py: dag instanceof PyDag ? 1 : 0, team: dag instanceof TeamDag ? 1 : 0, same: dag.constructor === TeamDag ? 1 : 0 });
+export default dag;
+`,
+    });
+  });
+
+  test('overrides, mixins, a constructor returning another Dag, toString, setters: never a wrong ID', async () => {
+    const bodies = [
+      "class D extends Dag { get(n: string) { return super.get(n.toLowerCase()); } }\nconst dag = new D();\ndag.task('a', {});\ndag.task('b', {}).addDep(dag.get('A'));\n",
+      "const other = new Dag({ x: 1 });\nclass D extends Dag { constructor() { super(); return other; } }\nconst dag = new D();\ndag.task('a', {});\n",
+      "const With = <T extends new (...a: any[]) => Dag>(B: T) => class extends B { add(n: string) { return this.task(n, { v: 1 }); } };\nconst dag = new (With(Dag))();\ndag.add('a');\n",
+      "class D extends Dag { toString() { return 'D!'; } }\nconst dag = new D();\ndag.task('a', { s: `${dag}` });\n",
+      "class D extends Dag { set owner(v: string) { (this.meta as any).owner = v; } }\nconst dag = new D({});\n(dag as any).owner = 'me';\ndag.task('a', {});\n",
+      "class D extends Dag { add(n: string) { const f = () => super.task(n, { v: 1 }); return f(); } names() { return this.tasks.map((t) => t.name); } }\nconst dag = new D();\ndag.add('a');\ndag.task('b', { others: dag.names() });\n",
+    ];
+    let shown = 0;
+    for (const body of bodies) {
+      const text = `${DSL}${body}export default dag;\n`;
+      const r = repo({ 'main.alamode.ts': text });
+      const result = await assertNoWrongOutputIn(r, 'main.alamode.ts', text);
+      assert.ok(result.ran, body);
+      shown += result.shown;
+    }
+    assert.ok(shown >= 5, `most of them are known (${shown} outputs shown)`);
+  });
+
+  test('state of its own on the Dag (a field, a property set in a method) is not modelled: unknown, never wrong', async () => {
+    for (const body of [
+      "class D extends Dag {\n  image = 'x';\n  add(n: string) { return this.task(n, { image: this.image }); }\n}\n",
+      "class D extends Dag {\n  add(n: string) { (this as any).last = n; return this.task(n, { image: 'x' }); }\n}\n",
+    ]) {
+      const text = `${DSL}${body}const dag = new D();\ndag.add('a');\nexport default dag;\n`;
+      const r = repo({ 'main.alamode.ts': text });
+      assert.ok(await runIn(r, 'main.alamode.ts'), 'the module runs');
+      const analysis = analyseIn(r, 'main.alamode.ts', text);
+      const exported = analysis.dags.find((d) => d.isDefaultExport);
+      assert.ok(!exported || exported.tainted || exported.tasks.every((t) => t.tainted), body);
+      assert.ok(analysis.diagnostics.some((d) => d.code === 'not-static'), 'a warning says why');
+    }
+  });
+});

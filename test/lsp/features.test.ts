@@ -250,8 +250,8 @@ describe('diagnostics', () => {
     assert.equal(alamode(['check', path]).status, 0);
   });
 
-  test('a module whose exported Dag the analysis cannot follow (a class extending Dag) says so, instead of showing nothing', async () => {
-    const text = "import { Dag, type Task } from 'a-la-mode';\nclass PyDag extends Dag {\n  py(name: string): Task {\n    return this.task(name, { image: 'python' });\n  }\n}\nconst dag = new PyDag();\ndag.py('a');\nexport default dag;\n";
+  test('a module whose exported Dag the analysis cannot follow (a Dag subclass with a field of its own) says so, instead of showing nothing', async () => {
+    const text = "import { Dag, type Task } from 'a-la-mode';\nclass PyDag extends Dag {\n  image = 'python';\n  py(name: string): Task {\n    return this.task(name, { image: this.image });\n  }\n}\nconst dag = new PyDag();\ndag.py('a');\nexport default dag;\n";
     const { uri } = await openScratch('dag-subclass', text);
     const [warning, ...rest] = await client.diagnostics(uri);
     assert.deepEqual(rest, []);

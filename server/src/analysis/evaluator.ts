@@ -633,6 +633,10 @@ export class Evaluator implements Interpreter {
     return Classes.instanceProperty(this, inst, key, node);
   }
 
+  dagInstanceProperty(dag: DagState, key: string, node: ts.Node): Value {
+    return Classes.dagInstanceProperty(this, dag, key, node);
+  }
+
   staticProperty(cls: ClassValue, key: string, node: ts.Node): Value {
     return Classes.staticProperty(this, cls, key, node);
   }

@@ -163,6 +163,8 @@ export interface Interpreter extends Realm, MergeHost {
   superProperty(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, key: string | Opaque, scope: Scope): Value;
   superValue(node: ts.Node, scope: Scope): Opaque;
   instanceProperty(inst: InstanceValue, key: string, node: ts.Node): Value;
+  /** A property of a Dag made by a class extending Dag (`DagState.cls`). */
+  dagInstanceProperty(dag: DagState, key: string, node: ts.Node): Value;
   staticProperty(cls: ClassValue, key: string, node: ts.Node): Value;
   /** True when the write is done (a setter ran, or it was not followed); false for a plain write. */
   setInstanceProperty(inst: InstanceValue, key: string, value: Value, assignment: ts.Node): boolean;

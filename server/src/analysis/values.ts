@@ -315,6 +315,8 @@ export class DagState {
   encodedByModule = false;
   /** The `new Dag(...)` in another module, when it is not in the analysed one. */
   madeAt: SourceRange | undefined;
+  /** The class that made it, when that extends Dag (`new PyDag()`): its methods come before the Dag's. */
+  cls: ClassValue | undefined;
   constructor(
     /** Index into the analysis' `dags`. */
     readonly index: number,
@@ -652,8 +654,15 @@ export class ClassValue extends Closure {
     readonly bodyScope: Scope,
     /** How the bundle defines its fields (tsconfig's `useDefineForClassFields`); undefined when not known. */
     readonly fields: 'define' | 'assign' | undefined,
+    /** `extends Dag`: `super(meta)` makes a Dag (see `DagState.cls`). */
+    readonly extendsDag = false,
   ) {
     super(node, scope, undefined, name, false);
+  }
+
+  /** Whether this class's instances are Dags: it extends Dag, or a class that does. */
+  get dagBased(): boolean {
+    return this.extendsDag || (this.parent?.dagBased ?? false);
   }
 
   /** Whether this class or one it extends escaped (unseen code may have changed a prototype). */
@@ -675,8 +684,10 @@ export class ClassValue extends Closure {
   hasInstance(a: Value): boolean | undefined {
     if (this.chainEscaped() || a instanceof Opaque) return undefined;
     if ((a instanceof ObjectValue || a instanceof ArrayValue) && a.tainted) return undefined;
-    if (!(a instanceof InstanceValue)) return false;
-    for (let c: ClassValue | undefined = a.cls; c; c = c.parent) if (c === this) return true;
+    // A Dag made by a class extending Dag is an instance of that class and those it extends.
+    const cls = a instanceof InstanceValue ? a.cls : a instanceof DagState ? a.cls : undefined;
+    if (a instanceof DagState && a.tainted) return undefined;
+    for (let c: ClassValue | undefined = cls; c; c = c.parent) if (c === this) return true;
     return false;
   }
 

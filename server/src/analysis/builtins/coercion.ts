@@ -139,6 +139,8 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
     }
     realm.throwError('Cannot convert object to primitive value', node);
   }
+  // A class extending Dag may have its own toString or valueOf.
+  if (v instanceof DagState && v.cls) return realm.opaque(`converting ${realm.text(node)} to a primitive is not modelled by the analysis (its class extends Dag)`, node);
   if (v instanceof DagState || v instanceof TaskState) return '[object Object]';
   // A Date: its time value for a number; its string (the default too) is in the machine's time zone.
   if (v instanceof DateValue) {

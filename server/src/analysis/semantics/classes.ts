@@ -40,6 +40,8 @@ import {
   ArrayValue,
   ClassValue,
   Closure,
+  DagClassValue,
+  DagState,
   InstanceValue,
   ObjectValue,
   Opaque,
@@ -57,6 +59,7 @@ import { SK, isArrowFunction, isIdentifier, staticPropertyName } from '../syntax
 import type { Interpreter } from '../realm';
 import { objectProtoProperty } from '../builtins/objects';
 import { functionMethod } from '../builtins/functions';
+import { dagProperty, newDag } from '../dsl';
 
 // ───────────────────────────── the shape of a class (syntax) ─────────────────────────────
 
@@ -226,13 +229,17 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
   const own: Binding | undefined = name ? { value: undefined, kind: 'const', initialised: false } : undefined;
   if (own) ev.declare(bodyScope, name, own);
   let parent: ClassValue | undefined;
+  let extendsDag = false;
   const heritage = node.heritageClauses?.find((h) => h.token === SK.ExtendsKeyword)?.types[0];
   if (heritage) {
     const base = ev.evalExpr(heritage.expression, bodyScope);
-    if (!(base instanceof ClassValue)) return undefined;
-    parent = base;
+    if (base instanceof DagClassValue) extendsDag = true;
+    else if (base instanceof ClassValue) parent = base;
+    else return undefined;
+    // A Dag holds what the runtime's Dag holds: a subclass's own instance state on it is not modelled.
+    if ((extendsDag || parent!.dagBased) && (shape.fields.length > 0 || shape.paramProps.length > 0 || shape.privateMethods.instance)) return undefined;
   }
-  const cls = new ClassValue(node, scope, name, parent, bodyScope, ev.classFieldsOf(node));
+  const cls = new ClassValue(node, scope, name, parent, bodyScope, ev.classFieldsOf(node), extendsDag);
   declarePrivates(cls, shape);
   for (const m of shape.methods) {
     const key = memberName(m.name)!;
@@ -357,7 +364,7 @@ function constructAs(ev: Interpreter, cls: ClassValue, args: readonly Value[], s
   if (fromEntry) ev.callSites.push(site.node);
   ev.callDepth++;
   try {
-    const derived = cls.parent !== undefined;
+    const derived = cls.parent !== undefined || cls.extendsDag;
     const before = derived ? ev.opaque('`this` before `super(…)` is called', node) : undefined;
     if (before) THIS_BEFORE_SUPER.add(before);
     const holder: Binding = before
@@ -418,7 +425,12 @@ function superConstruct(ev: Interpreter, frame: Frame, args: readonly Value[], s
   if (holder.initialised) ev.throwError('Super constructor may only be called once', site.node);
   const spread = args.find((a): a is SpreadOpaque => a instanceof SpreadOpaque);
   let self: Value;
-  if (spread) self = ev.callUnseen(frame.cls.parent!, undefined, args, site, spread.unknown);
+  if (frame.cls.extendsDag) {
+    // `super(meta)` of a class extending Dag: the runtime's constructor makes the Dag, of this class.
+    const dag = newDag(ev, args, site, spread);
+    dag.cls = frame.newTarget;
+    self = dag;
+  } else if (spread) self = ev.callUnseen(frame.cls.parent!, undefined, args, site, spread.unknown);
   else self = constructAs(ev, frame.cls.parent!, args, site, frame.newTarget);
   ev.touchBinding(holder);
   holder.value = self;
@@ -488,7 +500,7 @@ function frameOf(scope: Scope): Frame | undefined {
 
 export function superCall(ev: Interpreter, node: ts.CallExpression, args: readonly Value[], site: CallSite, scope: Scope): Value {
   const frame = frameOf(scope);
-  if (!frame || !frame.cls.parent) {
+  if (!frame || !(frame.cls.parent || frame.cls.extendsDag)) {
     const why = ev.unknown('`super(…)` here is not modelled by the analysis', node);
     for (const a of args) ev.escape(a, why);
     ev.escape(scope.thisValue(), why);
@@ -528,7 +540,7 @@ export function superProperty(ev: Interpreter, node: ts.PropertyAccessExpression
     if (!parent) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node);
     return staticProperty(ev, parent, key, node);
   }
-  if (!parent) return objectProtoProperty(ev, new ObjectValue(), key, node);
+  if (!parent) return home.cls.extendsDag && self instanceof DagState ? dagProperty(ev, self, key, node) : objectProtoProperty(ev, new ObjectValue(), key, node);
   return protoProperty(ev, parent, self, key, node);
 }
 
@@ -555,7 +567,16 @@ function protoProperty(ev: Interpreter, cls: ClassValue, self: Value, key: strin
     if (m.get) return ev.call(m.get, self, [], { node, args: [], argumentCount: 0 });
     return undefined;
   }
+  // Past the classes extending Dag: Dag.prototype.
+  if (cls.dagBased && self instanceof DagState) return dagProperty(ev, self, key, node);
   return objectProtoProperty(ev, new ObjectValue(), key, node);
+}
+
+/** A property of a Dag made by a class extending Dag: that class's members first, then the Dag's. */
+export function dagInstanceProperty(ev: Interpreter, dag: DagState, key: string, node: ts.Node): Value {
+  const cls = dag.cls!;
+  if (cls.chainEscaped() || key === 'constructor' || cls.findProto(key)) return protoProperty(ev, cls, dag, key, node);
+  return dagProperty(ev, dag, key, node);
 }
 
 /** A property an instance does not have itself. */

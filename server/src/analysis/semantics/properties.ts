@@ -63,7 +63,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   }
   if (obj instanceof CollectionValue) return collectionProperty(ev, obj, key, node);
   if (obj instanceof DateValue) return dateProperty(ev, obj, key, node);
-  if (obj instanceof DagState) return dagProperty(ev, obj, key, node);
+  if (obj instanceof DagState) return obj.cls ? ev.dagInstanceProperty(obj, key, node) : dagProperty(ev, obj, key, node);
   if (obj instanceof TaskState) return taskProperty(ev, obj, key, node);
   if (obj instanceof BuiltinFunction) return obj.options.members?.get(key) ?? (ev.escapedBuiltins.has(obj) ? undefined : functionMethod(key)) ?? chainOpaque(ev, { kind: 'global', root: obj.name }, node, 'read');
   if (obj instanceof NamespaceValue) {
