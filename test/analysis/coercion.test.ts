@@ -57,7 +57,8 @@ dag.task('s', {
     await sameAsRunning(`${TWO}
 const hundred: any = { valueOf() { return 150; } };
 dag.task('n', {
-  toFixed: (1.23456).toFixed(two), radix: (255).toString(both * 8), radixObj: (255).toString({ valueOf: () => 16 } as any),
+  toFixed: (1.23456).toFixed(two), precision: (123.456).toPrecision(4), precisionTie: (0.000125).toPrecision(2), precisionBig: (1e21).toPrecision(3),
+  exponential: (123456).toExponential(two), exponentialShortest: (0.1 + 0.2).toExponential(), radix: (255).toString(both * 8), radixObj: (255).toString({ valueOf: () => 16 } as any),
   isNaN: isNaN(two), isFinite: isFinite(two), isNaNBoth: isNaN(both), parseInt: parseInt(both), parseIntRadix: parseInt('ff', two * 8),
   parseFloat: parseFloat({ toString: () => '1.5x' } as any), encode: encodeURIComponent(both),
   max: Math.max(hundred, 100), min: Math.min(two, both, 3), round: Math.round(hundred), pow: Math.pow(hundred, 2),

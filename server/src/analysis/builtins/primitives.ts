@@ -207,7 +207,10 @@ const NUMBER_METHODS = new Map<string, BuiltinFunction>([
     if (radix !== undefined && Math.trunc(Number(radix)) !== 10 && !Number.isInteger(self)) return realm.opaque(`${realm.text(node)} is implementation-defined`, node);
     return undefined;
   }, true)],
+  // Exact by the spec (the nearest digits, ties to the larger), so V8's answer is every engine's.
   ['toFixed', nativeMethod(Number.prototype, 'number', 'toFixed')],
+  ['toPrecision', nativeMethod(Number.prototype, 'number', 'toPrecision')],
+  ['toExponential', nativeMethod(Number.prototype, 'number', 'toExponential')],
   ['valueOf', nativeMethod(Number.prototype, 'number', 'valueOf')],
 ]);
 const BIGINT_METHODS = new Map<string, BuiltinFunction>([
