@@ -183,6 +183,21 @@ describe('bad input: one clear line, non-zero exit', () => {
     }
   });
 
+  test('a sloppy package under top-level await: the error says the module runs in strict mode', () => {
+    const dir = mkdtempSync(join(scratch, 'strict-'));
+    mkdirSync(join(dir, 'node_modules', 'sloppy'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'sloppy', 'package.json'), '{ "name": "sloppy", "main": "index.js" }');
+    writeFileSync(join(dir, 'node_modules', 'sloppy', 'index.js'), 'undeclared = 5;\nmodule.exports = () => undeclared;\n');
+    const module = (body: string) => `import { Dag } from 'a-la-mode';\nimport sloppy from 'sloppy';\nconst dag = new Dag();\n${body}dag.task('a', { v: sloppy() });\nexport default dag;\n`;
+    writeFileSync(join(dir, 'plain.alamode.ts'), module(''));
+    assert.equal(alamode(['encode', 'plain.alamode.ts', '--json'], dir).status, 0, 'runs as CommonJS without await');
+    writeFileSync(join(dir, 'awaiting.alamode.ts'), module('await 0;\n'));
+    const r = alamode(['encode', 'awaiting.alamode.ts'], dir);
+    assert.equal(r.status, 1);
+    assertOneLine(r.stderr);
+    assert.match(r.stderr, /the module threw ReferenceError: undeclared is not defined \(the module uses top-level await, so it runs as an ES module, in strict mode throughout, its packages included\)$/m);
+  });
+
   test('a module that never finishes is stopped at the time limit', () => {
     const started = Date.now();
     const r = alamode(['encode', bad('never-finishes.alamode.ts'), '--timeout', '1']);

@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     // A module may export a promise of a Dag (top-level work behind an async function).
     if (exported && typeof (exported as PromiseLike<unknown>).then === 'function') exported = await exported;
   } catch (e) {
-    const message = e instanceof Error ? `${e.name}: ${e.message}` : `a non-error value: ${String(e)}`;
+    // An assignment to an undeclared name works in a CommonJS bundle (sloppy mode) but not in the ES
+    // module bundle top-level `await` needs, which is strict throughout, packages included.
+    const strict = bundle.endsWith('.mjs') && e instanceof ReferenceError && / is not defined$/.test(e.message) ? ' (the module uses top-level await, so it runs as an ES module, in strict mode throughout, its packages included)' : '';
+    const message = e instanceof Error ? `${e.name}: ${e.message}${strict}` : `a non-error value: ${String(e)}`;
     const at = userFrame(e);
     send({ kind: 'threw', message, ...(at ? { at } : {}) });
     return;
