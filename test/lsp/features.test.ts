@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   CodeActionRequest,
@@ -347,6 +347,33 @@ describe('navigation', () => {
     await assert.rejects(
       client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: positionOf(text, "'extract'", 2) }),
       /'extract' is also named by `from` on line 3 of wire\.ts, which rename cannot change/,
+    );
+  });
+
+  test('rename of a task another open pipeline shares (it imports the Dag): its references change too, and both modules run', async () => {
+    const p = "import { Dag } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\ndag.task('extract', {});\ndag.task('load', {}).addDep('extract');\nexport default dag;\n";
+    const q = "import dag from './p.alamode';\ndag.task('report', {}).addDep('extract', 'load');\nexport default dag;\n";
+    const { path: qPath, uri: qUri } = await openScratch('q', q, { 'p.alamode.ts': p });
+    await client.diagnostics(qUri); // analysed: the server knows q reads p
+    const pPath = join(dirname(qPath), 'p.alamode.ts');
+    const pUri = await client.open(pPath, p);
+    const edit = (await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri: pUri }, position: positionOf(p, "'extract'", 2), newName: 'extract_v2' }))!;
+    assert.deepEqual(Object.keys(edit.changes!).sort(), [pUri, qUri].sort());
+    const [pFixed, qFixed] = [applyEdits(p, edit.changes![pUri]!), applyEdits(q, edit.changes![qUri]!)];
+    assert.equal(pFixed, p.replaceAll("'extract'", "'extract_v2'"));
+    assert.equal(qFixed, q.replace("'extract'", "'extract_v2'"));
+    writeFileSync(pPath, pFixed);
+    writeFileSync(qPath, qFixed);
+    assert.equal(alamode(['check', pPath]).status, 0);
+    assert.equal(alamode(['check', qPath]).status, 0);
+    // A reader that names the task through a value: refused, naming the reader.
+    const q2 = "import dag from './p.alamode';\nconst nm = 'extract_v2';\ndag.task('report', {}).addDep(dag.get(nm));\nexport default dag;\n";
+    await client.change(qUri, q2);
+    await client.diagnostics(qUri);
+    await client.change(pUri, pFixed);
+    await assert.rejects(
+      client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri: pUri }, position: positionOf(pFixed, "'extract_v2'", 2) }),
+      /'extract_v2' is also named by `nm` on line 3 of q\.alamode\.ts, which rename cannot change/,
     );
   });
 

@@ -21,7 +21,7 @@ import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { codeLenses, isLensData, resolveLens } from './features/lenses';
-import { completion, definition, documentSymbols, prepareRename, references, rename } from './features/navigation';
+import { completion, definition, documentSymbols, prepareRename, references, rename, type ReaderPipeline } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
 import { fileNameOf, ModelCache } from './modelCache';
@@ -306,13 +306,19 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   connection.onDocumentSymbol((p, token) => withModel('document symbols', p.textDocument.uri, token, [], documentSymbols));
   connection.onCodeAction((p, token) => withModel('code actions', p.textDocument.uri, token, [], (m, d) => codeActions(m, d, p.context.diagnostics)));
   // Rename errors (a computed name, a clash) are meant for the user, so they are not swallowed.
+  // The other pipelines the server knows read this one's file (they import its Dag): a rename edits them too.
+  const readersOfPipeline = (uri: string): ReaderPipeline[] =>
+    files.readersOf(fileNameOf(uri)).filter((u) => u !== uri && isPipelineUri(u)).flatMap((u) => {
+      const document = pipelineText(u);
+      return document ? [{ model: models.get(document), document }] : [];
+    });
   connection.onPrepareRename((p) => {
     const document = pipelineDocument(p.textDocument.uri);
-    return document ? prepareRename(models.get(document), document, document.offsetAt(p.position)) : null;
+    return document ? prepareRename(models.get(document), document, document.offsetAt(p.position), readersOfPipeline(document.uri)) : null;
   });
   connection.onRenameRequest((p) => {
     const document = pipelineDocument(p.textDocument.uri);
-    return document ? rename(models.get(document), document, document.offsetAt(p.position), p.newName) : null;
+    return document ? rename(models.get(document), document, document.offsetAt(p.position), p.newName, readersOfPipeline(document.uri)) : null;
   });
 
   connection.onRequest(EncodedDagRequest.type, (p, token) =>

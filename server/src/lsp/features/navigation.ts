@@ -73,11 +73,11 @@ const textOf = (model: DocumentModel, range: SourceRange) => (range.file === und
  * where the analysis cannot tell which name the argument is), which would keep the old name after the
  * literals changed and break the module.
  */
-function renameRefusal(model: DocumentModel, ref: TaskReference): string | undefined {
+function renameRefusal(model: DocumentModel, ref: TaskReference, ownName?: string): string | undefined {
   const refs = referencesTo(model, ref);
   const task = taskNamed(model, ref.dag, ref.task);
   if (!task || !(task.analysed.nameLiteralRange || refs.some((r) => r.kind === 'definition'))) {
-    return `The name of '${ref.task}' is computed, so it cannot be renamed here`;
+    return `The name of '${ref.task}' is computed${ownName ? ` (as ${ownName} sees it)` : ''}, so it cannot be renamed here`;
   }
   const nested = nestedNameUses(model, ref.task)[0];
   const computed: { range: SourceRange } | undefined = refs.find((r) => r.kind === 'computed') ?? (nested && { range: nested });
@@ -86,40 +86,89 @@ function renameRefusal(model: DocumentModel, ref: TaskReference): string | undef
     const line = text.slice(0, computed.range.start).split('\n').length;
     const written = text.slice(computed.range.start, computed.range.end);
     const shown = written.length <= 40 ? `\`${written}\`` : 'a computed value';
-    const where = computed.range.file === undefined ? `line ${line}` : `line ${line} of ${basename(computed.range.file)}`;
+    const file = computed.range.file ?? ownName;
+    const where = file === undefined ? `line ${line}` : `line ${line} of ${basename(file)}`;
     return `'${ref.task}' is also named by ${shown} on ${where}, which rename cannot change: rename it by hand`;
   }
   return undefined;
 }
 
-/** Renaming works on a task name written as a string (its definition or a reference by name), here or in a helper. */
-export function prepareRename(model: DocumentModel, document: TextDocument, offset: number): { range: Range; placeholder: string } | null {
+/**
+ * Another pipeline module that reads this one's file (it imports its Dag, say), as the server has it:
+ * a rename of a task of a Dag it shares must edit its references too, or it fails.
+ */
+export interface ReaderPipeline {
+  readonly model: DocumentModel;
+  readonly document: TextDocument;
+}
+
+/** Where the `new Dag(…)` of a Dag is: the same place in two analyses is the same Dag. */
+function dagOrigin(model: DocumentModel, dag: number): SourceRange | undefined {
+  const analysed = model.dags[dag]?.analysed;
+  return analysed && (analysed.madeAt ?? { ...analysed.range, file: model.fileName });
+}
+
+/** The task `ref` names, as each reader sees it: the reference for the same Dag in its analysis. */
+function refsInReaders(model: DocumentModel, ref: TaskReference, readers: readonly ReaderPipeline[]): { reader: ReaderPipeline; ref: TaskReference }[] {
+  const origin = dagOrigin(model, ref.dag);
+  if (!origin) return [];
+  return readers.flatMap((reader) => {
+    const dag = reader.model.dags.findIndex((_, i) => {
+      const o = dagOrigin(reader.model, i);
+      return o !== undefined && o.file === origin.file && o.start === origin.start && o.end === origin.end;
+    });
+    if (dag < 0 || !taskNamed(reader.model, dag, ref.task)) return [];
+    return [{ reader, ref: { ...ref, dag, range: { start: 0, end: 0 } } }];
+  });
+}
+
+function refusalWithReaders(model: DocumentModel, ref: TaskReference, readers: readonly ReaderPipeline[]): string | undefined {
+  return renameRefusal(model, ref) ?? refsInReaders(model, ref, readers).map((r) => renameRefusal(r.reader.model, r.ref, r.reader.model.fileName)).find((x) => x !== undefined);
+}
+
+/**
+ * Renaming works on a task name written as a string (its definition or a reference by name), here or
+ * in a helper, and in the other pipelines `readers` that share its Dag.
+ */
+export function prepareRename(model: DocumentModel, document: TextDocument, offset: number, readers: readonly ReaderPipeline[] = []): { range: Range; placeholder: string } | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
-  const refusal = renameRefusal(model, ref);
+  const refusal = refusalWithReaders(model, ref, readers);
   if (refusal) throw new ResponseError(0, refusal);
   return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
 }
 
-export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string): WorkspaceEdit | null {
+export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string, readers: readonly ReaderPipeline[] = []): WorkspaceEdit | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
   // Clients may rename without asking first.
-  const refusal = renameRefusal(model, ref);
+  const refusal = refusalWithReaders(model, ref, readers);
   if (refusal) throw new ResponseError(0, refusal);
   if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
-  if (taskNamed(model, ref.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists`);
+  const inReaders = refsInReaders(model, ref, readers);
+  for (const { reader, ref: theirs } of [{ reader: { model, document }, ref }, ...inReaders]) {
+    if (taskNamed(reader.model, theirs.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists${reader.model === model ? '' : ` (in ${basename(reader.model.fileName)})`}`);
+  }
   // Each reference is escaped for its own quotes: in a template literal `${x}` must stay text, not
   // become an interpolation; in '…' a quote or a line break must not end the string. References in
-  // a helper module are edited there (by the text the analysis read, which is the editor's).
+  // a helper module are edited there (by the text the analysis read, which is the editor's), once
+  // however many pipelines read them.
   const changes: Record<string, TextEdit[]> = {};
-  for (const r of referencesTo(model, ref)) {
-    const text = textOf(model, r.range);
-    if (r.kind === 'variable' || text === undefined) continue;
-    const location = toLocation(model, document, insideQuotes(text, r.range));
-    if (!location) continue;
-    const quote = quoteOf(text, r.range);
-    (changes[location.uri] ??= []).push({ range: location.range, newText: quote ? literalContent(newName, quote) : newName });
+  const edited = new Set<string>();
+  for (const { reader, ref: theirs } of [{ reader: { model, document }, ref }, ...inReaders]) {
+    for (const r of referencesTo(reader.model, theirs)) {
+      const text = textOf(reader.model, r.range);
+      if (r.kind === 'variable' || text === undefined) continue;
+      // This module's own references, as a reader saw them, are edited from its own analysis above.
+      if (reader.model !== model && r.range.file === model.fileName) continue;
+      const location = toLocation(reader.model, reader.document, insideQuotes(text, r.range));
+      if (!location) continue;
+      const key = `${location.uri}:${location.range.start.line}:${location.range.start.character}`;
+      if (edited.has(key)) continue;
+      edited.add(key);
+      const quote = quoteOf(text, r.range);
+      (changes[location.uri] ??= []).push({ range: location.range, newText: quote ? literalContent(newName, quote) : newName });
+    }
   }
   return { changes };
 }
