@@ -235,6 +235,13 @@ function readOnly(name: string): BuiltinFunction {
 
 const DAG_READERS = new Map(['analyse', 'encode', 'bencode', 'save'].map((n) => [n, readOnly(n)]));
 
+/**
+ * What the runtime's Dag holds as its own properties (class fields), not on `Dag.prototype`: on a Dag
+ * of a class extending Dag they hide that class's members of the same name, and `super.meta` does not
+ * find them.
+ */
+export const DAG_OWN_PROPERTIES: ReadonlySet<string> = new Set(['meta', 'taskList', 'site']);
+
 export function dagProperty(realm: Realm, dag: DagState, key: string, node: ts.Node): Value {
   switch (key) {
     case 'task':

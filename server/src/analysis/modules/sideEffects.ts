@@ -12,6 +12,7 @@ import ts from 'typescript';
 import { hasDeclareModifier } from '../syntax';
 import type { Configs } from './configs';
 import { walkModule } from './elision';
+import { exportTableOf } from './graph';
 import type { GraphProblem, ModuleGraph, ModuleRecord } from './graph';
 
 /** Whether the nearest package.json marks `path` free of side effects (`false`, or a list without it). */
@@ -65,37 +66,87 @@ function isInertExpression(e: ts.Expression): boolean {
   return false;
 }
 
-/** Whether `name` is read in `sf` as a value somewhere other than an import or export clause. */
-function readAsValue(sf: ts.SourceFile, name: string): boolean {
+/** A top-level statement esbuild keeps whatever is used: one that calls, constructs or assigns outside a function. */
+function keptStatement(s: ts.Statement): boolean {
+  if (ts.isExpressionStatement(s)) return doesSomething(s.expression);
+  if (ts.isVariableStatement(s)) return !hasDeclareModifier(s) && s.declarationList.declarations.some((d) => d.initializer !== undefined && doesSomething(d.initializer));
+  return false;
+}
+
+const SHORT_CIRCUITS = [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken];
+
+/** Whether evaluating `e` certainly calls, constructs or assigns (not only inside a function it makes or a branch). */
+function doesSomething(e: ts.Node): boolean {
+  if (ts.isCallExpression(e) || ts.isNewExpression(e) || ts.isTaggedTemplateExpression(e)) return true;
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return true;
+  if (ts.isFunctionLike(e) || ts.isClassLike(e) || ts.isConditionalExpression(e)) return false;
+  if (ts.isBinaryExpression(e) && SHORT_CIRCUITS.includes(e.operatorToken.kind)) return doesSomething(e.left);
+  return ts.forEachChild(e, (c) => (doesSomething(c) ? true : undefined)) ?? false;
+}
+
+/**
+ * Whether `name` is read in a top-level statement of `sf` that esbuild keeps (it calls, constructs or
+ * assigns), anywhere in it but a branch of `?:`, `&&`, `||`, `??` (constant conditions are folded
+ * away). A read in a declaration nothing uses, in dead code or in a bare `x;` is not enough: esbuild
+ * removes those, and with them the use.
+ */
+function readInKeptStatement(sf: ts.SourceFile, name: string): boolean {
   const used = walkModule(sf).used;
   if (used === 'unknown' || !used.has(name)) return false;
-  const stack: ts.Node[] = [...sf.statements.filter((s) => !ts.isImportDeclaration(s) && !ts.isExportDeclaration(s))];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (ts.isIdentifier(n) && n.text === name) {
-      const p = n.parent;
-      const isName = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isExportSpecifier(p)) || (ts.isQualifiedName(p) && p.right === n);
-      if (!isName) return true;
+  for (const s of sf.statements) {
+    if (!keptStatement(s)) continue;
+    const stack: ts.Node[] = [s];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (ts.isIdentifier(n) && n.text === name) {
+        const p = n.parent;
+        const isName = (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isQualifiedName(p) && p.right === n);
+        if (!isName) return true;
+      }
+      if (ts.isTypeNode(n) || ts.isConditionalExpression(n)) continue;
+      if (ts.isBinaryExpression(n) && SHORT_CIRCUITS.includes(n.operatorToken.kind)) {
+        stack.push(n.left);
+        continue;
+      }
+      ts.forEachChild(n, (c) => {
+        stack.push(c);
+      });
     }
-    if (ts.isTypeNode(n)) continue;
-    ts.forEachChild(n, (c) => {
-      stack.push(c);
-    });
   }
   return false;
 }
 
-/** An `import` of the module at `edge` whose value bindings the importer reads. */
-function importsUsedBinding(importer: ModuleRecord, node: ts.Node): boolean {
-  if (!importer.sf || !ts.isImportDeclaration(node)) return false;
+/** Names `sf` exports that it declares itself (not bindings it imports and passes on). */
+function ownExports(sf: ts.SourceFile): Set<string> {
+  const imported = new Set<string>();
+  for (const s of sf.statements) {
+    const clause = ts.isImportDeclaration(s) ? s.importClause : undefined;
+    if (!clause) continue;
+    if (clause.name) imported.add(clause.name.text);
+    const b = clause.namedBindings;
+    if (b && ts.isNamespaceImport(b)) imported.add(b.name.text);
+    if (b && ts.isNamedImports(b)) for (const e of b.elements) imported.add(e.name.text);
+  }
+  const own = new Set<string>();
+  for (const [exported, local] of exportTableOf(sf).local) if (!imported.has(local)) own.add(exported);
+  return own;
+}
+
+/**
+ * An `import` that certainly keeps `target` in the bundle: it binds a value `target` declares and
+ * exports itself (a name `target` only passes on, through `export *` or a re-export, is taken from
+ * where it is declared, and `target` may go), and the importer reads it in a statement esbuild keeps.
+ */
+function keepsTarget(importer: ModuleRecord, node: ts.Node, target: ModuleRecord): boolean {
+  if (!importer.sf || !target.sf || !ts.isImportDeclaration(node)) return false;
   const clause = node.importClause;
   if (!clause || clause.isTypeOnly) return false;
-  const names: string[] = [];
-  if (clause.name) names.push(clause.name.text);
+  const own = ownExports(target.sf);
+  const reads: [imported: string, local: string][] = [];
+  if (clause.name) reads.push(['default', clause.name.text]);
   const bindings = clause.namedBindings;
-  if (bindings && ts.isNamespaceImport(bindings)) names.push(bindings.name.text);
-  if (bindings && ts.isNamedImports(bindings)) for (const e of bindings.elements) if (!e.isTypeOnly) names.push(e.name.text);
-  return names.some((name) => readAsValue(importer.sf!, name));
+  if (bindings && ts.isNamedImports(bindings)) for (const e of bindings.elements) if (!e.isTypeOnly) reads.push([(e.propertyName ?? e.name).text, e.name.text]);
+  return reads.some(([imported, local]) => own.has(imported) && readInKeptStatement(importer.sf!, local));
 }
 
 /**
@@ -118,27 +169,40 @@ export function droppableModule(graph: ModuleGraph, configs: Configs): GraphProb
     if (f === undefined) free.set(r, (f = !r.isEntry && markedFree(r.path, configs)));
     return f;
   };
+  // What the analysis runs: the entry, and what a module it runs imports (unless TypeScript drops it).
+  const runs = new Map<ModuleRecord, boolean>();
+  const isRun = (r: ModuleRecord): boolean => {
+    const known = runs.get(r);
+    if (known !== undefined) return known;
+    if (r.isEntry) return true;
+    runs.set(r, false); // while deciding: a cycle alone runs nothing
+    const result = (importers.get(r) ?? []).some((i) => i.kept && isRun(i.record));
+    runs.set(r, result);
+    return result;
+  };
   // Certainly in the bundle: the entry; a module not marked free that a kept module imports; a marked
-  // one imported by a kept module that reads what the import binds.
+  // one that a kept module imports with a binding it declares, read where esbuild keeps the read.
   const kept = new Map<ModuleRecord, boolean>();
   const isKept = (r: ModuleRecord): boolean => {
     const known = kept.get(r);
     if (known !== undefined) return known;
     if (r.isEntry) return true;
     kept.set(r, false); // while deciding: a cycle alone keeps nothing
-    const result = (importers.get(r) ?? []).some((i) => i.kept && isKept(i.record) && (!isFree(r) || importsUsedBinding(i.record, i.node)));
+    const result = (importers.get(r) ?? []).some((i) => i.kept && isKept(i.record) && (!isFree(r) || keepsTarget(i.record, i.node, r)));
     kept.set(r, result);
     return result;
   };
+  const entryDir = dirname(graph.entry.path);
   for (const record of graph.all) {
-    if (!record.sf || !isFree(record) || isInert(record.sf) || isKept(record)) continue;
+    if (record.isEntry || !record.sf || !isRun(record)) continue;
     const via = importers.get(record)?.[0];
     if (!via) continue;
     const pkg = configs.packageJsonFor(dirname(record.path));
-    return {
-      why: `the bundle may leave out ${relative(dirname(graph.entry.path), record.path)}, which ${pkg ? relative(dirname(graph.entry.path), pkg.path) : 'its package.json'} marks free of side effects ("sideEffects"), when nothing uses what it exports; what it does when it runs may then not happen`,
-      node: via.node,
-    };
+    // esbuild refuses to bundle with a package.json it cannot read beside a module.
+    if (pkg?.error) return { why: `${pkg.error}, so the bundle fails`, node: via.node };
+    if (isKept(record) || isInert(record.sf)) continue;
+    const why = isFree(record) ? `${pkg ? relative(entryDir, pkg.path) : 'its package.json'} marks it free of side effects ("sideEffects")` : 'it is reached only through modules marked free of side effects ("sideEffects")';
+    return { why: `the bundle may leave out ${relative(entryDir, record.path)}: ${why}, and nothing certainly uses what it exports; what it does when it runs may then not happen`, node: via.node };
   }
   return undefined;
 }

@@ -59,7 +59,7 @@ import { SK, isArrowFunction, isIdentifier, staticPropertyName } from '../syntax
 import type { Interpreter } from '../realm';
 import { objectProtoProperty } from '../builtins/objects';
 import { functionMethod } from '../builtins/functions';
-import { dagProperty, newDag } from '../dsl';
+import { DAG_OWN_PROPERTIES, dagProperty, newDag } from '../dsl';
 
 // ───────────────────────────── the shape of a class (syntax) ─────────────────────────────
 
@@ -540,7 +540,10 @@ export function superProperty(ev: Interpreter, node: ts.PropertyAccessExpression
     if (!parent) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node);
     return staticProperty(ev, parent, key, node);
   }
-  if (!parent) return home.cls.extendsDag && self instanceof DagState ? dagProperty(ev, self, key, node) : objectProtoProperty(ev, new ObjectValue(), key, node);
+  if (!parent) {
+    if (!home.cls.extendsDag || !(self instanceof DagState)) return objectProtoProperty(ev, new ObjectValue(), key, node);
+    return DAG_OWN_PROPERTIES.has(key) ? undefined : dagProperty(ev, self, key, node);
+  }
   return protoProperty(ev, parent, self, key, node);
 }
 
@@ -567,14 +570,15 @@ function protoProperty(ev: Interpreter, cls: ClassValue, self: Value, key: strin
     if (m.get) return ev.call(m.get, self, [], { node, args: [], argumentCount: 0 });
     return undefined;
   }
-  // Past the classes extending Dag: Dag.prototype.
-  if (cls.dagBased && self instanceof DagState) return dagProperty(ev, self, key, node);
+  // Past the classes extending Dag: Dag.prototype (which does not hold a Dag's own properties).
+  if (cls.dagBased && self instanceof DagState) return DAG_OWN_PROPERTIES.has(key) ? undefined : dagProperty(ev, self, key, node);
   return objectProtoProperty(ev, new ObjectValue(), key, node);
 }
 
 /** A property of a Dag made by a class extending Dag: that class's members first, then the Dag's. */
 export function dagInstanceProperty(ev: Interpreter, dag: DagState, key: string, node: ts.Node): Value {
   const cls = dag.cls!;
+  if (DAG_OWN_PROPERTIES.has(key)) return dagProperty(ev, dag, key, node);
   if (cls.chainEscaped() || key === 'constructor' || cls.findProto(key)) return protoProperty(ev, cls, dag, key, node);
   return dagProperty(ev, dag, key, node);
 }
@@ -591,6 +595,8 @@ export function staticProperty(ev: Interpreter, cls: ClassValue, key: string, no
     const s = c.statics.props.get(key);
     if (s) return s.value;
   }
+  // Dag's own statics (`isDag`, `load`) are not modelled.
+  if (cls.dagBased) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [cls]);
   const method = functionMethod(key);
   if (method) return method;
   // What a function has of its own or from Function.prototype (`name`, which the bundle may rename, …).
