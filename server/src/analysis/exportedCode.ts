@@ -3,6 +3,7 @@
  * `addDep`) changes what those modules build too, which the analysis of this one does not see.
  */
 import ts from 'typescript';
+import { nodeAt, outermostExpression } from './syntax';
 import type { SourceRange } from './types';
 
 const hasExportModifier = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -23,8 +24,7 @@ function exportedNames(sf: ts.SourceFile): Set<string> {
 /** The name a function or class is declared under, if any (`function f`, `const f = () => …`). */
 function declaredName(node: ts.Node): { name: string; statement: ts.Node } | undefined {
   if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name) return { name: node.name.text, statement: node };
-  let n = node;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isSatisfiesExpression(n.parent)) n = n.parent;
+  const n = outermostExpression(node);
   const d = n.parent;
   if (d && ts.isVariableDeclaration(d) && d.initializer === n && ts.isIdentifier(d.name)) return { name: d.name.text, statement: d.parent.parent };
   return undefined;
@@ -33,14 +33,7 @@ function declaredName(node: ts.Node): { name: string; statement: ts.Node } | und
 /** True when the code at `range` is inside a function or class this module exports (by any name). */
 export function inExportedCode(sf: ts.SourceFile, range: SourceRange): boolean {
   let exported: Set<string> | undefined;
-  let node: ts.Node | undefined = sf;
-  // Down to the innermost node holding the range.
-  for (;;) {
-    const child: ts.Node | undefined = ts.forEachChild(node!, (c) => (c.pos <= range.start && range.end <= c.end ? c : undefined));
-    if (!child) break;
-    node = child;
-  }
-  for (let n: ts.Node | undefined = node; n && n !== sf; n = n.parent) {
+  for (let n: ts.Node | undefined = nodeAt(sf, range); n && n !== sf; n = n.parent) {
     if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) continue;
     if (ts.isExportAssignment(n.parent) || hasExportModifier(n)) return true;
     const declared = declaredName(n);

@@ -5,6 +5,7 @@
  * call (a duplicate task) or not at all.
  */
 import ts from 'typescript';
+import { nodeAt, outermostExpression } from './syntax';
 import type { SourceRange } from './types';
 
 export interface StubPlace {
@@ -12,25 +13,6 @@ export interface StubPlace {
   /** What goes before and after the stub's call statement there (a line of its own, or a space on a shared line). */
   readonly before: string;
   readonly after: string;
-}
-
-/** The innermost node whose range is exactly `range` (iterative: code may nest thousands deep). */
-function nodeAt(sf: ts.SourceFile, range: SourceRange): ts.Node | undefined {
-  let node: ts.Node = sf;
-  for (;;) {
-    if (node !== sf && node.getStart(sf) === range.start && node.end === range.end) {
-      // Parentheses and the like share the range: the innermost is the expression itself.
-      let inner: ts.Node | undefined = node;
-      while (inner) {
-        node = inner;
-        inner = ts.forEachChild(node, (c) => (c.getStart(sf) === range.start && c.end === range.end ? c : undefined));
-      }
-      return node;
-    }
-    const child: ts.Node | undefined = ts.forEachChild(node, (c) => (c.pos <= range.start && range.end <= c.end ? c : undefined));
-    if (!child) return undefined;
-    node = child;
-  }
 }
 
 function isStatementList(node: ts.Node): node is ts.Node & { readonly statements: ts.NodeArray<ts.Statement> } {
@@ -77,8 +59,7 @@ function placeAfter(sf: ts.SourceFile, statement: ts.Node, eol: string): StubPla
  * must mean this Dag wherever the stub goes (a `let` may have been given another Dag since).
  */
 function constBinding(dagNode: ts.Node, variable: string): boolean {
-  let n = dagNode;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isSatisfiesExpression(n.parent) || ts.isNonNullExpression(n.parent)) n = n.parent;
+  const n = outermostExpression(dagNode);
   const declaration = n.parent;
   return ts.isVariableDeclaration(declaration) && declaration.initializer === n && ts.isIdentifier(declaration.name) && declaration.name.text === variable
     && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0;

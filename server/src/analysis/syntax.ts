@@ -60,6 +60,32 @@ export function skipOuter(node: ts.Expression): ts.Expression {
   return n;
 }
 
+/** The outermost of the parentheses and type-only wrappers around `node` (`skipOuter` the other way). */
+export function outermostExpression(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && isTransparent(n.parent)) n = n.parent;
+  return n;
+}
+
+/** The innermost node whose range is exactly `range` (iterative: code may nest thousands deep). */
+export function nodeAt(sf: ts.SourceFile, range: { readonly start: number; readonly end: number }): ts.Node | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    if (node !== sf && node.getStart(sf) === range.start && node.end === range.end) {
+      // Parentheses and the like share the range: the innermost is the expression itself.
+      let inner: ts.Node | undefined = node;
+      while (inner) {
+        node = inner;
+        inner = ts.forEachChild(node, (c) => (c.getStart(sf) === range.start && c.end === range.end ? c : undefined));
+      }
+      return node;
+    }
+    const child: ts.Node | undefined = ts.forEachChild(node, (c) => (c.pos <= range.start && range.end <= c.end ? c : undefined));
+    if (!child) return undefined;
+    node = child;
+  }
+}
+
 export function hasDeclareModifier(node: ts.Node): boolean {
   const modifiers = (node as { modifiers?: ts.NodeArray<ts.ModifierLike> }).modifiers;
   if (!modifiers) return false;

@@ -71,18 +71,20 @@ function describe(value: unknown): string {
 
 async function main(): Promise<void> {
   const bundle = process.argv[2]!;
+  // The runner tells the formats apart by the extension, as Node does (see `loadModule.ts`).
+  const isModule = bundle.endsWith('.mjs');
   const runtime = require(process.argv[3]!) as typeof import('../runtime/index');
   let exported: unknown;
   try {
     // `import()` settles once the module's top-level `await`s have, and rejects with what they threw.
-    const mod = (bundle.endsWith('.mjs') ? await import(pathToFileURL(bundle).href) : require(bundle)) as { default?: unknown };
+    const mod = (isModule ? await import(pathToFileURL(bundle).href) : require(bundle)) as { default?: unknown };
     exported = mod.default;
     // A module may export a promise of a Dag (top-level work behind an async function).
     if (exported && typeof (exported as PromiseLike<unknown>).then === 'function') exported = await exported;
   } catch (e) {
     // An assignment to an undeclared name works in a CommonJS bundle (sloppy mode) but not in the ES
     // module bundle top-level `await` needs, which is strict throughout, packages included.
-    const strict = bundle.endsWith('.mjs') && e instanceof ReferenceError && / is not defined$/.test(e.message) ? ' (the module uses top-level await, so it runs as an ES module, in strict mode throughout, its packages included)' : '';
+    const strict = isModule && e instanceof ReferenceError && / is not defined$/.test(e.message) ? ' (the module uses top-level await, so it runs as an ES module, in strict mode throughout, its packages included)' : '';
     const message = e instanceof Error ? `${e.name}: ${e.message}${strict}` : `a non-error value: ${String(e)}`;
     const at = userFrame(e);
     send({ kind: 'threw', message, ...(at ? { at } : {}) });

@@ -9,7 +9,7 @@
  */
 import { dirname, relative } from 'node:path';
 import ts from 'typescript';
-import { hasDeclareModifier } from '../syntax';
+import { hasDeclareModifier, skipOuter } from '../syntax';
 import type { Configs } from './configs';
 import { walkModule } from './elision';
 import { exportTableOf } from './graph';
@@ -49,8 +49,8 @@ function isInert(sf: ts.SourceFile): boolean {
   });
 }
 
-function isInertExpression(e: ts.Expression): boolean {
-  if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) return isInertExpression(e.expression);
+function isInertExpression(expression: ts.Expression): boolean {
+  const e = skipOuter(expression);
   if (ts.isStringLiteralLike(e) || ts.isNumericLiteral(e) || ts.isBigIntLiteral(e) || ts.isIdentifier(e) || ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return true;
   switch (e.kind) {
     case ts.SyntaxKind.TrueKeyword:
@@ -149,12 +149,37 @@ function keepsTarget(importer: ModuleRecord, node: ts.Node, target: ModuleRecord
   return reads.some(([imported, local]) => own.has(imported) && readInKeptStatement(importer.sf!, local));
 }
 
+interface Importer {
+  readonly record: ModuleRecord;
+  readonly node: ts.Node;
+  /** The import is not one TypeScript drops. */
+  readonly kept: boolean;
+}
+
+/**
+ * Whether a module is reached from the entry through imports for which `follows` holds, decided once
+ * per module (while deciding, a module counts as not reached: a cycle alone reaches nothing).
+ */
+function reachedThrough(importers: ReadonlyMap<ModuleRecord, readonly Importer[]>, follows: (importer: Importer, target: ModuleRecord) => boolean): (r: ModuleRecord) => boolean {
+  const known = new Map<ModuleRecord, boolean>();
+  const reached = (r: ModuleRecord): boolean => {
+    if (r.isEntry) return true;
+    const answer = known.get(r);
+    if (answer !== undefined) return answer;
+    known.set(r, false);
+    const result = (importers.get(r) ?? []).some((i) => follows(i, r) && reached(i.record));
+    known.set(r, result);
+    return result;
+  };
+  return reached;
+}
+
 /**
  * The first module the bundle may leave out although its top-level code does something, if any,
  * with the import through which it is reached.
  */
 export function droppableModule(graph: ModuleGraph, configs: Configs): GraphProblem | undefined {
-  const importers = new Map<ModuleRecord, { record: ModuleRecord; node: ts.Node; kept: boolean }[]>();
+  const importers = new Map<ModuleRecord, Importer[]>();
   for (const record of graph.all) {
     for (const edge of record.edges) {
       if (!edge.record) continue;
@@ -170,28 +195,10 @@ export function droppableModule(graph: ModuleGraph, configs: Configs): GraphProb
     return f;
   };
   // What the analysis runs: the entry, and what a module it runs imports (unless TypeScript drops it).
-  const runs = new Map<ModuleRecord, boolean>();
-  const isRun = (r: ModuleRecord): boolean => {
-    const known = runs.get(r);
-    if (known !== undefined) return known;
-    if (r.isEntry) return true;
-    runs.set(r, false); // while deciding: a cycle alone runs nothing
-    const result = (importers.get(r) ?? []).some((i) => i.kept && isRun(i.record));
-    runs.set(r, result);
-    return result;
-  };
+  const isRun = reachedThrough(importers, (i) => i.kept);
   // Certainly in the bundle: the entry; a module not marked free that a kept module imports; a marked
   // one that a kept module imports with a binding it declares, read where esbuild keeps the read.
-  const kept = new Map<ModuleRecord, boolean>();
-  const isKept = (r: ModuleRecord): boolean => {
-    const known = kept.get(r);
-    if (known !== undefined) return known;
-    if (r.isEntry) return true;
-    kept.set(r, false); // while deciding: a cycle alone keeps nothing
-    const result = (importers.get(r) ?? []).some((i) => i.kept && isKept(i.record) && (!isFree(r) || keepsTarget(i.record, i.node, r)));
-    kept.set(r, result);
-    return result;
-  };
+  const isKept = reachedThrough(importers, (i, r) => i.kept && (!isFree(r) || keepsTarget(i.record, i.node, r)));
   const entryDir = dirname(graph.entry.path);
   for (const record of graph.all) {
     if (record.isEntry || !record.sf || !isRun(record)) continue;

@@ -540,10 +540,7 @@ export function superProperty(ev: Interpreter, node: ts.PropertyAccessExpression
     if (!parent) return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node);
     return staticProperty(ev, parent, key, node);
   }
-  if (!parent) {
-    if (!home.cls.extendsDag || !(self instanceof DagState)) return objectProtoProperty(ev, new ObjectValue(), key, node);
-    return DAG_OWN_PROPERTIES.has(key) ? undefined : dagProperty(ev, self, key, node);
-  }
+  if (!parent) return home.cls.extendsDag && self instanceof DagState ? dagPrototypeProperty(ev, self, key, node) : objectProtoProperty(ev, new ObjectValue(), key, node);
   return protoProperty(ev, parent, self, key, node);
 }
 
@@ -570,17 +567,22 @@ function protoProperty(ev: Interpreter, cls: ClassValue, self: Value, key: strin
     if (m.get) return ev.call(m.get, self, [], { node, args: [], argumentCount: 0 });
     return undefined;
   }
-  // Past the classes extending Dag: Dag.prototype (which does not hold a Dag's own properties).
-  if (cls.dagBased && self instanceof DagState) return DAG_OWN_PROPERTIES.has(key) ? undefined : dagProperty(ev, self, key, node);
+  // Past the classes extending Dag: Dag.prototype.
+  if (cls.dagBased && self instanceof DagState) return dagPrototypeProperty(ev, self, key, node);
   return objectProtoProperty(ev, new ObjectValue(), key, node);
 }
 
-/** A property of a Dag made by a class extending Dag: that class's members first, then the Dag's. */
+/**
+ * A property of a Dag made by a class extending Dag: its own properties (`meta`), then that class's
+ * members, then `Dag.prototype`'s (through {@link protoProperty}).
+ */
 export function dagInstanceProperty(ev: Interpreter, dag: DagState, key: string, node: ts.Node): Value {
-  const cls = dag.cls!;
-  if (DAG_OWN_PROPERTIES.has(key)) return dagProperty(ev, dag, key, node);
-  if (cls.chainEscaped() || key === 'constructor' || cls.findProto(key)) return protoProperty(ev, cls, dag, key, node);
-  return dagProperty(ev, dag, key, node);
+  return DAG_OWN_PROPERTIES.has(key) ? dagProperty(ev, dag, key, node) : protoProperty(ev, dag.cls!, dag, key, node);
+}
+
+/** `Dag.prototype`'s property for `dag` (`super.task`): not the Dag's own properties, which it does not hold. */
+function dagPrototypeProperty(ev: Interpreter, dag: DagState, key: string, node: ts.Node): Value {
+  return DAG_OWN_PROPERTIES.has(key) ? undefined : dagProperty(ev, dag, key, node);
 }
 
 /** A property an instance does not have itself. */

@@ -108,22 +108,31 @@ function dagOrigin(model: DocumentModel, dag: number): SourceRange | undefined {
   return analysed && (analysed.madeAt ?? { ...analysed.range, file: model.fileName });
 }
 
-/** The task `ref` names, as each reader sees it: the reference for the same Dag in its analysis. */
-function refsInReaders(model: DocumentModel, ref: TaskReference, readers: readonly ReaderPipeline[]): { reader: ReaderPipeline; ref: TaskReference }[] {
+/**
+ * This module and each reader that has the Dag of `ref`, with the task's reference as each one's
+ * analysis knows it (the same Dag is the one made by the same `new Dag(…)`).
+ */
+function sharers(model: DocumentModel, document: TextDocument, ref: TaskReference, readers: readonly ReaderPipeline[]): { reader: ReaderPipeline; ref: TaskReference }[] {
+  const own = { reader: { model, document }, ref };
   const origin = dagOrigin(model, ref.dag);
-  if (!origin) return [];
-  return readers.flatMap((reader) => {
+  if (!origin) return [own];
+  return [own, ...readers.flatMap((reader) => {
     const dag = reader.model.dags.findIndex((_, i) => {
       const o = dagOrigin(reader.model, i);
       return o !== undefined && o.file === origin.file && o.start === origin.start && o.end === origin.end;
     });
     if (dag < 0 || !taskNamed(reader.model, dag, ref.task)) return [];
     return [{ reader, ref: { ...ref, dag, range: { start: 0, end: 0 } } }];
-  });
+  })];
 }
 
-function refusalWithReaders(model: DocumentModel, ref: TaskReference, readers: readonly ReaderPipeline[]): string | undefined {
-  return renameRefusal(model, ref) ?? refsInReaders(model, ref, readers).map((r) => renameRefusal(r.reader.model, r.ref, r.reader.model.fileName)).find((x) => x !== undefined);
+/** Why no module that has the task can be renamed in (a reader's refusal names its file). */
+function refusalOf(model: DocumentModel, shared: readonly { reader: ReaderPipeline; ref: TaskReference }[]): string | undefined {
+  for (const { reader, ref } of shared) {
+    const refusal = renameRefusal(reader.model, ref, reader.model === model ? undefined : reader.model.fileName);
+    if (refusal) return refusal;
+  }
+  return undefined;
 }
 
 /**
@@ -133,7 +142,7 @@ function refusalWithReaders(model: DocumentModel, ref: TaskReference, readers: r
 export function prepareRename(model: DocumentModel, document: TextDocument, offset: number, readers: readonly ReaderPipeline[] = []): { range: Range; placeholder: string } | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
-  const refusal = refusalWithReaders(model, ref, readers);
+  const refusal = refusalOf(model, sharers(model, document, ref, readers));
   if (refusal) throw new ResponseError(0, refusal);
   return { range: toRange(document, insideQuotes(model.text, ref.range)), placeholder: ref.task };
 }
@@ -141,12 +150,12 @@ export function prepareRename(model: DocumentModel, document: TextDocument, offs
 export function rename(model: DocumentModel, document: TextDocument, offset: number, newName: string, readers: readonly ReaderPipeline[] = []): WorkspaceEdit | null {
   const ref = referenceAt(model, offset);
   if (!ref || ref.kind === 'variable') return null;
+  const shared = sharers(model, document, ref, readers);
   // Clients may rename without asking first.
-  const refusal = refusalWithReaders(model, ref, readers);
+  const refusal = refusalOf(model, shared);
   if (refusal) throw new ResponseError(0, refusal);
   if (newName.length === 0) throw new ResponseError(0, 'A task name may not be empty');
-  const inReaders = refsInReaders(model, ref, readers);
-  for (const { reader, ref: theirs } of [{ reader: { model, document }, ref }, ...inReaders]) {
+  for (const { reader, ref: theirs } of shared) {
     if (taskNamed(reader.model, theirs.dag, newName)) throw new ResponseError(0, `A task named '${newName}' already exists${reader.model === model ? '' : ` (in ${basename(reader.model.fileName)})`}`);
   }
   // Each reference is escaped for its own quotes: in a template literal `${x}` must stay text, not
@@ -155,11 +164,11 @@ export function rename(model: DocumentModel, document: TextDocument, offset: num
   // however many pipelines read them.
   const changes: Record<string, TextEdit[]> = {};
   const edited = new Set<string>();
-  for (const { reader, ref: theirs } of [{ reader: { model, document }, ref }, ...inReaders]) {
+  for (const { reader, ref: theirs } of shared) {
     for (const r of referencesTo(reader.model, theirs)) {
       const text = textOf(reader.model, r.range);
       if (r.kind === 'variable' || text === undefined) continue;
-      // This module's own references, as a reader saw them, are edited from its own analysis above.
+      // This module's own references, as a reader saw them, are edited from its own analysis (first).
       if (reader.model !== model && r.range.file === model.fileName) continue;
       const location = toLocation(reader.model, reader.document, insideQuotes(text, r.range));
       if (!location) continue;
