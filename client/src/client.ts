@@ -17,7 +17,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { IMPORTABLE_GLOB, IMPORTABLE_SELECTORS, PIPELINE_SELECTOR } from './pipelines';
-import { SERVER_NODE_FLAGS, type InitializationOptions } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, serverEnvironment, type InitializationOptions } from '../../server/src/protocol';
 
 /** The client id: `alamode.trace.server` is read by the library because it matches this id. */
 export const CLIENT_ID = 'alamode';
@@ -65,10 +65,12 @@ export class RestartingErrorHandler implements ErrorHandler {
 
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, errorHandler: ErrorHandler): LanguageClient {
   const module = vscode.Uri.joinPath(context.extensionUri, 'server', 'out', 'languageServer.cjs').fsPath;
+  // The client adds `env` to the extension host's environment.
+  const env = serverEnvironment(process.env);
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS], env } },
     // `--inspect` lets a developer attach to the server when the extension runs in debug mode.
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'], env } },
   };
   const clientOptions: LanguageClientOptions = {
     // Pipeline modules, and the text of what they may import (helpers, JSON, tsconfig.json), so an

@@ -16,6 +16,19 @@ import type { DagDiff } from './core/diff';
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
+/**
+ * The environment the server is started with beyond the editor's: glibc's `malloc` otherwise keeps
+ * what V8's parser and compilers free (it raises its trim threshold as large blocks come and go, up to
+ * 32 MB) instead of giving it back. A fixed threshold of 128 KB (glibc's own starting value) returns
+ * it: measured over LSP on the 3,001-task bench module with the code cache, 104 MB resident 5 s after
+ * typing instead of 113, 106 MB after the first lenses instead of 114, idle 77 MB instead of 82 (three
+ * runs each, alternating), with no latency change the bench can tell. Read by glibc only when the
+ * process starts; other C libraries ignore it. A value the user set wins.
+ */
+export function serverEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return { MALLOC_TRIM_THRESHOLD_: env.MALLOC_TRIM_THRESHOLD_ ?? '131072' };
+}
+
 /** A spec value as JSON: integers beyond 2^53 as `{ $bigint: "digits" }`, non-UTF-8 bytes as `{ $bytes: "hex" }`. */
 export type WireValue = string | number | boolean | { $bigint: string } | { $bytes: string } | WireValue[] | { [key: string]: WireValue };
 

@@ -160,6 +160,8 @@ interface ModuleResult {
   keyEdits: number[];
   /** Answers after an edit with fewer lenses than tasks (an analysis that ran out of time). */
   short: number;
+  /** Started, before the module is opened (what any server holds: mostly TypeScript's compiler). */
+  started: { rss: number; peak: number };
   /** Right after the last keystroke, and (when asked) 5 s later. */
   memory: { rss: number; peak: number };
   settled?: { rss: number; peak: number };
@@ -177,6 +179,7 @@ async function benchModule(file: string, text: string, tasks: number, options: {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
     const only = options.sites ?? process.env.BENCH_SITES?.split(',');
     const sites = editSites(doc.lines).filter((s) => !only || only.includes(s.where));
+    const started = memoryMb(bench.server.pid!);
     let t0 = performance.now();
     await doc.open();
     const first = await doc.lenses(sites[0]!.line);
@@ -215,7 +218,7 @@ async function benchModule(file: string, text: string, tasks: number, options: {
       await sleep(5000);
       settled = memoryMb(bench.server.pid!);
     }
-    return { firstMs, firstCount: first.all.length, edits, keyEdits, short, memory, ...(settled ? { settled } : {}), resolvesLenses: bench.resolvesLenses };
+    return { firstMs, firstCount: first.all.length, edits, keyEdits, short, started, memory, ...(settled ? { settled } : {}), resolvesLenses: bench.resolvesLenses };
   } finally {
     await bench.stop();
   }
@@ -345,6 +348,7 @@ export async function benchLsp(): Promise<void> {
     }
     row('all edits', p50(all).toFixed(1), p90(all).toFixed(1), result.short > 0 ? `${result.short} answers short of tasks (the analysis ran out of its 1 s)` : '');
     row('a key typed in (analysed again)', p50(result.keyEdits).toFixed(1), p90(result.keyEdits).toFixed(1), '(middle, incremental)');
+    row('server memory, started', `RSS ${result.started.rss.toFixed(0)} MB`, '(no document yet)');
     row('server memory, typing', `RSS ${result.memory.rss.toFixed(0)} MB`, `peak ${result.memory.peak.toFixed(0)} MB`);
     if (result.settled) row('server memory, 5 s after', `RSS ${result.settled.rss.toFixed(0)} MB`);
     const floor = floorMs(text);

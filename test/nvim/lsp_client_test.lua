@@ -21,7 +21,9 @@ end
 local ok, err = pcall(function()
   local client_id = vim.lsp.start_client({
     name = 'alamode',
-    cmd = { expect.node, expect.server, '--stdio' },
+    -- As the README configures it (the VS Code client's flags and environment, server/src/protocol.ts).
+    cmd = { expect.node, '--max-semi-space-size=4', expect.server, '--stdio' },
+    cmd_env = { MALLOC_TRIM_THRESHOLD_ = '131072' },
     root_dir = expect.root,
   })
   check(client_id ~= nil, 'the server did not start')

@@ -17,7 +17,7 @@ import {
   type InitializeResult,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { SERVER_NODE_FLAGS } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, serverEnvironment } from '../../server/src/protocol';
 import { repoRoot } from './paths';
 
 export const builtServer = join(repoRoot, 'server', 'out', 'languageServer.cjs');
@@ -49,7 +49,7 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(options.nodeFlags ?? []), options.serverPath ?? builtServer, '--stdio'], {
     stdio: ['pipe', 'pipe', options.stderr ?? 'inherit'],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...serverEnvironment(process.env), ...options.env },
   });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const log: string[] = [];
