@@ -3,8 +3,9 @@
  * come from the seed (../shared/conformance/collage.json) or from executing the module with the CLI.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -375,6 +376,34 @@ describe('navigation', () => {
       client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri: pUri }, position: positionOf(pFixed, "'extract_v2'", 2) }),
       /'extract_v2' is also named by `nm` on line 3 of q\.alamode\.ts, which rename cannot change/,
     );
+  });
+
+  test('rename reaches the pipelines of the workspace that share the Dag though none is open (not those under node_modules), and every module still runs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'alamode-rename-workspace-'));
+    const p = "import { Dag } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\ndag.task('extract', {});\nexport default dag;\n";
+    const q = "import dag from '../p.alamode';\ndag.task('report', {}).addDep('extract');\nexport default dag;\n";
+    const other = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\nexport default dag;\n";
+    const files: Record<string, string> = { 'p.alamode.ts': p, 'reports/q.alamode.ts': q, 'other.alamode.ts': other, 'node_modules/vendored/v.alamode.ts': "import dag from '../../p.alamode';\ndag.get('extract');\n" };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    }
+    const workspaceClient = await startTestClient({ workspaceFolders: [root] });
+    try {
+      const pUri = await workspaceClient.open(join(root, 'p.alamode.ts'), p);
+      const position = positionOf(p, "'extract'", 2);
+      const prepared = await workspaceClient.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri: pUri }, position });
+      assert.ok(prepared && 'placeholder' in prepared && prepared.placeholder === 'extract');
+      const edit = (await workspaceClient.connection.sendRequest(RenameRequest.type, { textDocument: { uri: pUri }, position, newName: 'extract_v2' }))!;
+      const qUri = pathToFileURL(join(root, 'reports', 'q.alamode.ts')).href;
+      assert.deepEqual(Object.keys(edit.changes!).sort(), [pUri, qUri].sort());
+      writeFileSync(join(root, 'p.alamode.ts'), applyEdits(p, edit.changes![pUri]!));
+      writeFileSync(join(root, 'reports', 'q.alamode.ts'), applyEdits(q, edit.changes![qUri]!));
+      assert.equal(readFileSync(join(root, 'reports', 'q.alamode.ts'), 'utf8'), q.replace("'extract'", "'extract_v2'"));
+      for (const file of ['p.alamode.ts', 'reports/q.alamode.ts', 'other.alamode.ts']) assert.equal(alamode(['check', join(root, file)]).status, 0, file);
+    } finally {
+      workspaceClient.close();
+    }
   });
 
   test('rename and references reach name literals in code the module never runs (a helper exported for another module)', async () => {

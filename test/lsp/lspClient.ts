@@ -3,6 +3,7 @@
  * vscode-languageserver-node's own connection tests do). Tests speak only the LSP protocol to it.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
@@ -45,6 +46,8 @@ export interface TestClient {
 export interface TestClientOptions {
   readonly capabilities?: ClientCapabilities;
   readonly initializationOptions?: unknown;
+  /** The workspace's folders (none by default, as a single file opened alone). */
+  readonly workspaceFolders?: readonly string[];
 }
 
 export async function startTestClient(options: TestClientOptions = {}): Promise<TestClient> {
@@ -64,7 +67,7 @@ export async function startTestClient(options: TestClientOptions = {}): Promise<
   connection.listen();
   // No processId: the in-process server must not start its parent-process watchdog (a timer that
   // would keep this test process alive after the tests end).
-  await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: options.capabilities ?? {}, workspaceFolders: null, initializationOptions: options.initializationOptions });
+  await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: options.capabilities ?? {}, workspaceFolders: options.workspaceFolders?.map((f) => ({ uri: pathToFileURL(f).href, name: basename(f) })) ?? null, initializationOptions: options.initializationOptions });
   await connection.sendNotification(InitializedNotification.type, {});
 
   return {

@@ -26,6 +26,7 @@ import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
 import { fileNameOf, ModelCache } from './modelCache';
 import { WorkspaceFiles } from './workspaceFiles';
+import { pipelineModulesIn } from './workspacePipelines';
 import { logError, runSafe, runSafeAsync } from './runSafe';
 
 /** Pipeline modules are `*.alamode.ts`; other TypeScript files are left to TypeScript. */
@@ -306,17 +307,38 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   connection.onDocumentSymbol((p, token) => withModel('document symbols', p.textDocument.uri, token, [], documentSymbols));
   connection.onCodeAction((p, token) => withModel('code actions', p.textDocument.uri, token, [], (m, d) => codeActions(m, d, p.context.diagnostics)));
   // Rename errors (a computed name, a clash) are meant for the user, so they are not swallowed.
-  // The other pipelines the server knows read this one's file (they import its Dag): a rename edits them too.
+  // The other pipelines that read this one's file (they import its Dag): a rename edits them too.
   const readersOfPipeline = (uri: string): ReaderPipeline[] =>
     files.readersOf(fileNameOf(uri)).filter((u) => u !== uri && isPipelineUri(u)).flatMap((u) => {
       const document = pipelineText(u);
       return document ? [{ model: models.get(document), document }] : [];
     });
-  connection.onPrepareRename((p) => {
+  /**
+   * Every pipeline module of the workspace analysed (once per text: the models are kept, as for the
+   * panel), so the readers include those nobody opened; other requests (a keystroke's lenses) go first
+   * between pipelines.
+   */
+  const analyseWorkspacePipelines = async (): Promise<void> => {
+    for (const path of await pipelineModulesIn(workspaceFolders)) {
+      let document: TextDocument | undefined;
+      try {
+        document = pipelineText(URI.file(path).toString());
+      } catch {
+        continue; // unreadable: it reads nothing the rename could edit
+      }
+      if (!document || models.cached(document)) continue;
+      models.get(document);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  connection.onPrepareRename(async (p) => {
+    await analyseWorkspacePipelines();
+    // After the awaits: the document as it is now.
     const document = pipelineDocument(p.textDocument.uri);
     return document ? prepareRename(models.get(document), document, document.offsetAt(p.position), readersOfPipeline(document.uri)) : null;
   });
-  connection.onRenameRequest((p) => {
+  connection.onRenameRequest(async (p) => {
+    await analyseWorkspacePipelines();
     const document = pipelineDocument(p.textDocument.uri);
     return document ? rename(models.get(document), document, document.offsetAt(p.position), p.newName, readersOfPipeline(document.uri)) : null;
   });
