@@ -96,6 +96,22 @@ dag.task('t', { r, log, frozen: [...frozen] });
 `);
   });
 
+  test('push, pop, shift, unshift and splice on a frozen array throw in any mode, even with nothing to add: the catch runs, a finally that returns swallows it', async () => {
+    await sameAsRunning(`
+const frozen = Object.freeze([1, 2]) as number[];
+const empty = Object.freeze([] as number[]);
+const log: string[] = [];
+const calls: [string, () => unknown][] = [['push', () => frozen.push(3)], ['pushNothing', () => empty.push()], ['pop', () => empty.pop()], ['shift', () => frozen.shift()], ['unshift', () => empty.unshift()], ['splice', () => empty.splice(0, 0)]];
+for (const [name, call] of calls) {
+  try { call(); log.push(name + ' ran'); } catch { log.push(name + ' threw'); }
+}
+let swallowed = 'before';
+function f() { try { frozen.push(3); swallowed = 'pushed'; } finally { return; } }
+f();
+dag.task('t', { log, swallowed, frozen: [...frozen] });
+`);
+  });
+
   test('a frozen array\'s fill converts start and end before it fails', async () => {
     const { analysis, runtime } = await both(`
 const log: string[] = [];

@@ -89,6 +89,9 @@ export const arrayFn = fn('Array', arrayConstruct, {
 
 type ArrayImpl = (realm: Realm, arr: ArrayValue, args: readonly Value[], site: CallSite) => Value;
 
+/** Mutating methods that set `length` whatever they are given. */
+const THROW_ON_FROZEN = new Set(['push', 'pop', 'shift', 'unshift', 'splice']);
+
 /** An array method: `this` must be a known array (and not frozen, for a mutating method). */
 function arrayMethod(name: string, impl: ArrayImpl, mutates = false): BuiltinFunction {
   return methodFn(`Array.prototype.${name}`, (realm, thisValue, args, site) => {
@@ -101,8 +104,13 @@ function arrayMethod(name: string, impl: ArrayImpl, mutates = false): BuiltinFun
       return new Opaque(thisValue.tainted, [thisValue]);
     }
     if (mutates && thisValue.frozen) {
-      // A frozen array cannot change: the call throws a TypeError, unless it has nothing to write
-      // (reversing an empty array). Either way the array stays as it is.
+      // These always set `length`, read-only on a frozen array: a TypeError in any mode, even with
+      // nothing to add or remove (splice converts a start or count object first, run below as unknown).
+      if (THROW_ON_FROZEN.has(name) && (name !== 'splice' || args.slice(0, 2).every(isPrimitive))) {
+        realm.throwError(`${realm.text(site.node)}: Cannot assign to read only property 'length' of a frozen array`, site.node);
+      }
+      // Otherwise the call throws a TypeError unless it has nothing to write (reversing an empty
+      // array). Either way the array stays as it is.
       realm.mayThrow();
       // fill converts its start and end (running an object's valueOf) before it fails to write.
       if (name === 'fill') {
