@@ -364,6 +364,22 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
     assert.ok(ran);
   });
 
+  test('what fails only in strict code (a function\'s name or length, deleting an array\'s length, a string\'s character or a function\'s prototype, a getter-only property): a catch may run, and outside a try no Dag is claimed', async () => {
+    const statements = ["(f as any).name = 'g';", '(f as any).length = 2;', 'delete (list as any).length;', 'delete (text as any)[0];', 'delete (f as any).prototype;', '(new Getter() as any).x = 2;'];
+    const head = "function f() {}\nconst list = [1];\nconst text: string = 'abc';\nclass Getter { get x() { return 1; } }\n";
+    for (const [tsconfig, strict] of [['{ "compilerOptions": { "strict": true } }', true], ['{ "compilerOptions": {} }', false]] as const) {
+      for (const statement of statements) {
+        const caught = `${DSL}const dag = new Dag();\n${head}let r = 'ran';\ntry { ${statement} } catch { r = 'caught'; }\ndag.task('y', { r });\nexport default dag;\n`;
+        const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': caught, 'tsconfig.json': tsconfig }), 'main.alamode.ts', caught);
+        assert.ok(ran, statement);
+        const bare = `${DSL}const dag = new Dag();\n${head}${statement}\ndag.task('y', {});\nexport default dag;\n`;
+        const { ran: bareRan, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': bare, 'tsconfig.json': tsconfig }), 'main.alamode.ts', bare);
+        assert.equal(bareRan, !strict, `${statement} under ${tsconfig}`);
+        if (strict) assert.ok(defaultDag(analysis).tainted, `${statement}: the module fails, and the analysis claims no Dag`);
+      }
+    }
+  });
+
   test('a helper building a spec with a float: the error is on the pipeline\'s call, with the helper\'s line beside it', () => {
     const r = repo({
       'main.alamode.ts': `${DSL}import { spec } from './spec';\nconst dag = new Dag();\ndag.task('t', spec('t'));\nexport default dag;\n`,

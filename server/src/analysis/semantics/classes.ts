@@ -627,7 +627,7 @@ export function setInstanceProperty(ev: Interpreter, inst: InstanceValue, key: s
     return true;
   }
   if (insideClass(assignment)) ev.throwError(`Cannot set property ${key} of #<${cls.name || 'Object'}> which has only a getter`, assignment);
-  ev.mayThrow(); // ignored in sloppy code
+  ev.throwsIfStrict(`${ev.text(assignment)} writes a property that has only a getter`, assignment);
   return true;
 }
 
@@ -635,7 +635,8 @@ export function setInstanceProperty(ev: Interpreter, inst: InstanceValue, key: s
 export function setStaticProperty(ev: Interpreter, cls: ClassValue, key: string, value: Value, assignment: ts.Node): void {
   if (FUNCTION_OWN.has(key)) {
     const why = ev.unknown(`${ev.text(assignment)} changes a property of a class the analysis does not model`, assignment);
-    ev.mayThrow();
+    // A class's own `name`, `length` and `prototype` are read-only: in strict code the write throws.
+    ev.throwsIfStrict(`${ev.text(assignment)} writes a class's read-only ${key}`, assignment);
     ev.escape(cls, why);
     ev.escape(value, why);
     return;

@@ -174,6 +174,10 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj instanceof ClassValue) return ev.setStaticProperty(obj, key, value, assignment);
+  // A function's own `name` and `length` are read-only: the write is ignored, or fails in strict code.
+  if ((obj instanceof Closure || obj instanceof BuiltinFunction) && (key === 'name' || key === 'length')) {
+    return ev.throwsIfStrict(`${ev.text(assignment)} writes a function's read-only ${key}`, assignment);
+  }
   if (obj instanceof Closure && (functionMethod(key) || key === '__proto__')) {
     // Its own `call`, `apply` or `bind`, or another prototype: reading them is no longer Function.prototype's.
     const why = new UnknownValue(`${ev.text(assignment)} gives a function its own ${key}`, range);
@@ -213,11 +217,25 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
       if (i < obj.items.length) obj.items[i] = undefined;
       return true;
     }
-    if (key === 'length') return false;
+    if (key === 'length') {
+      ev.throwsIfStrict(`${ev.text(node)} deletes an array's length`, node);
+      return false;
+    }
     return true;
   }
+  // A string's characters and length cannot be deleted (nor can anything else be, on no object).
+  if (typeof obj === 'string' && !(key instanceof Opaque) && (key === 'length' || (arrayIndex(key) ?? Infinity) < obj.length)) {
+    ev.throwsIfStrict(`${ev.text(node)} deletes from a string`, node);
+    return false;
+  }
   if (isPrimitive(obj)) return true;
-  if (obj instanceof Opaque) ev.mayThrow();
+  // A function's `prototype` cannot be deleted.
+  if ((obj instanceof Closure || obj instanceof ClassValue) && key === 'prototype') {
+    ev.throwsIfStrict(`${ev.text(node)} deletes a function's prototype`, node);
+    return false;
+  }
+  // Whatever else is deleted here may be non-configurable: in strict code that throws.
+  ev.mayThrow();
   if (changesBuiltins(obj)) patchBuiltins(ev, node);
   ev.escape(obj, why());
   return ev.opaque(`the result of ${ev.text(node)} is not modelled`, node);
