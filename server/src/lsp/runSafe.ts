@@ -51,15 +51,23 @@ export async function runSafeAsync<T>(connection: Connection, what: string, toke
 }
 
 /**
+ * Lets the messages that arrived meanwhile in (`setImmediate` runs after I/O), so a long piece of work
+ * done in steps does not keep other requests (a keystroke's lenses) waiting.
+ */
+export function letMessagesIn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
  * Runs a stepwise computation (a generator that yields between slices of work) without holding the
- * event loop: after each slice it lets pending messages in (`setImmediate`, after I/O), so requests
- * for other documents are answered meanwhile, then `check` may stop it by throwing.
+ * event loop: after each slice it lets pending messages in, so requests for other documents are
+ * answered meanwhile, then `check` may stop it by throwing.
  */
 export async function runInSlices<T>(steps: Generator<void, T, void>, check: () => void): Promise<T> {
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await letMessagesIn();
     check();
   }
 }

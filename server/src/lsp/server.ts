@@ -27,7 +27,7 @@ import { IdleCollector } from './idleCollector';
 import { fileNameOf, ModelCache } from './modelCache';
 import { WorkspaceFiles } from './workspaceFiles';
 import { pipelineModulesIn } from './workspacePipelines';
-import { logError, runSafe, runSafeAsync } from './runSafe';
+import { letMessagesIn, logError, runSafe, runSafeAsync } from './runSafe';
 
 /** Pipeline modules are `*.alamode.ts`; other TypeScript files are left to TypeScript. */
 export function isPipelineUri(uri: string): boolean {
@@ -328,7 +328,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       }
       if (!document || models.cached(document)) continue;
       models.get(document);
-      await new Promise((resolve) => setImmediate(resolve));
+      await letMessagesIn();
     }
   };
   connection.onPrepareRename(async (p) => {
@@ -389,7 +389,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
         if (uri !== p.uri && !model.analysis.modules.includes(path)) continue;
         pipelines.push({ uri, result: await diffRequest(model, document, fileNameOf(uri), p.base, { token, superseded: () => false }, storeOf(uri)) });
         // Other requests (a keystroke's lenses) go first between pipelines.
-        await new Promise((resolve) => setImmediate(resolve));
+        await letMessagesIn();
       }
       return { uri: p.uri, pipelines, skipped };
     }));

@@ -223,7 +223,7 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
     }
     return true;
   }
-  // A string's characters and length cannot be deleted (nor can anything else be, on no object).
+  // A string's characters and length cannot be deleted; anything else deleted from a primitive is not there.
   if (typeof obj === 'string' && !(key instanceof Opaque) && (key === 'length' || (arrayIndex(key) ?? Infinity) < obj.length)) {
     ev.throwsIfStrict(`${ev.text(node)} deletes from a string`, node);
     return false;
