@@ -19,9 +19,14 @@ export interface Repo {
   remove(): void;
 }
 
+/** Every repository made by this process, removed when it exits so test runs leave no folders behind. */
+const made = new Set<string>();
+process.once('exit', () => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+
 /** A repository in a temporary folder with these files (paths relative to its root). */
 export function makeRepo(files: Readonly<Record<string, string>>): Repo {
   const dir = mkdtempSync(join(tmpdir(), 'alamode-repo-'));
+  made.add(dir);
   const repo: Repo = {
     dir,
     path: (file) => join(dir, file),

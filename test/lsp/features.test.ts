@@ -3,7 +3,7 @@
  * come from the seed (../shared/conformance/collage.json) or from executing the module with the CLI.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -37,8 +37,13 @@ const collageText = readFileSync(collagePath, 'utf8');
 const problemsText = readFileSync(problemsPath, 'utf8');
 
 let client: TestClient;
+// Every module this suite writes lives under one folder, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), 'alamode-features-'));
 before(async () => { client = await startTestClient(); });
-after(() => client.close());
+after(async () => {
+  await client.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 const lenses = (uri: string) => client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
 const hoverText = async (uri: string, text: string, snippet: string, inSnippet = 0, occurrence = 0) => {
@@ -48,7 +53,7 @@ const hoverText = async (uri: string, text: string, snippet: string, inSnippet =
 
 /** Writes `text` as a module of its own (with `files` beside it) and opens it: the CLI can run it too. */
 const openScratch = async (name: string, text: string, files: Record<string, string> = {}) => {
-  const dir = mkdtempSync(join(tmpdir(), 'alamode-features-'));
+  const dir = mkdtempSync(join(scratch, 'module-'));
   for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
   const path = join(dir, `${name}.alamode.ts`);
   writeFileSync(path, text);
@@ -379,7 +384,7 @@ describe('navigation', () => {
   });
 
   test('rename reaches the pipelines of the workspace that share the Dag though none is open (not those under node_modules), and every module still runs', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'alamode-rename-workspace-'));
+    const root = mkdtempSync(join(scratch, 'rename-workspace-'));
     const p = "import { Dag } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\ndag.task('extract', {});\nexport default dag;\n";
     const q = "import dag from '../p.alamode';\ndag.task('report', {}).addDep('extract');\nexport default dag;\n";
     const other = "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('extract', {});\nexport default dag;\n";
