@@ -112,6 +112,27 @@ dag.task('t', { log, swallowed, frozen: [...frozen] });
 `);
   });
 
+  test('a finally that may return, break or continue discards a throw the analysis is not sure of, so the rest of the try block is not taken to have run', async () => {
+    const { analysis, runtime } = await both(`
+const frozen = Object.freeze({ k: 0 });
+const frozenList = Object.freeze(['b', 'a']);
+let assigned = 'before', sorted = 'before', broke = 'before', plain = 'before';
+function assign() { try { Object.assign(frozen, { k: 1 }); assigned = 'assigned'; } finally { return; } }
+function sort() { try { frozenList.sort(); sorted = frozenList.join(); } finally { if (plain) return; } }
+assign();
+sort();
+for (const x of [1]) { try { Object.assign(frozen, { k: x }); broke = 'assigned'; } finally { break; } }
+try { plain = 'ran'; } finally { sorted += '.'; }
+dag.task('assigned', { assigned });
+dag.task('sorted', { sorted });
+dag.task('broke', { broke });
+dag.task('plain', { plain });
+`);
+    assertNoWrongOutput(defaultDag(analysis), runtime);
+    // A try with nothing that may throw, and a finally that does not jump, stays known.
+    assert.ok(summariseAnalysis(defaultDag(analysis)).tasks.find((t) => t.name === 'plain')?.output, 'plain has an output');
+  });
+
   test('a frozen array\'s fill converts start and end before it fails', async () => {
     const { analysis, runtime } = await both(`
 const log: string[] = [];

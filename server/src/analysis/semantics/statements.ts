@@ -224,14 +224,28 @@ export function uncertaintyMark(ev: Interpreter): number {
   return ev.uncertainty + opaqueCount();
 }
 
+/**
+ * Whether a throw in the try block may end up not thrown: a catch takes it, or a `finally` that may
+ * `return`, `break` or `continue` out discards it (`try { … } finally { return }`). Either way the
+ * statements after the throw are skipped and the code after the `try` still runs.
+ */
+function mayDiscardThrow(node: ts.TryStatement): boolean {
+  if (node.catchClause) return true;
+  if (!node.finallyBlock) return false;
+  const facts = factsOf(node.finallyBlock);
+  return facts.mayReturn || facts.mayJumpOut;
+}
+
 export function evalTry(ev: Interpreter, node: ts.TryStatement, scope: Scope): Completion {
   const before = uncertaintyMark(ev);
   let completion: Completion;
   let pending: ThrowSignal | undefined;
   let thrown: ThrowSignal | undefined;
-  // The catch block may start from any state the try block went through: a journal keeps what its
-  // locations held before, should the analysis not know where it stopped.
-  const journal = node.catchClause ? new Journal(nextSerial(), ev.builtinsPatched) : undefined;
+  const discards = mayDiscardThrow(node);
+  // The code after a throw (a catch block, or what follows a finally that discards it) may start from
+  // any state the try block went through: a journal keeps what its locations held before, should the
+  // analysis not know where it stopped.
+  const journal = discards ? new Journal(nextSerial(), ev.builtinsPatched) : undefined;
   if (journal) {
     ev.catchDepth++;
     ev.journals.push(journal);
@@ -259,13 +273,15 @@ export function evalTry(ev: Interpreter, node: ts.TryStatement, scope: Scope): C
       pending = thrown;
     }
   }
-  if (uncertaintyMark(ev) !== before && node.catchClause) {
+  if (uncertaintyMark(ev) !== before && discards) {
     // Something in the try block may have thrown where the analysis could not tell: the statements
-    // after that point may not have run, and the catch block may have.
+    // after that point may not have run, and the catch block (or the code after a finally that
+    // discards the throw) may have.
     const why = new UnknownValue('code in this try block may throw at run time, so which of its statements run is not static', ev.keywordRange(node, 3), ev.elsewhere(node));
-    const region = [node.tryBlock, node.catchClause];
+    const region = node.catchClause ? [node.tryBlock, node.catchClause] : [node.tryBlock];
     const reach = ev.havoc(region, scope, why, { reach: journal?.earlierValues() ?? [] });
-    pending = undefined;
+    // Without a catch, a throw the analysis saw still leaves the try block (the finally decides).
+    if (node.catchClause) pending = undefined;
     completion = ev.afterHavoc(regionFacts(region), why, reach);
   }
   if (node.finallyBlock) {
