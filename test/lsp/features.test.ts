@@ -129,6 +129,32 @@ describe('code lenses', () => {
     assert.match(extractLenses[0]!.command!.title, /^extract_eu: output [0-9a-f]{12} · 0 inputs$/);
   });
 
+  test('a dag.task call in code the analysis does not follow says why it has no ID, rather than showing nothing; other objects\' task methods get no lens', async () => {
+    const text = `${HEAD}const queue = { task: (name: string) => name };
+for (const name of process.argv.slice(2)) {
+  dag.task(name, { image: 'py' });
+  queue.task(name);
+}
+function helper(d: Dag) { d.task('never_called', {}); }
+dag.task('after', { image: 'py' });
+export default dag;
+`;
+    const { path, uri } = await openScratch('unfollowed', text);
+    const result = (await lenses(uri))!;
+    const titleAt = (snippet: string) => result.filter((l) => l.range.start.line === positionOf(text, snippet).line).map((l) => l.command!.title);
+    const why = 'the loop runs over process.argv.slice(2), which is not static';
+    assert.deepEqual(titleAt('dag.task(name'), [`output unknown: not static: ${why} (process.argv.slice(2) is computed at run time)`]);
+    assert.deepEqual(result.find((l) => l.range.start.line === positionOf(text, 'dag.task(name').line)!.range.start, positionOf(text, 'task(name'));
+    assert.match(titleAt("dag.task('after'")[0]!, new RegExp(`^output unknown: not static: ${why.replace(/[().]/g, '\\$&')}`));
+    assert.deepEqual(titleAt('queue.task('), []);
+    assert.deepEqual(titleAt("d.task('never_called'"), [], 'a function that never runs makes no task');
+    assert.equal(result.length, 2);
+    assert.match(await hoverText(uri, text, 'dag.task(name', 5), new RegExp(`^\\*\\*tasks made here\\*\\* · output unknown: not static: ${why.replace(/[().]/g, '\\$&')}`));
+    // Not an error: the module runs, making one task per argument.
+    assert.deepEqual((await client.diagnostics(uri)).filter((d) => d.severity === 1), []);
+    assert.equal(alamode(['check', path]).status, 0);
+  });
+
   test('a task without an output says why, and unaffected tasks keep their IDs', async () => {
     const uri = await client.open(problemsPath);
     const result = (await lenses(uri))!;

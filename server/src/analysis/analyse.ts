@@ -10,7 +10,7 @@ import type ts from 'typescript';
 import { Evaluator } from './evaluator';
 import { Materialiser, reportUnknowns } from './finalise';
 import { nestedNameLiterals, taskNameLiterals, type NameLiteral, type NestedNameLiteral } from './nameLiterals';
-import type { AnalysedDag, ModuleAnalysis, SourceRange } from './types';
+import type { AnalysedDag, ModuleAnalysis, SourceRange, UnfollowedTaskCall } from './types';
 import { taskStubPlace, type StubPlace } from './stubPlace';
 import { inExportedCode } from './exportedCode';
 import { DEFAULT_LIMITS, type Limits } from './budget';
@@ -73,7 +73,7 @@ type Answer = 'the last result' | 'an edit in a string' | 'an analysis';
 const cache = new Map<string, CacheEntry>();
 const CACHE_SIZE = 16;
 
-const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false, runCalls: new Set<number>(), modules: [], moduleTexts: new Map<string, string>() });
+const EMPTY: ModuleAnalysis = Object.freeze({ dags: [], diagnostics: [], references: [], completionSites: [], hasSyntaxErrors: false, runCalls: new Set<number>(), unfollowedTaskCalls: [], modules: [], moduleTexts: new Map<string, string>() });
 
 /**
  * Parsing cost grows with the text and cannot be interrupted: beyond this many characters (about ten
@@ -199,6 +199,14 @@ function stillHolds(graph: ModuleGraph | undefined, host: ModuleHost | undefined
   return reader.unchanged(host);
 }
 
+/** The havocked `dag.task(…)` calls where no task was seen made (a call that ran has its tasks' lenses). */
+function unfollowedTaskCalls(ev: Evaluator, dags: readonly AnalysedDag[]): UnfollowedTaskCall[] {
+  if (ev.unfollowedTaskCalls.size === 0) return [];
+  const made = new Set<number>();
+  for (const dag of dags) for (const t of dag.tasks) if (t.calleeRange.file === undefined) made.add(t.calleeRange.start);
+  return [...ev.unfollowedTaskCalls.values()].filter((c) => !made.has(c.calleeRange.start)).sort((a, b) => a.calleeRange.start - b.calleeRange.start);
+}
+
 /** Analyses an already parsed module on its own (no cache, no imports followed). */
 export function analyseSourceFile(sourceFile: ts.SourceFile, limits: Limits = DEFAULT_LIMITS): ModuleAnalysis {
   return analyseGraph(new ModuleGraph(sourceFile, sourceFile.fileName, undefined), limits).result;
@@ -222,6 +230,7 @@ function analyseGraph(graph: ModuleGraph, limits: Limits, started?: number, prev
     completionSites: ev.completionSites,
     hasSyntaxErrors: parseDiagnosticsOf(graph.entry.sf!).length > 0,
     runCalls: ev.runCalls,
+    unfollowedTaskCalls: unfollowedTaskCalls(ev, dags),
     modules: graph.paths,
     moduleTexts,
   };

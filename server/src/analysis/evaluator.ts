@@ -12,7 +12,7 @@
  * the semantics of each kind of syntax live in `semantics/`, wired to it here (see `realm.ts`).
  */
 import type ts from 'typescript';
-import { UnknownValue, type AnalysisDiagnostic, type AnalysisDiagnosticCode, type SourceRange, type TaskReference } from './types';
+import { UnknownValue, type AnalysisDiagnostic, type AnalysisDiagnosticCode, type SourceRange, type TaskReference, type UnfollowedTaskCall } from './types';
 import { Budget, DEFAULT_LIMITS, LimitSignal, type Limits } from './budget';
 import type { Journal } from './speculation';
 import type { RegionFacts } from './regions';
@@ -71,6 +71,7 @@ export class Evaluator implements Interpreter {
   catchDepth = 0;
   /** The `pos` of every call expression evaluated: code that ran (navigation treats the rest syntactically). */
   readonly runCalls = new Set<number>();
+  readonly unfollowedTaskCalls = new Map<number, UnfollowedTaskCall>();
   /**
    * How many times each object literal written as a call's second argument (`dag.task(name, {…})`)
    * was evaluated: a spec literal evaluated once, whose task's spec nothing read, can take an edit of a

@@ -433,6 +433,7 @@ class Mover {
       references: result.references.map((r): TaskReference => (r.range.end < this.at ? r : { dag: r.dag, task: r.task, range: this.range(r.range), kind: r.kind })),
       completionSites: result.completionSites.map((s) => (s.range.end < this.at ? s : { dag: s.dag, range: this.range(s.range) })),
       runCalls,
+      unfollowedTaskCalls: result.unfollowedTaskCalls.map((c) => ({ calleeRange: this.range(c.calleeRange), why: this.unknown(c.why) })),
     };
   }
 }

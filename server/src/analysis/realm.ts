@@ -6,7 +6,7 @@
  * import graph has no cycles.
  */
 import type ts from 'typescript';
-import type { AnalysisDiagnosticCode, SourceRange, TaskReference, UnknownValue } from './types';
+import type { AnalysisDiagnosticCode, SourceRange, TaskReference, UnfollowedTaskCall, UnknownValue } from './types';
 import type { Budget } from './budget';
 import type { Journal, MergeHost } from './speculation';
 import type { RegionFacts } from './regions';
@@ -59,6 +59,8 @@ export interface Interpreter extends Realm, MergeHost {
   readonly dags: DagState[];
   readonly silent: WeakSet<UnknownValue>;
   readonly runCalls: Set<number>;
+  /** `dag.task(…)` calls of the analysed module in havocked code, by `pos` (see `ModuleAnalysis`). */
+  readonly unfollowedTaskCalls: Map<number, UnfollowedTaskCall>;
   builtinsPatched: UnknownValue | undefined;
   /**
    * Built-in functions (and bound ones) handed to code the analysis cannot see in this analysis: that

@@ -24,6 +24,8 @@ export interface RegionFacts {
   readonly mayJumpOut: boolean;
   /** Number of nodes, to charge the work to the budget. */
   readonly size: number;
+  /** Calls written `name.task(…)`, nested functions included: where a Dag's tasks may be made unseen. */
+  readonly taskCalls: readonly ts.CallExpression[];
 }
 
 const cache = new WeakMap<ts.Node, RegionFacts>();
@@ -45,6 +47,7 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
   let mayReturn = false;
   let mayJumpOut = false;
   let size = 0;
+  const taskCalls: ts.CallExpression[] = [];
 
   // Iterative throughout: the region may nest thousands deep (a long `a + b + …` chain, say).
   const addTargets = (root: ts.Node): void => {
@@ -116,6 +119,11 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
         stack.push({ ...frame, node: p.expression });
         return; // the name after the dot is not a variable
       }
+      case SK.CallExpression: {
+        const callee = (node as ts.CallExpression).expression;
+        if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'task' && ts.isIdentifier(callee.expression)) taskCalls.push(node as ts.CallExpression);
+        break;
+      }
       case SK.PropertyAssignment: {
         const p = node as ts.PropertyAssignment;
         if (ts.isComputedPropertyName(p.name)) stack.push({ ...frame, node: p.name });
@@ -176,5 +184,5 @@ export function regionFacts(nodes: readonly ts.Node[]): RegionFacts {
     stack.push({ node, loopDepth: 0, switchDepth: 0, labels: [], inFunction: false });
     while (stack.length > 0) visit(stack.pop()!);
   }
-  return { names, assigned, usesThis, mayReturn, mayJumpOut, size };
+  return { names, assigned, usesThis, mayReturn, mayJumpOut, size, taskCalls };
 }

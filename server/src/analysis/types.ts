@@ -156,6 +156,17 @@ export interface TaskReference {
   readonly kind: 'definition' | 'string' | 'variable' | 'computed';
 }
 
+/**
+ * A `dag.task(…)` call of the analysed module in code the analysis did not follow (a loop over a list
+ * it does not know, a function handed to code it cannot see): tasks may be made there, unseen.
+ */
+export interface UnfollowedTaskCall {
+  /** The callee's property name `task`, where a task's code lens goes. */
+  readonly calleeRange: SourceRange;
+  /** Why the code around the call is not followed. */
+  readonly why: UnknownValue;
+}
+
 export interface ModuleAnalysis {
   readonly dags: readonly AnalysedDag[];
   readonly diagnostics: readonly AnalysisDiagnostic[];
@@ -167,6 +178,8 @@ export interface ModuleAnalysis {
   readonly hasSyntaxErrors: boolean;
   /** The `pos` of every call expression the analysis evaluated; calls not in it are in code that did not run. */
   readonly runCalls: ReadonlySet<number>;
+  /** `dag.task(…)` calls in code not followed that made no task the analysis saw, in source order. */
+  readonly unfollowedTaskCalls: readonly UnfollowedTaskCall[];
   /**
    * Every absolute path the analysis read or looked for through its host (modules it imports, the
    * `tsconfig.json` and `package.json` files it consulted, candidate files that did not exist), the

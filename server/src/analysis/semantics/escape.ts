@@ -127,6 +127,7 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
   ev.charge(facts.size, nodes[0] ?? ev.sf);
   // A direct eval in the region can read and assign any variable, named or not.
   if (facts.names.has('eval') && !scope.lookup('eval')) ev.directEval(scope, nodes[0] ?? ev.sf);
+  for (const call of facts.taskCalls) noteUnfollowedTaskCall(ev, call, scope, why);
   const reach: HeapValue[] = [...(options.reach ?? NO_REACH)];
   for (const name of facts.names) {
     const b = scope.lookup(name);
@@ -146,6 +147,18 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
   }
   for (const v of reach) escape(ev, v, why);
   return reach;
+}
+
+/**
+ * A `dag.task(…)` call in havocked code: where the user looks for its lens, say why there is no ID
+ * rather than nothing. Only when the receiver names a Dag here (not any object with a `task` method).
+ */
+function noteUnfollowedTaskCall(ev: Interpreter, call: ts.CallExpression, scope: Scope, why: UnknownValue): void {
+  if (ev.unfollowedTaskCalls.has(call.pos) || !ev.inEntry(call)) return;
+  const callee = call.expression as ts.PropertyAccessExpression;
+  const b = scope.lookup((callee.expression as ts.Identifier).text);
+  const value = b && (b.importedFrom ? bindingValue(b) : b.value);
+  if (value instanceof DagState) ev.unfollowedTaskCalls.set(call.pos, { calleeRange: ev.range(callee.name), why });
 }
 
 /** Havocs the rest of a statement list after control became uncertain, and passes the uncertainty on. */

@@ -7,6 +7,7 @@
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toJson } from '../../core/json';
+import { describeNoOutput } from '../../core/outputIds';
 import type { BencodeValue } from '../../core/values';
 import { noOutputText, referenceAt, taskNamed, tasksAtCall, type DocumentModel, type TaskView } from '../../model/documentModel';
 import { dirname, relative, sep } from 'node:path';
@@ -116,7 +117,12 @@ export function hover(model: DocumentModel, document: TextDocument, offset: numb
     return { contents: { kind: 'markdown', value: describeTask(model, task, store) }, range: toRange(document, ref.range) };
   }
   const atCall = tasksAtCall(model, offset);
-  if (atCall.length === 0) return null;
+  if (atCall.length === 0) {
+    const unfollowed = model.analysis.unfollowedTaskCalls.find((c) => c.calleeRange.start <= offset && offset <= c.calleeRange.end);
+    if (!unfollowed) return null;
+    const value = `**tasks made here** · output unknown: ${describeNoOutput({ kind: 'unknown', why: unfollowed.why.why })}\n\nThe analysis does not follow this code, so it cannot tell which tasks this call makes.`;
+    return { contents: { kind: 'markdown', value }, range: toRange(document, unfollowed.calleeRange) };
+  }
   const shown = atCall.slice(0, 10).map((t) => describeTask(model, t, store));
   if (atCall.length > 10) shown.push(`… and ${atCall.length - 10} more tasks from this call`);
   return { contents: { kind: 'markdown', value: shown.join('\n\n---\n\n') } };

@@ -1,11 +1,14 @@
 /**
  * Code lenses: each task's output ID at its `dag.task(` call, or why it has none, and (when the
  * pipeline's store exists) what the store says about that ID: built, will run, failed, running. Tasks
- * made by one call in a loop or `map` each get their own lens there, named.
+ * made by one call in a loop or `map` each get their own lens there, named. A call in code the analysis
+ * did not follow (a loop over a list it does not know) says why, rather than showing nothing.
  */
 import type { CodeLens, Command, Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { tasksByCallSite, noOutputText, type DocumentModel, type TaskView } from '../../model/documentModel';
+import { describeNoOutput } from '../../core/outputIds';
+import type { SourceRange, UnfollowedTaskCall } from '../../analysis/types';
 import { formatAgo, formatDuration } from '../../engine/describe';
 import type { StoredStatus } from '../../engine/store';
 import { CommandIds } from '../../protocol';
@@ -40,13 +43,17 @@ export function lensTitle(task: TaskView, named: boolean, statusOf?: StatusOf): 
   return `${prefix}${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`;
 }
 
-/** One lens: a task at its call site, named when the call makes several. */
-interface LensEntry {
-  readonly task: TaskView;
-  readonly named: boolean;
-  /** The first lens of its call: the ones after it share its range. */
-  readonly firstOfCall: boolean;
-}
+/** One lens: a task at its call site, named when the call makes several; or a call not followed. */
+type LensEntry =
+  | {
+    readonly task: TaskView;
+    readonly named: boolean;
+    /** The first lens of its call: the ones after it share its range. */
+    readonly firstOfCall: boolean;
+  }
+  | { readonly task?: undefined; readonly unfollowed: UnfollowedTaskCall; readonly firstOfCall: true };
+
+const entryRange = (entry: LensEntry): SourceRange => (entry.task ? entry.task.analysed.calleeRange : entry.unfollowed.calleeRange);
 
 /** Each model's lenses in order, made once: a resolve finds its lens by index without regrouping the tasks. */
 const entriesOf = new WeakMap<DocumentModel, readonly LensEntry[]>();
@@ -56,6 +63,7 @@ function lensEntries(model: DocumentModel): readonly LensEntry[] {
   if (!entries) {
     const list: LensEntry[] = [];
     for (const group of tasksByCallSite(model)) group.forEach((task, i) => list.push({ task, named: group.length > 1, firstOfCall: i === 0 }));
+    for (const unfollowed of model.analysis.unfollowedTaskCalls) list.push({ unfollowed, firstOfCall: true });
     entriesOf.set(model, (entries = list));
   }
   return entries;
@@ -63,6 +71,7 @@ function lensEntries(model: DocumentModel): readonly LensEntry[] {
 
 function commandOf(entry: LensEntry, statusOf?: StatusOf): Command {
   const { task } = entry;
+  if (!task) return { title: `output unknown: ${describeNoOutput({ kind: 'unknown', why: entry.unfollowed.why.why })}`, command: '' };
   const title = lensTitle(task, entry.named, statusOf);
   return task.outcome.output
     ? { title, command: CommandIds.copyOutputId, arguments: [task.outcome.output, task.analysed.name ?? task.name] }
@@ -92,7 +101,7 @@ export function codeLenses(model: DocumentModel, document: TextDocument, statusO
   let range: Range | undefined;
   lensEntries(model).forEach((entry, index) => {
     // Tasks of one call share its range (one position lookup per call site, not per task).
-    if (entry.firstOfCall || !range) range = toRange(document, entry.task.analysed.calleeRange);
+    if (entry.firstOfCall || !range) range = toRange(document, entryRange(entry));
     lenses.push(lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: commandOf(entry, statusOf) });
   });
   return lenses;
