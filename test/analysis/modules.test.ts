@@ -120,6 +120,40 @@ export default dag;
     });
   });
 
+  test('JSON config loaded with require or import = require: the file\'s one object, which imports share, and named imports read live', async () => {
+    const config = '{ "image": "py:3.12", "retries": 2, "stages": ["load"], "owner": "data-eng" }';
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}import cfg = require('./config/pipeline.json');
+import defaults, { owner, stages } from './config/pipeline.json';
+import { retriesOf } from './lib/retries';
+const again = require('./config/pipeline.json');
+again.owner = 'platform';
+stages.push('report');
+const load = () => require('./config/pipeline.json');
+const dag = new Dag({ owner });
+for (const stage of load().stages) dag.task(stage, { image: cfg.image, retries: retriesOf(stage), same: String(cfg === defaults && again === load()) });
+export default dag;
+`,
+      'config/pipeline.json': config,
+      'lib/retries.ts': "const { retries } = require('../config/pipeline.json');\nexport const retriesOf = (stage: string) => stage === 'load' ? retries + 1 : retries;\n",
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('what the bundle makes of a JSON file that is also required, which the analysis does not model, is unknown: a namespace import, export *, an "__esModule" key; a require function of its own is not the bundle\'s', async () => {
+    const config = '{ "image": "py", "default": "d" }';
+    for (const [main, files] of <[string, Record<string, string>][]>[
+      ["import * as ns from './c.json';\nconst r = require('./c.json');\nr.image = 'changed';\ndag.task('t', { image: ns.image });", { 'c.json': config }],
+      ["import { image } from './lib';\nrequire('./c.json').image = 'changed';\ndag.task('t', { image });", { 'c.json': config, 'lib.ts': "export * from './c.json';\n" }],
+      ["import c, { a } from './c.json';\nconst r = require('./c.json');\ndag.task('t', { c: JSON.stringify(c), a, r: JSON.stringify(r) });", { 'c.json': '{ "__esModule": true, "default": "d", "a": "1" }' }],
+      ["import { image } from './c.json';\nfunction require(path: string) { return { image: `local ${path}` }; }\nrequire('./c.json').image = 'changed';\ndag.task('t', { image, r: require('./c.json').image });", { 'c.json': config }],
+    ]) {
+      const text = `${DSL}const dag = new Dag();\n${main}\nexport default dag;\n`;
+      const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, ...files }), 'main.alamode.ts', text);
+      assert.ok(ran, main);
+    }
+  });
+
   test('a helper that adds tasks to the Dag it is given, and reads the tasks the pipeline made', async () => {
     await sameAsRunning({
       'main.alamode.ts': `${DSL}import { addChecks } from './checks';

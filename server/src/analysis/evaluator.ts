@@ -127,6 +127,21 @@ export class Evaluator implements Interpreter {
     }
   }
 
+  requiredJson(node: ts.CallExpression): { readonly value: Value } | undefined {
+    const record = this.graph.jsonRequires.get(node);
+    if (!record) return undefined;
+    if (record.failure) return { value: new Opaque(this.unknown(`${this.text(node)} loads a file the analysis cannot read (${record.failure})`, node)) };
+    // The first call runs it (the bundle's wrapper), later ones get the same object: when does not matter.
+    if (this.inEntry(node)) this.anchors.push(node);
+    try {
+      this.runModule(record);
+    } finally {
+      if (this.inEntry(node)) this.anchors.pop();
+    }
+    const target = this.linker.resolveExport(record, 'default', new Set());
+    return { value: target.kind === 'binding' ? bindingValue(target.binding) : undefined };
+  }
+
   /**
    * Runs a module as the bundle does: first the modules it imports (those it keeps, in order, each
    * once; a cycle sees a module that has not finished), then its own statements.

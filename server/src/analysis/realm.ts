@@ -149,6 +149,8 @@ export interface Interpreter extends Realm, MergeHost {
   // ── calls.ts ──
   callUnseen(fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque;
   directEval(scope: Scope, node: ts.Node): Opaque;
+  /** `require('./c.json')` (the module's own `require`): the file's object, loaded once; undefined for any other call. */
+  requiredJson(node: ts.CallExpression): { readonly value: Value } | undefined;
   makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure;
   makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure;
   evalCall(node: ts.CallExpression, scope: Scope): ChainResult;

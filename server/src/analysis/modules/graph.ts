@@ -64,6 +64,12 @@ export class ModuleRecord {
    * always `define` in JavaScript); undefined when not known (no host, or a tsconfig that cannot be read).
    */
   classFields: 'define' | 'assign' | undefined;
+  /**
+   * A JSON module some module loads with `require(…)` or `import x = require(…)`: the bundle then
+   * wraps it as CommonJS, so every import of it reads its object's properties live (`import { a }`
+   * reads `module.exports.a` each time) rather than copies made when it ran.
+   */
+  required = false;
   constructor(
     readonly path: string,
     readonly isEntry: boolean,
@@ -115,6 +121,8 @@ export class ModuleGraph {
   droppable: GraphProblem | undefined;
   /** For each module the analysed one does not import itself, the import declaration of the analysed module it is first reached through. */
   readonly via = new Map<ModuleRecord, ts.Node>();
+  /** `require('./x.json')` calls (with the module's own `require`) and the JSON module each loads. */
+  readonly jsonRequires = new Map<ts.CallExpression, ModuleRecord>();
 
   constructor(entrySf: ts.SourceFile, entryPath: string, host: ModuleHost | undefined, readonly limits: GraphLimits = DEFAULT_GRAPH_LIMITS) {
     this.entry = new ModuleRecord(entryPath, true, entrySf, undefined, true);
@@ -136,7 +144,7 @@ export class ModuleGraph {
         const edge = this.edgeFor(record, s, kept, resolver, queue);
         if (edge) record.edges.push(edge);
       }
-      this.noteLazyLoads(record, resolver);
+      this.noteLazyLoads(record, resolver, queue);
     }
     if (configs) this.droppable = droppableModule(this, configs);
   }
@@ -184,7 +192,10 @@ export class ModuleGraph {
       if (target && !target.isEntry && !this.via.has(target)) this.via.set(target, record.isEntry ? s : this.via.get(record) ?? s);
     }
     if (resolution.kind === 'limit') this.limit ??= { why: resolution.why, node: s };
-    if (ts.isImportEqualsDeclaration(s) && keep !== 'dropped' && (resolution.kind === 'file' || resolution.kind === 'unresolved')) {
+    if (ts.isImportEqualsDeclaration(s) && target && isJsonPath(target.path)) {
+      // `import x = require('./c.json')`: a JSON module runs nothing, so when it loads does not matter.
+      if (keep !== 'dropped') target.required = true;
+    } else if (ts.isImportEqualsDeclaration(s) && keep !== 'dropped' && (resolution.kind === 'file' || resolution.kind === 'unresolved')) {
       // `import x = require(…)` loads the module lazily, in a wrapper: another order than the imports'.
       this.orderUnknown ??= { why: `${s.getText(record.sf)} loads a module with require, which the analysis does not follow`, node: s };
     }
@@ -210,7 +221,7 @@ export class ModuleGraph {
       record = new ModuleRecord(path, false, undefined, undefined, false);
       record.failure = text === undefined ? `${path} does not exist` : text.message;
       if (text instanceof ReadLimit) this.limit ??= { why: text.message, node: from };
-    } else if (ext === '.json') {
+    } else if (isJsonPath(path)) {
       let json: unknown;
       let failure: string | undefined;
       try {
@@ -236,13 +247,30 @@ export class ModuleGraph {
 
   /**
    * `require(…)` and `import(…)` of the module's own files make the bundle wrap those in functions run
-   * on first use: the order modules run in is then another one than the analysis follows.
+   * on first use: the order modules run in is then another one than the analysis follows. But for a
+   * JSON file loaded with `require('./c.json')`: it runs nothing, so when it loads does not matter,
+   * and the call's value is the file's object (see {@link ModuleRecord.required}).
    */
-  private noteLazyLoads(record: ModuleRecord, resolver: Resolver | undefined): void {
+  private noteLazyLoads(record: ModuleRecord, resolver: Resolver | undefined, queue: ModuleRecord[]): void {
     // Without a host no other module runs: the order does not matter (and the walk is spared).
-    if (this.orderUnknown || !resolver) return;
-    for (const call of walkModule(record.sf!).lazyLoads) {
+    if (!resolver) return;
+    const lazyLoads = walkModule(record.sf!).lazyLoads;
+    if (lazyLoads.length === 0) return;
+    const ownRequire = !declaresRequire(record.sf!);
+    for (const call of lazyLoads) {
       const arg = call.arguments[0];
+      if (ownRequire && ts.isIdentifier(call.expression) && call.arguments.length === 1 && arg && ts.isStringLiteralLike(arg)) {
+        const resolution = resolver.resolve(arg.text, record.path);
+        if (resolution.kind === 'file' && isJsonPath(resolution.path)) {
+          const json = this.recordFor(resolution.path, call, queue);
+          if (json) {
+            json.required = true;
+            this.jsonRequires.set(call, json);
+            continue;
+          }
+        }
+      }
+      if (this.orderUnknown) continue;
       const local = !arg || !ts.isStringLiteralLike(arg) || !isPackagePath(arg.text) || arg.text.startsWith('#') || (resolver?.resolve(arg.text, record.path).kind === 'file');
       if (local) {
         this.orderUnknown = { why: `${call.getText(record.sf).slice(0, 60)} loads a module when it runs, which the analysis does not follow`, node: call };
@@ -251,6 +279,32 @@ export class ModuleGraph {
     }
   }
 }
+
+function isJsonPath(path: string): boolean {
+  return extname(path).toLowerCase() === '.json';
+}
+
+/**
+ * Whether the module declares a `require` of its own anywhere (`const require = createRequire(…)`, a
+ * parameter): the bundle then leaves its `require(…)` calls alone, to run as Node runs them.
+ */
+function declaresRequire(sf: ts.SourceFile): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(node) && node.text === 'require' && DECLARES.has(node.parent?.kind) && (node.parent as { name?: ts.Node }).name === node) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+const SK = ts.SyntaxKind;
+/** Declarations whose `name` binds it (a shorthand `{ require }` or `x.require` does not). */
+const DECLARES = new Set<ts.SyntaxKind | undefined>([
+  SK.VariableDeclaration, SK.Parameter, SK.BindingElement, SK.FunctionDeclaration, SK.FunctionExpression, SK.ClassDeclaration, SK.ClassExpression,
+  SK.ImportClause, SK.ImportSpecifier, SK.NamespaceImport, SK.ImportEqualsDeclaration, SK.EnumDeclaration, SK.ModuleDeclaration,
+]);
 
 function dirOf(path: string): string {
   return path.replace(/[\\/][^\\/]*$/, '') || '/';

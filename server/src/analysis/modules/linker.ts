@@ -8,7 +8,7 @@
  */
 import ts from 'typescript';
 import { UnknownValue } from '../types';
-import { DagClassValue, ModuleNamespace, bindingValue, NamespaceValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
+import { DagClassValue, ModuleNamespace, bindingValue, NamespaceValue, ObjectValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
 import { fromNative } from '../builtins/json';
 import { nodeModuleImport } from '../builtins/nodePath';
 import type { Interpreter } from '../realm';
@@ -63,8 +63,13 @@ export class Linker {
         // `import path = require('node:path')`: a Node module the analysis models.
         const ref = s.moduleReference;
         const builtin = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? nodeModuleImport(ref.expression.text, '=') : undefined;
+        const json = record.edgeOf(s)?.record;
         if (builtin !== undefined) this.ev.declare(scope, s.name.text, { value: builtin, kind: 'import', initialised: true });
-        else this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
+        else if (json && !json.sf && !json.failure) {
+          // `import c = require('./c.json')`: the file's object (module.exports).
+          const link: ImportLink = { target: () => this.resolveExport(json, 'default', new Set()) };
+          this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' }, link });
+        } else this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
         continue;
       }
       if (!ts.isImportDeclaration(s) || !s.importClause || s.importClause.isTypeOnly) continue;
@@ -93,7 +98,7 @@ export class Linker {
     if (target && !target.failure) {
       const link: ImportLink = edge.kept === 'dropped'
         ? { target: () => ({ kind: 'unknown', why: `the bundle drops the import of '${module}' (no value from it is used)` }) }
-        : { target: () => (imported === '*' ? { kind: 'value', value: this.namespaceOf(target) } : this.resolveExport(target, imported, new Set())) };
+        : { target: () => (imported === '*' ? this.namespaceTarget(target) : this.resolveExport(target, imported, new Set())) };
       return { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: imported }, link };
     }
     const why = target?.failure ?? (resolution && resolution.kind !== 'dsl' && resolution.kind !== 'file' && resolution.why ? resolution.why : undefined);
@@ -106,6 +111,7 @@ export class Linker {
     const scope = this.scopes.get(record);
     if (!scope) return { kind: 'unknown', why: `${record.path} is not followed` };
     if (!record.sf) {
+      if (record.required && name !== 'default') return this.requiredJsonExport(record, scope, name);
       const b = scope.bindings.get(name);
       return b ? { kind: 'binding', binding: b } : { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
     }
@@ -118,13 +124,13 @@ export class Linker {
     const indirect = table.indirect.get(name);
     if (indirect) return this.throughEdge(record, indirect.from, (target) => this.resolveExport(target, indirect.name, seen), indirect.name);
     const ns = table.namespaces.get(name);
-    if (ns) return this.throughEdge(record, ns, (target) => ({ kind: 'value', value: this.namespaceOf(target) }), '*');
+    if (ns) return this.throughEdge(record, ns, (target) => this.namespaceTarget(target), '*');
     if (name === 'default' || seen.has(record)) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
     seen.add(record);
     // `export * from`: the name one of them exports; two different ones make it ambiguous.
     let found: LinkTarget | undefined;
     for (const star of table.stars) {
-      const r = this.throughEdge(record, star, (target) => this.resolveExport(target, name, seen), name);
+      const r = this.throughEdge(record, star, (target) => (isRequiredJson(target) ? { kind: 'unknown', why: `${target.path} is also loaded with require, so the bundle re-exports its keys as they are when it runs, which the analysis does not model` } : this.resolveExport(target, name, seen)), name);
       if (r.kind === 'unknown' && / has no export named /.test(r.why)) continue;
       if (r.kind === 'unknown') return r;
       if (found && !sameTarget(found, r)) return { kind: 'unknown', why: `'${name}' is exported by more than one module that ${record.path} re-exports (the bundle fails)` };
@@ -146,6 +152,29 @@ export class Linker {
     const resolution = edge?.resolution;
     const why = edge?.record?.failure ?? (resolution && resolution.kind !== 'file' ? resolution.why : '');
     return { kind: 'unknown', why: `it comes from '${edge?.specifier ?? '?'}', which the analysis does not read${why ? ` (${why})` : ''}` };
+  }
+
+  /**
+   * A named import of a JSON file some module loads with `require`: the bundle reads the key of the
+   * file's object (`module.exports`) at each use, so it sees what the program wrote there since.
+   */
+  private requiredJsonExport(record: ModuleRecord, scope: Scope, name: string): LinkTarget {
+    const json = record.json;
+    if (typeof json !== 'object' || json === null || Array.isArray(json) || !Object.prototype.hasOwnProperty.call(json, name)) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
+    if (Object.prototype.hasOwnProperty.call(json, '__esModule')) return { kind: 'unknown', why: `${record.path} has an "__esModule" key, which changes what the bundle imports from it when it is also loaded with require` };
+    const loaded = scope.bindings.get('default')!;
+    if (!loaded.initialised) return { kind: 'unknown', why: `${record.path} is read before it is loaded` };
+    const object = loaded.value;
+    if (object instanceof ObjectValue && object.tainted) return { kind: 'value', value: new Opaque(object.tainted) };
+    const slot = object instanceof ObjectValue ? object.props.get(name) : undefined;
+    if (!slot || slot.accessor) return { kind: 'unknown', why: `the program changed '${name}' of ${record.path} in a way the analysis does not follow` };
+    return { kind: 'value', value: slot.value };
+  }
+
+  /** `import * as ns` of a module: its namespace object, unless it is a JSON file also loaded with `require`. */
+  private namespaceTarget(record: ModuleRecord): LinkTarget {
+    if (isRequiredJson(record)) return { kind: 'unknown', why: `${record.path} is also loaded with require, so its namespace is a copy the bundle makes when it runs, which the analysis does not model` };
+    return { kind: 'value', value: this.namespaceOf(record) };
   }
 
   /** The namespace object of a module (`import * as ns`), one per module. */
@@ -182,6 +211,10 @@ function sameTarget(a: LinkTarget, b: LinkTarget): boolean {
   if (a.kind === 'binding' && b.kind === 'binding') return a.binding === b.binding;
   if (a.kind === 'value' && b.kind === 'value') return a.value === b.value;
   return false;
+}
+
+function isRequiredJson(record: ModuleRecord): boolean {
+  return record.required && !record.sf;
 }
 
 function moduleScope(): Scope {

@@ -247,6 +247,10 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
     for (const v of values) ev.escape(v, why);
     return new Opaque(why);
   }
+  if (isIdentifier(callee) && callee.text === 'require' && !scope.lookup('require')) {
+    const json = ev.requiredJson(node);
+    if (json) return json.value;
+  }
   if (isIdentifier(callee) && callee.text === 'eval' && !scope.lookup('eval')) {
     for (const arg of node.arguments) ev.evalExpr(isSpreadElement(arg) ? arg.expression : arg, scope);
     return directEval(ev, scope, node);
