@@ -140,6 +140,19 @@ export default dag;
     assert.deepEqual(analysis.diagnostics, []);
   });
 
+  test('every key of a JSON file is an export, not only identifiers: "x-y", "1", "" and "é" through a namespace or a string name', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import * as regions from './regions.json';
+import { 'eu-west' as eu } from './regions.json';
+const dag = new Dag();
+const r = regions as unknown as Record<string, string>;
+dag.task('t', { eu, us: r['us-east'], one: r['1'], empty: r[''], accent: r['é'], whole: JSON.stringify(r.default) });
+export default dag;
+`,
+      'regions.json': '{ "eu-west": "dub", "us-east": "iad", "1": "first", "": "blank", "é": "e", "default": "shadowed" }',
+    });
+  });
+
   test('what the bundle makes of a JSON file that is also required, which the analysis does not model, is unknown: a namespace import, export *, an "__esModule" key; a require function of its own is not the bundle\'s', async () => {
     const config = '{ "image": "py", "default": "d" }';
     for (const [main, files] of <[string, Record<string, string>][]>[

@@ -15,8 +15,6 @@ import type { Interpreter } from '../realm';
 import { exportTableOf, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
 
 const DSL_EXPORTS = new Map<string, Value>([['Dag', DagClassValue.instance]]);
-/** JSON keys that become named exports (esbuild exports the keys that are identifiers). */
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 export class Linker {
   private readonly scopes = new Map<ModuleRecord, Scope>();
@@ -223,9 +221,14 @@ function moduleScope(): Scope {
   return new Scope(undefined, true, { value: moduleThis });
 }
 
+/**
+ * A JSON module's exports: `default` (the whole value) and each key of an object, whatever its
+ * spelling (esbuild exports `"x-y"` and `"1"` too, for `import * as` and `import { 'x-y' as xy }`); a
+ * key `"default"` is shadowed by the default export.
+ */
 function jsonExportNames(json: unknown): string[] {
   const names = ['default'];
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) for (const k of Object.keys(json)) if (IDENTIFIER.test(k) && k !== 'default') names.push(k);
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) for (const k of Object.keys(json)) if (k !== 'default') names.push(k);
   return names;
 }
 
