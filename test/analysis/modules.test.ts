@@ -120,14 +120,14 @@ export default dag;
     });
   });
 
-  test('JSON config loaded with require or import = require: the file\'s one object, which imports share, and named imports read live', async () => {
+  test('JSON config loaded with require or import = require: the file\'s one object, which its imports share', async () => {
     const config = '{ "image": "py:3.12", "retries": 2, "stages": ["load"], "owner": "data-eng" }';
     const analysis = await sameAsRunning({
       'main.alamode.ts': `${DSL}import cfg = require('./config/pipeline.json');
 import defaults, { owner, stages } from './config/pipeline.json';
 import { retriesOf } from './lib/retries';
 const again = require('./config/pipeline.json');
-again.owner = 'platform';
+again.image = 'py:3.13';
 stages.push('report');
 const load = () => require('./config/pipeline.json');
 const dag = new Dag({ owner });
@@ -153,13 +153,56 @@ export default dag;
     });
   });
 
-  test('what the bundle makes of a JSON file that is also required, which the analysis does not model, is unknown: a namespace import, export *, an "__esModule" key; a require function of its own is not the bundle\'s', async () => {
-    const config = '{ "image": "py", "default": "d" }';
+  test('a namespace import is the bundle\'s object: its keys are the exports in esbuild\'s order, read by Object.keys/entries/values, spread and for-in', async () => {
+    await sameAsRunning({
+      'main.alamode.ts': `${DSL}import * as stages from './stages';
+import regions from './regions.json';
+import * as mixed from './mixed';
+const dag = new Dag();
+for (const [name, make] of Object.entries(stages)) dag.task(name, make(Object.keys(regions)));
+const seen: string[] = [];
+for (const key in mixed) seen.push(key);
+dag.task('mixed', { keys: Object.keys(mixed), seen, count: Object.values(mixed).length, copy: { ...regions } });
+export default dag;
+`,
+      'stages/index.ts': "export * from './load';\nexport const clean = (regions: string[]) => ({ image: 'py', regions: regions.join() });\n",
+      'stages/load.ts': "export const load = (regions: string[]) => ({ image: 'py', first: regions[0] });\nexport default 'not re-exported by export *';\n",
+      'regions.json': '{ "us-east": "iad", "eu-west": "dub", "2": "second", "10": "tenth" }',
+      'mixed.ts': "export const zeta = 1, Zeta = 2, _under = 3, $dollar = 4, é = 5;\nexport function alpha() {}\nexport { zeta as Beta, zeta as 'x-y', zeta as '1' };\nexport * as nested from './stages/load';\nexport default 6;\nexport type Hidden = string;\n",
+    });
+  });
+
+  test('a write to an import, or to a member of a namespace import, is refused by esbuild: no IDs, and a warning says why', async () => {
+    for (const write of ['retries = 3;', 'retries++;', '[retries] = [3];', '({ retries } = { retries: 3 });', '(config as any).retries = 3;', "delete (config as any)['retries'];", 'function never() { (config as any).image = "x"; }']) {
+      const text = `${DSL}import * as config from './config';\nimport { retries } from './config';\nconst dag = new Dag();\ntry { ${write} } catch {}\ndag.task('t', { image: config.image, retries });\nexport default dag;\n`;
+      const r = repo({ 'main.alamode.ts': text, 'config.ts': "export let retries = 2;\nexport const image = 'py';\n" });
+      assert.equal(await runIn(r, 'main.alamode.ts'), undefined, `esbuild refuses ${write}`);
+      const analysis = analyseIn(r, 'main.alamode.ts', text);
+      assert.deepEqual(summariseAnalysis(defaultDag(analysis)).tasks.map((t) => t.output), [undefined], write);
+      assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /esbuild refuses to bundle this write to the import '(retries|config)'/, write);
+    }
+    // Not writes to the import: a local of the same name, a property of an imported object, a member's member.
+    const text = `${DSL}import * as config from './config';\nimport { retries, limits } from './config';\nconst dag = new Dag();\nfunction local(retries: number) { retries = 5; return retries; }\nlimits.max = 9;\nconfig.limits.min = 1;\ndag.task('t', { image: config.image, retries: local(retries), limits });\nexport default dag;\n`;
+    await sameAsRunning({ 'main.alamode.ts': text, 'config.ts': "export let retries = 2;\nexport const image = 'py';\nexport const limits = { max: 1, min: 0 };\n" });
+  });
+
+  test('what depends on whether the bundle wraps a JSON file as CommonJS (any require of it, even in code that never runs) is unknown, never wrong', async () => {
+    const config = '{ "image": "py", "default": "d", "retries": 2 }';
     for (const [main, files] of <[string, Record<string, string>][]>[
-      ["import * as ns from './c.json';\nconst r = require('./c.json');\nr.image = 'changed';\ndag.task('t', { image: ns.image });", { 'c.json': config }],
+      // A key changed after the file loaded: a named import reads the change only if the file is wrapped.
+      ["import c, { image } from './c.json';\nif (false) require('./c.json');\nc.image = 'changed';\ndag.task('t', { image });", { 'c.json': config }],
+      ["import c, { image } from './c.json';\nconst r = require('./c.json');\nr.image = 'changed';\ndag.task('t', { image, c: c.image });", { 'c.json': config }],
       ["import { image } from './lib';\nrequire('./c.json').image = 'changed';\ndag.task('t', { image });", { 'c.json': config, 'lib.ts': "export * from './c.json';\n" }],
+      ["import './h.cjs';\nimport c, { image } from './c.json';\nc.image = 'changed';\ndag.task('t', { image });", { 'c.json': config, 'h.cjs': "require('./c.json');\nexports.n = 1;\n" }],
+      // The namespace's keys: sorted (an ES module) or in the object's order (wrapped).
+      ["import * as ns from './c.json';\nconst r = require('./c.json');\ndag.task('t', { keys: Object.keys(ns), image: ns.image });", { 'c.json': config }],
+      // An "__esModule" key, in the file or set before the import runs, changes the default of a wrapped file.
       ["import c, { a } from './c.json';\nconst r = require('./c.json');\ndag.task('t', { c: JSON.stringify(c), a, r: JSON.stringify(r) });", { 'c.json': '{ "__esModule": true, "default": "d", "a": "1" }' }],
+      ["import './h';\nimport c from './c.json';\ndag.task('t', { c: JSON.stringify(c) });", { 'c.json': config, 'h.ts': "require('./c.json').__esModule = true;\n" }],
+      // Not the bundle's require: a function of the module's own, an optional call, #imports with require's conditions.
       ["import { image } from './c.json';\nfunction require(path: string) { return { image: `local ${path}` }; }\nrequire('./c.json').image = 'changed';\ndag.task('t', { image, r: require('./c.json').image });", { 'c.json': config }],
+      ["let r: any;\ntry { r = require?.('./c.json'); } catch { r = { image: 'fallback' }; }\ndag.task('t', { image: r.image });", { 'c.json': config }],
+      ["const r = require('#c');\ndag.task('t', { image: r.image });", { 'c.json': config, 'r.json': '{ "image": "for require" }', 'package.json': '{ "imports": { "#c": { "require": "./r.json", "import": "./c.json" } } }' }],
     ]) {
       const text = `${DSL}const dag = new Dag();\n${main}\nexport default dag;\n`;
       const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, ...files }), 'main.alamode.ts', text);

@@ -138,7 +138,7 @@ export class Evaluator implements Interpreter {
     } finally {
       if (this.inEntry(node)) this.anchors.pop();
     }
-    const target = this.linker.resolveExport(record, 'default', new Set());
+    const target = this.linker.jsonObject(record);
     return { value: target.kind === 'binding' ? bindingValue(target.binding) : undefined };
   }
 
@@ -205,7 +205,7 @@ export class Evaluator implements Interpreter {
    * order (`require`, `import()`), or a bound stopped the reading. Every Dag is then unknown.
    */
   private graphProblems(): void {
-    for (const [problem, code] of [[this.graph.orderUnknown, 'not-static'], [this.graph.droppable, 'not-static'], [this.graph.limit, 'analysis-limit']] as const) {
+    for (const [problem, code] of [[this.graph.unbundlable, 'not-static'], [this.graph.orderUnknown, 'not-static'], [this.graph.droppable, 'not-static'], [this.graph.limit, 'analysis-limit']] as const) {
       if (!problem) continue;
       const anchor = this.inEntry(problem.node) ? undefined : this.graph.viaOfNode(problem.node);
       const why = this.unknown(problem.why, problem.node, anchor);

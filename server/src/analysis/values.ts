@@ -378,7 +378,30 @@ export class ModuleNamespace {
     readonly get: (name: string) => Value,
     /** Every exported value (what code handed the namespace can reach). */
     readonly values: () => Value[],
+    /**
+     * Its own keys in order, or why they are not known. The bundle's namespace is a plain object
+     * with a getter per export, defined in esbuild's order (see {@link namespaceKeyOrder}).
+     */
+    readonly keys: () => readonly string[] | { readonly unknown: string },
   ) {}
+}
+
+/**
+ * The keys of a namespace object in the bundle: esbuild defines the exports sorted by their UTF-8
+ * bytes (Go's string order), and JS then lists integer-like keys first, ascending.
+ */
+export function namespaceKeyOrder(names: Iterable<string>): string[] {
+  const encoded = [...names].map((name) => ({ name, bytes: Buffer.from(name, 'utf8') }));
+  encoded.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  const integers: number[] = [];
+  const strings: string[] = [];
+  for (const { name } of encoded) {
+    const i = arrayIndex(name);
+    if (i === undefined) strings.push(name);
+    else integers.push(i);
+  }
+  integers.sort((a, b) => a - b);
+  return [...integers.map(String), ...strings];
 }
 
 export type HeapValue = ObjectValue | ArrayValue | Closure | IteratorValue | CollectionValue | DateValue | DagState | TaskState | ModuleNamespace;

@@ -4,6 +4,7 @@ import {
   ArrayValue,
   ClassValue,
   InstanceValue,
+  ModuleNamespace,
   ObjectValue,
   Opaque,
   UnknownValue,
@@ -29,6 +30,10 @@ function ownKeys(realm: Realm, v: Value, node: ts.Node): string[] | Opaque {
   }
   if (typeof v === 'string') return Array.from({ length: v.length }, (_, i) => String(i));
   if (isPrimitive(v)) return [];
+  if (v instanceof ModuleNamespace) {
+    const keys = v.keys();
+    return 'unknown' in keys ? realm.opaque(`the exports of ${v.path} are not known to the analysis (${keys.unknown})`, node, reachOf([v])) : [...keys];
+  }
   return realm.opaque(`the keys of ${describeValue(v)} are not modelled by the analysis`, node, reachOf([v]));
 }
 

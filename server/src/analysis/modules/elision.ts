@@ -77,20 +77,22 @@ export function keptImports(sf: ts.SourceFile, typescript: boolean, keepsImports
  * incremental parse reuses the statements an edit did not touch (the same nodes, their text
  * unchanged), so after a keystroke only the edited statement is walked again, not the whole module.
  */
-export function walkModule(sf: ts.SourceFile): { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] } {
+export function walkModule(sf: ts.SourceFile): ModuleWalk {
   let walked = walks.get(sf);
   if (!walked) {
     const names = importNames(sf);
-    const key = [...names].join('\n');
+    const namespaces = namespaceImportNames(sf);
+    const key = `${[...names].join('\n')}\n*${[...namespaces].join('\n')}`;
     const references = new Map<string, ts.Identifier[]>();
     const declaredElsewhere = new Set<string>();
     const lazyLoads: ts.CallExpression[] = [];
+    const writes: ts.Identifier[] = [];
     let evals = false;
     // Last statement first: the order the whole-module walk found them in (the first lazy load is reported).
     for (let i = sf.statements.length - 1; i >= 0; i--) {
       const s = sf.statements[i]!;
       let facts = statementWalks.get(s);
-      if (facts?.names !== key) statementWalks.set(s, (facts = mayHoldFacts(sf.text.slice(s.pos, s.end), names) ? walk(s, names, key) : { ...NO_FACTS, names: key }));
+      if (facts?.names !== key) statementWalks.set(s, (facts = mayHoldFacts(sf.text.slice(s.pos, s.end), names) ? walk(s, names, namespaces, key) : { ...NO_FACTS, names: key }));
       for (const [name, refs] of facts.references) {
         const list = references.get(name);
         if (list) list.push(...refs);
@@ -98,6 +100,7 @@ export function walkModule(sf: ts.SourceFile): { used: Set<string> | 'unknown'; 
       }
       for (const name of facts.declaredElsewhere) declaredElsewhere.add(name);
       lazyLoads.push(...facts.lazyLoads);
+      writes.push(...facts.importWrites);
       evals ||= facts.evals;
     }
     let used: Set<string> | 'unknown' = 'unknown';
@@ -107,13 +110,23 @@ export function walkModule(sf: ts.SourceFile): { used: Set<string> | 'unknown'; 
         if (!declaredElsewhere.has(name) || refs.some((r) => resolvesToModule(r, sf))) used.add(name);
       }
     }
-    walked = { used, lazyLoads };
+    walked = { used, lazyLoads, importWrites: writes.filter((id) => resolvesToModule(id, sf)).reverse() };
     walks.set(sf, walked);
   }
   return walked;
 }
 
-const walks = new WeakMap<ts.SourceFile, { used: Set<string> | 'unknown'; lazyLoads: ts.CallExpression[] }>();
+export interface ModuleWalk {
+  readonly used: Set<string> | 'unknown';
+  readonly lazyLoads: ts.CallExpression[];
+  /**
+   * Imports the module writes to (`v = 1`, `v++`, `[v] = xs`, and for `import * as ns`, `ns.x = 1`
+   * or `delete ns.x`), in source order: esbuild refuses to bundle them ("Cannot assign to import").
+   */
+  readonly importWrites: readonly ts.Identifier[];
+}
+
+const walks = new WeakMap<ts.SourceFile, ModuleWalk>();
 
 /** What one top-level statement holds, for the import names `names` (joined) of its module. */
 interface StatementFacts {
@@ -121,10 +134,11 @@ interface StatementFacts {
   readonly references: ReadonlyMap<string, readonly ts.Identifier[]>;
   readonly declaredElsewhere: ReadonlySet<string>;
   readonly lazyLoads: readonly ts.CallExpression[];
+  readonly importWrites: readonly ts.Identifier[];
   readonly evals: boolean;
 }
 
-const NO_FACTS: StatementFacts = { names: '', references: new Map(), declaredElsewhere: new Set(), lazyLoads: [], evals: false };
+const NO_FACTS: StatementFacts = { names: '', references: new Map(), declaredElsewhere: new Set(), lazyLoads: [], importWrites: [], evals: false };
 
 /**
  * Whether a statement whose source is `text` can hold what {@link walk} looks for: an identifier among
@@ -160,10 +174,55 @@ function importNames(sf: ts.SourceFile): Set<string> {
   return names;
 }
 
-function walk(statement: ts.Statement, names: ReadonlySet<string>, key: string): StatementFacts {
+/** The names of `import * as ns` bindings (whose members the module must not write either). */
+function namespaceImportNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const s of sf.statements) {
+    const nb = ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly ? s.importClause?.namedBindings : undefined;
+    if (nb && ts.isNamespaceImport(nb)) names.add(nb.name.text);
+  }
+  return names;
+}
+
+/** Skips what TypeScript erases around an expression: `(x)`, `x as T`, `x!`, `<T>x`, `x satisfies T`. */
+function outerOf(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isTypeAssertionExpression(n.parent) || ts.isSatisfiesExpression(n.parent))) n = n.parent;
+  return n;
+}
+
+/** Whether `node` (with what TypeScript erases around it) is written to: assigned, updated, a destructuring or for-in/of target. */
+function isWriteTarget(node: ts.Node): boolean {
+  const n = outerOf(node);
+  const parent = n.parent;
+  if (!parent) return false;
+  if (ts.isBinaryExpression(parent)) return parent.left === n && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+  if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
+  if (ts.isForInStatement(parent) || ts.isForOfStatement(parent)) return parent.initializer === n;
+  // Inside a destructuring assignment: `[v] = xs`, `({ a: v } = o)`, `({ v } = o)`, `[...v] = xs`.
+  if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent) || ts.isSpreadAssignment(parent)) return isWriteTarget(parent);
+  if (ts.isPropertyAssignment(parent)) return parent.initializer === n && isWriteTarget(parent.parent);
+  if (ts.isShorthandPropertyAssignment(parent)) return parent.name === n && isWriteTarget(parent.parent);
+  if (ts.isObjectLiteralExpression(parent)) return false;
+  return false;
+}
+
+/** A write to an import binding, or to a member of a namespace import (`ns.x = 1`, `delete ns.x`). */
+function isImportWrite(id: ts.Identifier, namespaces: ReadonlySet<string>): boolean {
+  if (isWriteTarget(id)) return true;
+  if (!namespaces.has(id.text)) return false;
+  const n = outerOf(id);
+  const member = n.parent;
+  if (!member || !((ts.isPropertyAccessExpression(member) || ts.isElementAccessExpression(member)) && member.expression === n)) return false;
+  const outer = outerOf(member);
+  return isWriteTarget(member) || (outer.parent !== undefined && ts.isDeleteExpression(outer.parent));
+}
+
+function walk(statement: ts.Statement, names: ReadonlySet<string>, namespaces: ReadonlySet<string>, key: string): StatementFacts {
   const references = new Map<string, ts.Identifier[]>();
   const declaredElsewhere = new Set<string>();
   const lazyLoads: ts.CallExpression[] = [];
+  const importWrites: ts.Identifier[] = [];
   let evals = false;
   const stack: ts.Node[] = [statement];
   const push = (child: ts.Node) => {
@@ -176,8 +235,10 @@ function walk(statement: ts.Statement, names: ReadonlySet<string>, key: string):
       const id = node as ts.Identifier;
       if (!names.has(id.text)) continue;
       const parent = id.parent;
-      if (!isNameOf(id, parent)) addReference(id);
-      else if (declaresName(parent, id)) declaredElsewhere.add(id.text);
+      if (!isNameOf(id, parent)) {
+        addReference(id);
+        if (isImportWrite(id, namespaces)) importWrites.push(id);
+      } else if (declaresName(parent, id)) declaredElsewhere.add(id.text);
       continue;
     }
     if (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode && kind !== ts.SyntaxKind.ExpressionWithTypeArguments) continue;
@@ -229,7 +290,7 @@ function walk(statement: ts.Statement, names: ReadonlySet<string>, key: string):
     if ((node as { modifiers?: unknown }).modifiers && hasDeclareModifier(node)) continue; // ambient: nothing of it is emitted
     ts.forEachChild(node, push);
   }
-  return { names: key, references, declaredElsewhere, lazyLoads, evals };
+  return { names: key, references, declaredElsewhere, lazyLoads, importWrites, evals };
 
   function addReference(id: ts.Identifier): void {
     const list = references.get(id.text);

@@ -64,12 +64,6 @@ export class ModuleRecord {
    * always `define` in JavaScript); undefined when not known (no host, or a tsconfig that cannot be read).
    */
   classFields: 'define' | 'assign' | undefined;
-  /**
-   * A JSON module some module loads with `require(…)` or `import x = require(…)`: the bundle then
-   * wraps it as CommonJS, so every import of it reads its object's properties live (`import { a }`
-   * reads `module.exports.a` each time) rather than copies made when it ran.
-   */
-  required = false;
   constructor(
     readonly path: string,
     readonly isEntry: boolean,
@@ -119,6 +113,8 @@ export class ModuleGraph {
   limit: GraphProblem | undefined;
   /** Set when the bundle may leave out a module that does something when it runs (see `sideEffects.ts`). */
   droppable: GraphProblem | undefined;
+  /** Set when esbuild refuses to bundle a module (it writes to an import): the module never runs. */
+  unbundlable: GraphProblem | undefined;
   /** For each module the analysed one does not import itself, the import declaration of the analysed module it is first reached through. */
   readonly via = new Map<ModuleRecord, ts.Node>();
   /** `require('./x.json')` calls (with the module's own `require`) and the JSON module each loads. */
@@ -145,6 +141,8 @@ export class ModuleGraph {
         if (edge) record.edges.push(edge);
       }
       this.noteLazyLoads(record, resolver, queue);
+      const write = walkModule(record.sf).importWrites[0];
+      if (write) this.unbundlable ??= { why: `esbuild refuses to bundle this write to the import '${write.text}' ("Cannot assign to import"), so the module never runs`, node: write };
     }
     if (configs) this.droppable = droppableModule(this, configs);
   }
@@ -192,9 +190,8 @@ export class ModuleGraph {
       if (target && !target.isEntry && !this.via.has(target)) this.via.set(target, record.isEntry ? s : this.via.get(record) ?? s);
     }
     if (resolution.kind === 'limit') this.limit ??= { why: resolution.why, node: s };
-    if (ts.isImportEqualsDeclaration(s) && target && isJsonPath(target.path)) {
+    if (ts.isImportEqualsDeclaration(s) && target && isJsonRequire(specifier, target.path)) {
       // `import x = require('./c.json')`: a JSON module runs nothing, so when it loads does not matter.
-      if (keep !== 'dropped') target.required = true;
     } else if (ts.isImportEqualsDeclaration(s) && keep !== 'dropped' && (resolution.kind === 'file' || resolution.kind === 'unresolved')) {
       // `import x = require(…)` loads the module lazily, in a wrapper: another order than the imports'.
       this.orderUnknown ??= { why: `${s.getText(record.sf)} loads a module with require, which the analysis does not follow`, node: s };
@@ -249,7 +246,8 @@ export class ModuleGraph {
    * `require(…)` and `import(…)` of the module's own files make the bundle wrap those in functions run
    * on first use: the order modules run in is then another one than the analysis follows. But for a
    * JSON file loaded with `require('./c.json')`: it runs nothing, so when it loads does not matter,
-   * and the call's value is the file's object (see {@link ModuleRecord.required}).
+   * and the call's value is the file's object. (The bundle then wraps the file as CommonJS, which
+   * changes what its imports read once the program changes the object: see `linker.ts`.)
    */
   private noteLazyLoads(record: ModuleRecord, resolver: Resolver | undefined, queue: ModuleRecord[]): void {
     // Without a host no other module runs: the order does not matter (and the walk is spared).
@@ -259,12 +257,12 @@ export class ModuleGraph {
     const ownRequire = !declaresRequire(record.sf!);
     for (const call of lazyLoads) {
       const arg = call.arguments[0];
-      if (ownRequire && ts.isIdentifier(call.expression) && call.arguments.length === 1 && arg && ts.isStringLiteralLike(arg)) {
+      // (`require?.(…)` is left to Node by esbuild.)
+      if (ownRequire && ts.isIdentifier(call.expression) && !call.questionDotToken && call.arguments.length === 1 && arg && ts.isStringLiteralLike(arg)) {
         const resolution = resolver.resolve(arg.text, record.path);
-        if (resolution.kind === 'file' && isJsonPath(resolution.path)) {
+        if (resolution.kind === 'file' && isJsonRequire(arg.text, resolution.path)) {
           const json = this.recordFor(resolution.path, call, queue);
           if (json) {
-            json.required = true;
             this.jsonRequires.set(call, json);
             continue;
           }
@@ -282,6 +280,14 @@ export class ModuleGraph {
 
 function isJsonPath(path: string): boolean {
   return extname(path).toLowerCase() === '.json';
+}
+
+/**
+ * A `require` of a JSON file the analysis resolves as esbuild does: not a package.json `#imports`
+ * name, which the resolver maps with an `import` statement's conditions, not `require`'s.
+ */
+function isJsonRequire(specifier: string, path: string): boolean {
+  return isJsonPath(path) && !specifier.startsWith('#');
 }
 
 /**

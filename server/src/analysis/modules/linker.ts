@@ -8,7 +8,7 @@
  */
 import ts from 'typescript';
 import { UnknownValue } from '../types';
-import { DagClassValue, ModuleNamespace, bindingValue, NamespaceValue, ObjectValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
+import { DagClassValue, ModuleNamespace, bindingValue, namespaceKeyOrder, NamespaceValue, ObjectValue, Opaque, Scope, type Binding, type ImportLink, type LinkTarget, type Value } from '../values';
 import { fromNative } from '../builtins/json';
 import { nodeModuleImport } from '../builtins/nodePath';
 import type { Interpreter } from '../realm';
@@ -61,11 +61,12 @@ export class Linker {
         // `import path = require('node:path')`: a Node module the analysis models.
         const ref = s.moduleReference;
         const builtin = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? nodeModuleImport(ref.expression.text, '=') : undefined;
-        const json = record.edgeOf(s)?.record;
+        const edge = record.edgeOf(s);
+        const json = edge?.record && !edge.record.sf && !edge.record.failure && !edge.specifier.startsWith('#') ? edge.record : undefined;
         if (builtin !== undefined) this.ev.declare(scope, s.name.text, { value: builtin, kind: 'import', initialised: true });
-        else if (json && !json.sf && !json.failure) {
+        else if (json) {
           // `import c = require('./c.json')`: the file's object (module.exports).
-          const link: ImportLink = { target: () => this.resolveExport(json, 'default', new Set()) };
+          const link: ImportLink = { target: () => this.jsonObject(json) };
           this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' }, link });
         } else this.ev.declare(scope, s.name.text, { value: undefined, kind: 'import', initialised: true, importedFrom: { module: this.ev.text(s.moduleReference), name: '=' } });
         continue;
@@ -108,11 +109,7 @@ export class Linker {
     if (record.failure) return { kind: 'unknown', why: record.failure };
     const scope = this.scopes.get(record);
     if (!scope) return { kind: 'unknown', why: `${record.path} is not followed` };
-    if (!record.sf) {
-      if (record.required && name !== 'default') return this.requiredJsonExport(record, scope, name);
-      const b = scope.bindings.get(name);
-      return b ? { kind: 'binding', binding: b } : { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
-    }
+    if (!record.sf) return this.jsonExport(record, scope, name);
     const table = exportTableOf(record.sf);
     const local = table.local.get(name);
     if (local !== undefined) {
@@ -128,7 +125,7 @@ export class Linker {
     // `export * from`: the name one of them exports; two different ones make it ambiguous.
     let found: LinkTarget | undefined;
     for (const star of table.stars) {
-      const r = this.throughEdge(record, star, (target) => (isRequiredJson(target) ? { kind: 'unknown', why: `${target.path} is also loaded with require, so the bundle re-exports its keys as they are when it runs, which the analysis does not model` } : this.resolveExport(target, name, seen)), name);
+      const r = this.throughEdge(record, star, (target) => this.resolveExport(target, name, seen), name);
       if (r.kind === 'unknown' && / has no export named /.test(r.why)) continue;
       if (r.kind === 'unknown') return r;
       if (found && !sameTarget(found, r)) return { kind: 'unknown', why: `'${name}' is exported by more than one module that ${record.path} re-exports (the bundle fails)` };
@@ -153,25 +150,40 @@ export class Linker {
   }
 
   /**
-   * A named import of a JSON file some module loads with `require`: the bundle reads the key of the
-   * file's object (`module.exports`) at each use, so it sees what the program wrote there since.
+   * What an import of a JSON module reads. The bundle includes the file one of two ways: as an ES
+   * module (named exports are copies of the keys' values, made when it ran) or, once any module
+   * loads it with `require` (even in code that never runs, or in a CommonJS module the analysis does
+   * not follow), wrapped as CommonJS (named exports read the object's keys at each use, and the
+   * default is `module.exports.default` when the object has an `__esModule` key). Which one is not
+   * always knowable, so an import is known only where both agree: a key whose value is still the one
+   * the file gave it, and a default without `__esModule`.
    */
-  private requiredJsonExport(record: ModuleRecord, scope: Scope, name: string): LinkTarget {
-    const json = record.json;
-    if (typeof json !== 'object' || json === null || Array.isArray(json) || !Object.prototype.hasOwnProperty.call(json, name)) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
-    if (Object.prototype.hasOwnProperty.call(json, '__esModule')) return { kind: 'unknown', why: `${record.path} has an "__esModule" key, which changes what the bundle imports from it when it is also loaded with require` };
+  private jsonExport(record: ModuleRecord, scope: Scope, name: string): LinkTarget {
+    const b = scope.bindings.get(name);
+    if (!b) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
     const loaded = scope.bindings.get('default')!;
-    if (!loaded.initialised) return { kind: 'unknown', why: `${record.path} is read before it is loaded` };
+    // Before it ran, every binding reads as not yet initialised, as the bundle's would.
+    if (!loaded.initialised) return { kind: 'binding', binding: b };
     const object = loaded.value;
     if (object instanceof ObjectValue && object.tainted) return { kind: 'value', value: new Opaque(object.tainted) };
+    if (name === 'default') {
+      const esModule = Object.prototype.hasOwnProperty.call(record.json, '__esModule') || (object instanceof ObjectValue && object.props.has('__esModule'));
+      return esModule ? { kind: 'unknown', why: `${record.path} has an "__esModule" key, which changes its default export if the bundle wraps it as CommonJS` } : { kind: 'binding', binding: b };
+    }
     const slot = object instanceof ObjectValue ? object.props.get(name) : undefined;
-    if (!slot || slot.accessor) return { kind: 'unknown', why: `the program changed '${name}' of ${record.path} in a way the analysis does not follow` };
-    return { kind: 'value', value: slot.value };
+    if (slot && !slot.accessor && b.initialised && Object.is(slot.value, b.value)) return { kind: 'binding', binding: b };
+    return { kind: 'unknown', why: `the program changed '${name}' of ${record.path}, and whether this import sees the change depends on whether the bundle wraps the file as CommonJS` };
   }
 
-  /** `import * as ns` of a module: its namespace object, unless it is a JSON file also loaded with `require`. */
+  /** A JSON module's object itself (what `require` returns), once it ran. */
+  jsonObject(record: ModuleRecord): LinkTarget {
+    const scope = this.scopes.get(record);
+    const loaded = scope?.bindings.get('default');
+    return loaded ? { kind: 'binding', binding: loaded } : { kind: 'unknown', why: `${record.path} is not followed` };
+  }
+
+  /** `import * as ns` of a module: its namespace object. */
   private namespaceTarget(record: ModuleRecord): LinkTarget {
-    if (isRequiredJson(record)) return { kind: 'unknown', why: `${record.path} is also loaded with require, so its namespace is a copy the bundle makes when it runs, which the analysis does not model` };
     return { kind: 'value', value: this.namespaceOf(record) };
   }
 
@@ -185,10 +197,41 @@ export class Linker {
         if (t.kind === 'binding') return bindingValue(t.binding);
         return / has no export named /.test(t.why) ? undefined : new Opaque(new UnknownValue(t.why, { start: 0, end: 0 }));
       };
-      ns = new ModuleNamespace(record.path, get, () => this.exportNames(record, new Set()).map(get));
+      ns = new ModuleNamespace(record.path, get, () => this.exportNames(record, new Set()).map(get), () => this.namespaceKeys(record));
       this.namespaces.set(record, ns);
     }
     return ns;
+  }
+
+  /** The keys of a module's namespace object, or why they are not known (an `export *` of what the analysis does not read). */
+  private namespaceKeys(record: ModuleRecord): readonly string[] | { readonly unknown: string } {
+    const names = new Set<string>();
+    const problem = this.collectExportNames(record, new Set(), names);
+    if (problem) return { unknown: problem };
+    for (const name of names) {
+      const target = this.resolveExport(record, name, new Set());
+      if (target.kind === 'unknown' && / more than one module /.test(target.why)) return { unknown: target.why };
+    }
+    return namespaceKeyOrder(names);
+  }
+
+  /** Adds the names `record` exports to `names`; says why they are not all known, if so. */
+  private collectExportNames(record: ModuleRecord, seen: Set<ModuleRecord>, names: Set<string>, star = false): string | undefined {
+    if (record.failure) return record.failure;
+    if (seen.has(record)) return undefined;
+    seen.add(record);
+    // Its namespace lists the keys sorted (an ES module) or as the object has them then (wrapped as
+    // CommonJS, see `jsonExport`): not knowable.
+    if (!record.sf) return `the order of the keys of ${record.path} in a namespace depends on how the bundle includes the file`;
+    const table = exportTableOf(record.sf);
+    for (const n of [...table.local.keys(), ...table.indirect.keys(), ...table.namespaces.keys()]) if (!star || n !== 'default') names.add(n);
+    for (const s of table.stars) {
+      const edge = record.edgeOf(s);
+      if (!edge?.record) return `${record.path} re-exports '${edge?.specifier ?? '?'}' with export *, which the analysis does not read`;
+      const problem = this.collectExportNames(edge.record, seen, names, true);
+      if (problem) return problem;
+    }
+    return undefined;
   }
 
   private exportNames(record: ModuleRecord, seen: Set<ModuleRecord>): string[] {
@@ -209,10 +252,6 @@ function sameTarget(a: LinkTarget, b: LinkTarget): boolean {
   if (a.kind === 'binding' && b.kind === 'binding') return a.binding === b.binding;
   if (a.kind === 'value' && b.kind === 'value') return a.value === b.value;
   return false;
-}
-
-function isRequiredJson(record: ModuleRecord): boolean {
-  return record.required && !record.sf;
 }
 
 function moduleScope(): Scope {

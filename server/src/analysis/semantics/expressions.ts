@@ -9,6 +9,7 @@ import {
   ClassValue,
   DagClassValue,
   DagState,
+  ModuleNamespace,
   ObjectValue,
   Opaque,
   Scope,
@@ -345,6 +346,15 @@ export function spreadInto(ev: Interpreter, obj: ObjectValue, v: Value, node: ts
   if (v instanceof ArrayValue && !v.tainted) {
     v.items.forEach((s, i) => { if (s) obj.props.set(String(i), copySlot(s)); });
     ev.charge(v.items.length, node);
+    return undefined;
+  }
+  if (v instanceof ModuleNamespace) {
+    // The bundle's namespace: a getter per export, each read as the spread copies it.
+    const keys = v.keys();
+    if ('unknown' in keys) return ev.unknown(`the exports of ${v.path} are not known to the analysis (${keys.unknown})`, node.expression);
+    const range = ev.range(node);
+    for (const key of keys) obj.props.set(key, { value: v.get(key), range });
+    ev.charge(keys.length, node);
     return undefined;
   }
   if (v instanceof Opaque) return v.unknown;
