@@ -6,9 +6,9 @@
  * repository with the same edit saved: the CLI executes the modules, the server never does.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RenameRequest, type LocationLink, type TextEdit } from 'vscode-languageserver-protocol';
@@ -127,6 +127,45 @@ describe('a shared helper edited, closed, and changed on disk', () => {
       await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(tablesPath).href, type: FileChangeType.Changed }] });
     }
     await lensesBecome(nightly, cliIds(NIGHTLY), 'and back');
+  });
+
+  test('config read with readFileSync (beside __dirname, import.meta.dirname, or the pipeline\'s folder) shows the CLI\'s IDs, and follows the file on disk', async () => {
+    const dir = mkdtempSync(join(scratch, 'fs-config-'));
+    const configPath = join(dir, 'config', 'pipeline.json');
+    mkdirSync(dirname(configPath));
+    writeFileSync(configPath, '{ "image": "py:3.12", "stages": ["load", "clean"] }');
+    writeFileSync(join(dir, 'stages.txt'), 'report\n');
+    writeFileSync(join(dir, 'lib.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n");
+    const path = join(dir, 'fs.alamode.ts');
+    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nfor (const stage of config.stages) dag.task(stage, { image: again.image });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
+    const cli = () => {
+      const r = alamode(['encode', path, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      return Object.fromEntries(Object.entries((JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+    };
+    const uri = await client.open(path);
+    const before = cli();
+    assert.deepEqual(Object.keys(before).sort(), ['clean', 'load', 'report']);
+    assert.deepEqual(await lensIds(uri), before);
+    writeFileSync(configPath, '{ "image": "py:3.13", "stages": ["load", "clean", "dedupe"] }');
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(configPath).href, type: FileChangeType.Changed }] });
+    const after = cli();
+    assert.ok('dedupe' in after && after.report !== before.report);
+    await lensesBecome(uri, after, 'a stage added to the config read with readFileSync adds its task');
+  });
+
+  test('readFileSync of a file that is not there throws as it does when the CLI runs; a Buffer read is unknown', async () => {
+    const dir = mkdtempSync(join(scratch, 'fs-missing-'));
+    writeFileSync(join(dir, 'c.json'), '{ "n": 1 }');
+    const path = join(dir, 'missing.alamode.ts');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nconst dag = new Dag();\nlet cfg: { image: string };\ntry { cfg = JSON.parse(readFileSync('missing.json', 'utf8')); } catch { cfg = { image: 'fallback' }; }\ndag.task('a', { image: cfg.image });\ndag.task('b', { n: JSON.parse(readFileSync('c.json') as unknown as string).n });\nexport default dag;\n");
+    const uri = await client.open(path);
+    const r = alamode(['encode', path, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const cli = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
+    assert.deepEqual(await lensIds(uri), { a: cli.a!.output });
+    assert.ok(lenses.some((l) => /^output unknown: not static: readFileSync\('c\.json'\) gives a Buffer/.test(l.command!.title)));
   });
 
   test('an import that appears where the analysis looked (a new file) is picked up', async () => {

@@ -11,6 +11,8 @@
  * This class is the interpreter's state and its services (reporting, budgets, journaling, ranges);
  * the semantics of each kind of syntax live in `semantics/`, wired to it here (see `realm.ts`).
  */
+import { posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type ts from 'typescript';
 import { UnknownValue, type AnalysisDiagnostic, type AnalysisDiagnosticCode, type SourceRange, type TaskReference, type UnfollowedTaskCall } from './types';
 import { Budget, DEFAULT_LIMITS, LimitSignal, type Limits } from './budget';
@@ -19,7 +21,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
 import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
@@ -127,6 +129,39 @@ export class Evaluator implements Interpreter {
     }
   }
 
+  get workingDirectory(): string | undefined {
+    // The CLI runs a pipeline in its folder (and a relative path names the same file by either path).
+    const entry = this.moduleFile(this.sf);
+    return entry === undefined ? undefined : posix.dirname(entry);
+  }
+
+  readTextFile(absPath: string): string | undefined | Error {
+    const reader = this.graph.reader;
+    return reader ? reader.read(absPath) : new Error('the analysis reads no files here');
+  }
+
+  moduleFile(node: ts.Node): string | undefined {
+    const reader = this.graph.reader;
+    const path = this.fileOf(node).fileName;
+    // esbuild gives each module its real path (symbolic links resolved); POSIX paths only (see nodePath.ts).
+    return reader && process.platform !== 'win32' && posix.isAbsolute(path) ? reader.realPath(path) : undefined;
+  }
+
+  /** Each module's `import.meta` (as the CLI's bundle defines it: url, dirname, filename), made when the module starts to run. */
+  private readonly importMetas = new Map<ts.SourceFile, ObjectValue>();
+
+  importMeta(node: ts.Node): ObjectValue | undefined {
+    return this.importMetas.get(this.fileOf(node));
+  }
+
+  private makeImportMeta(sf: ts.SourceFile): void {
+    const filename = this.moduleFile(sf);
+    if (filename === undefined || this.importMetas.has(sf)) return;
+    const meta = new ObjectValue();
+    for (const [key, value] of [['url', pathToFileURL(filename).href], ['dirname', posix.dirname(filename)], ['filename', filename]] as const) meta.props.set(key, { value, range: undefined });
+    this.importMetas.set(sf, meta);
+  }
+
   requiredJson(node: ts.CallExpression): { readonly value: Value } | undefined {
     const record = this.graph.jsonRequires.get(node);
     if (!record) return undefined;
@@ -159,6 +194,7 @@ export class Evaluator implements Interpreter {
       }
     }
     const scope = this.linker.scopeOf(record)!;
+    if (record.sf && /\bimport\s*\.\s*meta\b/.test(record.sf.text)) this.makeImportMeta(record.sf);
     if (record.sf) {
       // Nothing leaves a module early (a top-level `return` does not bundle), so every statement runs:
       // none is havocked for a jump that cannot happen.

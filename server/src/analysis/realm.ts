@@ -21,6 +21,7 @@ import type {
   InstanceValue,
   DagState,
   HeapValue,
+  ObjectValue,
   Opaque,
   PrivateMember,
   Realm,
@@ -149,6 +150,8 @@ export interface Interpreter extends Realm, MergeHost {
   // ── calls.ts ──
   callUnseen(fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque;
   directEval(scope: Scope, node: ts.Node): Opaque;
+  /** The module's `import.meta`, once the module started to run (undefined without a host, or before). */
+  importMeta(node: ts.Node): ObjectValue | undefined;
   /** `require('./c.json')` (the module's own `require`): the file's object, loaded once; undefined for any other call. */
   requiredJson(node: ts.CallExpression): { readonly value: Value } | undefined;
   makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure;

@@ -460,6 +460,15 @@ export interface Realm {
   readonly builtinsPatched: UnknownValue | undefined;
   /** Counts the havocs so far (code skipped whose effects are not followed), for {@link RegExpOpaque}. */
   readonly havocEpoch: number;
+  /**
+   * The folder `alamode` runs the pipeline in (its own, by real path), for relative file paths;
+   * undefined when the analysis reads no files (no host).
+   */
+  readonly workingDirectory: string | undefined;
+  /** A file's text through the host (recorded, so a change re-analyses): undefined when there is none, an Error when unreadable. */
+  readTextFile(absPath: string): string | undefined | Error;
+  /** The real path of the module file holding `node`, as the bundle's `__filename` gives it; undefined without a host. */
+  moduleFile(node: ts.Node): string | undefined;
 }
 
 export type BuiltinImpl = (realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite) => Value;

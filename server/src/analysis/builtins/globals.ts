@@ -2,6 +2,7 @@
  * The globals the analysis models (what a module reads when it does not declare a name), and the sets
  * of globals that patching invalidates and whose calls are safe to make with known arguments.
  */
+import { posix } from 'node:path';
 import type ts from 'typescript';
 import {
   BuiltinFunction,
@@ -124,6 +125,12 @@ export function globalValue(realm: Realm, name: string, node: ts.Node): Value {
     case 'undefined': return undefined;
     case 'NaN': return Number.NaN;
     case 'Infinity': return Infinity;
+    // The CLI gives every module its own, by real path (`located` in cli/loadModule.ts).
+    case '__filename':
+    case '__dirname': {
+      const file = realm.moduleFile(node);
+      if (file !== undefined) return name === '__filename' ? file : posix.dirname(file);
+    }
   }
   const g = GLOBALS.get(name);
   if (g !== undefined && !realm.builtinsPatched) return g;

@@ -26,6 +26,7 @@ import {
 } from '../values';
 import { nativeError } from './coercion';
 import { checkString, fn } from './support';
+import { FS_MODULE } from './nodeFs';
 
 /** What an object argument stands for when passed to Node: something that is not a string (Node throws). */
 const NOT_A_STRING = Object.freeze({});
@@ -141,6 +142,8 @@ const MODULES = new Map<string, { readonly module: NamespaceValue; readonly name
   ['node:path', { module: pathModule, namespace: namespaceImport(pathModule) }],
   ['path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
   ['node:path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
+  // Only where a path is not an OS question: `readFileSync` of a POSIX path (see `nodeFs.ts`).
+  ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE]] as const),
 ]);
 
 /**

@@ -198,6 +198,10 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return ev.callUnseen(tag, undefined, spans, { node, args: [], argumentCount: 0 }, ev.unknown(`${ev.text(node)} (a tagged template) is not evaluated by the analysis`, node));
     }
     case SK.MetaProperty:
+      if ((node as ts.MetaProperty).keywordToken === SK.ImportKeyword) {
+        const meta = ev.importMeta(node);
+        if (meta) return meta;
+      }
       return ev.chainOpaque({ kind: 'global', root: 'import.meta' }, node, 'read');
     case SK.OmittedExpression:
       return undefined;
