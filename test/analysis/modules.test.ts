@@ -172,8 +172,26 @@ export default dag;
     });
   });
 
+  test('a namespace whose keys may differ from its export table is unknown, never wrong: given properties of its own, types exported by name, a file without import or export', async () => {
+    for (const [main, files] of <[string, Record<string, string>][]>[
+      ["import * as ns from './h';\nconst alias: any = ns;\nalias.extra = 1;\ndag.task('t', { k: Object.keys(ns).join('|'), e: String(alias.extra) });", { 'h.ts': 'export const b = 1;\n' }],
+      ["import * as ns from './h';\nimport { tag } from './tagger';\ntag(ns);\ndag.task('t', { k: Object.keys(ns).join('|') });", { 'h.ts': 'export const b = 1;\n', 'tagger.ts': 'export function tag(o: any) { o.tagged = true; }\n' }],
+      ["import * as ns from './h';\ndag.task('t', { k: Object.keys(ns).join('|') });", { 'h.ts': "import { T } from './types';\nexport { T };\nexport const a = 1;\ndeclare const d: number;\n", 'types.ts': 'export type T = 1;\n' }],
+      ["import * as ns from './h';\ndag.task('t', { k: Object.keys(ns).join('|') });", { 'h.ts': 'declare const d: number;\nconst a = 1;\nexport { a, d };\n' }],
+      ["import * as ns from './h';\ndag.task('t', { k: Object.keys(ns).join('|'), d: typeof (ns as any).default });", { 'h.ts': 'const a = 1;\n' }],
+      ["import * as stages from './stages';\nfor (const [name, make] of Object.entries(stages)) if (typeof make === 'function') dag.task(name, (make as any)());", { 'stages.ts': "export { Maker } from './types';\nexport const load = () => ({ image: 'py' });\n", 'types.ts': 'export interface Maker { (): object }\n' }],
+    ]) {
+      const text = `${DSL}const dag = new Dag();\n${main}\nexport default dag;\n`;
+      const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, ...files }), 'main.alamode.ts', text);
+      assert.ok(ran, main);
+    }
+    // Object.assign onto an export fails in any mode, as the bundle's getter has no setter.
+    const text = `${DSL}import * as ns from './h';\nconst dag = new Dag();\nlet r = 'assigned';\ntry { Object.assign(ns, { b: 2 }); } catch { r = 'threw'; }\ndag.task('t', { r });\nexport default dag;\n`;
+    await sameAsRunning({ 'main.alamode.ts': text, 'h.ts': 'export const b = 1;\n' });
+  });
+
   test('a write to an import, or to a member of a namespace import, is refused by esbuild: no IDs, and a warning says why', async () => {
-    for (const write of ['retries = 3;', 'retries++;', '[retries] = [3];', '({ retries } = { retries: 3 });', '(config as any).retries = 3;', "delete (config as any)['retries'];", 'function never() { (config as any).image = "x"; }']) {
+    for (const write of ['retries = 3;', 'retries++;', '[retries] = [3];', '({ retries } = { retries: 3 });', 'function never() { ({ ...retries } = {} as any); }', '(config as any).retries = 3;', "delete (config as any)['retries'];", 'function never() { (config as any).image = "x"; }']) {
       const text = `${DSL}import * as config from './config';\nimport { retries } from './config';\nconst dag = new Dag();\ntry { ${write} } catch {}\ndag.task('t', { image: config.image, retries });\nexport default dag;\n`;
       const r = repo({ 'main.alamode.ts': text, 'config.ts': "export let retries = 2;\nexport const image = 'py';\n" });
       assert.equal(await runIn(r, 'main.alamode.ts'), undefined, `esbuild refuses ${write}`);
@@ -182,7 +200,7 @@ export default dag;
       assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /esbuild refuses to bundle this write to the import '(retries|config)'/, write);
     }
     // Not writes to the import: a local of the same name, a property of an imported object, a member's member.
-    const text = `${DSL}import * as config from './config';\nimport { retries, limits } from './config';\nconst dag = new Dag();\nfunction local(retries: number) { retries = 5; return retries; }\nlimits.max = 9;\nconfig.limits.min = 1;\ndag.task('t', { image: config.image, retries: local(retries), limits });\nexport default dag;\n`;
+    const text = `${DSL}import * as config from './config';\nimport { retries, limits } from './config';\nconst dag = new Dag();\nfunction local(retries: number) { retries = 5; return retries; }\nclass Holder { static { var retries = 1; retries = 2; } }\nnamespace Scoped { var retries = 1; retries++; }\nlimits.max = 9;\nconfig.limits.min = 1;\ndag.task('t', { image: config.image, retries: local(retries), limits });\nexport default dag;\n`;
     await sameAsRunning({ 'main.alamode.ts': text, 'config.ts': "export let retries = 2;\nexport const image = 'py';\nexport const limits = { max: 1, min: 0 };\n" });
   });
 

@@ -129,13 +129,18 @@ describe('code lenses', () => {
     assert.match(extractLenses[0]!.command!.title, /^extract_eu: output [0-9a-f]{12} · 0 inputs$/);
   });
 
-  test('a dag.task call in code the analysis does not follow says why it has no ID, rather than showing nothing; other objects\' task methods get no lens', async () => {
+  test('a dag.task call in code the analysis does not follow says why it has no ID, rather than showing nothing; other objects\' task methods (even named dag there) get no lens', async () => {
     const text = `${HEAD}const queue = { task: (name: string) => name };
 for (const name of process.argv.slice(2)) {
   dag.task(name, { image: 'py' });
   queue.task(name);
 }
 function helper(d: Dag) { d.task('never_called', {}); }
+for (const other of process.argv) {
+  const dag = { task: (name: string, spec: object) => [name, spec] };
+  dag.task(other, {});
+}
+process.argv.map(() => ({ task: (name: string) => name })).forEach((dag) => dag.task('x'));
 dag.task('after', { image: 'py' });
 export default dag;
 `;
@@ -148,6 +153,8 @@ export default dag;
     assert.match(titleAt("dag.task('after'")[0]!, new RegExp(`^output unknown: not static: ${why.replace(/[().]/g, '\\$&')}`));
     assert.deepEqual(titleAt('queue.task('), []);
     assert.deepEqual(titleAt("d.task('never_called'"), [], 'a function that never runs makes no task');
+    assert.deepEqual(titleAt('dag.task(other'), [], 'a dag declared in the code not followed is not the Dag');
+    assert.deepEqual(titleAt("dag.task('x'"), [], 'nor is a callback parameter named dag');
     assert.equal(result.length, 2);
     assert.match(await hoverText(uri, text, 'dag.task(name', 5), new RegExp(`^\\*\\*tasks made here\\*\\* · output unknown: not static: ${why.replace(/[().]/g, '\\$&')}`));
     // Not an error: the module runs, making one task per argument.

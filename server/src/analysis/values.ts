@@ -384,6 +384,17 @@ export class ModuleNamespace {
      */
     readonly keys: () => readonly string[] | { readonly unknown: string },
   ) {}
+
+  /**
+   * Set once it may have been given properties of its own (the bundle's namespace is an ordinary,
+   * extensible object): handed to code the analysis cannot see, or written to. Its keys are then not known.
+   */
+  tainted: UnknownValue | undefined;
+
+  /** Its keys, unless they may have changed. */
+  currentKeys(): readonly string[] | { readonly unknown: string } {
+    return this.tainted ? { unknown: this.tainted.why } : this.keys();
+  }
 }
 
 /**

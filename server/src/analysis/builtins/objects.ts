@@ -31,7 +31,7 @@ function ownKeys(realm: Realm, v: Value, node: ts.Node): string[] | Opaque {
   if (typeof v === 'string') return Array.from({ length: v.length }, (_, i) => String(i));
   if (isPrimitive(v)) return [];
   if (v instanceof ModuleNamespace) {
-    const keys = v.keys();
+    const keys = v.currentKeys();
     return 'unknown' in keys ? realm.opaque(`the exports of ${v.path} are not known to the analysis (${keys.unknown})`, node, reachOf([v])) : [...keys];
   }
   return realm.opaque(`the keys of ${describeValue(v)} are not modelled by the analysis`, node, reachOf([v]));
@@ -92,6 +92,19 @@ const objectAssign = fn('Object.assign', (realm, _this, args, site) => {
   const target = args[0];
   if (target === null || target === undefined) realm.throwError('Cannot convert undefined or null to object', site.node);
   const sources = args.slice(1);
+  if (target instanceof ModuleNamespace) {
+    // The bundle's namespace: an export is a getter without a setter, which Object.assign's writes
+    // fail on (TypeError) in any mode.
+    const current = target.currentKeys();
+    const exports = 'unknown' in current ? undefined : current;
+    for (const s of sources) {
+      const keys = exports && s instanceof ObjectValue && !s.tainted ? orderedKeys(s) : undefined;
+      if (!exports || !keys) break;
+      const written = keys.find((k) => exports.includes(k));
+      if (written !== undefined) realm.throwError(`Cannot set property ${written} of #<Object> which has only a getter`, site.node);
+    }
+    realm.mayThrow();
+  }
   // (An instance whose prototype has setters would run them.)
   if (!(target instanceof ObjectValue) || target.tainted || target.frozen || (target instanceof InstanceValue && (target.cls.chainEscaped() || target.cls.hasAccessors())) || sources.some((s) => s instanceof Opaque || ((s instanceof ObjectValue || s instanceof ArrayValue) && s.tainted))) {
     const o = firstOpaque(args);

@@ -1,16 +1,12 @@
 /**
  * `Array.prototype.sort(comparator)` and `toSorted(comparator)`, exactly as V8 sorts (what the CLI's Node
  * runs), so that the order and the calls of the comparator are the runtime's for any deterministic
- * comparator, an inconsistent one (`() => 1`, `(a, b) => (a + b) % 3 - 1`) included.
+ * comparator, an inconsistent one (`() => 1`, `(a, b) => a > b`) included.
  *
  * V8 (`third_party/v8/builtins/array-sort.tq`) copies the elements that are neither holes nor `undefined`
- * into a work array, sorts it with TimSort, and writes back the sorted elements, then the `undefined`s,
- * then holes. TimSort's minimum run length is the length itself below 64 elements: a shorter array is
- * one run, found by `CountAndMakeRun` (the longest ascending, or strictly descending then reversed,
- * prefix) and extended by `BinaryInsertionSort`; no merging and no galloping happen. The analysis
- * reproduces exactly that path, and leaves longer arrays unknown (the merge and galloping are not
- * reproduced). Each comparison calls the comparator with `this` undefined and converts its result with
- * `ToNumber`; NaN counts as 0.
+ * into a work array, sorts it with TimSort (`timsort.ts`, reproduced step for step), and writes back the
+ * sorted elements, then the `undefined`s, then holes. Each comparison calls the comparator with `this`
+ * undefined and converts its result with `ToNumber`; NaN counts as 0.
  */
 import {
   ArrayValue,
@@ -24,9 +20,7 @@ import {
 } from '../values';
 import { toNumber } from './coercion';
 import { describeValue, isCallable } from './support';
-
-/** Below this length, V8's TimSort is one binary insertion sort (its minimum run length is the length). */
-export const MAX_MODELLED_SORT = 63;
+import { timSort } from './timsort';
 
 class Unknown {
   constructor(readonly why: UnknownValue, readonly reach: readonly Value[] = []) {}
@@ -65,10 +59,6 @@ export function withSortTail(sorted: Slot[], { undefinedCount, holes }: SortPart
 function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite): (Slot | undefined)[] | Unknown {
   const parts = sortParts(arr);
   const { present } = parts;
-  const n = present.length;
-  if (n > MAX_MODELLED_SORT) {
-    return new Unknown(new UnknownValue(`${realm.text(site.node)} sorts more than ${MAX_MODELLED_SORT} elements with a comparator, which the analysis does not model`, realm.range(site.node)));
-  }
   const before = arr.items.slice();
   const cbSite: CallSite = { node: site.node, args: [], argumentCount: 2 };
   const compare = (x: Slot, y: Slot): number | Unknown => {
@@ -84,39 +74,15 @@ function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite):
     return Number.isNaN(v) ? 0 : v;
   };
   const work = present.slice();
-  if (n >= 2) {
-    // CountAndMakeRun(0, n).
-    let runLength = 2;
-    let order = compare(work[1]!, work[0]!);
-    if (order instanceof Unknown) return order;
-    const descending = order < 0;
-    let previous = work[1]!;
-    for (let i = 2; i < n; i++) {
-      const current = work[i]!;
-      order = compare(current, previous);
-      if (order instanceof Unknown) return order;
-      if (descending ? order >= 0 : order < 0) break;
-      previous = current;
-      runLength++;
-    }
-    if (descending) {
-      for (let lo = 0, hi = runLength - 1; lo < hi; lo++, hi--) [work[lo], work[hi]] = [work[hi]!, work[lo]!];
-    }
-    // BinaryInsertionSort(0, runLength, n).
-    for (let start = runLength; start < n; start++) {
-      let left = 0;
-      let right = start;
-      const pivot = work[right]!;
-      while (left < right) {
-        const mid = left + ((right - left) >> 1);
-        const o = compare(pivot, work[mid]!);
-        if (o instanceof Unknown) return o;
-        if (o < 0) right = mid;
-        else left = mid + 1;
-      }
-      for (let p = start; p > left; p--) work[p] = work[p - 1]!;
-      work[left] = pivot;
-    }
+  try {
+    timSort(work, (x, y) => {
+      const order = compare(x, y);
+      if (order instanceof Unknown) throw order;
+      return order;
+    });
+  } catch (e) {
+    if (e instanceof Unknown) return e;
+    throw e;
   }
   return withSortTail(work, parts);
 }

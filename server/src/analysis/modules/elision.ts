@@ -200,7 +200,9 @@ function isWriteTarget(node: ts.Node): boolean {
   if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
   if (ts.isForInStatement(parent) || ts.isForOfStatement(parent)) return parent.initializer === n;
   // Inside a destructuring assignment: `[v] = xs`, `({ a: v } = o)`, `({ v } = o)`, `[...v] = xs`.
-  if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent) || ts.isSpreadAssignment(parent)) return isWriteTarget(parent);
+  if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent)) return isWriteTarget(parent);
+  // `({ ...v } = o)`: the rest element's object literal is the target.
+  if (ts.isSpreadAssignment(parent)) return isWriteTarget(parent.parent);
   if (ts.isPropertyAssignment(parent)) return parent.initializer === n && isWriteTarget(parent.parent);
   if (ts.isShorthandPropertyAssignment(parent)) return parent.name === n && isWriteTarget(parent.parent);
   if (ts.isObjectLiteralExpression(parent)) return false;
@@ -215,7 +217,8 @@ function isImportWrite(id: ts.Identifier, namespaces: ReadonlySet<string>): bool
   const member = n.parent;
   if (!member || !((ts.isPropertyAccessExpression(member) || ts.isElementAccessExpression(member)) && member.expression === n)) return false;
   const outer = outerOf(member);
-  return isWriteTarget(member) || (outer.parent !== undefined && ts.isDeleteExpression(outer.parent));
+  // (`delete ns?.x` is an optional chain, which esbuild accepts.)
+  return isWriteTarget(member) || (outer.parent !== undefined && ts.isDeleteExpression(outer.parent) && (member.flags & ts.NodeFlags.OptionalChain) === 0);
 }
 
 function walk(statement: ts.Statement, names: ReadonlySet<string>, namespaces: ReadonlySet<string>, key: string): StatementFacts {
@@ -356,6 +359,17 @@ function isNameOf(child: ts.Node, parent: ts.Node): boolean {
  * declares the name (function parameters and `var`s, block-scoped declarations, a catch variable, a
  * named function or class expression's own name).
  */
+/**
+ * Whether `ref` names a declaration made between it and the nearest of `roots` (a parameter, a
+ * `let`, a catch variable of code inside them), rather than a variable outside them.
+ */
+export function declaredWithin(ref: ts.Identifier, roots: ReadonlySet<ts.Node>): boolean {
+  for (let n: ts.Node = ref; n.parent && !roots.has(n); n = n.parent) {
+    if (declares(n.parent, ref.text)) return true;
+  }
+  return false;
+}
+
 function resolvesToModule(ref: ts.Identifier, sf: ts.SourceFile): boolean {
   const name = ref.text;
   for (let n: ts.Node = ref; n.parent && n.parent !== sf; n = n.parent) {
@@ -380,9 +394,15 @@ function declares(scope: ts.Node, name: string): boolean {
       if (body && ts.isBlock(body)) collectFunctionScoped(body, add);
     } else if (ts.isClassExpression(scope) && scope.name) {
       add(scope.name);
+    } else if (ts.isClassStaticBlockDeclaration(scope)) {
+      // A static block is a function of its own: its `var`s stay in it.
+      collectFunctionScoped(scope.body, add);
+      for (const s of scope.body.statements) blockScoped(s, add);
     } else if (ts.isBlock(scope) || ts.isCaseBlock(scope) || ts.isModuleBlock(scope)) {
       const statements = ts.isCaseBlock(scope) ? scope.clauses.flatMap((c) => [...c.statements]) : scope.statements;
       for (const s of statements) blockScoped(s, add);
+      // A namespace's body is compiled to a function: its `var`s stay in it too.
+      if (ts.isModuleBlock(scope)) collectFunctionScoped(scope, add);
     } else if ((ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
       for (const d of scope.initializer.declarations) for (const id of bindingIdentifiers(d.name)) add(id);
     } else if (ts.isCatchClause(scope) && scope.variableDeclaration) {
@@ -405,11 +425,11 @@ function blockScoped(s: ts.Statement, add: (id: ts.Identifier) => void): void {
 }
 
 /** `var`s anywhere in a function body (not in nested functions), which belong to the function. */
-function collectFunctionScoped(body: ts.Block, add: (id: ts.Identifier) => void): void {
+function collectFunctionScoped(body: ts.Block | ts.ModuleBlock, add: (id: ts.Identifier) => void): void {
   const stack: ts.Node[] = [...body.statements];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (ts.isFunctionLike(n) || ts.isClassLike(n)) continue;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isModuleDeclaration(n)) continue;
     if (ts.isVariableDeclarationList(n) && (n.flags & ts.NodeFlags.BlockScoped) === 0) {
       for (const d of n.declarations) for (const id of bindingIdentifiers(d.name)) add(id);
     }

@@ -141,10 +141,32 @@ export class ModuleGraph {
         if (edge) record.edges.push(edge);
       }
       this.noteLazyLoads(record, resolver, queue);
-      const write = walkModule(record.sf).importWrites[0];
-      if (write) this.unbundlable ??= { why: `esbuild refuses to bundle this write to the import '${write.text}' ("Cannot assign to import"), so the module never runs`, node: write };
     }
+    this.noteImportWrites();
     if (configs) this.droppable = droppableModule(this, configs);
+  }
+
+  /**
+   * A write to an import in a module the bundle includes (reached through imports it keeps): esbuild
+   * refuses to bundle it, so the pipeline never runs.
+   */
+  private noteImportWrites(): void {
+    const included = new Set<ModuleRecord>([this.entry]);
+    const work = [this.entry];
+    while (work.length > 0) {
+      const record = work.pop()!;
+      const write = record.sf && walkModule(record.sf).importWrites[0];
+      if (write) {
+        this.unbundlable = { why: `esbuild refuses to bundle this write to the import '${write.text}' ("Cannot assign to import"), so the module never runs`, node: write };
+        return;
+      }
+      for (const edge of record.edges) {
+        if (edge.kept !== 'dropped' && edge.record && !edge.record.failure && !included.has(edge.record)) {
+          included.add(edge.record);
+          work.push(edge.record);
+        }
+      }
+    }
   }
 
   /** Every module, once (a module may be known by two paths: the pipeline by its own and its real one). */
@@ -399,6 +421,32 @@ function declaresInScope(scope: ts.Node, name: string): boolean {
 }
 
 const exportTables = new WeakMap<ts.SourceFile, ExportTable>();
+
+/**
+ * Why esbuild's namespace object of a module may have other keys than its export table, if so: a
+ * file without `import`/`export` is bundled as CommonJS (its namespace is `{ default: module.exports }`),
+ * and exported namespaces, `export import` and `const enum`s are TypeScript that may emit nothing or
+ * something the table leaves out.
+ */
+export function namespaceShapeProblem(sf: ts.SourceFile): string | undefined {
+  if (bundledAsCommonJs(sf)) return `${sf.fileName} has no import or export, so esbuild bundles it as CommonJS`;
+  // `declare const d; export { d }`: nothing is emitted for d, and the export goes with it.
+  if (sf.statements.some((s) => hasDeclareModifier(s)) && sf.statements.some((s) => ts.isExportDeclaration(s) && !s.moduleSpecifier)) return `${sf.fileName} declares something ambient (\`declare\`) and has an export list, which the analysis does not follow`;
+  for (const s of sf.statements) {
+    const modifiers = ts.canHaveModifiers(s) ? ts.getModifiers(s) : undefined;
+    if (!modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || hasDeclareModifier(s)) continue;
+    if (ts.isModuleDeclaration(s)) return `${sf.fileName} exports a namespace, which esbuild may leave out`;
+    if (ts.isImportEqualsDeclaration(s)) return `${sf.fileName} exports with \`export import\`, which the analysis does not follow`;
+    if (ts.isEnumDeclaration(s) && modifiers.some((m) => m.kind === ts.SyntaxKind.ConstKeyword)) return `${sf.fileName} exports a const enum, which the analysis does not follow`;
+  }
+  return undefined;
+}
+
+/** A file without `import`, `export` or `import.meta`: esbuild bundles it as CommonJS (its namespace is `{ default: module.exports }`). */
+export function bundledAsCommonJs(sf: ts.SourceFile): boolean {
+  if (/\bimport\s*\.\s*meta\b/.test(sf.text)) return false;
+  return !sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+}
 
 /** What a module exports, by syntax (type-only and ambient exports left out). */
 export function exportTableOf(sf: ts.SourceFile): ExportTable {

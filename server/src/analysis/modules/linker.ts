@@ -12,7 +12,7 @@ import { DagClassValue, ModuleNamespace, bindingValue, namespaceKeyOrder, Namesp
 import { fromNative } from '../builtins/json';
 import { nodeModuleImport } from '../builtins/nodePath';
 import type { Interpreter } from '../realm';
-import { exportTableOf, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
+import { bundledAsCommonJs, exportTableOf, namespaceShapeProblem, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
 
 const DSL_EXPORTS = new Map<string, Value>([['Dag', DagClassValue.instance]]);
 
@@ -191,7 +191,10 @@ export class Linker {
   namespaceOf(record: ModuleRecord): ModuleNamespace {
     let ns = this.namespaces.get(record);
     if (!ns) {
+      const script = record.sf && bundledAsCommonJs(record.sf) ? namespaceShapeProblem(record.sf) : undefined;
       const get = (name: string): Value => {
+        // A file bundled as CommonJS: its namespace holds `default` (module.exports), not its exports.
+        if (script) return new Opaque(new UnknownValue(script, { start: 0, end: 0 }));
         const t = this.resolveExport(record, name, new Set());
         if (t.kind === 'value') return t.value;
         if (t.kind === 'binding') return bindingValue(t.binding);
@@ -208,9 +211,9 @@ export class Linker {
     const names = new Set<string>();
     const problem = this.collectExportNames(record, new Set(), names);
     if (problem) return { unknown: problem };
+    // Each name must be a value the bundle keeps (not a type TypeScript erases, not an ambiguous name).
     for (const name of names) {
-      const target = this.resolveExport(record, name, new Set());
-      if (target.kind === 'unknown' && / more than one module /.test(target.why)) return { unknown: target.why };
+      if (!isValueTarget(this.resolveExport(record, name, new Set()))) return { unknown: `what ${record.path} exports as '${name}' is not known to be a value the bundle keeps` };
     }
     return namespaceKeyOrder(names);
   }
@@ -223,7 +226,17 @@ export class Linker {
     // Its namespace lists the keys sorted (an ES module) or as the object has them then (wrapped as
     // CommonJS, see `jsonExport`): not knowable.
     if (!record.sf) return `the order of the keys of ${record.path} in a namespace depends on how the bundle includes the file`;
+    const shape = namespaceShapeProblem(record.sf);
+    if (shape) return shape;
     const table = exportTableOf(record.sf);
+    const scope = this.scopes.get(record);
+    // `export default T`: a value only if T is one (a type is erased with the export).
+    for (const s of record.sf.statements) {
+      if (ts.isExportAssignment(s) && !s.isExportEquals && ts.isIdentifier(s.expression)) {
+        const b = scope?.bindings.get(s.expression.text);
+        if (!b || !isValueTarget({ kind: 'binding', binding: b })) return `what ${record.path} exports as default may be a type`;
+      }
+    }
     for (const n of [...table.local.keys(), ...table.indirect.keys(), ...table.namespaces.keys()]) if (!star || n !== 'default') names.add(n);
     for (const s of table.stars) {
       const edge = record.edgeOf(s);
@@ -246,6 +259,13 @@ export class Linker {
     }
     return [...names];
   }
+}
+
+/** Whether a link leads to a value (through imports re-exported), not to a type or to something unknown. */
+function isValueTarget(target: LinkTarget, depth = 0): boolean {
+  if (target.kind === 'value') return true;
+  if (target.kind === 'unknown' || depth > 100) return false;
+  return target.binding.link ? isValueTarget(target.binding.link.target(), depth + 1) : true;
 }
 
 function sameTarget(a: LinkTarget, b: LinkTarget): boolean {

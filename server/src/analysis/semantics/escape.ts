@@ -28,6 +28,7 @@ import {
   privateStoreOf,
 } from '../values';
 import { factsOf, regionFacts, type RegionFacts } from '../regions';
+import { declaredWithin } from '../modules/elision';
 import { UNREAD_DEEP_CODE, type DeepRegion } from '../deepNesting';
 import type { Completion, Interpreter } from '../realm';
 
@@ -106,6 +107,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
         work.push(...v.options.captures);
       }
     } else if (v instanceof ModuleNamespace) {
+      // The code may also give it properties of its own.
+      v.tainted ??= why;
       // Its members are the module's exports: code handed it can reach (and change) them.
       work.push(...v.values());
     } else if (v instanceof Opaque) {
@@ -127,7 +130,10 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
   ev.charge(facts.size, nodes[0] ?? ev.sf);
   // A direct eval in the region can read and assign any variable, named or not.
   if (facts.names.has('eval') && !scope.lookup('eval')) ev.directEval(scope, nodes[0] ?? ev.sf);
-  for (const call of facts.taskCalls) noteUnfollowedTaskCall(ev, call, scope, why);
+  if (facts.taskCalls.length > 0) {
+    const roots = new Set<ts.Node>(nodes);
+    for (const call of facts.taskCalls) noteUnfollowedTaskCall(ev, call, scope, why, roots);
+  }
   const reach: HeapValue[] = [...(options.reach ?? NO_REACH)];
   for (const name of facts.names) {
     const b = scope.lookup(name);
@@ -153,10 +159,13 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
  * A `dag.task(…)` call in havocked code: where the user looks for its lens, say why there is no ID
  * rather than nothing. Only when the receiver names a Dag here (not any object with a `task` method).
  */
-function noteUnfollowedTaskCall(ev: Interpreter, call: ts.CallExpression, scope: Scope, why: UnknownValue): void {
+function noteUnfollowedTaskCall(ev: Interpreter, call: ts.CallExpression, scope: Scope, why: UnknownValue, roots: ReadonlySet<ts.Node>): void {
   if (ev.unfollowedTaskCalls.has(call.pos) || !ev.inEntry(call)) return;
   const callee = call.expression as ts.PropertyAccessExpression;
-  const b = scope.lookup((callee.expression as ts.Identifier).text);
+  const receiver = callee.expression as ts.Identifier;
+  // A name the skipped code declares itself (`for (const dag of …)`, a callback's parameter) is not the Dag.
+  if (declaredWithin(receiver, roots)) return;
+  const b = scope.lookup(receiver.text);
   const value = b && (b.importedFrom ? bindingValue(b) : b.value);
   if (value instanceof DagState) ev.unfollowedTaskCalls.set(call.pos, { calleeRange: ev.range(callee.name), why });
 }

@@ -354,7 +354,7 @@ export function spreadInto(ev: Interpreter, obj: ObjectValue, v: Value, node: ts
   }
   if (v instanceof ModuleNamespace) {
     // The bundle's namespace: a getter per export, each read as the spread copies it.
-    const keys = v.keys();
+    const keys = v.currentKeys();
     if ('unknown' in keys) return ev.unknown(`the exports of ${v.path} are not known to the analysis (${keys.unknown})`, node.expression);
     const range = ev.range(node);
     for (const key of keys) obj.props.set(key, { value: v.get(key), range });

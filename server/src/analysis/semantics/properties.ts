@@ -74,7 +74,10 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   }
   if (obj instanceof DagClassValue) return chainOpaque(ev, { kind: 'global', root: 'Dag' }, node, 'read');
   // A module's namespace: its export of that name, live (undefined when it exports none).
-  if (obj instanceof ModuleNamespace) return obj.get(key);
+  if (obj instanceof ModuleNamespace) {
+    const value = obj.get(key);
+    return value === undefined && obj.tainted ? new Opaque(obj.tainted) : value;
+  }
   if (obj instanceof ClassValue) return ev.staticProperty(obj, key, node);
   // A closure's `call` and `apply` (one that escaped may have been given its own).
   if (obj instanceof Closure && !obj.escaped) {
@@ -182,6 +185,18 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     // Its own `call`, `apply` or `bind`, or another prototype: reading them is no longer Function.prototype's.
     const why = new UnknownValue(`${ev.text(assignment)} gives a function its own ${key}`, range);
     ev.escape(obj, why);
+    ev.escape(value, why);
+    return;
+  }
+  if (obj instanceof ModuleNamespace) {
+    // The bundle's namespace: a getter (no setter) per export, which a write leaves alone or, in
+    // strict code, fails on; any other key becomes a property of its own.
+    const keys = obj.currentKeys();
+    const isExport = !('unknown' in keys) && keys.includes(key);
+    if (isExport || 'unknown' in keys) ev.throwsIfStrict(`${ev.text(assignment)} writes an export of a module's namespace`, assignment);
+    if (isExport) return;
+    const why = new UnknownValue(`${ev.text(assignment)} gives a module's namespace a property of its own`, range);
+    obj.tainted ??= why;
     ev.escape(value, why);
     return;
   }

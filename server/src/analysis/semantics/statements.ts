@@ -502,9 +502,9 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
     keys = Array.from({ length: obj.length }, (_, i) => String(i));
   } else if (isPrimitive(obj)) {
     return undefined;
-  } else if (obj instanceof ModuleNamespace && !ev.builtinsPatched && !('unknown' in obj.keys())) {
-    // The bundle's namespace: a plain object whose keys (one per export) never change.
-    keys = [...(obj.keys() as readonly string[])];
+  } else if (obj instanceof ModuleNamespace && !ev.builtinsPatched && !('unknown' in obj.currentKeys())) {
+    // The bundle's namespace: a plain object with one key per export (and none of its own, unless tainted).
+    keys = [...(obj.currentKeys() as readonly string[])];
   } else {
     const base = obj instanceof Opaque ? obj.unknown.why : 'its keys are not modelled';
     const why = ev.unknown(`the loop runs over the keys of ${ev.text(node.expression)}, which are not static (${base})`, node.expression);
