@@ -162,6 +162,14 @@ export default dag;
     assert.equal(alamode(['check', path]).status, 0);
   });
 
+  test('dag.task on a Dag the analysis does not model (a subclass with fields of its own) says why at each call, rather than nothing', async () => {
+    const text = "import { Dag } from 'a-la-mode';\nclass TeamDag extends Dag {\n  image = 'py:3.12';\n}\nconst dag = new TeamDag({ name: 'team' });\ndag.task('load', { image: dag.image });\ndag.task('clean', { image: 'py' }).addDep('load');\nexport default dag;\n";
+    const { path, uri } = await openScratch('subclass', text);
+    const titles = (await lenses(uri))!.map((l) => [l.range.start.line, l.command!.title]);
+    assert.deepEqual(titles, [5, 6].map((line) => [line, 'output unknown: not static: new TeamDag({ name: \'team\' }) constructs an object the analysis does not model']));
+    assert.equal(alamode(['check', path]).status, 0);
+  });
+
   test('a task without an output says why, and unaffected tasks keep their IDs', async () => {
     const uri = await client.open(problemsPath);
     const result = (await lenses(uri))!;

@@ -129,7 +129,7 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     await lensesBecome(nightly, cliIds(NIGHTLY), 'and back');
   });
 
-  test('config read with readFileSync (beside __dirname, import.meta.dirname, or the pipeline\'s folder) shows the CLI\'s IDs, and follows the file on disk', async () => {
+  test('config read with readFileSync (beside __dirname, import.meta.dirname, fileURLToPath(import.meta.url), or the pipeline\'s folder) shows the CLI\'s IDs, and follows the file on disk', async () => {
     const dir = mkdtempSync(join(scratch, 'fs-config-'));
     const configPath = join(dir, 'config', 'pipeline.json');
     mkdirSync(dirname(configPath));
@@ -137,7 +137,7 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     writeFileSync(join(dir, 'stages.txt'), 'report\n');
     writeFileSync(join(dir, 'lib.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n");
     const path = join(dir, 'fs.alamode.ts');
-    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nfor (const stage of config.stages) dag.task(stage, { image: again.image });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
+    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
     const cli = () => {
       const r = alamode(['encode', path, '--json']);
       assert.equal(r.status, 0, r.stderr);

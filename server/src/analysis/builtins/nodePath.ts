@@ -27,6 +27,7 @@ import {
 import { nativeError } from './coercion';
 import { checkString, fn } from './support';
 import { FS_MODULE } from './nodeFs';
+import { URL_MODULE } from './nodeUrl';
 
 /** What an object argument stands for when passed to Node: something that is not a string (Node throws). */
 const NOT_A_STRING = Object.freeze({});
@@ -143,7 +144,7 @@ const MODULES = new Map<string, { readonly module: NamespaceValue; readonly name
   ['path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
   ['node:path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
   // Only where a path is not an OS question: `readFileSync` of a POSIX path (see `nodeFs.ts`).
-  ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE]] as const),
+  ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE], ['url', URL_MODULE], ['node:url', URL_MODULE]] as const),
 ]);
 
 /**

@@ -274,6 +274,11 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
     } else {
       thisValue = recv;
       const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
+      // `dag.task(name, { … })` on a Dag the analysis does not know (`new MyDag()` of a class it does not
+      // model): its lens says why, rather than nothing.
+      if (key === 'task' && recv instanceof Opaque && isPropertyAccess(inner) && node.arguments.length === 2 && ev.inEntry(node) && !ev.unfollowedTaskCalls.has(node.pos)) {
+        ev.unfollowedTaskCalls.set(node.pos, { calleeRange: ev.range(inner.name), why: recv.unknown });
+      }
       if (isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name)) {
         fn = ev.getPrivate(recv, ev.resolvePrivate(inner.name, scope), inner);
       } else if (key instanceof Opaque) {
