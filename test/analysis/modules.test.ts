@@ -4,11 +4,13 @@
  * output the runtime does not compute where it cannot.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { analyseModule } from '../../server/src/analysis/analyse';
-import type { ModuleHost } from '../../server/src/analysis/modules/host';
+import { nodeFileHost, type ModuleHost } from '../../server/src/analysis/modules/host';
+import { COMMITTED_SUFFIX } from '../../server/src/analysis/types';
 import type { Dag } from '../../server/src/runtime/index';
 import { fixturesDir } from '../support/paths';
 import { assertSameDag, executeModule, summariseAnalysis } from './execute';
@@ -140,6 +142,15 @@ export default dag;
     assert.deepEqual(analysis.diagnostics, []);
   });
 
+  test('the diff\'s committed version of a pipeline is the same file to itself: __filename and import.meta name the file on disk', () => {
+    const text = `${DSL}const dag = new Dag();\ndag.task('t', { file: __filename, url: import.meta.url });\nexport default dag;\n`;
+    const r = repo({ 'main.alamode.ts': text });
+    const spec = (fileName: string) => summariseAnalysis(defaultDag(analyseModule(text, fileName, { fresh: true, host: nodeFileHost() }))).tasks[0]!.spec;
+    const onDisk = spec(r.path('main.alamode.ts'));
+    assert.deepEqual(onDisk, { file: realpathSync(r.path('main.alamode.ts')), url: pathToFileURL(realpathSync(r.path('main.alamode.ts'))).href });
+    assert.deepEqual(spec(r.path('main.alamode.ts') + COMMITTED_SUFFIX), onDisk);
+  });
+
   test('every key of a JSON file is an export, not only identifiers: "x-y", "1", "" and "é" through a namespace or a string name', async () => {
     await sameAsRunning({
       'main.alamode.ts': `${DSL}import * as regions from './regions.json';
@@ -221,6 +232,8 @@ export default dag;
       ["import { image } from './c.json';\nfunction require(path: string) { return { image: `local ${path}` }; }\nrequire('./c.json').image = 'changed';\ndag.task('t', { image, r: require('./c.json').image });", { 'c.json': config }],
       ["let r: any;\ntry { r = require?.('./c.json'); } catch { r = { image: 'fallback' }; }\ndag.task('t', { image: r.image });", { 'c.json': config }],
       ["const r = require('#c');\ndag.task('t', { image: r.image });", { 'c.json': config, 'r.json': '{ "image": "for require" }', 'package.json': '{ "imports": { "#c": { "require": "./r.json", "import": "./c.json" } } }' }],
+      // A file holding null (not an object) has no keys to check.
+      ["import c from './c.json';\nconst r = require('./c.json');\ndag.task('t', { c: String(c), r: String(r) });", { 'c.json': 'null' }],
     ]) {
       const text = `${DSL}const dag = new Dag();\n${main}\nexport default dag;\n`;
       const { ran } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, ...files }), 'main.alamode.ts', text);

@@ -163,7 +163,7 @@ export default dag;
   });
 
   test('dag.task on a Dag the analysis does not model (a subclass with fields of its own) says why at each call, rather than nothing', async () => {
-    const text = "import { Dag } from 'a-la-mode';\nclass TeamDag extends Dag {\n  image = 'py:3.12';\n}\nconst dag = new TeamDag({ name: 'team' });\ndag.task('load', { image: dag.image });\ndag.task('clean', { image: 'py' }).addDep('load');\nexport default dag;\n";
+    const text = "import { Dag } from 'a-la-mode';\nclass TeamDag extends Dag {\n  image = 'py:3.12';\n}\nconst dag = new TeamDag({ name: 'team' });\ndag.task('load', { image: dag.image });\ndag.task('clean', { image: 'py' }).addDep('load');\nconst gulp: any = process.env.NEVER_SET;\nif (gulp) gulp.task('build', () => 1);\nexport default dag;\n";
     const { path, uri } = await openScratch('subclass', text);
     const titles = (await lenses(uri))!.map((l) => [l.range.start.line, l.command!.title]);
     assert.deepEqual(titles, [5, 6].map((line) => [line, 'output unknown: not static: new TeamDag({ name: \'team\' }) constructs an object the analysis does not model']));

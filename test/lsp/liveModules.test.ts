@@ -154,11 +154,12 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     await lensesBecome(uri, after, 'a stage added to the config read with readFileSync adds its task');
   });
 
-  test('readFileSync of a file that is not there throws as it does when the CLI runs; a Buffer read is unknown', async () => {
+  test('readFileSync of a file that is not there throws as it does when the CLI runs; a Buffer read, and a read after code not followed (which may have written the file), are unknown', async () => {
     const dir = mkdtempSync(join(scratch, 'fs-missing-'));
     writeFileSync(join(dir, 'c.json'), '{ "n": 1 }');
     const path = join(dir, 'missing.alamode.ts');
-    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nconst dag = new Dag();\nlet cfg: { image: string };\ntry { cfg = JSON.parse(readFileSync('missing.json', 'utf8')); } catch { cfg = { image: 'fallback' }; }\ndag.task('a', { image: cfg.image });\ndag.task('b', { n: JSON.parse(readFileSync('c.json') as unknown as string).n });\nexport default dag;\n");
+    writeFileSync(join(dir, 'gen.txt'), 'old');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { readFileSync, writeFileSync } from 'node:fs';\nconst dag = new Dag();\nlet cfg: { image: string };\ntry { cfg = JSON.parse(readFileSync('missing.json', 'utf8')); } catch { cfg = { image: 'fallback' }; }\ndag.task('a', { image: cfg.image });\ndag.task('b', { n: JSON.parse(readFileSync('c.json') as unknown as string).n });\nwriteFileSync('gen.txt', 'new');\ndag.task('c', { v: readFileSync('gen.txt', 'utf8') });\nexport default dag;\n");
     const uri = await client.open(path);
     const r = alamode(['encode', path, '--json']);
     assert.equal(r.status, 0, r.stderr);
@@ -166,6 +167,8 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
     assert.deepEqual(await lensIds(uri), { a: cli.a!.output });
     assert.ok(lenses.some((l) => /^output unknown: not static: readFileSync\('c\.json'\) gives a Buffer/.test(l.command!.title)));
+    // What code the analysis does not follow (here writeFileSync) may have written is not read from disk.
+    assert.ok(lenses.some((l) => /^output unknown: not static: readFileSync\('gen\.txt', 'utf8'\) reads a file after code the analysis does not follow ran/.test(l.command!.title)));
   });
 
   test('an import that appears where the analysis looked (a new file) is picked up', async () => {

@@ -14,7 +14,7 @@
 import { posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type ts from 'typescript';
-import { UnknownValue, type AnalysisDiagnostic, type AnalysisDiagnosticCode, type SourceRange, type TaskReference, type UnfollowedTaskCall } from './types';
+import { UnknownValue, sourcePathOf, type AnalysisDiagnostic, type AnalysisDiagnosticCode, type SourceRange, type TaskReference, type UnfollowedTaskCall } from './types';
 import { Budget, DEFAULT_LIMITS, LimitSignal, type Limits } from './budget';
 import type { Journal } from './speculation';
 import type { RegionFacts } from './regions';
@@ -48,6 +48,7 @@ export class Evaluator implements Interpreter {
   builtinsPatched: UnknownValue | undefined;
   readonly escapedBuiltins = new Set<BuiltinFunction>();
   havocEpoch = 0;
+  unseenCodeRuns = 0;
   readonly budget: Budget;
   readonly journals: Journal[] = [];
   /** The analysed module's top-level scope. */
@@ -130,9 +131,9 @@ export class Evaluator implements Interpreter {
   }
 
   get workingDirectory(): string | undefined {
-    // The CLI runs a pipeline in its folder (and a relative path names the same file by either path).
-    const entry = this.moduleFile(this.sf);
-    return entry === undefined ? undefined : posix.dirname(entry);
+    // The CLI runs a pipeline in the folder of its path as given (a link to the file is not followed).
+    const path = sourcePathOf(this.sf.fileName);
+    return this.graph.reader && process.platform !== 'win32' && posix.isAbsolute(path) ? posix.dirname(path) : undefined;
   }
 
   readTextFile(absPath: string): string | undefined | Error {
@@ -140,11 +141,18 @@ export class Evaluator implements Interpreter {
     return reader ? reader.read(absPath) : new Error('the analysis reads no files here');
   }
 
+  /** Each module's real path, asked for once per analysis (each is a system call). */
+  private readonly moduleFiles = new Map<ts.SourceFile, string | undefined>();
+
   moduleFile(node: ts.Node): string | undefined {
+    const sf = this.fileOf(node);
+    if (this.moduleFiles.has(sf)) return this.moduleFiles.get(sf);
     const reader = this.graph.reader;
-    const path = this.fileOf(node).fileName;
+    const path = sourcePathOf(sf.fileName);
     // esbuild gives each module its real path (symbolic links resolved); POSIX paths only (see nodePath.ts).
-    return reader && process.platform !== 'win32' && posix.isAbsolute(path) ? reader.realPath(path) : undefined;
+    const file = reader && process.platform !== 'win32' && posix.isAbsolute(path) ? reader.realPath(path) : undefined;
+    this.moduleFiles.set(sf, file);
+    return file;
   }
 
   /** Each module's `import.meta` (as the CLI's bundle defines it: url, dirname, filename), made when the module starts to run. */
@@ -536,6 +544,7 @@ export class Evaluator implements Interpreter {
 
   havoc(nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options: { volatile?: boolean; reach?: readonly HeapValue[] } = {}): HeapValue[] {
     this.havocEpoch++;
+    this.unseenCodeRuns++;
     return Escape.havoc(this, nodes, scope, why, options);
   }
 

@@ -69,6 +69,8 @@ export interface Interpreter extends Realm, MergeHost {
    */
   readonly escapedBuiltins: Set<BuiltinFunction>;
   havocEpoch: number;
+  /** See {@link Realm.unseenCodeRuns} (counted by havoc and calls of code not followed). */
+  unseenCodeRuns: number;
   /** Journals of the speculative branches being evaluated, outermost first (see speculation.ts). */
   readonly journals: Journal[];
   /** Evaluations of each object literal that is a call's second argument (see evaluator.ts). */

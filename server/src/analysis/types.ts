@@ -167,6 +167,17 @@ export interface UnfollowedTaskCall {
   readonly why: UnknownValue;
 }
 
+/**
+ * The name a version of a module other than the one on disk is analysed under (the diff's base):
+ * `<path>#committed`. Its own cache entry, but the same file to the module (`__filename`, relative reads).
+ */
+export const COMMITTED_SUFFIX = '#committed';
+
+/** The module's path on disk, from the name it is analysed under. */
+export function sourcePathOf(fileName: string): string {
+  return fileName.endsWith(COMMITTED_SUFFIX) ? fileName.slice(0, -COMMITTED_SUFFIX.length) : fileName;
+}
+
 export interface ModuleAnalysis {
   readonly dags: readonly AnalysedDag[];
   readonly diagnostics: readonly AnalysisDiagnostic[];

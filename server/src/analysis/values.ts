@@ -476,6 +476,11 @@ export interface Realm {
    * undefined when the analysis reads no files (no host).
    */
   readonly workingDirectory: string | undefined;
+  /**
+   * How often code the analysis does not follow ran so far (a call into a package, a havocked region):
+   * it may have written files or changed the working directory.
+   */
+  readonly unseenCodeRuns: number;
   /** A file's text through the host (recorded, so a change re-analyses): undefined when there is none, an Error when unreadable. */
   readTextFile(absPath: string): string | undefined | Error;
   /** The real path of the module file holding `node`, as the bundle's `__filename` gives it; undefined without a host. */

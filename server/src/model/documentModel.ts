@@ -7,7 +7,7 @@ import { analyseModule, inExportedCodeOf, nestedNameLiteralsOf, stringEditOf, ta
 import type { StubPlace } from '../analysis/stubPlace';
 import type { NameLiteral } from '../analysis/nameLiterals';
 import { definitionAfterSpecChange, knownProblems, toDagDefinition, type AnalysedDagDefinition } from '../analysis/definition';
-import type { AnalysedDag, AnalysedDep, AnalysedTask, ModuleAnalysis, SourceRange, TaskReference } from '../analysis/types';
+import { COMMITTED_SUFFIX, type AnalysedDag, type AnalysedDep, type AnalysedTask, type ModuleAnalysis, type SourceRange, type TaskReference } from '../analysis/types';
 import { describeNoOutput, encodeDag, encodeDagAfterSpecChange, OutputMemo, type DagEncoding, type TaskOutcome } from '../core/outputIds';
 import type { Problem, ProblemCode } from '../core/problems';
 
@@ -220,7 +220,7 @@ function dedupe(diagnostics: ModelDiagnostic[]): ModelDiagnostic[] {
  * document's own key so that analysing the base never replaces the tree the next keystroke reuses.
  */
 export function committedVersionName(fileName: string): string {
-  return `${fileName}#committed`;
+  return `${fileName}${COMMITTED_SUFFIX}`;
 }
 
 /**

@@ -31,8 +31,10 @@ const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
   if (encoding === undefined || !UTF8.has(encoding)) return unknown('gives a Buffer or text in an encoding other than UTF-8, which the analysis does not model');
   const directory = realm.workingDirectory;
   if (directory === undefined || path.includes('\0')) return unknown('reads a file, which the analysis can only do in a pipeline saved in a folder');
+  // Code it did not follow may have written the file, or changed the working directory, since.
+  if (realm.unseenCodeRuns > 0) return unknown('reads a file after code the analysis does not follow ran, which may have changed it');
   const text = realm.readTextFile(posix.resolve(directory, path));
-  if (text === undefined) return realm.throwError(`ENOENT: no such file or directory, open '${path}'`, site.node);
+  if (text === undefined) return realm.throwError(`ENOENT: no such file or directory (or a folder), open '${path}'`, site.node);
   if (typeof text !== 'string') {
     realm.mayThrow();
     return unknown(`reads a file the analysis cannot read (${text.message})`);

@@ -63,11 +63,9 @@ function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite):
   const cbSite: CallSite = { node: site.node, args: [], argumentCount: 2 };
   const compare = (x: Slot, y: Slot): number | Unknown => {
     const r = realm.call(cmp, undefined, [x.value, y.value], cbSite);
-    // The array is read back at the end: a comparator that changed (or handed over) the array leaves it unknown.
+    // The array is read back at the end: a comparator that handed it over leaves it unknown (one that
+    // changed it is found once the sort is done: checking after each call would cost O(n) per comparison).
     if (arr.tainted) return new Unknown(arr.tainted);
-    if (arr.items.length !== before.length || arr.items.some((s, i) => s !== before[i])) {
-      return new Unknown(new UnknownValue(`the comparator of ${realm.text(site.node)} changes the array it sorts, which the analysis does not model`, realm.range(site.node)));
-    }
     if (r instanceof Opaque) return new Unknown(r.unknown, r.reach);
     const v = toNumber(realm, r, site.node);
     if (v instanceof Opaque) return new Unknown(v.unknown);
@@ -83,6 +81,9 @@ function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite):
   } catch (e) {
     if (e instanceof Unknown) return e;
     throw e;
+  }
+  if (arr.items.length !== before.length || arr.items.some((s, i) => s !== before[i])) {
+    return new Unknown(new UnknownValue(`the comparator of ${realm.text(site.node)} changes the array it sorts, which the analysis does not model`, realm.range(site.node)));
   }
   return withSortTail(work, parts);
 }

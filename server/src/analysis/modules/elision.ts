@@ -116,7 +116,7 @@ export function walkModule(sf: ts.SourceFile): ModuleWalk {
   return walked;
 }
 
-export interface ModuleWalk {
+interface ModuleWalk {
   readonly used: Set<string> | 'unknown';
   readonly lazyLoads: ts.CallExpression[];
   /**
@@ -205,7 +205,6 @@ function isWriteTarget(node: ts.Node): boolean {
   if (ts.isSpreadAssignment(parent)) return isWriteTarget(parent.parent);
   if (ts.isPropertyAssignment(parent)) return parent.initializer === n && isWriteTarget(parent.parent);
   if (ts.isShorthandPropertyAssignment(parent)) return parent.name === n && isWriteTarget(parent.parent);
-  if (ts.isObjectLiteralExpression(parent)) return false;
   return false;
 }
 
@@ -355,11 +354,6 @@ function isNameOf(child: ts.Node, parent: ts.Node): boolean {
 }
 
 /**
- * Whether a reference resolves to the module's own binding: no scope between it and the module
- * declares the name (function parameters and `var`s, block-scoped declarations, a catch variable, a
- * named function or class expression's own name).
- */
-/**
  * Whether `ref` names a declaration made between it and the nearest of `roots` (a parameter, a
  * `let`, a catch variable of code inside them), rather than a variable outside them.
  */
@@ -370,6 +364,11 @@ export function declaredWithin(ref: ts.Identifier, roots: ReadonlySet<ts.Node>):
   return false;
 }
 
+/**
+ * Whether a reference resolves to the module's own binding: no scope between it and the module
+ * declares the name (function parameters and `var`s, block-scoped declarations, a catch variable, a
+ * named function or class expression's own name).
+ */
 function resolvesToModule(ref: ts.Identifier, sf: ts.SourceFile): boolean {
   const name = ref.text;
   for (let n: ts.Node = ref; n.parent && n.parent !== sf; n = n.parent) {

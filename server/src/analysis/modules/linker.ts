@@ -167,7 +167,8 @@ export class Linker {
     const object = loaded.value;
     if (object instanceof ObjectValue && object.tainted) return { kind: 'value', value: new Opaque(object.tainted) };
     if (name === 'default') {
-      const esModule = Object.prototype.hasOwnProperty.call(record.json, '__esModule') || (object instanceof ObjectValue && object.props.has('__esModule'));
+      const json = record.json;
+      const esModule = (typeof json === 'object' && json !== null && Object.prototype.hasOwnProperty.call(json, '__esModule')) || (object instanceof ObjectValue && object.props.has('__esModule'));
       return esModule ? { kind: 'unknown', why: `${record.path} has an "__esModule" key, which changes its default export if the bundle wraps it as CommonJS` } : { kind: 'binding', binding: b };
     }
     const slot = object instanceof ObjectValue ? object.props.get(name) : undefined;

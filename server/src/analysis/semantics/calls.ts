@@ -62,6 +62,7 @@ export function calleeText(ev: Interpreter, site: CallSite): string {
  */
 export function callUnseen(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite, cause?: UnknownValue): Opaque {
   ev.mayThrow();
+  ev.unseenCodeRuns++;
   const why = cause ?? ev.unknown(`${ev.text(site.node)} runs code the analysis does not follow`, site.node);
   ev.escape(fn, why);
   ev.escape(thisValue, why);
@@ -71,6 +72,7 @@ export function callUnseen(ev: Interpreter, fn: Value, thisValue: Value, args: r
 
 export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: readonly Value[], site: CallSite): Value {
   ev.mayThrow();
+  ev.unseenCodeRuns++;
   const n = site.node;
   const calleeNode = ts.isCallExpression(n) || ts.isNewExpression(n) ? n.expression : undefined;
   const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
@@ -275,8 +277,10 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
       thisValue = recv;
       const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
       // `dag.task(name, { … })` on a Dag the analysis does not know (`new MyDag()` of a class it does not
-      // model): its lens says why, rather than nothing.
-      if (key === 'task' && recv instanceof Opaque && isPropertyAccess(inner) && node.arguments.length === 2 && ev.inEntry(node) && !ev.unfollowedTaskCalls.has(node.pos)) {
+      // model): its lens says why, rather than nothing. Only with a spec written as an object literal,
+      // the DSL's shape (`gulp.task('build', fn)` is not a Dag's).
+      const spec = node.arguments[1];
+      if (key === 'task' && recv instanceof Opaque && isPropertyAccess(inner) && node.arguments.length === 2 && spec && ts.isObjectLiteralExpression(skipOuter(spec)) && ev.inEntry(node) && !ev.unfollowedTaskCalls.has(node.pos)) {
         ev.unfollowedTaskCalls.set(node.pos, { calleeRange: ev.range(inner.name), why: recv.unknown });
       }
       if (isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name)) {

@@ -228,7 +228,8 @@ export function uncertaintyMark(ev: Interpreter): number {
 /**
  * Whether a throw in the try block may end up not thrown: a catch takes it, or a `finally` that may
  * `return`, `break` or `continue` out discards it (`try { … } finally { return }`). Either way the
- * statements after the throw are skipped and the code after the `try` still runs.
+ * statements after the throw are skipped, and the program goes on (after the `try`, or where the
+ * finally's jump leads) from whatever state the try block had reached.
  */
 function mayDiscardThrow(node: ts.TryStatement): boolean {
   if (node.catchClause) return true;
