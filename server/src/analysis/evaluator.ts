@@ -22,7 +22,7 @@ import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } fro
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
 import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
-import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, skipOuter, skipTrivia } from './syntax';
+import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
@@ -75,6 +75,10 @@ export class Evaluator implements Interpreter {
   /** The `pos` of every call expression evaluated: code that ran (navigation treats the rest syntactically). */
   readonly runCalls = new Set<number>();
   readonly unfollowedTaskCalls = new Map<number, UnfollowedTaskCall>();
+
+  noteUnfollowedTaskCall(call: ts.CallExpression, callee: ts.PropertyAccessExpression, why: UnknownValue): void {
+    if (this.inEntry(call) && !this.unfollowedTaskCalls.has(call.pos)) this.unfollowedTaskCalls.set(call.pos, { calleeRange: this.range(callee.name), why });
+  }
   /**
    * How many times each object literal written as a call's second argument (`dag.task(name, {…})`)
    * was evaluated: a spec literal evaluated once, whose task's spec nothing read, can take an edit of a
@@ -130,10 +134,16 @@ export class Evaluator implements Interpreter {
     }
   }
 
+  /** A module's path on disk, when the analysis reads files (a host, a POSIX server: see nodePath.ts). */
+  private diskPathOf(sf: ts.SourceFile): string | undefined {
+    const path = sourcePathOf(sf.fileName);
+    return this.graph.reader && process.platform !== 'win32' && posix.isAbsolute(path) ? path : undefined;
+  }
+
   get workingDirectory(): string | undefined {
     // The CLI runs a pipeline in the folder of its path as given (a link to the file is not followed).
-    const path = sourcePathOf(this.sf.fileName);
-    return this.graph.reader && process.platform !== 'win32' && posix.isAbsolute(path) ? posix.dirname(path) : undefined;
+    const path = this.diskPathOf(this.sf);
+    return path === undefined ? undefined : posix.dirname(path);
   }
 
   readTextFile(absPath: string): string | undefined | Error {
@@ -147,10 +157,9 @@ export class Evaluator implements Interpreter {
   moduleFile(node: ts.Node): string | undefined {
     const sf = this.fileOf(node);
     if (this.moduleFiles.has(sf)) return this.moduleFiles.get(sf);
-    const reader = this.graph.reader;
-    const path = sourcePathOf(sf.fileName);
-    // esbuild gives each module its real path (symbolic links resolved); POSIX paths only (see nodePath.ts).
-    const file = reader && process.platform !== 'win32' && posix.isAbsolute(path) ? reader.realPath(path) : undefined;
+    const path = this.diskPathOf(sf);
+    // esbuild gives each module its real path (symbolic links resolved).
+    const file = path === undefined ? undefined : this.graph.reader!.realPath(path);
     this.moduleFiles.set(sf, file);
     return file;
   }
@@ -202,7 +211,7 @@ export class Evaluator implements Interpreter {
       }
     }
     const scope = this.linker.scopeOf(record)!;
-    if (record.sf && /\bimport\s*\.\s*meta\b/.test(record.sf.text)) this.makeImportMeta(record.sf);
+    if (record.sf && mentionsImportMeta(record.sf.text)) this.makeImportMeta(record.sf);
     if (record.sf) {
       // Nothing leaves a module early (a top-level `return` does not bundle), so every statement runs:
       // none is havocked for a jump that cannot happen.

@@ -62,6 +62,8 @@ export interface Interpreter extends Realm, MergeHost {
   readonly runCalls: Set<number>;
   /** `dag.task(…)` calls of the analysed module in havocked code, by `pos` (see `ModuleAnalysis`). */
   readonly unfollowedTaskCalls: Map<number, UnfollowedTaskCall>;
+  /** Notes a `x.task(…)` call of the analysed module whose tasks the analysis cannot see made, and why (its lens says so). */
+  noteUnfollowedTaskCall(call: ts.CallExpression, callee: ts.PropertyAccessExpression, why: UnknownValue): void;
   builtinsPatched: UnknownValue | undefined;
   /**
    * Built-in functions (and bound ones) handed to code the analysis cannot see in this analysis: that

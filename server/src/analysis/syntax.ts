@@ -201,3 +201,8 @@ function walkForError(node: ts.Node): boolean {
   }
   return false;
 }
+
+/** Whether a module's text uses `import.meta` (spelt with any spacing). */
+export function mentionsImportMeta(text: string): boolean {
+  return /\bimport\s*\.\s*meta\b/.test(text);
+}

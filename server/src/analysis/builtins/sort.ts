@@ -61,23 +61,20 @@ function sortedSlots(realm: Realm, arr: ArrayValue, cmp: Value, site: CallSite):
   const { present } = parts;
   const before = arr.items.slice();
   const cbSite: CallSite = { node: site.node, args: [], argumentCount: 2 };
-  const compare = (x: Slot, y: Slot): number | Unknown => {
+  /** The comparator's answer as V8 takes it; throws {@link Unknown} to abandon the sort. */
+  const compare = (x: Slot, y: Slot): number => {
     const r = realm.call(cmp, undefined, [x.value, y.value], cbSite);
     // The array is read back at the end: a comparator that handed it over leaves it unknown (one that
     // changed it is found once the sort is done: checking after each call would cost O(n) per comparison).
-    if (arr.tainted) return new Unknown(arr.tainted);
-    if (r instanceof Opaque) return new Unknown(r.unknown, r.reach);
+    if (arr.tainted) throw new Unknown(arr.tainted);
+    if (r instanceof Opaque) throw new Unknown(r.unknown, r.reach);
     const v = toNumber(realm, r, site.node);
-    if (v instanceof Opaque) return new Unknown(v.unknown);
+    if (v instanceof Opaque) throw new Unknown(v.unknown);
     return Number.isNaN(v) ? 0 : v;
   };
   const work = present.slice();
   try {
-    timSort(work, (x, y) => {
-      const order = compare(x, y);
-      if (order instanceof Unknown) throw order;
-      return order;
-    });
+    timSort(work, compare);
   } catch (e) {
     if (e instanceof Unknown) return e;
     throw e;

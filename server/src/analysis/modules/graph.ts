@@ -10,7 +10,7 @@
  */
 import { extname } from 'node:path';
 import ts from 'typescript';
-import { bindingIdentifiers, hasDeclareModifier } from '../syntax';
+import { bindingIdentifiers, hasDeclareModifier, mentionsImportMeta } from '../syntax';
 import { DEFAULT_BINDING } from '../values';
 import { parseDiagnosticsOf, parseIncremental, scriptKindOf, type Parsed } from '../parse';
 import { Configs, parseJsonFile } from './configs';
@@ -433,7 +433,8 @@ const exportTables = new WeakMap<ts.SourceFile, ExportTable>();
  * something the table leaves out.
  */
 export function namespaceShapeProblem(sf: ts.SourceFile): string | undefined {
-  if (bundledAsCommonJs(sf)) return `${sf.fileName} has no import or export, so esbuild bundles it as CommonJS`;
+  const commonJs = commonJsBundling(sf);
+  if (commonJs) return commonJs;
   // `declare const d; export { d }`: nothing is emitted for d, and the export goes with it.
   if (sf.statements.some((s) => hasDeclareModifier(s)) && sf.statements.some((s) => ts.isExportDeclaration(s) && !s.moduleSpecifier)) return `${sf.fileName} declares something ambient (\`declare\`) and has an export list, which the analysis does not follow`;
   for (const s of sf.statements) {
@@ -446,10 +447,14 @@ export function namespaceShapeProblem(sf: ts.SourceFile): string | undefined {
   return undefined;
 }
 
-/** A file without `import`, `export` or `import.meta`: esbuild bundles it as CommonJS (its namespace is `{ default: module.exports }`). */
-export function bundledAsCommonJs(sf: ts.SourceFile): boolean {
-  if (/\bimport\s*\.\s*meta\b/.test(sf.text)) return false;
-  return !sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+/**
+ * Why esbuild bundles a file as CommonJS, if it does: it has no `import`, `export` or `import.meta`
+ * (its namespace is then `{ default: module.exports }`).
+ */
+export function commonJsBundling(sf: ts.SourceFile): string | undefined {
+  if (mentionsImportMeta(sf.text)) return undefined;
+  const moduleSyntax = sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+  return moduleSyntax ? undefined : `${sf.fileName} has no import or export, so esbuild bundles it as CommonJS`;
 }
 
 /** What a module exports, by syntax (type-only and ambient exports left out). */

@@ -12,7 +12,7 @@ import { DagClassValue, ModuleNamespace, bindingValue, namespaceKeyOrder, Namesp
 import { fromNative } from '../builtins/json';
 import { nodeModuleImport } from '../builtins/nodePath';
 import type { Interpreter } from '../realm';
-import { bundledAsCommonJs, exportTableOf, namespaceShapeProblem, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
+import { commonJsBundling, exportTableOf, namespaceShapeProblem, type ImportEdge, type ModuleGraph, type ModuleRecord } from './graph';
 
 const DSL_EXPORTS = new Map<string, Value>([['Dag', DagClassValue.instance]]);
 
@@ -97,7 +97,7 @@ export class Linker {
     if (target && !target.failure) {
       const link: ImportLink = edge.kept === 'dropped'
         ? { target: () => ({ kind: 'unknown', why: `the bundle drops the import of '${module}' (no value from it is used)` }) }
-        : { target: () => (imported === '*' ? this.namespaceTarget(target) : this.resolveExport(target, imported, new Set())) };
+        : { target: () => (imported === '*' ? { kind: 'value', value: this.namespaceOf(target) } : this.resolveExport(target, imported, new Set())) };
       return { value: undefined, kind: 'import', initialised: true, importedFrom: { module, name: imported }, link };
     }
     const why = target?.failure ?? (resolution && resolution.kind !== 'dsl' && resolution.kind !== 'file' && resolution.why ? resolution.why : undefined);
@@ -119,7 +119,7 @@ export class Linker {
     const indirect = table.indirect.get(name);
     if (indirect) return this.throughEdge(record, indirect.from, (target) => this.resolveExport(target, indirect.name, seen), indirect.name);
     const ns = table.namespaces.get(name);
-    if (ns) return this.throughEdge(record, ns, (target) => this.namespaceTarget(target), '*');
+    if (ns) return this.throughEdge(record, ns, (target) => ({ kind: 'value', value: this.namespaceOf(target) }), '*');
     if (name === 'default' || seen.has(record)) return { kind: 'unknown', why: `${record.path} has no export named '${name}'` };
     seen.add(record);
     // `export * from`: the name one of them exports; two different ones make it ambiguous.
@@ -183,16 +183,11 @@ export class Linker {
     return loaded ? { kind: 'binding', binding: loaded } : { kind: 'unknown', why: `${record.path} is not followed` };
   }
 
-  /** `import * as ns` of a module: its namespace object. */
-  private namespaceTarget(record: ModuleRecord): LinkTarget {
-    return { kind: 'value', value: this.namespaceOf(record) };
-  }
-
   /** The namespace object of a module (`import * as ns`), one per module. */
   namespaceOf(record: ModuleRecord): ModuleNamespace {
     let ns = this.namespaces.get(record);
     if (!ns) {
-      const script = record.sf && bundledAsCommonJs(record.sf) ? namespaceShapeProblem(record.sf) : undefined;
+      const script = record.sf && commonJsBundling(record.sf);
       const get = (name: string): Value => {
         // A file bundled as CommonJS: its namespace holds `default` (module.exports), not its exports.
         if (script) return new Opaque(new UnknownValue(script, { start: 0, end: 0 }));

@@ -280,8 +280,8 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
       // model): its lens says why, rather than nothing. Only with a spec written as an object literal,
       // the DSL's shape (`gulp.task('build', fn)` is not a Dag's).
       const spec = node.arguments[1];
-      if (key === 'task' && recv instanceof Opaque && isPropertyAccess(inner) && node.arguments.length === 2 && spec && ts.isObjectLiteralExpression(skipOuter(spec)) && ev.inEntry(node) && !ev.unfollowedTaskCalls.has(node.pos)) {
-        ev.unfollowedTaskCalls.set(node.pos, { calleeRange: ev.range(inner.name), why: recv.unknown });
+      if (key === 'task' && recv instanceof Opaque && isPropertyAccess(inner) && node.arguments.length === 2 && spec && ts.isObjectLiteralExpression(skipOuter(spec))) {
+        ev.noteUnfollowedTaskCall(node, inner, recv.unknown);
       }
       if (isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name)) {
         fn = ev.getPrivate(recv, ev.resolvePrivate(inner.name, scope), inner);

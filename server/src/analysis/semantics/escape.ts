@@ -160,14 +160,13 @@ export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, 
  * rather than nothing. Only when the receiver names a Dag here (not any object with a `task` method).
  */
 function noteUnfollowedTaskCall(ev: Interpreter, call: ts.CallExpression, scope: Scope, why: UnknownValue, roots: ReadonlySet<ts.Node>): void {
-  if (ev.unfollowedTaskCalls.has(call.pos) || !ev.inEntry(call)) return;
   const callee = call.expression as ts.PropertyAccessExpression;
   const receiver = callee.expression as ts.Identifier;
   // A name the skipped code declares itself (`for (const dag of …)`, a callback's parameter) is not the Dag.
   if (declaredWithin(receiver, roots)) return;
   const b = scope.lookup(receiver.text);
   const value = b && (b.importedFrom ? bindingValue(b) : b.value);
-  if (value instanceof DagState) ev.unfollowedTaskCalls.set(call.pos, { calleeRange: ev.range(callee.name), why });
+  if (value instanceof DagState) ev.noteUnfollowedTaskCall(call, callee, why);
 }
 
 /** Havocs the rest of a statement list after control became uncertain, and passes the uncertainty on. */

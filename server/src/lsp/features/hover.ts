@@ -7,14 +7,13 @@
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toJson } from '../../core/json';
-import { describeNoOutput } from '../../core/outputIds';
 import type { BencodeValue } from '../../core/values';
 import { noOutputText, referenceAt, taskNamed, tasksAtCall, type DocumentModel, type TaskView } from '../../model/documentModel';
 import { dirname, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAgo, formatBytes, formatDuration } from '../../engine/describe';
 import type { StoredStatus } from '../../engine/store';
-import { isUnknown } from './lenses';
+import { isUnknown, unfollowedText } from './lenses';
 import { plural, shortId, toRange } from './convert';
 
 /** The document's store, when it exists: statuses by ID and where it is. */
@@ -120,7 +119,7 @@ export function hover(model: DocumentModel, document: TextDocument, offset: numb
   if (atCall.length === 0) {
     const unfollowed = model.analysis.unfollowedTaskCalls.find((c) => c.calleeRange.start <= offset && offset <= c.calleeRange.end);
     if (!unfollowed) return null;
-    const value = `**tasks made here** · output unknown: ${describeNoOutput({ kind: 'unknown', why: unfollowed.why.why })}\n\nThe analysis does not follow this code, so it cannot tell which tasks this call makes.`;
+    const value = `**tasks made here** · ${unfollowedText(unfollowed)}\n\nThe analysis does not follow this code, so it cannot tell which tasks this call makes.`;
     return { contents: { kind: 'markdown', value }, range: toRange(document, unfollowed.calleeRange) };
   }
   const shown = atCall.slice(0, 10).map((t) => describeTask(model, t, store));

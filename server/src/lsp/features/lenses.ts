@@ -69,9 +69,14 @@ function lensEntries(model: DocumentModel): readonly LensEntry[] {
   return entries;
 }
 
+/** What a `dag.task(` call the analysis did not follow says: `output unknown: not static: <why>`. */
+export function unfollowedText(call: UnfollowedTaskCall): string {
+  return `output unknown: ${describeNoOutput({ kind: 'unknown', why: call.why.why })}`;
+}
+
 function commandOf(entry: LensEntry, statusOf?: StatusOf): Command {
   const { task } = entry;
-  if (!task) return { title: `output unknown: ${describeNoOutput({ kind: 'unknown', why: entry.unfollowed.why.why })}`, command: '' };
+  if (!task) return { title: unfollowedText(entry.unfollowed), command: '' };
   const title = lensTitle(task, entry.named, statusOf);
   return task.outcome.output
     ? { title, command: CommandIds.copyOutputId, arguments: [task.outcome.output, task.analysed.name ?? task.name] }
