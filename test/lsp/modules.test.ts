@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
+import { CodeLensRequest, DiagnosticSeverity, DocumentSymbolRequest } from 'vscode-languageserver-protocol';
 import { alamode } from '../support/cli';
 import { fixturesDir, scratchFolder } from '../support/paths';
 import { lensIdsByTask, startTestClient, type TestClient } from './lspClient';
@@ -69,5 +69,43 @@ describe('problems in helpers', () => {
     assert.equal(warnings.length, 1);
     assert.match(String(warnings[0]!.message), /'\.\/nowhere' cannot be read/);
     assert.deepEqual(readFileSync(join(dir, 'unread', 'main.alamode.ts'), 'utf8'), text);
+  });
+});
+
+describe('a pipeline that imports another pipeline module', () => {
+  // ingest.alamode.ts makes its own Dag (three tasks) and exports a table name beside it.
+  const ingest = "import { Dag } from 'a-la-mode';\nexport const RAW = 'raw_events';\nconst dag = new Dag({ name: 'ingest' });\nconst fetch = dag.task('fetch', { image: 'py', table: RAW });\ndag.task('clean', { image: 'py' }).addDep(fetch);\ndag.task('load', { image: 'py' }).addDep(fetch);\nexport default dag;\n";
+  const cliIds = (path: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([task, t]) => [task, t.output]));
+  const lensLines = async (uri: string) => ((await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => l.range.start.line);
+
+  test('its lenses and outline are its own tasks, not the imported pipeline\'s on the import line', async () => {
+    write('cross/ingest.alamode.ts', ingest);
+    const text = "import { Dag } from 'a-la-mode';\nimport { RAW } from './ingest.alamode';\nconst dag = new Dag({ name: 'report' });\ndag.task('report', { image: 'py', source: RAW });\nexport default dag;\n";
+    const path = write('cross/report.alamode.ts', text);
+    const uri = await client.open(path, text);
+    assert.deepEqual(await lensIds(uri), cliIds(path));
+    assert.deepEqual(await lensLines(uri), [3]);
+    const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as { name: string }[];
+    assert.deepEqual(symbols.map((s) => s.name), ['dag', 'report']);
+    // The imported module's own lenses are where they were.
+    assert.deepEqual(await lensIds(await client.open(join(dir, 'cross', 'ingest.alamode.ts'))), cliIds(join(dir, 'cross', 'ingest.alamode.ts')));
+  });
+
+  test('tasks an import adds to the Dag this module exports still show on the import line', async () => {
+    write('extend/base.ts', "import { Dag } from 'a-la-mode';\nexport const dag = new Dag({ name: 'base' });\ndag.task('fetch', { image: 'py' });\n");
+    write('extend/checks.ts', "import { dag } from './base';\ndag.task('check', { image: 'py' }).addDep('fetch');\n");
+    const text = "import { dag } from './base';\nimport './checks';\ndag.task('report', { image: 'py' }).addDep('check');\nexport default dag;\n";
+    const path = write('extend/main.alamode.ts', text);
+    const uri = await client.open(path, text);
+    assert.deepEqual(await lensIds(uri), cliIds(path));
+    assert.deepEqual(await lensLines(uri), [0, 1, 2]);
+  });
+
+  test('a Dag made at import that this module adds a task to keeps its lenses', async () => {
+    write('addto/shared.ts', "import { Dag } from 'a-la-mode';\nexport const shared = new Dag({ name: 'shared' });\nshared.task('base', { image: 'py' });\n");
+    const text = "import { Dag } from 'a-la-mode';\nimport { shared } from './shared';\nshared.task('more', { image: 'py' }).addDep('base');\nconst dag = new Dag();\ndag.task('t', { image: 'py' });\nexport default dag;\n";
+    const uri = await client.open(write('addto/main.alamode.ts', text), text);
+    const titles = ((await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.range.start.line, l.command?.arguments?.[1]]);
+    assert.deepEqual(titles, [[1, 'base'], [2, 'more'], [4, 't']]);
   });
 });

@@ -108,6 +108,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
     ev.mayThrow();
   }
 
+  if (!ev.runsAtImport(site.node)) dag.changedHere = true;
   const task = new TaskState(dag, name, nameUnknown, spec, { callRange, calleeRange, nameRange, nameLiteralRange, specRange, ...(madeAt ? { madeAt } : {}) }, ev.nextIteration(site.node), dag.tasks.length);
   // Still being typed: the task exists (references, completion), its output waits for the whole call.
   task.tainted = ev.incompleteCall(site.node);
@@ -170,6 +171,7 @@ const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValu
   const task = thisValue;
   patched(ev, task.dag, args);
   ev.touch(task);
+  if (!ev.runsAtImport(site.node)) task.dag.changedHere = true;
   const callRange = ev.range(site.node);
   const madeAt = ev.elsewhere(site.node);
   const via = ev.callSites.length ? ev.callSites.slice(-16).reverse().map((n) => ev.range(n)) : undefined;

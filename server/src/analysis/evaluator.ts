@@ -22,7 +22,7 @@ import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } fro
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
 import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
-import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
+import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isModuleLoadingDeclaration, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
@@ -400,6 +400,16 @@ export class Evaluator implements Interpreter {
   /** Where `node` is, when that is in another module (for `origin` and `madeAt`). */
   elsewhere(node: ts.Node): SourceRange | undefined {
     return this.single || this.fileOf(node) === this.sf ? undefined : this.locate(node);
+  }
+
+  /**
+   * Whether `node` runs as part of the top level of a module the analysed one imports: another module's
+   * code, with no call from the analysed module's own code under way.
+   */
+  runsAtImport(node: ts.Node): boolean {
+    if (this.inEntry(node)) return false;
+    const anchor = this.anchors.at(-1);
+    return anchor !== undefined && isModuleLoadingDeclaration(anchor);
   }
 
   /** The call in the analysed module whose callee name is where a lens goes, for a DSL call at `site`. */

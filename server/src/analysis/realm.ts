@@ -110,6 +110,8 @@ export interface Interpreter extends Realm, MergeHost {
   locate(node: ts.Node): SourceRange;
   /** `node`'s own range when in another module, for `origin`/`madeAt`. */
   elsewhere(node: ts.Node): SourceRange | undefined;
+  /** Whether `node` runs in the top level of an imported module, not called from the analysed module's code. */
+  runsAtImport(node: ts.Node): boolean;
   /** The callee name of the DSL call at `site`, or of the call in the analysed module that led to it. */
   calleeRange(site: ts.Node): SourceRange;
   /** An unknown for `node`, placed in the analysed module, with where it is in another. */

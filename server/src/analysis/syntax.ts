@@ -36,6 +36,8 @@ export const isArrowFunction = kindIs<ts.ArrowFunction>(SK.ArrowFunction);
 export const isBlock = kindIs<ts.Block>(SK.Block);
 export const isObjectLiteral = kindIs<ts.ObjectLiteralExpression>(SK.ObjectLiteralExpression);
 export const isArrayLiteral = kindIs<ts.ArrayLiteralExpression>(SK.ArrayLiteralExpression);
+/** A declaration that loads a module (an import edge: `import`, `export … from`, `import x = require(…)`). */
+export const isModuleLoadingDeclaration = (n: ts.Node): n is ts.ImportDeclaration | ts.ExportDeclaration | ts.ImportEqualsDeclaration => n.kind === SK.ImportDeclaration || n.kind === SK.ExportDeclaration || n.kind === SK.ImportEqualsDeclaration;
 export const isStringLiteralLike = (n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => n.kind === SK.StringLiteral || n.kind === SK.NoSubstitutionTemplateLiteral;
 
 /** Kinds that wrap an expression without changing its value: parentheses and type-only syntax. */

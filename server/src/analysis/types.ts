@@ -122,6 +122,13 @@ export interface AnalysedDag {
   readonly metaValueOrigins?: ReadonlyMap<string, SourceRange>;
   /** The `new Dag(...)` expression in another module, when it is there. */
   readonly madeAt?: SourceRange;
+  /**
+   * Set when the Dag is another module's and this one only imports it: made, with all its tasks and
+   * inputs, while the modules this one imports ran, and neither exported as default nor encoded here
+   * (`import { RAW } from './ingest.alamode'` runs ingest's pipeline). Its tasks show in their own
+   * module, not as lenses on this module's import line, and nothing here encodes it.
+   */
+  readonly fromImportsOnly?: true;
   /** In creation order. */
   readonly tasks: readonly AnalysedTask[];
   /**

@@ -315,6 +315,11 @@ export class DagState {
   encodedByModule = false;
   /** The `new Dag(...)` in another module, when it is not in the analysed one. */
   madeAt: SourceRange | undefined;
+  /**
+   * Set once the analysed module's own code (not the top level of a module it imports) makes a task
+   * in this Dag or adds an input to one (see `AnalysedDag.fromImportsOnly`).
+   */
+  changedHere = false;
   /** The class that made it, when that extends Dag (`new PyDag()`): its methods come before the Dag's. */
   cls: ClassValue | undefined;
   constructor(

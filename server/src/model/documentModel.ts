@@ -396,6 +396,8 @@ export function taskNamed(model: DocumentModel, dag: number, name: string): Task
 export function tasksByCallSite(model: DocumentModel): TaskView[][] {
   const groups = new Map<string, TaskView[]>();
   for (const dag of model.dags) {
+    // Another pipeline this module only imports: its tasks show in their own module.
+    if (dag.analysed.fromImportsOnly) continue;
     for (const t of dag.tasks) {
       const key = `${t.analysed.callRange.start}:${t.analysed.callRange.end}`;
       const group = groups.get(key);

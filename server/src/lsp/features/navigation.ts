@@ -207,6 +207,8 @@ export function completion(model: DocumentModel, document: TextDocument, offset:
 export function documentSymbols(model: DocumentModel, document: TextDocument): DocumentSymbol[] {
   const symbols: DocumentSymbol[] = [];
   for (const dag of model.dags) {
+    // Another pipeline this module only imports is in its own module's outline.
+    if (dag.analysed.fromImportsOnly) continue;
     const dagRange = toRange(document, dag.analysed.range);
     symbols.push({
       name: dag.analysed.variable ?? 'Dag',

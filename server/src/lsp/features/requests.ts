@@ -48,9 +48,9 @@ export function encodedDagInfo(model: DocumentModel, document: TextDocument): En
   };
 }
 
-/** The DAG a document stands for: its default export, else the first one. */
+/** The DAG a document stands for: its default export, else the first of its own, else the first one. */
 export function mainDag(model: DocumentModel): DagView | undefined {
-  return model.dags.find((d) => d.analysed.isDefaultExport) ?? model.dags[0];
+  return model.dags.find((d) => d.analysed.isDefaultExport) ?? model.dags.find((d) => !d.analysed.fromImportsOnly) ?? model.dags[0];
 }
 
 /** The tasks of an analysed DAG whose outputs are known, as an encoded DAG, and the others with why. */
