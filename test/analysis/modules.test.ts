@@ -241,6 +241,42 @@ export default dag;
     }
   });
 
+  test('node:crypto createHash of strings: the digest Node gives, through each import form, in a helper, of JSON config', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { createHash } from 'node:crypto';\nimport * as crypto from 'crypto';\nimport nodeCrypto from 'node:crypto';\nimport cfg from './cfg.json';\nimport { tag } from './lib/tag';\nconst dag = new Dag();\n`
+        + "const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);\n"
+        + "for (const t of ['a', 'b']) dag.task(t, { image: 'py', code: sha(JSON.stringify({ t, v: 1 })) });\n"
+        // Updates in steps and encodings; a surrogate pair split across two updates (each hashed as UTF-8 alone).
+        + "const h = crypto.createHash('md5'); h.update('a'); h.update('é', 'latin1'); h.update('ff00', 'hex');\n"
+        + "dag.task('steps', { image: 'py', code: h.digest('base64'), split: nodeCrypto.createHash('SHA1').update('\\ud83d').update('\\ude00').digest('base64url') });\n"
+        + "dag.task('file', { image: 'py', code: createHash('sha256').update(JSON.stringify(cfg)).digest('hex'), tag: tag({ a: 1 }) });\n"
+        + "let twice = 'no'; const d = createHash('sha512'); d.digest('hex'); try { d.digest('hex'); } catch { twice = 'threw'; }\n"
+        + "let alg = 'no'; try { createHash('nope'); } catch { alg = 'threw'; }\n"
+        + "dag.task('errors', { image: 'py', twice, alg, members: typeof h.update + typeof (h as any).nothing + String(h.hasOwnProperty('update')) });\n"
+        + 'export default dag;\n',
+      'cfg.json': '{ "tables": ["a", "b"] }',
+      'lib/tag.ts': "import { createHash } from 'crypto';\nexport const tag = (o: object) => createHash('sha256').update(JSON.stringify(o)).digest('hex');\n",
+    });
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
+  });
+
+  test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known', async () => {
+    for (const [main, unknown] of <[string, string[]][]>[
+      ["dag.task('t', { n: String(createHash('sha256').update('a').digest().length) });", ['t']],
+      ["const h = createHash('sha256').update('a'); h.copy();\ndag.task('t', { v: h.digest('hex') });", ['t']],
+      ["const h = createHash('sha256'); touch(h);\ndag.task('t', { v: h.digest('hex') });", ['t']],
+      ["dag.task('t', { v: createHash('sha256').update(process.env.HOME ?? '').digest('hex') });", ['t']],
+      ["const h = createHash('sha256');\nif (process.env.X) h.update('a'); else h.update('b');\ndag.task('t', { v: h.digest('hex') });", ['t']],
+      ["dag.task('t', { v: createHash('sha256').update(Buffer.from('a')).digest('hex') });", ['t']],
+    ]) {
+      const text = `${DSL}import { createHash } from 'node:crypto';\nimport { touch } from 'somepkg';\nconst dag = new Dag();\n${main}\ndag.task('known', { image: 'py' });\nexport default dag;\n`;
+      const { ran, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, 'node_modules/somepkg/package.json': '{ "name": "somepkg", "main": "i.js" }', 'node_modules/somepkg/i.js': "exports.touch = (h) => h.update('zz');\n" }), 'main.alamode.ts', text);
+      assert.ok(ran, main);
+      const tasks = summariseAnalysis(defaultDag(analysis)).tasks;
+      assert.deepEqual(tasks.filter((t) => t.output === undefined).map((t) => t.name), unknown, main);
+    }
+  });
+
   test('a helper that adds tasks to the Dag it is given, and reads the tasks the pipeline made', async () => {
     await sameAsRunning({
       'main.alamode.ts': `${DSL}import { addChecks } from './checks';

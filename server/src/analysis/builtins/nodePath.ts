@@ -27,6 +27,7 @@ import {
 import { nativeError } from './coercion';
 import { checkString, fn } from './support';
 import { FS_MODULE } from './nodeFs';
+import { CRYPTO_MODULE } from './nodeCrypto';
 import { URL_MODULE } from './nodeUrl';
 
 /** What an object argument stands for when passed to Node: something that is not a string (Node throws). */
@@ -143,6 +144,8 @@ const MODULES = new Map<string, { readonly module: NamespaceValue; readonly name
   ['node:path', { module: pathModule, namespace: namespaceImport(pathModule) }],
   ['path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
   ['node:path/posix', { module: posixModule, namespace: namespaceImport(posixModule) }],
+  ['crypto', CRYPTO_MODULE],
+  ['node:crypto', CRYPTO_MODULE],
   // Only where a path is not an OS question: `readFileSync` of a POSIX path (see `nodeFs.ts`).
   ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE], ['url', URL_MODULE], ['node:url', URL_MODULE]] as const),
 ]);

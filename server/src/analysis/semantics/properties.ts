@@ -38,6 +38,7 @@ import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
 import { regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
+import { HashObject, hashProperty } from '../builtins/nodeCrypto';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
@@ -55,6 +56,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     const s = obj.props.get(key);
     if (s) return s.value;
     if (obj instanceof InstanceValue) return ev.instanceProperty(obj, key, node);
+    if (obj instanceof HashObject) return hashProperty(ev, obj, key, node) ?? objectProtoProperty(ev, obj, key, node);
     return objectProtoProperty(ev, obj, key, node);
   }
   if (obj instanceof ArrayValue) {
