@@ -82,6 +82,32 @@ describe('a pipeline and the helpers it imports, with enums, classes, node:path 
   });
 });
 
+describe('tagged templates', () => {
+  test('a tag builds the spec as running gives: cooked and raw strings, String.raw, this, one frozen template object per site, CR LF read as LF', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}const dag = new Dag();\n`
+        + "const ident = (s: string) => `\"${s}\"`;\n"
+        + "function sql(strings: TemplateStringsArray, ...vals: unknown[]) { return strings.reduce((a, s, i) => a + s + (i < vals.length ? String(vals[i]) : ''), '').trim(); }\n"
+        + "for (const d of ['country', 'device']) dag.task(`agg_${d}`, { q: sql`SELECT ${ident(d)}, COUNT(*) AS n\n  FROM base GROUP BY ${ident(d)}` });\n"
+        + "const seen: TemplateStringsArray[] = [];\nconst keep = (s: TemplateStringsArray) => { seen.push(s); return s.raw.join('|') + s.join('|') + s.length + Object.keys(s).join(); };\n"
+        + "const shown = [0, 1].map((i) => keep`x\\u0041${i}y\\\\`);\nkeep`x\\u0041${0}y\\\\`;\n"
+        + "const q = { prefix: 'P', tag(this: { prefix: string }, s: TemplateStringsArray, v: number) { return this.prefix + s[0] + v + s[1]; } };\n"
+        + "const lines = (s: TemplateStringsArray) => JSON.stringify([...s, ...s.raw]);\n"
+        + "dag.task('misc', { raw: String.raw`a\\nb${1}\\t`, shown, same: String(seen[0] === seen[1]), other: String(seen[0] === seen[2]), frozen: String(Object.isFrozen(seen[0]) && Object.isFrozen(seen[0]!.raw)), self: q.tag`a${1}b` + q['tag']`c${2}d`, lines: lines`a\r\nb\\\r\nc${1}d` });\n"
+        + 'export default dag;\n',
+    });
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
+  });
+
+  test('an escape that is not one (a cooked string that is undefined), or a tag from a package: unknown, never wrong', async () => {
+    await unknownWhereExpected({
+      'main.alamode.ts': `${DSL}import { sql } from 'somepkg';\nconst dag = new Dag();\nconst tag = (s: TemplateStringsArray) => String(s[0]) + s.raw[0];\ndag.task('invalid', { v: tag\`\\unicode\` });\ndag.task('pkg', { v: sql\`a\${1}\` });\ndag.task('known', {});\nexport default dag;\n`,
+      'node_modules/somepkg/package.json': '{ "name": "somepkg", "main": "i.js" }',
+      'node_modules/somepkg/i.js': "exports.sql = (s) => s.raw.join('?');\n",
+    }, ['invalid', 'pkg'], /escape sequence that is not one|somepkg/);
+  });
+});
+
 describe('dag.tasks', () => {
   test('a new array of the tasks so far at each read: iterated, sorted and filtered in place, and the Dag unchanged', async () => {
     const analysis = await sameAsRunning(main(`

@@ -21,7 +21,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference } from './realm';
-import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type Value } from './values';
+import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type TemplateStringsValue, type Value } from './values';
 import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isModuleLoadingDeclaration, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, type ModuleRecord } from './modules/graph';
@@ -45,6 +45,7 @@ export class Evaluator implements Interpreter {
   readonly completionSites: { readonly dag: number; readonly range: SourceRange }[] = [];
   /** Unknowns that are not reported as `not-static`: incomplete code, or already reported as a limit. */
   readonly silent = new WeakSet<UnknownValue>();
+  readonly templateObjects = new Map<ts.TemplateLiteral, TemplateStringsValue>();
   builtinsPatched: UnknownValue | undefined;
   readonly escapedBuiltins = new Set<BuiltinFunction>();
   havocEpoch = 0;

@@ -28,6 +28,7 @@ import type {
   Scope,
   Slot,
   TaskState,
+  TemplateStringsValue,
   Value,
 } from './values';
 
@@ -60,6 +61,8 @@ export interface Interpreter extends Realm, MergeHost {
   readonly dags: DagState[];
   readonly silent: WeakSet<UnknownValue>;
   readonly runCalls: Set<number>;
+  /** Each tagged template's template object, by site: JS makes it once per site and hands the same one. */
+  readonly templateObjects: Map<ts.TemplateLiteral, TemplateStringsValue>;
   /** `dag.task(…)` calls of the analysed module in havocked code, by `pos` (see `ModuleAnalysis`). */
   readonly unfollowedTaskCalls: Map<number, UnfollowedTaskCall>;
   /** Notes a `x.task(…)` call of the analysed module whose tasks the analysis cannot see made, and why (its lens says so). */

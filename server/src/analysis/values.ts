@@ -60,6 +60,17 @@ export class ArrayValue {
   frozen = false;
 }
 
+/**
+ * A tagged template's first argument: the cooked strings, frozen, with the raw strings as `raw` (a
+ * frozen array of its own; not enumerable, so only a read of `raw` sees it).
+ */
+export class TemplateStringsValue extends ArrayValue {
+  constructor(items: (Slot | undefined)[], readonly raw: ArrayValue) {
+    super(items);
+    this.frozen = true;
+  }
+}
+
 /** A function written in the module, with the scope it closes over. */
 export class Closure {
   readonly serial = nextSerial();

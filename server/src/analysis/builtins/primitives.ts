@@ -7,6 +7,7 @@ import {
   ObjectValue,
   Opaque,
   RegExpOpaque,
+  TemplateStringsValue,
   arrayIndex,
   isPrimitive,
   reachOf,
@@ -19,6 +20,26 @@ import { nativeError, toNumber, toPrimitiveValue } from './coercion';
 import { matchWithRegExp, replaceWithRegExp, splitWithRegExp } from './regexps';
 import { applyHost, callbackSite, checkString, fn, hostArgs, hostValue, isCallable, members, newArray, pure, methodFn } from './support';
 
+/**
+ * `` String.raw`…` ``, as a tag: the template's raw strings with the substitutions between them (each
+ * converted as JS does). Called with anything else than a template object it is not followed.
+ */
+const stringRaw = fn('String.raw', (realm, _this, args, site) => {
+  const [strings, ...subs] = args;
+  if (!(strings instanceof TemplateStringsValue)) return realm.opaque(`${realm.text(site.node)} is only followed as a tag`, site.node, reachOf(args));
+  const raw = strings.raw.items.map((slot) => slot!.value as string);
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    out += raw[i];
+    if (i + 1 < raw.length && i < subs.length) {
+      const sub = realm.toStr(subs[i], site.node);
+      if (sub instanceof Opaque) return new Opaque(sub.unknown, reachOf(subs));
+      out += sub;
+    }
+  }
+  return checkString(realm, out, site.node);
+});
+
 export const stringFn = fn('String', (realm, _this, args, site) => {
   if (args.length === 0) return '';
   return realm.toStr(args[0], site.node);
@@ -26,6 +47,7 @@ export const stringFn = fn('String', (realm, _this, args, site) => {
   members: members([
     ['fromCharCode', pure('String.fromCharCode', (...c) => String.fromCharCode(...(c as number[])), true)],
     ['fromCodePoint', pure('String.fromCodePoint', (...c) => String.fromCodePoint(...(c as number[])), true)],
+    ['raw', stringRaw],
   ]),
 });
 

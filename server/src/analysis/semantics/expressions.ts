@@ -13,6 +13,7 @@ import {
   ObjectValue,
   Opaque,
   Scope,
+  TemplateStringsValue,
   arrayIndex,
   copySlot,
   isHeap,
@@ -191,12 +192,8 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return evalConditional(ev, node as ts.ConditionalExpression, scope);
     case SK.RegularExpressionLiteral:
       return regExpLiteral(ev, node as ts.RegularExpressionLiteral);
-    case SK.TaggedTemplateExpression: {
-      const t = node as ts.TaggedTemplateExpression;
-      const tag = evalExpr(ev, t.tag, scope);
-      const spans = ts.isTemplateExpression(t.template) ? t.template.templateSpans.map((s) => evalExpr(ev, s.expression, scope)) : [];
-      return ev.callUnseen(tag, undefined, spans, { node, args: [], argumentCount: 0 }, ev.unknown(`${ev.text(node)} (a tagged template) is not evaluated by the analysis`, node));
-    }
+    case SK.TaggedTemplateExpression:
+      return evalTaggedTemplate(ev, node as ts.TaggedTemplateExpression, scope);
     case SK.MetaProperty:
       if ((node as ts.MetaProperty).keywordToken === SK.ImportKeyword) {
         const meta = ev.importMeta(node);
@@ -211,6 +208,50 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       // Syntax the analysis does not model (`yield`, JSX, a node the parser could not finish).
       return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node)));
   }
+}
+
+/**
+ * A tagged template, `` sql`SELECT ${col} FROM t` ``, as JS runs it: the tag (with its object as
+ * `this` when written `obj.tag`), then the site's template object, then the substitutions, and the
+ * tag called with them. A template with an escape that is not one (`\unicode`: its cooked string is
+ * undefined) is not followed.
+ */
+function evalTaggedTemplate(ev: Interpreter, node: ts.TaggedTemplateExpression, scope: Scope): Value {
+  const inner = skipOuter(node.tag);
+  let tag: Value;
+  let thisValue: Value = undefined;
+  if ((isPropertyAccess(inner) || isElementAccess(inner)) && inner.expression.kind !== SK.SuperKeyword && !(isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name))) {
+    thisValue = evalExpr(ev, inner.expression, scope);
+    const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(evalExpr(ev, inner.argumentExpression, scope), inner.argumentExpression);
+    tag = key instanceof Opaque ? new Opaque(key.unknown, reachOf([thisValue])) : ev.getProperty(thisValue, key, inner, inner.expression);
+  } else {
+    tag = evalExpr(ev, node.tag, scope);
+  }
+  const strings = templateObject(ev, node.template);
+  const spans = ts.isTemplateExpression(node.template) ? node.template.templateSpans.map((s) => s.expression) : [];
+  const values = spans.map((e) => evalExpr(ev, e, scope));
+  const site = { node, args: [node.template, ...spans].map((n, index) => ({ node: n, index, spread: false })), argumentCount: spans.length + 1 };
+  if (!strings) return ev.callUnseen(tag, thisValue, values, site, ev.unknown(`${ev.text(node)} has an escape sequence that is not one (its cooked string is undefined), which the analysis does not follow`, node));
+  return ev.call(tag, thisValue, [strings, ...values], site);
+}
+
+/** TypeScript's flag (internal, `TokenFlags.ContainsInvalidEscape`) on a template part whose cooked string is undefined. */
+const CONTAINS_INVALID_ESCAPE = 1 << 11;
+
+/** The template object of a tagged template's site: made once, frozen, with `raw` (see {@link TemplateStringsValue}). */
+function templateObject(ev: Interpreter, template: ts.TemplateLiteral): TemplateStringsValue | undefined {
+  let strings = ev.templateObjects.get(template);
+  if (!strings) {
+    const parts = ts.isTemplateExpression(template) ? [template.head, ...template.templateSpans.map((s) => s.literal)] : [template];
+    if (parts.some((p) => ((p as { templateFlags?: number }).templateFlags ?? 0) & CONTAINS_INVALID_ESCAPE)) return undefined;
+    const range = ev.range(template);
+    // Raw strings have their line endings as LF, as JS reads them (CR LF and CR alike).
+    const raw = new ArrayValue(parts.map((p) => ({ value: (p.rawText ?? '').replace(/\r\n?/g, '\n'), range })));
+    raw.frozen = true;
+    strings = new TemplateStringsValue(parts.map((p) => ({ value: p.text, range })), raw);
+    ev.templateObjects.set(template, strings);
+  }
+  return strings;
 }
 
 export function evalTemplate(ev: Interpreter, node: ts.TemplateExpression, scope: Scope): Value {

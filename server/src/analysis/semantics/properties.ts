@@ -26,6 +26,7 @@ import {
   RegExpOpaque,
   CollectionValue,
   DateValue,
+  TemplateStringsValue,
 } from '../values';
 import type { Interpreter } from '../realm';
 import { arrayProperty } from '../builtins/arrays';
@@ -61,6 +62,7 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   }
   if (obj instanceof ArrayValue) {
     if (obj.tainted) return new Opaque(obj.tainted, [obj]);
+    if (obj instanceof TemplateStringsValue && key === 'raw') return obj.raw;
     return arrayProperty(ev, obj, key, node);
   }
   if (obj instanceof CollectionValue) return collectionProperty(ev, obj, key, node);
