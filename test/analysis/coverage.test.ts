@@ -108,6 +108,20 @@ describe('tagged templates', () => {
   });
 });
 
+describe('getters and setters in object literals', () => {
+  test('whatever copies or lists the object runs its getters, which may change it through this or a variable: unknown, never wrong', async () => {
+    for (const main of [
+      "const o = { y: 1, get x() { this.y = 2; return 0; } };\nObject.assign({}, o);",
+      "const o = { y: 1, get x() { this.y = 2; return 0; } };\nconst copy = { ...o };",
+      "const o = { y: 1, get x() { this.y = 5; return 0; } };\nObject.entries(o);",
+      "const o = { y: 1, get x() { o.y = 2; return 0; } };\nObject.assign({}, o);",
+      "const o = { y: 1, set x(v: number) { this.y = v; } };\no.x = 7;",
+    ]) {
+      await unknownWhereExpected({ 'main.alamode.ts': `${DSL}const dag = new Dag();\n${main}\ndag.task('t', { y: o.y });\ndag.task('known', {});\nexport default dag;\n` }, ['t'], /is a (getter|setter)/);
+    }
+  });
+});
+
 describe('dag.tasks', () => {
   test('a new array of the tasks so far at each read: iterated, sorted and filtered in place, and the Dag unchanged', async () => {
     const analysis = await sameAsRunning(main(`

@@ -315,6 +315,8 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
   }
   const obj = new ObjectValue();
   let unknown: UnknownValue | undefined;
+  /** Why the object is not followed once made, when it has a getter or setter (see below). */
+  let accessor: UnknownValue | undefined;
   const lost: Value[] = [];
   for (const p of node.properties) {
     if (isPropertyAssignment(p)) {
@@ -359,6 +361,7 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
       const why = ev.unknown(`${ev.text(p.name)} is a ${isGetAccessor(p) ? 'getter' : 'setter'}, which the analysis does not run`, p);
       // An accessor may run whenever the property is read or written, so its body is out of sight.
       ev.escape(fn, why);
+      accessor ??= why;
       if (key instanceof Opaque) unknown ??= key.unknown;
       else obj.props.set(key, { value: new Opaque(why), range: ev.range(p), accessor: true });
     }
@@ -368,6 +371,10 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
     const values = [...lost, ...[...obj.props.values()].map((s) => s.value)];
     return new Opaque(unknown, reachOf(values));
   }
+  // Whatever copies or lists the object (spread, Object.assign, Object.entries, JSON.stringify) runs
+  // its getters, which may change it through \`this\` (\`get x() { this.n++ }\`) or through a variable
+  // that holds it: the object itself is out of sight from here on.
+  if (accessor) ev.escape(obj, accessor);
   return obj;
 }
 
