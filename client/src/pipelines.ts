@@ -1,5 +1,6 @@
 /** What a pipeline module is, for the client: the same rule as the server's document selector. */
 import * as vscode from 'vscode';
+import { IMPORTABLE_EXTENSIONS } from '../../server/src/protocol';
 
 /** Pipeline modules only; other TypeScript files keep TypeScript's own IntelliSense to themselves. */
 export const PIPELINE_SELECTOR = { language: 'typescript', pattern: '**/*.alamode.ts' } as const;
@@ -19,8 +20,8 @@ export function isImportableDocument(document: vscode.TextDocument): boolean {
   return document.uri.scheme === 'file' && IMPORTABLE_LANGUAGES.has(document.languageId) && !isPipelineDocument(document) && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
 }
 
-/** The same files on disk, for the watcher. */
-export const IMPORTABLE_GLOB = '**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx,json}';
+/** The same files on disk, for the watcher (other files a pipeline reads, the server asks to watch). */
+export const IMPORTABLE_GLOB = `**/*.{${IMPORTABLE_EXTENSIONS.join(',')}}`;
 
 export function isPipelineDocument(document: vscode.TextDocument): boolean {
   return document.languageId === 'typescript' && PIPELINE_FILE.test(document.uri.path);

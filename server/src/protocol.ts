@@ -7,6 +7,13 @@ import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { DagDiff } from './core/diff';
 
 /**
+ * The extensions of what a pipeline may import (modules, JSON, tsconfig.json): the VS Code client
+ * watches these files itself; the server asks it to watch any other file a pipeline reads
+ * (`lsp/readWatchers.ts`).
+ */
+export const IMPORTABLE_EXTENSIONS: readonly string[] = ['ts', 'mts', 'cts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json'];
+
+/**
  * The Node flags the server is started with (the VS Code client passes them, the bench starts it the
  * same way, and the README gives them to other editors). V8's young generation otherwise grows to
  * 16 MB semi-spaces while a large module is analysed and keeps them: on the 3,001-task bench module,

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RenameRequest, type LocationLink, type TextEdit } from 'vscode-languageserver-protocol';
+import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
+import { URI } from 'vscode-uri';
 import { AffectedPipelinesRequest } from '../../server/src/protocol';
 import { alamode } from '../support/cli';
 import { initRepo } from '../support/git';
@@ -303,5 +304,51 @@ describe('what a helper edit does to every pipeline (alamode/affectedPipelines)'
       assert.deepEqual(shown, expected, module);
     }
     await client.closeDocument(images);
+  });
+});
+
+describe('files a pipeline reads that the client does not watch itself', () => {
+  test('the server asks the client to watch them (a .sql file hashed for a code tag), and a save reaches the lenses', async () => {
+    const watching = await startTestClient({ capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
+    const registered = new Map<string, FileSystemWatcher[]>();
+    watching.connection.onRequest(RegistrationRequest.type, (p) => {
+      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
+    });
+    watching.connection.onRequest(UnregistrationRequest.type, (p) => {
+      for (const u of p.unregisterations) registered.delete(u.id);
+    });
+    const watched = () => [...registered.values()].flat().map((w) => { const g = w.globPattern as RelativePattern; return join(URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern); }).sort();
+    try {
+      const dir = mkdtempSync(join(scratch, 'watch-'));
+      writeFileSync(join(dir, 'transform.sql'), 'SELECT 1;\n');
+      writeFileSync(join(dir, 'other.sql'), 'SELECT 2;\n');
+      writeFileSync(join(dir, 'config.json'), '{ "image": "py" }');
+      writeFileSync(join(dir, 'lib.ts'), "import { createHash } from 'node:crypto';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const codeOf = (file: string) => createHash('sha256').update(readFileSync(join(__dirname, file), 'utf8')).digest('hex');\n");
+      const pipeline = (sql: string) => `import { Dag } from 'a-la-mode';\nimport config from './config.json';\nimport { codeOf } from './lib';\nconst dag = new Dag();\ndag.task('transform', { image: config.image, code: codeOf('${sql}') });\nexport default dag;\n`;
+      const path = join(dir, 'watch.alamode.ts');
+      writeFileSync(path, pipeline('transform.sql'));
+      const uri = await watching.open(path);
+      await watching.diagnostics(uri);
+      await waitFor('a watcher on transform.sql', () => watched().includes(join(dir, 'transform.sql')));
+      // Only what the client does not watch itself: no module, no JSON.
+      assert.deepEqual(watched().filter((p) => /\.(ts|json)$/.test(p)), []);
+      const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
+      const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { transform: { output: string } } }).tasks.transform.output;
+      const before = cli();
+      assert.deepEqual(await ids(), { transform: before });
+      writeFileSync(join(dir, 'transform.sql'), 'SELECT 1 AS changed;\n');
+      await watching.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(join(dir, 'transform.sql')).href, type: FileChangeType.Changed }] });
+      const after = cli();
+      assert.notEqual(after, before);
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && (await ids()).transform !== after) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await ids(), { transform: after }, 'the saved query changes the lens');
+      // Reading another file instead: that one is watched, the first no longer.
+      await watching.change(uri, pipeline('other.sql'));
+      await watching.diagnostics(uri);
+      await waitFor('the watchers follow what is read', () => watched().includes(join(dir, 'other.sql')) && !watched().includes(join(dir, 'transform.sql')));
+    } finally {
+      watching.close();
+    }
   });
 });

@@ -24,6 +24,7 @@ import { codeLenses, isLensData, resolveLens } from './features/lenses';
 import { completion, definition, documentSymbols, prepareRename, references, rename, type ReaderPipeline } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
+import { ReadWatchers } from './readWatchers';
 import { fileNameOf, ModelCache } from './modelCache';
 import { WorkspaceFiles } from './workspaceFiles';
 import { pipelineModulesIn } from './workspacePipelines';
@@ -93,6 +94,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     },
   );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Set when the client lets the server register file watchers (see readWatchers.ts). */
+  let readWatchers: ReadWatchers | undefined;
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
 
@@ -144,6 +147,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
     hasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
+    const watching = params.capabilities.workspace?.didChangeWatchedFiles;
+    if (watching?.dynamicRegistration === true) readWatchers = new ReadWatchers(connection, watching.relativePatternSupport === true);
     workspaceFolders = (params.workspaceFolders ?? []).map((f) => URI.parse(f.uri).fsPath);
     const options = params.initializationOptions as InitializationOptions | undefined;
     lazyLenses = options?.resolveLenses === true;
@@ -190,6 +195,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     if (!document) return;
     try {
       const model = models.get(document);
+      // Typing paused: the files pipelines read now are those to watch.
+      readWatchers?.update(files.allReads());
       const published = diagnostics(model, document);
       sendQuietly(() => connection.sendDiagnostics({ uri, version: document.version, diagnostics: published }));
     } catch (e) {

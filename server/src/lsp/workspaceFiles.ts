@@ -78,6 +78,15 @@ export class WorkspaceFiles implements ModuleHost {
     this.readBy.delete(pipelineUri);
   }
 
+  /** Every file the open pipelines' analyses read (or looked for). */
+  *allReads(): Iterable<string> {
+    const seen = new Set<string>();
+    for (const files of this.readBy.values()) for (const path of files) if (!seen.has(path)) {
+      seen.add(path);
+      yield path;
+    }
+  }
+
   /** The open pipelines whose analysis read `path` (or looked for it and found nothing). */
   readersOf(path: string): string[] {
     const readers: string[] = [];

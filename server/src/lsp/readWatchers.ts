@@ -1,0 +1,57 @@
+/**
+ * Watchers for the files pipelines read that the client does not watch on its own. The VS Code client
+ * watches what a pipeline may import (`IMPORTABLE_EXTENSIONS`); a pipeline may also read any file with
+ * `readFileSync` (a `.sql` query, a `.py` script it hashes for a code tag, a `stages.txt`), and a save
+ * of such a file must reach its lenses as a helper's does. The server asks the client to watch exactly
+ * those files, through a dynamic registration of `workspace/didChangeWatchedFiles` (as rust-analyzer
+ * registers the files it loads), and changes them as pipelines read other files.
+ */
+import { basename, dirname, extname } from 'node:path';
+import { DidChangeWatchedFilesNotification, type Connection, type Disposable, type FileSystemWatcher } from 'vscode-languageserver';
+import { URI } from 'vscode-uri';
+import { IMPORTABLE_EXTENSIONS } from '../protocol';
+
+/** Never more watchers than this (a pipeline that reads thousands of files is watched for the first ones). */
+const MAX_WATCHED = 1_000;
+
+const IMPORTABLE: ReadonlySet<string> = new Set(IMPORTABLE_EXTENSIONS.map((e) => `.${e}`));
+
+export class ReadWatchers {
+  private watched = new Set<string>();
+  private registration: Promise<Disposable> | undefined;
+
+  /**
+   * @param relativePatterns whether the client takes a folder and a pattern (LSP 3.17); otherwise each
+   * file is given as an absolute glob
+   */
+  constructor(private readonly connection: Connection, private readonly relativePatterns: boolean) {}
+
+  /**
+   * The files the open pipelines read now: those outside the client's own watch are watched, and only
+   * they. Called when typing pauses, so a path being typed in a `readFileSync` does not register a
+   * watcher per keystroke.
+   */
+  update(reads: Iterable<string>): void {
+    const wanted = new Set<string>();
+    for (const path of reads) {
+      if (wanted.size >= MAX_WATCHED) break;
+      if (!IMPORTABLE.has(extname(path))) wanted.add(path);
+    }
+    if (wanted.size === this.watched.size && [...wanted].every((p) => this.watched.has(p))) return;
+    this.watched = wanted;
+    const previous = this.registration;
+    // The new watchers first, then the old ones go: no moment without a watcher on a file still read.
+    this.registration = wanted.size === 0 ? undefined : this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [...wanted].map((p) => this.watcher(p)) });
+    this.registration?.catch(() => {});
+    void previous?.then((d) => d.dispose()).catch(() => {});
+  }
+
+  private watcher(path: string): FileSystemWatcher {
+    // A glob has no escape for its own characters: each one in a name matches any character there
+    // instead (a file watched too broadly is analysed again for nothing; never one missed).
+    const name = basename(path).replace(/[*?[\]{}]/g, '?');
+    return this.relativePatterns
+      ? { globPattern: { baseUri: URI.file(dirname(path)).toString(), pattern: name } }
+      : { globPattern: `${dirname(path).replace(/[*?[\]{}]/g, '?')}/${name}` };
+  }
+}
