@@ -87,5 +87,26 @@ export function acrossFiles(): void {
       await vscode.commands.executeCommand('workbench.action.files.revert');
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
+
+    it('a query file the pipeline hashes for its code tag is watched: saving it re-keys the lens', async () => {
+      // A .sql file is not among what the client watches itself: the server asks it to (readWatchers.ts).
+      const dir = path.join(root.fsPath, 'pipelines', 'sqlhash');
+      fs.mkdirSync(dir, { recursive: true });
+      const query = path.join(dir, 'transform.sql');
+      fs.writeFileSync(query, 'SELECT 1;\n');
+      const pipeline = path.join(dir, 'sql.alamode.ts');
+      fs.writeFileSync(pipeline, "import { Dag } from 'a-la-mode';\nimport { createHash } from 'node:crypto';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst dag = new Dag();\ndag.task('transform', { image: 'py', code: createHash('sha256').update(readFileSync(join(__dirname, 'transform.sql'), 'utf8')).digest('hex') });\nexport default dag;\n");
+      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'alamode-vscode')!;
+      const cli = () => (JSON.parse(execFileSync(process.execPath, [path.join(ext.extensionPath, 'server', 'out', 'cli.cjs'), 'encode', pipeline, '--json'], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } })) as { tasks: { transform: { output: string } } }).tasks.transform.output.slice(0, 12);
+      const uri = vscode.Uri.file(pipeline);
+      const before = cli();
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      await waitFor('the lens of the hashed query', async () => (JSON.stringify(await lensIds(uri)) === JSON.stringify([before]) ? true : undefined));
+      fs.writeFileSync(query, 'SELECT 1 AS changed;\n');
+      const after = cli();
+      assert.notEqual(after, before);
+      await waitFor('the lens to follow the saved query', async () => (JSON.stringify(await lensIds(uri)) === JSON.stringify([after]) ? true : undefined));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
   });
 }
