@@ -108,6 +108,37 @@ describe('tagged templates', () => {
   });
 });
 
+describe('generators', () => {
+  test('a generator iterated to its end at once (a spread, Array.from, new Set) runs as running gives: yields, yield*, its effects, tasks it makes, methods', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { product } from './lib/iter';\nconst dag = new Dag();\n`
+        + "function* days(from: string, to: string) { for (let t = Date.parse(from); t <= Date.parse(to); t += 86400000) yield new Date(t).toISOString().slice(0, 10); }\n"
+        + "for (const d of [...days('2024-01-30', '2024-02-02')]) dag.task(`day_${d}`, {});\n"
+        + "function* range(n: number) { for (let i = 0; i < n; i++) yield i; }\n"
+        + "function* inner() { yield 'a'; yield 'b'; return 'r'; }\nfunction* outer() { yield* inner(); yield* ['c', 'd']; const r = yield 'e'; yield String(r); }\n"
+        + "let n = 0;\nfunction* counting() { n++; yield n; n++; yield n; }\nconst counted = [...counting()];\n"
+        + "function* make() { for (const x of ['m1', 'm2']) yield dag.task(x, {}); }\nconst made = Array.from(make());\n"
+        + "const o = { *items() { yield this.a; yield this.b; }, a: 1, b: 2 };\nclass Each { constructor(private n: number) {} *each() { for (let i = 0; i < this.n; i++) yield i; } }\n"
+        + "dag.task('misc', { range: Array.from(range(3)), set: [...new Set(range(2))].length, outer: [...outer()].join(), counted: `${counted} ${n}`, methods: [...o.items(), ...new Each(2).each()].join(), pairs: [...product([1, 2], ['x'])].map((p) => p.join('')).join() }).addDep(...made);\n"
+        + 'export default dag;\n',
+      'lib/iter.ts': 'export function* product<A, B>(as: A[], bs: B[]): Generator<[A, B]> { for (const a of as) for (const b of bs) yield [a, b]; }\n',
+    });
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
+  });
+
+  test('a generator iterated bit by bit, or yielding on a branch it cannot decide, or through code it does not follow: unknown, never wrong', async () => {
+    await unknownWhereExpected({
+      'main.alamode.ts': `${DSL}const dag = new Dag();\n`
+        + "function* g() { yield 'a'; yield 'b'; }\nfor (const x of g()) dag.task(x, {});\n"
+        + "function* maybe() { if (process.env.X) yield 1; yield 2; }\ndag.task('branch', { n: [...maybe()].length });\n"
+        + "function* over(xs: string[]) { for (const x of xs) yield x; }\ndag.task('unseen', { n: [...over(JSON.parse(process.env.XS ?? '[]'))].length });\n"
+        + "const [first] = g();\ndag.task('partial', { first });\n"
+        + "const it = g(); it.next();\ndag.task('manual', { n: [...it].length });\n"
+        + "dag.task('known', {});\nexport default dag;\n",
+    }, ['branch', 'unseen', 'partial', 'manual'], /generator|branch|not static/);
+  });
+});
+
 describe('getters and setters in object literals', () => {
   test('whatever copies or lists the object runs its getters, which may change it through this or a variable: unknown, never wrong', async () => {
     for (const main of [

@@ -260,7 +260,7 @@ export default dag;
     assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
   });
 
-  test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known', async () => {
+  test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known, its own keys, a patched prototype', async () => {
     for (const [main, unknown] of <[string, string[]][]>[
       ["dag.task('t', { n: String(createHash('sha256').update('a').digest().length) });", ['t']],
       ["const h = createHash('sha256').update('a'); h.copy();\ndag.task('t', { v: h.digest('hex') });", ['t']],
@@ -268,12 +268,28 @@ export default dag;
       ["dag.task('t', { v: createHash('sha256').update(process.env.HOME ?? '').digest('hex') });", ['t']],
       ["const h = createHash('sha256');\nif (process.env.X) h.update('a'); else h.update('b');\ndag.task('t', { v: h.digest('hex') });", ['t']],
       ["dag.task('t', { v: createHash('sha256').update(Buffer.from('a')).digest('hex') });", ['t']],
+      // A real Hash has an own `_options` (listed as running lists it) and enumerable stream methods on its prototype.
+      ["dag.task('t', { keys: Object.keys(createHash('sha256')), has: String('_options' in createHash('md5')) });", []],
+      ["dag.task('t', { copy: { ...createHash('sha256') } as any });", ['t']],
+      ["const ks: string[] = [];\nfor (const k in createHash('sha256')) ks.push(k);\ndag.task('t', { ks });", ['t']],
+      // Patching Hash's prototype through the exported class patches a built-in: nothing after it is known.
+      ["const orig = Hash.prototype.update;\nHash.prototype.update = function (this: any, d: any, e?: any) { return orig.call(this, d === 'x' ? 'y' : d, e); } as any;\ndag.task('t', { v: createHash('sha256').update('x').digest('hex') });", ['t', 'known']],
     ]) {
-      const text = `${DSL}import { createHash } from 'node:crypto';\nimport { touch } from 'somepkg';\nconst dag = new Dag();\n${main}\ndag.task('known', { image: 'py' });\nexport default dag;\n`;
+      const text = `${DSL}import { createHash, Hash } from 'node:crypto';\nimport { touch } from 'somepkg';\nconst dag = new Dag();\n${main}\ndag.task('known', { image: 'py' });\nexport default dag;\n`;
       const { ran, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, 'node_modules/somepkg/package.json': '{ "name": "somepkg", "main": "i.js" }', 'node_modules/somepkg/i.js': "exports.touch = (h) => h.update('zz');\n" }), 'main.alamode.ts', text);
       assert.ok(ran, main);
       const tasks = summariseAnalysis(defaultDag(analysis)).tasks;
       assert.deepEqual(tasks.filter((t) => t.output === undefined).map((t) => t.name), unknown, main);
+    }
+  });
+
+  test('a function called as a member of a namespace import (ns.f(), ns.tag`x`) has no this: esbuild calls the export itself', async () => {
+    const files = { 'lib/t.ts': "export const prefix = 'P';\nexport function pre(this: any, s: TemplateStringsArray) { return String(this?.prefix) + s[0]; }\nexport function plain(this: any) { return String(this?.prefix); }\n" };
+    for (const call of ['lib.plain()', "lib['plain']()", '(lib).plain()', 'lib.pre`x`', "lib['pre']`x`", '(lib.pre)`x`', 'other.plain()']) {
+      const text = `${DSL}import * as lib from './lib/t';\nconst other = lib;\nconst dag = new Dag();\ndag.task('t', { v: ${call} });\ndag.task('known', {});\nexport default dag;\n`;
+      const { ran, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': text, ...files }), 'main.alamode.ts', text);
+      assert.ok(ran, call);
+      assert.ok(summariseAnalysis(defaultDag(analysis)).tasks.some((t) => t.name === 'known' && t.output !== undefined), call);
     }
   });
 

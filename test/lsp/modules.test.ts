@@ -91,6 +91,18 @@ describe('a pipeline that imports another pipeline module', () => {
     assert.deepEqual(await lensIds(await client.open(join(dir, 'cross', 'ingest.alamode.ts'))), cliIds(join(dir, 'cross', 'ingest.alamode.ts')));
   });
 
+  test('when which Dag the module exports is not known, the imported pipeline\'s tasks keep their lenses', async () => {
+    write('unknown/ingest.alamode.ts', ingest);
+    const text = "import { Dag } from 'a-la-mode';\nimport ingest from './ingest.alamode';\nconst other = new Dag({ name: 'other' });\nother.task('x', { image: 'py' });\nexport default process.env.WHICH ? other : ingest;\n";
+    const path = write('unknown/main.alamode.ts', text);
+    const uri = await client.open(path, text);
+    const ids = await lensIds(uri);
+    // The CLI exports ingest here (WHICH is not set): its tasks have lenses, with its IDs.
+    const cli = cliIds(path);
+    assert.deepEqual(Object.keys(cli).sort(), ['clean', 'fetch', 'load']);
+    for (const [task, id] of Object.entries(cli)) assert.equal(ids[task], id, task);
+  });
+
   test('tasks an import adds to the Dag this module exports still show on the import line', async () => {
     write('extend/base.ts', "import { Dag } from 'a-la-mode';\nexport const dag = new Dag({ name: 'base' });\ndag.task('fetch', { image: 'py' });\n");
     write('extend/checks.ts', "import { dag } from './base';\ndag.task('check', { image: 'py' }).addDep('fetch');\n");

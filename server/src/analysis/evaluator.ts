@@ -20,7 +20,7 @@ import type { Journal } from './speculation';
 import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
-import type { ChainResult, Completion, Interpreter, Reference } from './realm';
+import type { ChainResult, Completion, Interpreter, Reference, YieldSink } from './realm';
 import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type TemplateStringsValue, type Value } from './values';
 import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isModuleLoadingDeclaration, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
@@ -46,6 +46,8 @@ export class Evaluator implements Interpreter {
   /** Unknowns that are not reported as `not-static`: incomplete code, or already reported as a limit. */
   readonly silent = new WeakSet<UnknownValue>();
   readonly templateObjects = new Map<ts.TemplateLiteral, TemplateStringsValue>();
+  drainedCall: ts.Node | undefined = undefined;
+  readonly yieldSinks: YieldSink[] = [];
   builtinsPatched: UnknownValue | undefined;
   readonly escapedBuiltins = new Set<BuiltinFunction>();
   havocEpoch = 0;
@@ -227,6 +229,8 @@ export class Evaluator implements Interpreter {
   private markDefaultExport(): void {
     const target = this.linker.resolveExport(this.graph.entry, 'default', new Set());
     const value = target.kind === 'value' ? target.value : target.kind === 'binding' && target.binding.initialised && !target.binding.volatile && !target.binding.link ? target.binding.value : target.kind === 'binding' ? bindingValue(target.binding) : undefined;
+    // Not known: it may be any Dag, another module's too (its lenses stay: `fromImportsOnly`).
+    if (target.kind === 'unknown' || value instanceof Opaque) for (const dag of this.dags) dag.mayBeDefaultExport = true;
     if (value instanceof DagState) value.isDefaultExport = true;
     // No Dag to show lenses for, and nothing else would say why (`new MyDag()` of a class the
     // analysis does not follow, a factory in a package).
@@ -756,6 +760,14 @@ export class Evaluator implements Interpreter {
 
   evalNew(node: ts.NewExpression, scope: Scope): Value {
     return Calls.evalNew(this, node, scope);
+  }
+
+  plainNamespaceMember(recv: Value, member: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): boolean {
+    return Calls.plainNamespaceMember(recv, member, scope);
+  }
+
+  evalDrained(node: ts.Expression, scope: Scope): Value {
+    return Calls.evalDrained(this, node, scope);
   }
 
   evalEnum(node: ts.EnumDeclaration, scope: Scope): void {

@@ -195,7 +195,7 @@ export class Materialiser {
     if (state.tainted) dag.tainted = state.tainted;
     if (state.madeAt) dag.madeAt = state.madeAt;
     if (state.encodedByModule) dag.encodedByModule = true;
-    if (state.madeAt && !state.isDefaultExport && !state.encodedByModule && !state.changedHere) dag.fromImportsOnly = true;
+    if (state.madeAt && !state.isDefaultExport && !state.mayBeDefaultExport && !state.encodedByModule && !state.changedHere) dag.fromImportsOnly = true;
     if (metaValueOrigins.size > 0) dag.metaValueOrigins = metaValueOrigins;
     return dag;
   }

@@ -54,6 +54,15 @@ export type Reference =
 /** Unknown conditions nested deeper than this are havocked rather than evaluated both ways (2^n work). */
 export const MAX_SPECULATION_DEPTH = 3;
 
+/** The values a generator run to completion yields (see `Interpreter.yieldSinks`). */
+export interface YieldSink {
+  readonly values: Slot[];
+  /** How deep in speculative branches the generator started: a yield deeper is on a branch not decided. */
+  readonly journals: number;
+  /** Set when which values it yields is not known. */
+  unknown: UnknownValue | undefined;
+}
+
 export interface Interpreter extends Realm, MergeHost {
   // ── state ──
   readonly sf: ts.SourceFile;
@@ -61,6 +70,14 @@ export interface Interpreter extends Realm, MergeHost {
   readonly dags: DagState[];
   readonly silent: WeakSet<UnknownValue>;
   readonly runCalls: Set<number>;
+  /**
+   * The call whose value is iterated to its end as soon as it is made (the operand of a spread,
+   * `Array.from`'s only argument): a generator called there runs to completion at once (see
+   * `evalDrained` in calls.ts).
+   */
+  drainedCall: ts.Node | undefined;
+  /** What each generator running to completion has yielded so far, innermost last. */
+  readonly yieldSinks: YieldSink[];
   /** Each tagged template's template object, by site: JS makes it once per site and hands the same one. */
   readonly templateObjects: Map<ts.TemplateLiteral, TemplateStringsValue>;
   /** `dag.task(…)` calls of the analysed module in havocked code, by `pos` (see `ModuleAnalysis`). */
@@ -166,6 +183,10 @@ export interface Interpreter extends Realm, MergeHost {
   makeClass(node: ts.ClassLikeDeclaration, scope: Scope): Closure;
   makeClosure(node: ts.FunctionLikeDeclaration, scope: Scope): Closure;
   evalCall(node: ts.CallExpression, scope: Scope): ChainResult;
+  /** Whether a call of `member` on `recv` has no `this`: a namespace import's export named statically, which esbuild rewrites into the export. */
+  plainNamespaceMember(recv: Value, member: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): boolean;
+  /** `node`, whose value is iterated to its end at once: a generator called there runs to completion. */
+  evalDrained(node: ts.Expression, scope: Scope): Value;
   evalNew(node: ts.NewExpression, scope: Scope): Value;
 
   // ── enums.ts ──

@@ -124,7 +124,8 @@ export interface AnalysedDag {
   readonly madeAt?: SourceRange;
   /**
    * Set when the Dag is another module's and this one only imports it: made, with all its tasks and
-   * inputs, while the modules this one imports ran, and neither exported as default nor encoded here
+   * inputs, while the modules this one imports ran, and neither exported as default (nor perhaps, when
+   * the default export is not known) nor encoded here
    * (`import { RAW } from './ingest.alamode'` runs ingest's pipeline). Its tasks show in their own
    * module, not as lenses on this module's import line, and nothing here encodes it.
    */

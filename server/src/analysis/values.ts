@@ -331,6 +331,8 @@ export class DagState {
    * in this Dag or adds an input to one (see `AnalysedDag.fromImportsOnly`).
    */
   changedHere = false;
+  /** Set when the module's default export is not known: it may be this Dag. */
+  mayBeDefaultExport = false;
   /** The class that made it, when that extends Dag (`new PyDag()`): its methods come before the Dag's. */
   cls: ClassValue | undefined;
   constructor(

@@ -22,6 +22,7 @@ import { jsonNamespace } from './json';
 import { objectFn } from './objects';
 import { bigintFn, booleanFn, numberFn, stringFn } from './primitives';
 import { fn, members, pure } from './support';
+import { isModelledNodeModule } from './nodePath';
 
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
@@ -36,9 +37,11 @@ export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
  */
 export function changesBuiltins(obj: Value, key?: string): boolean {
   if (obj instanceof Opaque) {
+    // A member of a Node module the analysis models, read or imported (`crypto.Hash.prototype`, `import { Hash } from 'node:crypto'`).
+    if (obj.chain?.kind === 'import') return isModelledNodeModule(obj.chain.root);
     if (obj.chain?.kind !== 'global') return false;
     if (obj.chain.root === 'globalThis') return key === undefined || MODELLED_GLOBALS.has(key);
-    return MODELLED_GLOBALS.has(obj.chain.root);
+    return MODELLED_GLOBALS.has(obj.chain.root) || isModelledNodeModule(obj.chain.root);
   }
   return obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue;
 }

@@ -11,8 +11,8 @@ import { NamespaceValue, ObjectValue, Opaque, privateStoreOf, reachOf, type Real
 import { fn, methodFn } from './support';
 
 /**
- * A `Hash` made by `createHash`: an object with no properties of its own (a real one's are Node's
- * internals), whose methods come from Hash's prototype ({@link hashProperty}). What it has been given
+ * A `Hash` made by `createHash`: an object whose own property (`_options`, Node's) is not followed,
+ * and whose methods come from Hash's prototype ({@link hashProperty}). What it has been given
  * is kept in its private store (see `privateStoreOf`), so speculative branches, merges, escape and
  * taint treat it as they treat an object's properties.
  */
@@ -132,8 +132,11 @@ const createHash = fn('crypto.createHash', (realm, _this, args, site) => {
     realm.throwError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), site.node);
   }
   const hash = new HashObject();
-  const store = privateStoreOf(hash, true)!;
   const range = realm.range(site.node);
+  // A real Hash has an own enumerable `_options` (and symbol-keyed internals): what lists or copies
+  // it sees them, so its value is not followed (a copy in a spec is then unknown, never an ID).
+  hash.props.set('_options', { value: realm.opaque(`the internals of ${realm.text(site.node)} are not modelled by the analysis`, site.node), range, accessor: true });
+  const store = privateStoreOf(hash, true)!;
   store.props.set(ALGORITHM, { value: algorithm, range });
   store.props.set(UPDATES, { value: '[]', range });
   store.props.set(DIGESTED, { value: false, range });

@@ -150,6 +150,11 @@ const MODULES = new Map<string, { readonly module: NamespaceValue; readonly name
   ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE], ['url', URL_MODULE], ['node:url', URL_MODULE]] as const),
 ]);
 
+/** Whether the analysis models the Node module `name` (`node:crypto`, or `crypto` as a namespace names it): writing to it patches built-ins it applies. */
+export function isModelledNodeModule(name: string): boolean {
+  return MODULES.has(name);
+}
+
 /**
  * The value an import of a Node module the analysis models gives (`'*'` for a namespace import,
  * `'default'`, `'='` for `import x = require(…)`, or a name); undefined when not modelled.

@@ -11,6 +11,7 @@ import {
   Closure,
   DagClassValue,
   isPrimitive,
+  ModuleNamespace,
   NO_REACH,
   Opaque,
   Scope,
@@ -33,7 +34,7 @@ import {
   isSpreadElement,
   skipOuter,
 } from '../syntax';
-import { SHORT, type ChainResult, type Interpreter } from '../realm';
+import { SHORT, type ChainResult, type Completion, type Interpreter, type YieldSink } from '../realm';
 import { deepRegionAt } from '../deepNesting';
 import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
 import { newDag } from '../dsl';
@@ -93,9 +94,50 @@ export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: 
   return new Opaque(fn.unknown, reach);
 }
 
+/**
+ * Whether `member` names an export of a namespace import statically (`ns.f`, `ns['f']` on `import * as
+ * ns`): esbuild rewrites it into the export itself, so a call of it has no `this` (not the namespace
+ * object, as the same call on another reference to the namespace has).
+ */
+export function plainNamespaceMember(recv: Value, member: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): boolean {
+  if (!(recv instanceof ModuleNamespace)) return false;
+  const ns = skipOuter(member.expression);
+  if (!isIdentifier(ns) || scope.lookup(ns.text)?.kind !== 'import') return false;
+  return isPropertyAccess(member) || ts.isStringLiteralLike(skipOuter(member.argumentExpression));
+}
+
+/** A generator function (not async, with a body): what {@link evalDrained} can run to completion. */
+function isDrainableGenerator(node: ts.Node): node is ts.FunctionLikeDeclaration & { body: ts.Block } {
+  if (!ts.isFunctionLike(node) || !(node as ts.FunctionLikeDeclaration).asteriskToken) return false;
+  const isAsync = ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
+  const body = (node as ts.FunctionLikeDeclaration).body;
+  return !isAsync && body !== undefined && isBlock(body);
+}
+
+/**
+ * Evaluates `expr`, whose value is iterated to its end at once, with no code of the module's in
+ * between (a spread, `Array.from`'s only argument, `new Set(…)`'s): when it is a call of a generator,
+ * the generator runs to completion right there and its value is the array of what it yielded. That is
+ * exact: iterating it to the end runs the generator's body through, `yield` giving undefined (each
+ * `next()` is called without an argument), and nothing else runs until it ends. A generator iterated
+ * bit by bit (`for…of`, whose body runs between its yields) is not followed.
+ */
+export function evalDrained(ev: Interpreter, expr: ts.Expression, scope: Scope): Value {
+  const call = skipOuter(expr);
+  if (!isCallExpression(call)) return ev.evalExpr(expr, scope);
+  const saved = ev.drainedCall;
+  ev.drainedCall = call;
+  try {
+    return ev.evalExpr(expr, scope);
+  } finally {
+    ev.drainedCall = saved;
+  }
+}
+
 export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args: readonly Value[], site: CallSite): Value {
   const node = fn.node;
-  if (!fn.supported || !ts.isFunctionLike(node)) {
+  const drained = !fn.supported && ev.drainedCall === site.node && isDrainableGenerator(node);
+  if ((!fn.supported && !drained) || !ts.isFunctionLike(node)) {
     const what = ts.isClassLike(node) ? 'a class' : 'an async function or generator';
     return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, site.node));
   }
@@ -135,6 +177,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     const body = node.body;
     if (!body) return undefined;
     if (!isBlock(body)) return ev.evalExpr(body, scope);
+    if (drained) return runToCompletion(ev, body, scope, site);
     ev.hoist(body.statements, scope, body);
     const c = ev.evalStatements(body.statements, scope);
     if (!c) return undefined;
@@ -146,6 +189,33 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     if (anchored) ev.anchors.pop();
     if (fromEntry) ev.callSites.pop();
   }
+}
+
+/**
+ * A generator's body run through (see {@link evalDrained}): the array of what it yielded. Unknown when
+ * that is not certain: a yield on a branch the analysis cannot decide, code it skipped (which may
+ * have yielded), an end it cannot tell.
+ */
+function runToCompletion(ev: Interpreter, body: ts.Block, scope: Scope, site: CallSite): Value {
+  const sink: YieldSink = { values: [], journals: ev.journals.length, unknown: undefined };
+  const epoch = ev.havocEpoch;
+  const saved = ev.drainedCall;
+  // The calls in its body are not the one drained.
+  ev.drainedCall = undefined;
+  ev.yieldSinks.push(sink);
+  let c: Completion | undefined;
+  try {
+    ev.hoist(body.statements, scope, body);
+    c = ev.evalStatements(body.statements, scope);
+  } finally {
+    ev.yieldSinks.pop();
+    ev.drainedCall = saved;
+  }
+  const reach = reachOf(sink.values.map((s) => s.value));
+  if (c?.kind === 'uncertain') return new Opaque(c.why, [...c.reach, ...reach]);
+  if (sink.unknown) return new Opaque(sink.unknown, reach);
+  if (ev.havocEpoch !== epoch) return ev.opaque(`${ev.text(site.node)} runs a generator through code the analysis does not follow, so what it yields is not known`, site.node, reach);
+  return new ArrayValue(sink.values);
 }
 
 /**
@@ -206,13 +276,25 @@ export function makeClosure(_ev: Interpreter, node: ts.FunctionLikeDeclaration, 
   return new Closure(node, scope, lexicalThis, name, !isAsync && !isGenerator && node.body !== undefined);
 }
 
-export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope: Scope): { values: Value[]; infos: ArgInfo[] } {
+/**
+ * Built-ins that iterate their only argument to its end as soon as they are called, with no code of
+ * the module's in between (see {@link evalDrained}); `Array.from` with a map function calls it between
+ * values, and `new Map`/`Object.fromEntries` read each entry's `0` and `1` between them.
+ */
+const DRAINS_ITS_ARGUMENT: ReadonlySet<string> = new Set(['Array.from', 'Set']);
+
+/** Whether a call of `fn` with the arguments `nodes` iterates its first argument to the end at once. */
+function drainsFirstArgument(fn: Value, nodes: readonly ts.Expression[]): boolean {
+  return nodes.length === 1 && fn instanceof BuiltinFunction && DRAINS_ITS_ARGUMENT.has(fn.name) && !isSpreadElement(nodes[0]!);
+}
+
+export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope: Scope, drainFirst = false): { values: Value[]; infos: ArgInfo[] } {
   const values: Value[] = [];
   const infos: ArgInfo[] = [];
   for (let index = 0; index < nodes.length; index++) {
     const arg = nodes[index]!;
     if (isSpreadElement(arg)) {
-      const v = ev.evalExpr(arg.expression, scope);
+      const v = evalDrained(ev, arg.expression, scope);
       const items = ev.iterate(v, arg.expression);
       if (items instanceof Opaque) {
         values.push(new SpreadOpaque(items.unknown, items.reach));
@@ -229,7 +311,7 @@ export function evalArgs(ev: Interpreter, nodes: readonly ts.Expression[], scope
       values.push(new SpreadOpaque(v.unknown, v.reach));
       infos.push({ node: arg, index, spread: true });
     } else {
-      values.push(ev.evalExpr(arg, scope));
+      values.push(drainFirst && index === 0 ? evalDrained(ev, arg, scope) : ev.evalExpr(arg, scope));
       infos.push({ node: arg, index, spread: false });
     }
   }
@@ -274,7 +356,7 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
       if (inner !== callee) fn = undefined;
       else return SHORT;
     } else {
-      thisValue = recv;
+      thisValue = plainNamespaceMember(recv, inner, scope) ? undefined : recv;
       const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(ev.evalExpr(inner.argumentExpression, scope), inner.argumentExpression);
       // `dag.task(name, { … })` on a Dag the analysis does not know (`new MyDag()` of a class it does not
       // model): its lens says why, rather than nothing. Only with a spec written as an object literal,
@@ -298,14 +380,14 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
     fn = f;
   }
   if (node.questionDotToken && (fn === null || fn === undefined)) return SHORT;
-  const { values, infos } = evalArgs(ev, node.arguments, scope);
+  const { values, infos } = evalArgs(ev, node.arguments, scope, drainsFirstArgument(fn, node.arguments));
   return call(ev, fn, thisValue, values, { node, args: infos, argumentCount: node.arguments.length });
 }
 
 export function evalNew(ev: Interpreter, node: ts.NewExpression, scope: Scope): Value {
   const callee = ev.evalExpr(node.expression, scope);
   const argNodes = node.arguments ?? [];
-  const { values, infos } = evalArgs(ev, argNodes, scope);
+  const { values, infos } = evalArgs(ev, argNodes, scope, drainsFirstArgument(callee, argNodes));
   const site: CallSite = { node, args: infos, argumentCount: argNodes.length };
   if (callee instanceof DagClassValue) {
     return newDag(ev, values, site, findSpread(values));

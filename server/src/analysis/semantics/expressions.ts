@@ -192,6 +192,9 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       return evalConditional(ev, node as ts.ConditionalExpression, scope);
     case SK.RegularExpressionLiteral:
       return regExpLiteral(ev, node as ts.RegularExpressionLiteral);
+    case SK.YieldExpression:
+      if (ev.yieldSinks.length > 0) return evalYield(ev, node as ts.YieldExpression, scope);
+      return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node)));
     case SK.TaggedTemplateExpression:
       return evalTaggedTemplate(ev, node as ts.TaggedTemplateExpression, scope);
     case SK.MetaProperty:
@@ -211,6 +214,32 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
 }
 
 /**
+ * `yield v` (or `yield* xs`) in a generator run to completion (see `evalDrained`): what it yields goes
+ * to the generator's sink, and its value is undefined (each `next()` is called without an argument).
+ */
+function evalYield(ev: Interpreter, node: ts.YieldExpression, scope: Scope): Value {
+  const sink = ev.yieldSinks.at(-1)!;
+  if (ev.journals.length !== sink.journals) sink.unknown ??= ev.unknown(`${ev.text(node)} yields on a branch the analysis cannot decide, so what the generator yields is not known`, node);
+  if (node.asteriskToken) {
+    const inner = node.expression ? ev.evalDrained(node.expression, scope) : undefined;
+    const items = ev.iterate(inner, node.expression ?? node);
+    if (items instanceof Opaque) sink.unknown ??= items.unknown;
+    else {
+      const range = ev.range(node);
+      for (const v of items) sink.values.push({ value: v, range });
+    }
+    ev.charge(sink.values.length, node);
+    // `yield*`'s value is what the inner generator returns, which running it through does not keep.
+    if (node.parent.kind !== SK.ExpressionStatement) return ev.opaque(`the value of ${ev.text(node)} (what the inner generator returns) is not modelled by the analysis`, node);
+  } else {
+    sink.values.push(ev.slot(node.expression ? evalExpr(ev, node.expression, scope) : undefined, node));
+    ev.charge(1, node);
+  }
+  if (sink.values.length > ev.limits.maxArrayLength) sink.unknown ??= ev.limitOpaque(`the generator yields more than ${ev.limits.maxArrayLength.toLocaleString('en-US')} values`, node).unknown;
+  return undefined;
+}
+
+/**
  * A tagged template, `` sql`SELECT ${col} FROM t` ``, as JS runs it: the tag (with its object as
  * `this` when written `obj.tag`), then the site's template object, then the substitutions, and the
  * tag called with them. A template with an escape that is not one (`\unicode`: its cooked string is
@@ -221,9 +250,10 @@ function evalTaggedTemplate(ev: Interpreter, node: ts.TaggedTemplateExpression, 
   let tag: Value;
   let thisValue: Value = undefined;
   if ((isPropertyAccess(inner) || isElementAccess(inner)) && inner.expression.kind !== SK.SuperKeyword && !(isPropertyAccess(inner) && ts.isPrivateIdentifier(inner.name))) {
-    thisValue = evalExpr(ev, inner.expression, scope);
+    const recv = evalExpr(ev, inner.expression, scope);
     const key = isPropertyAccess(inner) ? inner.name.text : ev.keyOf(evalExpr(ev, inner.argumentExpression, scope), inner.argumentExpression);
-    tag = key instanceof Opaque ? new Opaque(key.unknown, reachOf([thisValue])) : ev.getProperty(thisValue, key, inner, inner.expression);
+    tag = key instanceof Opaque ? new Opaque(key.unknown, reachOf([recv])) : ev.getProperty(recv, key, inner, inner.expression);
+    thisValue = ev.plainNamespaceMember(recv, inner, scope) ? undefined : recv;
   } else {
     tag = evalExpr(ev, node.tag, scope);
   }
@@ -283,7 +313,7 @@ export function evalArrayLiteral(ev: Interpreter, node: ts.ArrayLiteralExpressio
     if (isOmittedExpression(el)) {
       items.push(undefined);
     } else if (isSpreadElement(el)) {
-      const v = evalExpr(ev, el.expression, scope);
+      const v = ev.evalDrained(el.expression, scope);
       if (v instanceof ArrayValue && !v.tainted) {
         const range = ev.range(el);
         for (const s of v.items) items.push(s ? copySlot(s) : { value: undefined, range });

@@ -27,6 +27,7 @@ import {
   type Value,
   DEFAULT_BINDING,
 } from '../values';
+import { HashObject } from '../builtins/nodeCrypto';
 import {
   NF,
   SK,
@@ -491,8 +492,9 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
   let keys: string[];
   let stillThere: (key: string) => boolean = () => true;
   if (obj === null || obj === undefined) return undefined;
-  // (An instance's prototype has no enumerable properties, unless code the analysis cannot see added some.)
-  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched && !(obj instanceof InstanceValue && obj.cls.chainEscaped())) {
+  // (An instance's prototype has no enumerable properties, unless code the analysis cannot see added some;
+  // a Hash's prototype has many, Node's stream methods.)
+  if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched && !(obj instanceof InstanceValue && obj.cls.chainEscaped()) && !(obj instanceof HashObject)) {
     keys = orderedKeys(obj);
     stillThere = (k) => obj.props.has(k);
   } else if (obj instanceof ArrayValue && !obj.tainted && !ev.builtinsPatched) {
