@@ -47,11 +47,17 @@ export class ReadWatchers {
   }
 
   private watcher(path: string): FileSystemWatcher {
-    // A glob has no escape for its own characters: each one in a name matches any character there
-    // instead (a file watched too broadly is analysed again for nothing; never one missed).
-    const name = basename(path).replace(/[*?[\]{}]/g, '?');
+    const name = globOf(basename(path));
     return this.relativePatterns
       ? { globPattern: { baseUri: URI.file(dirname(path)).toString(), pattern: name } }
-      : { globPattern: `${dirname(path).replace(/[*?[\]{}]/g, '?')}/${name}` };
+      : { globPattern: `${globOf(dirname(path))}/${name}` };
   }
+}
+
+/**
+ * A glob matching `text`. A glob has no escape for its own characters: each one matches any character
+ * there instead (a file watched too broadly is analysed again for nothing; never one missed).
+ */
+function globOf(text: string): string {
+  return text.replace(/[*?[\]{}]/g, '?');
 }

@@ -8,6 +8,7 @@
 import { createHash as nativeCreateHash } from 'node:crypto';
 import type ts from 'typescript';
 import { NamespaceValue, ObjectValue, Opaque, privateStoreOf, reachOf, type Realm, type Value } from '../values';
+import { nativeError } from './coercion';
 import { fn, methodFn } from './support';
 
 /**
@@ -71,7 +72,7 @@ const update = methodFn('Hash.prototype.update', (realm, thisValue, args, site) 
   try {
     nativeHash(state.algorithm).update(data, encoding);
   } catch (e) {
-    realm.throwError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), site.node);
+    nativeError(realm, e, site.node);
   }
   realm.charge(data.length >> 6, site.node);
   setState(realm, state.store, UPDATES, JSON.stringify([...state.updates, [data, encoding ?? null]]), site.node);
@@ -92,7 +93,7 @@ const digest = methodFn('Hash.prototype.digest', (realm, thisValue, args, site) 
   try {
     out = native.digest(encoding);
   } catch (e) {
-    realm.throwError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), site.node);
+    nativeError(realm, e, site.node);
   }
   return typeof out === 'string' ? out : realm.opaque(`${realm.text(site.node)} gives a Buffer, which the analysis does not model`, site.node);
 });
@@ -129,7 +130,7 @@ const createHash = fn('crypto.createHash', (realm, _this, args, site) => {
   try {
     nativeCreateHash(algorithm);
   } catch (e) {
-    realm.throwError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), site.node);
+    nativeError(realm, e, site.node);
   }
   const hash = new HashObject();
   const range = realm.range(site.node);

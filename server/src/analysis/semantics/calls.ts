@@ -109,9 +109,12 @@ export function plainNamespaceMember(recv: Value, member: ts.PropertyAccessExpre
 /** A generator function (not async, with a body): what {@link evalDrained} can run to completion. */
 function isDrainableGenerator(node: ts.Node): node is ts.FunctionLikeDeclaration & { body: ts.Block } {
   if (!ts.isFunctionLike(node) || !(node as ts.FunctionLikeDeclaration).asteriskToken) return false;
-  const isAsync = ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
   const body = (node as ts.FunctionLikeDeclaration).body;
-  return !isAsync && body !== undefined && isBlock(body);
+  return !isAsyncFunction(node) && body !== undefined && isBlock(body);
+}
+
+function isAsyncFunction(node: ts.Node): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
 }
 
 /**
@@ -269,7 +272,7 @@ export function makeClass(ev: Interpreter, node: ts.ClassLikeDeclaration, scope:
 }
 
 export function makeClosure(_ev: Interpreter, node: ts.FunctionLikeDeclaration, scope: Scope): Closure {
-  const isAsync = ts.canHaveModifiers(node) && (ts.getModifiers(node)?.some((m) => m.kind === SK.AsyncKeyword) ?? false);
+  const isAsync = isAsyncFunction(node);
   const isGenerator = node.asteriskToken !== undefined;
   const lexicalThis = isArrowFunction(node) ? scope.thisValue() : undefined;
   const name = node.name && isIdentifier(node.name) ? node.name.text : '';

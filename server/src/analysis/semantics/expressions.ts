@@ -193,8 +193,8 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
     case SK.RegularExpressionLiteral:
       return regExpLiteral(ev, node as ts.RegularExpressionLiteral);
     case SK.YieldExpression:
-      if (ev.yieldSinks.length > 0) return evalYield(ev, node as ts.YieldExpression, scope);
-      return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node)));
+      // Outside a generator run to completion (see `evalDrained`), not followed.
+      return ev.yieldSinks.length > 0 ? evalYield(ev, node as ts.YieldExpression, scope) : notEvaluated(ev, node, scope);
     case SK.TaggedTemplateExpression:
       return evalTaggedTemplate(ev, node as ts.TaggedTemplateExpression, scope);
     case SK.MetaProperty:
@@ -208,9 +208,15 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
     case SK.SpreadElement:
       return evalExpr(ev, (node as ts.SpreadElement).expression, scope);
     default:
-      // Syntax the analysis does not model (`yield`, JSX, a node the parser could not finish).
-      return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node, ev.havoc([node], scope, ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node)));
+      // Syntax the analysis does not model (JSX, a node the parser could not finish).
+      return notEvaluated(ev, node, scope);
   }
+}
+
+/** An expression the analysis does not evaluate: unknown, and what it may do is assumed done. */
+function notEvaluated(ev: Interpreter, node: ts.Expression, scope: Scope): Opaque {
+  const why = ev.unknown(`${ev.text(node)} is not evaluated by the analysis`, node);
+  return ev.opaque(why.why, node, ev.havoc([node], scope, why));
 }
 
 /**
