@@ -252,7 +252,8 @@ export default dag;
         + "dag.task('file', { image: 'py', code: createHash('sha256').update(JSON.stringify(cfg)).digest('hex'), tag: tag({ a: 1 }) });\n"
         + "let twice = 'no'; const d = createHash('sha512'); d.digest('hex'); try { d.digest('hex'); } catch { twice = 'threw'; }\n"
         + "let alg = 'no'; try { createHash('nope'); } catch { alg = 'threw'; }\n"
-        + "dag.task('errors', { image: 'py', twice, alg, members: typeof h.update + typeof (h as any).nothing + String(h.hasOwnProperty('update')) });\n"
+        + "let inTry = 'no'; try { inTry = createHash('md5').update('a').digest('hex'); } catch { inTry = 'threw'; }\n"
+        + "dag.task('errors', { image: 'py', twice, alg, inTry, members: typeof h.update + typeof (h as any).nothing + String(h.hasOwnProperty('update')) });\n"
         + 'export default dag;\n',
       'cfg.json': '{ "tables": ["a", "b"] }',
       'lib/tag.ts': "import { createHash } from 'crypto';\nexport const tag = (o: object) => createHash('sha256').update(JSON.stringify(o)).digest('hex');\n",

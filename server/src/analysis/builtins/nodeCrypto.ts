@@ -7,7 +7,8 @@
  */
 import { createHash as nativeCreateHash } from 'node:crypto';
 import type ts from 'typescript';
-import { NamespaceValue, ObjectValue, Opaque, privateStoreOf, reachOf, type Realm, type Value } from '../values';
+import { UnknownValue } from '../types';
+import { NamespaceValue, ObjectValue, Opaque, privateStoreOf, quietOpaque, reachOf, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
 import { fn, methodFn } from './support';
 
@@ -135,8 +136,10 @@ const createHash = fn('crypto.createHash', (realm, _this, args, site) => {
   const hash = new HashObject();
   const range = realm.range(site.node);
   // A real Hash has an own enumerable `_options` (and symbol-keyed internals): what lists or copies
-  // it sees them, so its value is not followed (a copy in a spec is then unknown, never an ID).
-  hash.props.set('_options', { value: realm.opaque(`the internals of ${realm.text(site.node)} are not modelled by the analysis`, site.node), range, accessor: true });
+  // it sees them, so its value is not followed (a copy in a spec is then unknown, never an ID). A
+  // placeholder, not an operation on unknown data: quiet, so a `try` around createHash stays followed.
+  const internals = quietOpaque(new UnknownValue(`the internals of ${realm.text(site.node)} are not modelled by the analysis`, range));
+  hash.props.set('_options', { value: internals, range, accessor: true });
   const store = privateStoreOf(hash, true)!;
   store.props.set(ALGORITHM, { value: algorithm, range });
   store.props.set(UPDATES, { value: '[]', range });
