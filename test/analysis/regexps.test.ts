@@ -108,6 +108,18 @@ export default dag;
       '(a+)+$': 'unsafe', '(a|b)*': 'unsafe', '(a?)*': 'unsafe', '\\1': 'unsafe', '\\k<n>': 'unsafe', 'a*b*c*': 'unsafe', '((a)+)': 1,
     });
     assert.equal(backtrackingRisk('[a]', 'v'), 'unsafe');
+    // A quantifier followed by a character it cannot match (or by the end) only gives back characters
+    // that fail at once: together such quantifiers add one scan, whatever their number.
+    const cheap = Object.fromEntries(['(\\d+)\\.(\\d+)\\.(\\d+)', '^(?<major>\\d+)\\.(?<minor>\\d+)$', '\\s*,\\s*', '[^/]+/[^/]+/[^/]+/[^/]+', 'V\\d+x', '\\d+\\.?\\d+\\.\\d+', 'a*a*a*', '.*x.*y.*z', '\\w+_\\w+_\\w+', '\\d+(?:\\.\\d+)*', '[a-z]+[A-Z]+[a-z]+'].map((s) => [s, backtrackingRisk(s, 'g')]));
+    assert.deepEqual(cheap, {
+      '(\\d+)\\.(\\d+)\\.(\\d+)': 1, '^(?<major>\\d+)\\.(?<minor>\\d+)$': 1, '\\s*,\\s*': 1, '[^/]+/[^/]+/[^/]+/[^/]+': 1, 'V\\d+x': 1,
+      // The dot is optional, so the first \\d+ may meet the second: counted.
+      '\\d+\\.?\\d+\\.\\d+': 2,
+      'a*a*a*': 'unsafe', '.*x.*y.*z': 'unsafe', '\\w+_\\w+_\\w+': 'unsafe', '\\d+(?:\\.\\d+)*': 'unsafe', '[a-z]+[A-Z]+[a-z]+': 'unsafe',
+    });
+    // Case-insensitive: [a-z] matches X.
+    assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'g'), 1);
+    assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'gi'), 'unsafe');
   });
 
   test('test without /g: a literal, one kept in a variable and used again, and arguments converted as JS converts them', async () => {

@@ -10,7 +10,7 @@
  *   the object (see {@link RegExpOpaque});
  * - only where matching cannot take long: the engine backtracks, so a pattern with a quantified group
  *   that itself repeats or alternates (`(a+)+`, `(a|a)*`), a backreference, or more than two unbounded
- *   quantifiers stays unknown, and the text it may be matched against is bounded by how many
+ *   quantifiers (counting as one all those that give back cheaply: {@link givesBackCheaply}) stays unknown, and the text it may be matched against is bounded by how many
  *   unbounded quantifiers it has (the language server must never hang on any text).
  */
 import type ts from 'typescript';
@@ -46,8 +46,14 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
   const frames: { quantified: boolean; alternates: boolean }[] = [{ quantified: false, alternates: false }];
   let unbounded = 0;
   let i = 0;
-  /** After an atom: a quantifier, if any; `atomRepeats` says the atom already repeats or alternates. */
-  const quantifier = (atomRepeats: boolean): boolean => {
+  /** Unbounded quantifiers that cannot backtrack for long (see {@link givesBackCheaply}). */
+  let cheap = 0;
+  /**
+   * After an atom: a quantifier, if any; `atomRepeats` says the atom already repeats or alternates;
+   * `atomStart` is where a single-character atom (a character, an escape, a class) starts.
+   */
+  const quantifier = (atomRepeats: boolean, atomStart?: number): boolean => {
+    const atomEnd = i;
     const c = source[i];
     let isUnbounded = false;
     if (c === '*' || c === '+') {
@@ -65,7 +71,8 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
     }
     if (source[i] === '?') i++; // lazy
     if (atomRepeats) throw UNSAFE;
-    if (isUnbounded) unbounded++;
+    if (isUnbounded && atomStart !== undefined && givesBackCheaply(source, flags, source.slice(atomStart, atomEnd), i)) cheap++;
+    else if (isUnbounded) unbounded++;
     frames[frames.length - 1]!.quantified = true;
     return true;
   };
@@ -76,14 +83,17 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
         const next = source[i + 1];
         if (next === undefined) return 'unsafe';
         if ((next >= '1' && next <= '9') || next === 'k') return 'unsafe'; // backreferences
+        const start = i;
         i += 2;
-        quantifier(false);
+        // \u{…}, \uXXXX, \xXX, \cX, \p{…} span more than two characters: not a simple atom here.
+        quantifier(false, /[uxcpP]/.test(next) ? undefined : start);
       } else if (c === '[') {
+        const start = i;
         i++;
         while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
         if (i >= source.length) return 'unsafe';
         i++;
-        quantifier(false);
+        quantifier(false, start);
       } else if (c === '(') {
         frames.push({ quantified: false, alternates: false });
         i++;
@@ -111,7 +121,7 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
         i++;
       } else {
         i++;
-        quantifier(false);
+        quantifier(false, i - 1);
       }
     }
   } catch (e) {
@@ -119,7 +129,42 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
     throw e;
   }
   if (frames.length !== 1) return 'unsafe';
-  return unbounded > 2 ? 'unsafe' : unbounded;
+  // Those that give back cheaply add one scan of the text each time they are reached, not a factor.
+  const risk = unbounded + (cheap > 0 ? 1 : 0);
+  return risk > 2 ? 'unsafe' : risk;
+}
+
+/**
+ * Whether a single-character atom repeated without bound (`\d+` in `(\d+)\.(\d+)`) can only give
+ * back characters that fail at once: when what must match next (after the groups that close there)
+ * is a character the atom cannot match, or the end of the pattern. Then of all the lengths it may
+ * take, only the longest (or, lazy, the first that reaches that character) goes on: giving one back
+ * costs one comparison, and the quantifier adds a scan of the text rather than multiplying the work
+ * of the rest of the pattern. Whether the atom matches the character is asked of the engine itself.
+ */
+function givesBackCheaply(source: string, flags: string, atom: string, after: number): boolean {
+  let j = after;
+  // A group closing here, itself not quantified: what follows it follows the atom.
+  while (source[j] === ')' && !/[*+?{]/.test(source[j + 1] ?? '')) j++;
+  if (j === source.length) return true;
+  let next: string;
+  if (source[j] === '$' && j + 1 === source.length && !flags.includes('m')) return true;
+  if (source[j] === '\\' && /^[^\p{L}\p{N}_\s]$/u.test(source[j + 1] ?? '')) {
+    next = source[j + 1]!;
+    j += 2;
+  } else if (!/[\\^$.|?*+()[\]{}]/.test(source[j]!)) {
+    next = source[j]!;
+    j++;
+  } else {
+    return false;
+  }
+  // The character must be there: not optional, nor a surrogate half of another character.
+  if (/[*?{]/.test(source[j] ?? '') || /[\ud800-\udfff]/.test(next)) return false;
+  try {
+    return !new RegExp(`^(?:${atom})$`, flags.replace(/[gyd]/g, '')).test(next);
+  } catch {
+    return false;
+  }
 }
 
 const UNSAFE = Symbol('unsafe');
