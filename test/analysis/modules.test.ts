@@ -12,6 +12,7 @@ import { analyseModule } from '../../server/src/analysis/analyse';
 import { nodeFileHost, type ModuleHost } from '../../server/src/analysis/modules/host';
 import { COMMITTED_SUFFIX } from '../../server/src/analysis/types';
 import type { Dag } from '../../server/src/runtime/index';
+import { alamode } from '../support/cli';
 import { fixturesDir } from '../support/paths';
 import { assertSameDag, executeModule, summariseAnalysis } from './execute';
 import { analyseIn, assertNoWrongOutputIn, defaultDag, makeRepo, runIn, type Repo } from './repo';
@@ -259,6 +260,38 @@ export default dag;
       'lib/tag.ts': "import { createHash } from 'crypto';\nexport const tag = (o: object) => createHash('sha256').update(JSON.stringify(o)).digest('hex');\n",
     });
     assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
+  });
+
+  test('existsSync and readdirSync (a task per query in a folder, a local config if there is one): what `alamode encode` gives, in the pipeline\'s folder', () => {
+    const files = {
+      'conf.json': '{ "image": "py:1" }',
+      // Names whose order differs by bytes, by case and by number: Node lists them sorted by their bytes.
+      'queries/b.sql': 'select 2', 'queries/a.sql': 'select 1', 'queries/Z.sql': 'z', 'queries/é.sql': 'e', 'queries/10.sql': '10', 'queries/.hidden': 'h', 'queries/sub/x.sql': 'x',
+      'empty/.keep': '',
+    };
+    const cases: Record<string, { body: string; unknown?: RegExp }> = {
+      exists: { body: "import { existsSync } from 'node:fs';\nconst r = [existsSync('conf.json'), existsSync('missing.json'), existsSync('queries'), existsSync('queries/'), existsSync('conf.json/'), existsSync(''), existsSync('.'), existsSync('queries/sub/x.sql'), existsSync(__dirname + '/conf.json')];\ndag.task('a', { image: 'x', r: JSON.stringify(r) });" },
+      listing: { body: "import * as fs from 'fs';\nimport { join } from 'node:path';\ndag.task('a', { image: 'x', names: fs.readdirSync('queries').join(',') });\ndag.task('b', { image: 'x', n: fs.readdirSync('./queries/', 'utf8').join(',') + fs.readdirSync(join(__dirname, 'queries'), { encoding: 'utf8', withFileTypes: false }).length });\ndag.task('c', { image: 'x', n: fs.readdirSync('empty').length });" },
+      perQuery: { body: "import fs from 'node:fs';\nimport path from 'node:path';\nconst { image } = JSON.parse(fs.readFileSync(fs.existsSync('local.json') ? 'local.json' : 'conf.json', 'utf8'));\nfor (const f of fs.readdirSync(path.join(__dirname, 'queries')).filter((f) => f.endsWith('.sql'))) dag.task(f.replace(/\\.sql$/, ''), { image, sql: fs.readFileSync(path.join(__dirname, 'queries', f), 'utf8') });" },
+      thrown: { body: "import { readdirSync } from 'node:fs';\nlet missing = 'listed'; try { readdirSync('nope'); } catch { missing = 'threw'; }\nlet file = 'listed'; try { readdirSync('conf.json'); } catch { file = 'threw'; }\ndag.task('a', { image: 'x', missing, file });" },
+      entries: { body: "import { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('queries', { withFileTypes: true }).filter((e) => e.isFile()).length });", unknown: /asks for entries, other encodings or a recursive listing/ },
+      recursive: { body: "import { readdirSync } from 'node:fs';\ndag.task('b', { image: 'x', n: readdirSync('queries', { recursive: true }).length });", unknown: /asks for entries, other encodings or a recursive listing/ },
+      buffer: { body: "import { readdirSync } from 'node:fs';\ndag.task('c', { image: 'x', n: readdirSync(Buffer.from('queries')).length });", unknown: /Buffer/ },
+    };
+    for (const [name, { body, unknown }] of Object.entries(cases)) {
+      const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
+      const r = repo({ ...files, 'main.alamode.ts': text });
+      const run = alamode(['encode', r.path('main.alamode.ts'), '--json']);
+      assert.equal(run.status, 0, `${name}: ${run.stderr}`);
+      const cli = (JSON.parse(run.stdout) as { tasks: Record<string, { output: string }> }).tasks;
+      const summary = summariseAnalysis(defaultDag(analyseIn(r, 'main.alamode.ts', text)));
+      assert.deepEqual(summary.tasks.map((t) => t.name).sort(), Object.keys(cli).sort(), name);
+      for (const t of summary.tasks) {
+        if (unknown) assert.equal(t.output, undefined, `${name}: ${t.name} is unknown`);
+        else assert.equal(t.output, cli[t.name]!.output, `${name}: ${t.name}`);
+      }
+      if (unknown) assert.ok(summary.unknown.every((u) => u !== undefined && unknown.test(u)), `${name}: ${summary.unknown.join(' | ')}`);
+    }
   });
 
   test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known, its own keys, a patched prototype', async () => {
@@ -589,6 +622,25 @@ describe('results follow the files', () => {
     delete files['/r/lib.ts'];
     files['/r/lib/index.ts'] = "export const IMAGE = 'three';\n";
     assert.equal(spec(), 'three');
+  });
+  test('a file made in a folder the pipeline lists, or where existsSync looked, changes the analysis of the same pipeline text', () => {
+    const files: Record<string, string> = { '/r/q/a.sql': 'select 1' };
+    const host: ModuleHost = {
+      readFile: (p) => files[p],
+      readDirectory: (p) => {
+        const names = Object.keys(files).filter((f) => f.startsWith(`${p}/`)).map((f) => f.slice(p.length + 1).split('/')[0]!);
+        return names.length > 0 ? [...new Set(names)].sort() : undefined;
+      },
+    };
+    const text = `${DSL}import { existsSync, readdirSync } from 'node:fs';\nconst dag = new Dag();\nfor (const f of readdirSync('q')) dag.task(f, { image: existsSync('local.json') ? 'local' : 'default' });\nexport default dag;\n`;
+    const tasks = () => analyseModule(text, '/r/main.alamode.ts', { host }).dags[0]!.tasks.map((t) => `${t.name}:${(t.spec as { image: string }).image}`);
+    assert.deepEqual(tasks(), ['a.sql:default']);
+    files['/r/q/b.sql'] = 'select 2';
+    assert.deepEqual(tasks(), ['a.sql:default', 'b.sql:default']);
+    files['/r/local.json'] = '{}';
+    assert.deepEqual(tasks(), ['a.sql:local', 'b.sql:local']);
+    const analysis = analyseModule(text, '/r/main.alamode.ts', { host });
+    assert.ok(analysis.modules.includes('/r/q/'), 'the listed folder is among what was read, as a folder');
   });
 });
 

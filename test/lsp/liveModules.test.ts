@@ -351,4 +351,59 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       watching.close();
     }
   });
+
+  test('a folder a pipeline lists (readdirSync) is watched, and a query added there adds its task; a config made where existsSync looked is read', async () => {
+    const watching = await startTestClient({ capabilities: { workspace: { codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
+    const registered = new Map<string, FileSystemWatcher[]>();
+    watching.connection.onRequest(RegistrationRequest.type, (p) => {
+      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
+    });
+    watching.connection.onRequest(UnregistrationRequest.type, (p) => {
+      for (const u of p.unregisterations) registered.delete(u.id);
+    });
+    watching.connection.onRequest(CodeLensRefreshRequest.method, () => null);
+    const watchers = () => [...registered.values()].flat().map((w) => w.globPattern as RelativePattern).map((g) => [URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern]);
+    try {
+      const dir = mkdtempSync(join(scratch, 'listing-'));
+      mkdirSync(join(dir, 'queries'));
+      writeFileSync(join(dir, 'queries', 'orders.sql'), 'SELECT * FROM orders;\n');
+      writeFileSync(join(dir, 'queries', 'users.sql'), 'SELECT * FROM users;\n');
+      writeFileSync(join(dir, 'queries', 'README.md'), 'not a query\n');
+      writeFileSync(join(dir, 'defaults.json'), '{ "image": "warehouse:1" }');
+      const path = join(dir, 'listing.alamode.ts');
+      writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { existsSync, readdirSync, readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst configFile = existsSync(join(__dirname, 'local.json')) ? 'local.json' : 'defaults.json';\nconst { image } = JSON.parse(readFileSync(join(__dirname, configFile), 'utf8'));\nconst dag = new Dag();\nconst load = dag.task('load', { image, command: 'load' });\nfor (const file of readdirSync(join(__dirname, 'queries')).filter((f) => f.endsWith('.sql'))) {\n  dag.task(file.replace(/\\.sql$/, ''), { image, sql: readFileSync(join(__dirname, 'queries', file), 'utf8') }).addDep(load);\n}\nexport default dag;\n");
+      const cli = () => {
+        const r = alamode(['encode', path, '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        return Object.fromEntries(Object.entries((JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+      };
+      const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).filter((l) => l.command?.arguments).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
+      const become = async (expected: Record<string, string>, what: string) => {
+        const deadline = Date.now() + 20_000;
+        const same = (a: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(expected).sort());
+        while (Date.now() < deadline && !same(await ids())) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(await ids(), expected, what);
+      };
+      const uri = await watching.open(path);
+      const before = cli();
+      assert.deepEqual(Object.keys(before).sort(), ['load', 'orders', 'users']);
+      assert.deepEqual(await ids(), before, 'a task per query, with the CLI\'s IDs');
+      await watching.diagnostics(uri);
+      await waitFor('a watcher on the listed folder', () => watchers().some(([base, pattern]) => base === join(dir, 'queries') && pattern === '*'));
+
+      writeFileSync(join(dir, 'queries', 'events.sql'), 'SELECT * FROM events;\n');
+      await watching.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(join(dir, 'queries', 'events.sql')).href, type: FileChangeType.Created }] });
+      const added = cli();
+      assert.deepEqual(Object.keys(added).sort(), ['events', 'load', 'orders', 'users']);
+      await become(added, 'the new query adds its task');
+
+      writeFileSync(join(dir, 'local.json'), '{ "image": "warehouse:2" }');
+      await watching.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(join(dir, 'local.json')).href, type: FileChangeType.Created }] });
+      const local = cli();
+      assert.notEqual(local.load, added.load);
+      await become(local, 'the config made where existsSync looked is the one read');
+    } finally {
+      watching.close();
+    }
+  });
 });

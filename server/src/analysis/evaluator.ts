@@ -154,6 +154,11 @@ export class Evaluator implements Interpreter {
     return reader ? reader.read(absPath) : new Error('the analysis reads no files here');
   }
 
+  readDirectory(absPath: string): readonly string[] | undefined | Error {
+    const reader = this.graph.reader;
+    return reader ? reader.readDirectory(absPath) : new Error('the analysis reads no files here');
+  }
+
   /** Each module's real path, asked for once per analysis (each is a system call). */
   private readonly moduleFiles = new Map<ts.SourceFile, string | undefined>();
 

@@ -501,6 +501,8 @@ export interface Realm {
   readonly unseenCodeRuns: number;
   /** A file's text through the host (recorded, so a change re-analyses): undefined when there is none, an Error when unreadable. */
   readTextFile(absPath: string): string | undefined | Error;
+  /** A folder's names through the host (recorded, so a file made or removed there re-analyses): undefined when there is no folder, an Error when it cannot be listed. */
+  readDirectory(absPath: string): readonly string[] | undefined | Error;
   /** The real path of the module file holding `node`, as the bundle's `__filename` gives it; undefined without a host. */
   moduleFile(node: ts.Node): string | undefined;
 }

@@ -4,11 +4,13 @@
  * `readFileSync` (a `.sql` query, a `.py` script it hashes for a code tag, a `stages.txt`), and a save
  * of such a file must reach its lenses as a helper's does. The server asks the client to watch exactly
  * those files, through a dynamic registration of `workspace/didChangeWatchedFiles` (as rust-analyzer
- * registers the files it loads), and changes them as pipelines read other files.
+ * registers the files it loads), and changes them as pipelines read other files. A folder a pipeline
+ * lists (`readdirSync`) is watched for what is made or removed in it.
  */
 import { basename, dirname, extname } from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type Disposable, type FileSystemWatcher } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
+import { listedFolder } from '../analysis/modules/host';
 import { IMPORTABLE_EXTENSIONS } from '../protocol';
 
 /** Never more watchers than this (a pipeline that reads thousands of files is watched for the first ones). */
@@ -35,7 +37,7 @@ export class ReadWatchers {
     const wanted = new Set<string>();
     for (const path of reads) {
       if (wanted.size >= MAX_WATCHED) break;
-      if (!IMPORTABLE.has(extname(path))) wanted.add(path);
+      if (listedFolder(path) !== undefined || !IMPORTABLE.has(extname(path))) wanted.add(path);
     }
     if (wanted.size === this.watched.size && [...wanted].every((p) => this.watched.has(p))) return;
     this.watched = wanted;
@@ -47,6 +49,8 @@ export class ReadWatchers {
   }
 
   private watcher(path: string): FileSystemWatcher {
+    const folder = listedFolder(path);
+    if (folder !== undefined) return this.relativePatterns ? { globPattern: { baseUri: URI.file(folder).toString(), pattern: '*' } } : { globPattern: `${globOf(folder)}/*` };
     const name = globOf(basename(path));
     return this.relativePatterns
       ? { globPattern: { baseUri: URI.file(dirname(path)).toString(), pattern: name } }

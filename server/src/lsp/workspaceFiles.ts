@@ -6,7 +6,9 @@
  * reaches.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ModuleHost } from '../analysis/analyse';
+import { listingPath, readDirectoryFromDisk } from '../analysis/modules/host';
 import { fileNameOf } from './modelCache';
 
 interface DiskEntry {
@@ -61,6 +63,14 @@ export class WorkspaceFiles implements ModuleHost {
     return text;
   }
 
+  /**
+   * A folder's names as on disk (what the pipeline's `readdirSync` lists when it runs): a document
+   * open in the editor but not yet on disk is not among them.
+   */
+  readDirectory(path: string): readonly string[] | undefined {
+    return readDirectoryFromDisk(path);
+  }
+
   realPath(path: string): string {
     try {
       return realpathSync.native(path);
@@ -78,7 +88,7 @@ export class WorkspaceFiles implements ModuleHost {
     this.readBy.delete(pipelineUri);
   }
 
-  /** Every file the open pipelines' analyses read (or looked for). */
+  /** Every file the open pipelines' analyses read (or looked for), and every folder they listed (as a `listingPath`). */
   *allReads(): Iterable<string> {
     const seen = new Set<string>();
     for (const files of this.readBy.values()) for (const path of files) if (!seen.has(path)) {
@@ -87,10 +97,14 @@ export class WorkspaceFiles implements ModuleHost {
     }
   }
 
-  /** The open pipelines whose analysis read `path` (or looked for it and found nothing). */
+  /**
+   * The open pipelines whose analysis read `path` (or looked for it and found nothing), or listed the
+   * folder it is in, or listed it as a folder.
+   */
   readersOf(path: string): string[] {
     const readers: string[] = [];
-    for (const [uri, files] of this.readBy) if (files.has(path)) readers.push(uri);
+    const [folder, itself] = [listingPath(dirname(path)), listingPath(path)];
+    for (const [uri, files] of this.readBy) if (files.has(path) || files.has(folder) || files.has(itself)) readers.push(uri);
     return readers;
   }
 

@@ -3,12 +3,13 @@
  * `JSON.parse(readFileSync(join(__dirname, 'config.json'), 'utf8'))`. `readFileSync` with a text
  * encoding reads the file through the analysis' host (so the server watches it, and an unsaved editor
  * gives its text, as for imports); a relative path is the CLI's working directory's, the pipeline's
- * folder. Everything else of `fs` is unknown (a namespace member the analysis does not model reads as
- * unknown, never as missing).
+ * folder. `existsSync` and `readdirSync` (names only) ask the host too, so a file made where a
+ * pipeline looked, or in a folder it listed, analyses it again. Everything else of `fs` is unknown (a
+ * namespace member the analysis does not model reads as unknown, never as missing).
  */
 import { posix } from 'node:path';
-import { NamespaceValue, ObjectValue, Opaque, reachOf, type Value } from '../values';
-import { fn } from './support';
+import { NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { fn, newArray } from './support';
 
 /** The encodings for which `readFileSync` returns the file's text as the host reads it (UTF-8). */
 const UTF8 = new Set(['utf8', 'utf-8']);
@@ -22,19 +23,35 @@ function encodingOf(options: Value): string | undefined {
   return undefined;
 }
 
-const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
-  const [path, options] = args;
+/**
+ * The absolute path a file function is given, as the CLI resolves it (a relative path is the
+ * pipeline's folder's), or the unknown that says why not.
+ */
+function pathOf(realm: Realm, path: Value, args: readonly Value[], site: CallSite): string | Opaque {
   const unknown = (why: string) => realm.opaque(`${realm.text(site.node)} ${why}`, site.node, reachOf(args));
-  if (path instanceof Opaque || options instanceof Opaque) return new Opaque((path instanceof Opaque ? path : (options as Opaque)).unknown, reachOf(args));
-  if (typeof path !== 'string') return unknown('reads a file named by something other than a string, which the analysis does not model');
-  const encoding = encodingOf(options);
-  if (encoding === undefined || !UTF8.has(encoding)) return unknown('gives a Buffer or text in an encoding other than UTF-8, which the analysis does not model');
+  const opaque = args.find((a): a is Opaque => a instanceof Opaque);
+  if (opaque) return new Opaque(opaque.unknown, reachOf(args));
+  if (typeof path !== 'string') return unknown('names a file by something other than a string, which the analysis does not model');
   const directory = realm.workingDirectory;
   if (directory === undefined || path.includes('\0')) return unknown('reads a file, which the analysis can only do in a pipeline saved in a folder');
   // Code it did not follow may have written the file, or changed the working directory, since.
   if (realm.unseenCodeRuns > 0) return unknown('reads a file after code the analysis does not follow ran, which may have changed it');
-  const text = realm.readTextFile(posix.resolve(directory, path));
-  if (text === undefined) return realm.throwError(`ENOENT: no such file or directory (or a folder), open '${path}'`, site.node);
+  return posix.resolve(directory, path);
+}
+
+/** `x/`, `x/.`, `.`: a path only a folder can answer (resolving drops what says so). */
+const namesFolder = (path: string) => /(^|\/)\.{0,2}$/.test(path);
+
+const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
+  const [path, options] = args;
+  const absolute = pathOf(realm, path, args, site);
+  if (absolute instanceof Opaque) return absolute;
+  const encoding = encodingOf(options);
+  const unknown = (why: string) => realm.opaque(`${realm.text(site.node)} ${why}`, site.node, reachOf(args));
+  if (encoding === undefined || !UTF8.has(encoding)) return unknown('gives a Buffer or text in an encoding other than UTF-8, which the analysis does not model');
+  if (namesFolder(path as string)) return unknown('reads a path that names a folder');
+  const text = realm.readTextFile(absolute);
+  if (text === undefined) return realm.throwError(`ENOENT: no such file or directory (or a folder), open '${path as string}'`, site.node);
   if (typeof text !== 'string') {
     realm.mayThrow();
     return unknown(`reads a file the analysis cannot read (${text.message})`);
@@ -43,7 +60,68 @@ const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
   return text;
 });
 
-const fsModule = new NamespaceValue('fs', new Map<string, Value>([['readFileSync', readFileSync]]));
+/**
+ * `existsSync(path)`: whether a file or folder is there, as the host sees it (so the server watches the
+ * path, and a file made there re-analyses). Never throws, as Node's does not.
+ */
+const existsSync = fn('fs.existsSync', (realm, _this, args, site) => {
+  const [path] = args;
+  if (path === '') return false;
+  const absolute = pathOf(realm, path, args.slice(0, 1), site);
+  if (absolute instanceof Opaque) return absolute;
+  const unknown = (e: Error) => realm.opaque(`${realm.text(site.node)} looks at a path the analysis cannot read (${e.message})`, site.node, reachOf(args));
+  if (!namesFolder(path as string)) {
+    const file = realm.readTextFile(absolute);
+    if (typeof file === 'string') return true;
+    if (file instanceof Error) return unknown(file);
+  }
+  const names = realm.readDirectory(absolute);
+  return names instanceof Error ? unknown(names) : names !== undefined;
+});
+
+/** Options of `readdirSync` that give the names as UTF-8 strings, one level deep (what is modelled). */
+function namesOnly(options: Value): boolean {
+  if (options === undefined || options === null) return true;
+  if (typeof options === 'string') return UTF8.has(options.toLowerCase());
+  if (!(options instanceof ObjectValue) || options.tainted || Object.getPrototypeOf(options) !== ObjectValue.prototype) return false;
+  for (const [key, slot] of options.props) {
+    if (slot.accessor) return false;
+    const ok = key === 'encoding' ? typeof slot.value === 'string' && UTF8.has(slot.value.toLowerCase()) : (key === 'withFileTypes' || key === 'recursive') && (slot.value === false || slot.value === undefined);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * `readdirSync(folder)`: the names in it, in Node's order, through the host (so the server watches the
+ * folder, and a file made or removed there re-analyses). Dirents, other encodings and `recursive` are
+ * unknown.
+ */
+const readdirSync = fn('fs.readdirSync', (realm, _this, args, site) => {
+  const [path, options] = args;
+  const absolute = pathOf(realm, path, args, site);
+  if (absolute instanceof Opaque) return absolute;
+  if (!namesOnly(options)) return realm.opaque(`${realm.text(site.node)} asks for entries, other encodings or a recursive listing, which the analysis does not model`, site.node, reachOf(args));
+  const names = realm.readDirectory(absolute);
+  if (names instanceof Error) {
+    realm.mayThrow();
+    return realm.opaque(`${realm.text(site.node)} lists a folder the analysis cannot read (${names.message})`, site.node, reachOf(args));
+  }
+  if (names === undefined) {
+    const file = realm.readTextFile(absolute);
+    if (typeof file === 'string') return realm.throwError(`ENOTDIR: not a directory, scandir '${path as string}'`, site.node);
+    if (file instanceof Error) {
+      realm.mayThrow();
+      return realm.opaque(`${realm.text(site.node)} lists a path the analysis cannot read (${file.message})`, site.node, reachOf(args));
+    }
+    return realm.throwError(`ENOENT: no such file or directory, scandir '${path as string}'`, site.node);
+  }
+  realm.charge(names.length + 1, site.node);
+  return newArray(realm, names, site.node);
+});
+
+const FUNCTIONS: [string, Value][] = [['readFileSync', readFileSync], ['existsSync', existsSync], ['readdirSync', readdirSync]];
+const fsModule = new NamespaceValue('fs', new Map<string, Value>(FUNCTIONS));
 
 /** `fs` and `node:fs`: the module (default, `import fs = require`) and what `import * as fs` gives. */
-export const FS_MODULE = { module: fsModule, namespace: new NamespaceValue('fs', new Map<string, Value>([['readFileSync', readFileSync], ['default', fsModule]])) };
+export const FS_MODULE = { module: fsModule, namespace: new NamespaceValue('fs', new Map<string, Value>([...FUNCTIONS, ['default', fsModule]])) };

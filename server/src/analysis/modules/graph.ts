@@ -184,7 +184,7 @@ export class ModuleGraph {
 
   /** Every path the analysis read or looked for, but the module's own. */
   get paths(): string[] {
-    return this.reader ? [...this.reader.seen.keys()].filter((p) => p !== this.entry.path) : [];
+    return this.reader ? this.reader.paths.filter((p) => p !== this.entry.path) : [];
   }
 
   private edgeFor(record: ModuleRecord, s: ts.Statement, kept: ReadonlyMap<ts.Node, Kept>, resolver: Resolver | undefined, queue: ModuleRecord[]): ImportEdge | undefined {

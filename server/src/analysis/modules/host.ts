@@ -4,7 +4,7 @@
  * repository in memory. Every path asked for is recorded (found or not), so the caller knows which
  * files to watch: a module's analysis changes when any of them changes or appears.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 
 export interface ModuleHost {
   /**
@@ -18,6 +18,37 @@ export interface ModuleHost {
    * by two paths once). Optional: without it, paths are taken as they are.
    */
   realPath?(absPath: string): string;
+  /**
+   * The names in the folder at `absPath`, in the order Node's `readdirSync` gives them (libuv sorts
+   * them by their bytes); undefined when there is no folder there. Throw when it exists but cannot be
+   * listed. Optional: without it, a pipeline that lists a folder gets an unknown.
+   */
+  readDirectory?(absPath: string): readonly string[] | undefined;
+}
+
+/**
+ * How a folder's listing is named among the paths an analysis read: its path with a trailing `/`, so a
+ * caller that watches what was read knows to watch the folder's entries (a file made or removed there
+ * changes the listing), and it never collides with a file's path.
+ */
+export function listingPath(folder: string): string {
+  return folder.endsWith('/') ? folder : `${folder}/`;
+}
+
+/** The folder whose listing `path` names, if it names one (see {@link listingPath}). */
+export function listedFolder(path: string): string | undefined {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
+}
+
+/** Node's own listing, as `readdirSync` gives it to the pipeline; undefined when it is not a folder. */
+export function readDirectoryFromDisk(absPath: string): readonly string[] | undefined {
+  try {
+    return readdirSync(absPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
 }
 
 /** The file system, as `alamode encode` sees it. */
@@ -39,6 +70,7 @@ export function nodeFileHost(): ModuleHost {
         return absPath;
       }
     },
+    readDirectory: readDirectoryFromDisk,
   };
 }
 
@@ -49,6 +81,8 @@ export class ReadLimit extends Error {}
 export class FileReader {
   /** Every path asked for, in order, with what it held (undefined: missing; an Error: unreadable). */
   readonly seen = new Map<string, string | undefined | Error>();
+  /** Every folder listed, by its {@link listingPath}, with its names (undefined: no folder; an Error: unreadable). */
+  readonly listings = new Map<string, readonly string[] | undefined | Error>();
   private chars = 0;
 
   constructor(private readonly host: ModuleHost, private readonly maxChars: number) {}
@@ -68,6 +102,29 @@ export class FileReader {
     }
     this.seen.set(absPath, result);
     return result;
+  }
+
+  /** The names in the folder, undefined if there is none; an Error if it cannot be listed (or no host lists folders). */
+  readDirectory(absPath: string): readonly string[] | undefined | Error {
+    const key = listingPath(absPath);
+    if (this.listings.has(key)) return this.listings.get(key);
+    let result: readonly string[] | undefined | Error;
+    try {
+      result = this.host.readDirectory ? this.host.readDirectory(absPath) : new Error('the analysis cannot list folders here');
+      if (result instanceof Array) {
+        this.chars += result.reduce((n, name) => n + name.length + 1, 0);
+        if (this.chars > this.maxChars) result = new ReadLimit(`the files it reads hold more than ${this.maxChars.toLocaleString('en-US')} characters, too many for the analysis`);
+      }
+    } catch (e) {
+      result = e instanceof Error ? e : new Error(String(e));
+    }
+    this.listings.set(key, result);
+    return result;
+  }
+
+  /** Every file read or looked for, then every folder listed (as {@link listingPath}s). */
+  get paths(): string[] {
+    return [...this.seen.keys(), ...this.listings.keys()];
   }
 
   exists(absPath: string): boolean {
@@ -92,6 +149,15 @@ export class FileReader {
         now = e instanceof Error ? e : new Error(String(e));
       }
       if (before instanceof Error ? !(now instanceof Error) : now !== before) return false;
+    }
+    for (const [key, before] of this.listings) {
+      let now: readonly string[] | undefined | Error;
+      try {
+        now = host.readDirectory ? host.readDirectory(listedFolder(key)!) : new Error('the analysis cannot list folders here');
+      } catch (e) {
+        now = e instanceof Error ? e : new Error(String(e));
+      }
+      if (before instanceof Error || now instanceof Error ? !(before instanceof Error && now instanceof Error) : before?.join('\0') !== now?.join('\0')) return false;
     }
     return true;
   }
