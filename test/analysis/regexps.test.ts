@@ -74,7 +74,7 @@ export default dag;
       // Handed to code the analysis does not see, or the built-ins changed.
       "import { touch } from './lib';\nconst re = /x/g; touch(re);\ndag.task('t', { image: 'i', v: 'xax'.replace(re, 'y') });",
       "(RegExp.prototype as any)[Symbol.replace] = () => 'patched';\ndag.task('t', { image: 'i', v: 'xax'.replace(/x/g, 'y') });",
-      // A match object, and named groups handed to a replacement function.
+      // A match object (an array with index, input and groups) in a spec, and named groups handed to a replacement function.
       "dag.task('t', { image: 'i', v: 'xax'.match(/a/) });",
       "dag.task('t', { image: 'i', v: '2024-03'.replace(/(?<y>\\d+)-(?<m>\\d+)/, (...a: unknown[]) => JSON.stringify(a.at(-1))) });",
       // replaceAll with a regular expression that is not global throws.
@@ -105,21 +105,91 @@ export default dag;
     const risks = Object.fromEntries(['_', '[^a-z0-9]+', '^-+|-+$', '_(\\w)', '(?:ab)+', 'x{2,}', '(?<y>\\d{4})', '(a+)+$', '(a|b)*', '(a?)*', '\\1', '\\k<n>', 'a*b*c*', '((a)+)'].map((s) => [s, backtrackingRisk(s, 'g')]));
     assert.deepEqual(risks, {
       '_': 0, '[^a-z0-9]+': 1, '^-+|-+$': 2, '_(\\w)': 0, '(?:ab)+': 1, 'x{2,}': 1, '(?<y>\\d{4})': 0,
-      '(a+)+$': 'unsafe', '(a|b)*': 'unsafe', '(a?)*': 'unsafe', '\\1': 'unsafe', '\\k<n>': 'unsafe', 'a*b*c*': 'unsafe', '((a)+)': 1,
+      '(a+)+$': 'unsafe', '(a|b)*': 'unsafe', '(a?)*': 'unsafe', '\\1': 'unsafe', '\\k<n>': 'unsafe', '((a)+)': 1,
+      // Each may be followed only by what it cannot match, or the end: linear.
+      'a*b*c*': 1,
     });
     assert.equal(backtrackingRisk('[a]', 'v'), 'unsafe');
     // A quantifier followed by a character it cannot match (or by the end) only gives back characters
     // that fail at once: together such quantifiers add one scan, whatever their number.
-    const cheap = Object.fromEntries(['(\\d+)\\.(\\d+)\\.(\\d+)', '^(?<major>\\d+)\\.(?<minor>\\d+)$', '\\s*,\\s*', '[^/]+/[^/]+/[^/]+/[^/]+', 'V\\d+x', '\\d+\\.?\\d+\\.\\d+', 'a*a*a*', '.*x.*y.*z', '\\w+_\\w+_\\w+', '\\d+(?:\\.\\d+)*', '[a-z]+[A-Z]+[a-z]+'].map((s) => [s, backtrackingRisk(s, 'g')]));
+    const cheap = Object.fromEntries(['(\\d+)\\.(\\d+)\\.(\\d+)', '^(?<major>\\d+)\\.(?<minor>\\d+)$', '\\s*,\\s*', '[^/]+/[^/]+/[^/]+/[^/]+', 'V\\d+x', '\\d+\\.?\\d+\\.\\d+', 'a*a*a*', 'a*(?:a|b)*c', '.*x.*y.*z', '\\w+_\\w+_\\w+', '\\d+(?:\\.\\d+)*', '[a-z]+[A-Z]+[a-z]+'].map((s) => [s, backtrackingRisk(s, 'g')]));
     assert.deepEqual(cheap, {
       '(\\d+)\\.(\\d+)\\.(\\d+)': 1, '^(?<major>\\d+)\\.(?<minor>\\d+)$': 1, '\\s*,\\s*': 1, '[^/]+/[^/]+/[^/]+/[^/]+': 1, 'V\\d+x': 1,
-      // The dot is optional, so the first \\d+ may meet the second: counted.
-      '\\d+\\.?\\d+\\.\\d+': 2,
-      'a*a*a*': 'unsafe', '.*x.*y.*z': 'unsafe', '\\w+_\\w+_\\w+': 'unsafe', '\\d+(?:\\.\\d+)*': 'unsafe', '[a-z]+[A-Z]+[a-z]+': 'unsafe',
+      // The dot is optional, so the first \\d+ may meet the second: counted, and the optional dot is a choice.
+      '\\d+\\.?\\d+\\.\\d+': 'unsafe',
+      'a*a*a*': 'unsafe', 'a*(?:a|b)*c': 'unsafe', '.*x.*y.*z': 'unsafe', '\\w+_\\w+_\\w+': 'unsafe', '\\d+(?:\\.\\d+)*': 'unsafe', '[a-z]+[A-Z]+[a-z]+': 'unsafe',
+    });
+    // Bounded choices multiply: an optional part (a group that repeats or alternates may be optional),
+    // a counted range, a group's alternatives. a?ⁿaⁿ and (a|a)ⁿ$ take 2ⁿ steps with no unbounded quantifier.
+    const bounded = Object.fromEntries(['(\\d+)\\.(\\d+)(?:\\.(\\d+))?', '^v?(\\d+)$', '(?:-(\\w+))?$', '(a|b)c', '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})', 'a?'.repeat(30) + 'a'.repeat(30), '(a|a)'.repeat(30) + '$', 'x{1,100}y', '(a+){0,1}', '(a+){2}'].map((s) => [s, backtrackingRisk(s, '')]));
+    assert.deepEqual(bounded, {
+      '(\\d+)\\.(\\d+)(?:\\.(\\d+))?': 2, '^v?(\\d+)$': 2, '(?:-(\\w+))?$': 2, '(a|b)c': 1, '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})': 0,
+      ['a?'.repeat(30) + 'a'.repeat(30)]: 'unsafe', ['(a|a)'.repeat(30) + '$']: 'unsafe', 'x{1,100}y': 0, '(a+){0,1}': 'unsafe', '(a+){2}': 'unsafe',
     });
     // Case-insensitive: [a-z] matches X.
     assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'g'), 1);
     assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'gi'), 'unsafe');
+  });
+
+  test('a pattern whose bounded choices multiply (a?ⁿaⁿ, (a|a)ⁿ$) is not matched: the analysis returns at once with the task unknown', () => {
+    // Running either would take 2^40 steps.
+    for (const re of [`/${'a?'.repeat(40)}${'a'.repeat(40)}/`, `/${'(a|a)'.repeat(40)}$/`]) {
+      const text = `${DSL}const dag = new Dag();\ndag.task('t', { image: 'i', v: '${'a'.repeat(39)}b'.replace(${re}, 'x') });\nexport default dag;\n`;
+      const r = makeRepo({ 'main.alamode.ts': text });
+      repos.push(r);
+      const started = performance.now();
+      const analysis = analyseIn(r, 'main.alamode.ts', text);
+      assert.ok(performance.now() - started < 5_000, 'returns at once');
+      assert.equal(outcomes(defaultDag(analysis)).get('t')!.output, undefined);
+      assert.match(analysis.diagnostics[0]!.message, /may backtrack for long/);
+    }
+  });
+
+  test('a match without /g (s.match(re), re.exec(s)): its elements, index, input, groups when none are named, in and hasOwn, destructured, in a loop: what running gives', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}const dag = new Dag();
+const m = 'release v1.22.3'.match(/v(\\d+)\\.(\\d+)(?:\\.(\\d+))?(-rc)?/)!;
+const [, major, minor = '0', patch, rc = 'final'] = m;
+const re = /^([a-z]+)-(\\d{4})$/i;
+const a = re.exec('Orders-2024')!;
+const b = re.exec('orders-x');
+dag.task('version', { image: 'i', major, minor, patch: String(patch), rc, all: m.join('|'), at: m.index, input: m.input, groups: String(m.groups), length: m.length });
+dag.task('exec', { image: 'i', table: a[1].toLowerCase(), year: Number(a[2]), none: String(b), again: re.exec('Users-1999')![1], flags: [String('index' in a), String(Object.hasOwn(a, 'groups')), String('nope' in a), String(Array.isArray(a))].join() });
+for (const v of ['1.2', '3.4', 'x.y']) {
+  const p = v.match(/^(\\d+)\\.(\\d+)$/);
+  if (!p) continue;
+  dag.task('v' + p[1], { image: 'i', minor: p[2], copy: p.slice(1), json: JSON.stringify(p), text: String(p), mapped: p.map((s) => s + '!') });
+}
+export default dag;
+`,
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
+  test('what reads a match\'s own keys (Object.keys, for…in, spread, Object.assign, structuredClone, rest), its named groups, or writes to it: unknown, never a wrong output', async () => {
+    const cases = [
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: Object.keys(m).join() });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\nconst ks: string[] = []; for (const k in m) ks.push(k);\ndag.task('t', { image: 'i', v: ks.join() });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: JSON.stringify({ ...m }) });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: JSON.stringify(Object.assign({}, m)) });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: JSON.stringify(Object.entries(structuredClone(m))) });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\nconst { index, ...rest } = m;\ndag.task('t', { image: 'i', v: JSON.stringify(rest) + index });",
+      "const m = /(?<y>\\d{4})/.exec('in 2024')!;\ndag.task('t', { image: 'i', v: m.groups!.y });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\n(m as any).index = 7;\ndag.task('t', { image: 'i', v: String(m.index) });",
+      "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndelete (m as any).input;\ndag.task('t', { image: 'i', v: String(m.input) + ('input' in m) });",
+    ];
+    for (const body of cases) {
+      const text = `${DSL}const dag = new Dag();\n${body}\ndag.task('known', { image: 'i' });\nexport default dag;\n`;
+      const r = makeRepo({ 'main.alamode.ts': text });
+      repos.push(r);
+      const { ran, analysis } = await assertNoWrongOutputIn(r, 'main.alamode.ts', text).catch((e: Error) => {
+        throw new Error(`${body}: ${e.message}`);
+      });
+      assert.ok(ran, body);
+      const shown = outcomes(defaultDag(analysis));
+      assert.equal(shown.get('t')!.output, undefined, body);
+      assert.ok(shown.get('known')!.output, `${body}: the other task is known`);
+    }
   });
 
   test('test without /g: a literal, one kept in a variable and used again, and arguments converted as JS converts them', async () => {

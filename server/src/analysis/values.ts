@@ -71,6 +71,24 @@ export class TemplateStringsValue extends ArrayValue {
   }
 }
 
+/**
+ * What a regular expression without /g gives for a match (`s.match(re)`, `re.exec(s)`): the match and
+ * its groups, with `index` and `input` as own enumerable properties. `groups` is undefined, or unknown
+ * when the pattern names groups (an object without a prototype, not modelled). The analysis reads
+ * these three by name (and `in`/`hasOwn`); what enumerates an object's own keys (`Object.keys`,
+ * `for…in`, `{...m}`, `structuredClone`) is unknown for it, and writing or deleting one escapes it.
+ */
+export class MatchArrayValue extends ArrayValue {
+  constructor(items: (Slot | undefined)[], readonly index: number, readonly input: string, readonly groups: undefined | Opaque) {
+    super(items);
+  }
+
+  /** One of the match's own properties beyond its elements and length, by name. */
+  extra(key: string): { value: Value } | undefined {
+    return key === 'index' ? { value: this.index } : key === 'input' ? { value: this.input } : key === 'groups' ? { value: this.groups } : undefined;
+  }
+}
+
 /** A function written in the module, with the scope it closes over. */
 export class Closure {
   readonly serial = nextSerial();

@@ -2,6 +2,7 @@
 import type ts from 'typescript';
 import {
   ArrayValue,
+  MatchArrayValue,
   ClassValue,
   InstanceValue,
   ModuleNamespace,
@@ -22,6 +23,7 @@ function ownKeys(realm: Realm, v: Value, node: ts.Node): string[] | Opaque {
   if (v === null || v === undefined) realm.throwError('Cannot convert undefined or null to object', node);
   if (v instanceof Opaque) return new Opaque(v.unknown, v.reach);
   if (v instanceof ObjectValue) return v.tainted ? new Opaque(v.tainted, [v]) : orderedKeys(v);
+  if (v instanceof MatchArrayValue) return realm.opaque('the own keys of a regular expression match are not modelled by the analysis', node, [v]);
   if (v instanceof ArrayValue) {
     if (v.tainted) return new Opaque(v.tainted, [v]);
     const keys: string[] = [];
@@ -165,7 +167,7 @@ const hasOwn = (realm: Realm, obj: Value, key: Value, node: ts.Node): Value => {
   if (obj instanceof ArrayValue) {
     if (obj.tainted) return new Opaque(obj.tainted);
     const i = arrayIndex(k);
-    return i !== undefined ? obj.items[i] !== undefined : k === 'length';
+    return i !== undefined ? obj.items[i] !== undefined : k === 'length' || (obj instanceof MatchArrayValue && obj.extra(k) !== undefined);
   }
   if (typeof obj === 'string') {
     const i = arrayIndex(k);

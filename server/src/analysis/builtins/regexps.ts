@@ -1,20 +1,23 @@
 /**
  * Regular expression literals as the pattern of string methods (`s.replace(/_/g, '-')`,
- * `s.split(/\s+/)`) and in `re.test(s)`, applied natively: the engine here is V8's, the one the
+ * `s.split(/\s+/)`, `s.match(/v(\d+)/)`) and in `re.test(s)` and `re.exec(s)`, applied natively: the engine here is V8's, the one the
  * module runs on, so a match here is the match there. Written by hand because no library evaluates JavaScript regular expressions
  * other than the engine itself; what is decided here is only *when* it is safe to ask the engine:
  *
  * - only where the result cannot depend on state the analysis does not follow: each use matches with
- *   a fresh copy of the literal (replace and match with /g, and search, reset `lastIndex`; split and a
- *   non-global replace do not read it), never a sticky (/y) one, and never once code may have changed
- *   the object (see {@link RegExpOpaque});
+ *   a fresh copy of the literal (replace and match with /g, and search, reset `lastIndex`; split, a
+ *   non-global replace, match and exec do not use it; test and exec with /g do, and are unknown), never
+ *   a sticky (/y) one, and never once code may have changed the object (see {@link RegExpOpaque}); a
+ *   match without /g is a {@link MatchArrayValue};
  * - only where matching cannot take long: the engine backtracks, so a pattern with a quantified group
- *   that itself repeats or alternates (`(a+)+`, `(a|a)*`), a backreference, or more than two unbounded
- *   quantifiers (counting as one all those that give back cheaply: {@link givesBackCheaply}) stays unknown, and the text it may be matched against is bounded by how many
- *   unbounded quantifiers it has (the language server must never hang on any text).
+ *   that itself repeats or alternates (`(a+)+`, `(a|a)*`), a backreference, more than two unbounded
+ *   quantifiers (counting as one all those that give back cheaply: {@link givesBackCheaply}), or bounded
+ *   choices that multiply beyond {@link MAX_CHOICES} (`a?a?…`, `(a|b)(a|b)…`) stays unknown, and the text
+ *   it may be matched against is bounded by how many unbounded quantifiers it has (the language server
+ *   must never hang on any text).
  */
 import type ts from 'typescript';
-import { Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { MatchArrayValue, Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
 import { callbackSite, checkString, isCallable, newArray, methodFn } from './support';
 
@@ -33,7 +36,7 @@ export function regExpLiteral(realm: Realm, node: ts.RegularExpressionLiteral): 
   } catch {
     pattern = undefined; // a syntax error the parser reports; the module fails where it is evaluated
   }
-  const why = realm.opaque('a regular expression is followed only as the pattern of replace, replaceAll, split, search and match (with /g), and in test (without /g)', node).unknown;
+  const why = realm.opaque('a regular expression is followed only as the pattern of replace, replaceAll, split, search and match, and in test and exec (without /g)', node).unknown;
   return new RegExpOpaque(why, pattern, realm.havocEpoch);
 }
 
@@ -43,11 +46,17 @@ export function regExpLiteral(realm: Realm, node: ts.RegularExpressionLiteral): 
  */
 export function backtrackingRisk(source: string, flags: string): number | 'unsafe' {
   if (flags.includes('v')) return 'unsafe'; // nested classes and set operations: not scanned
-  const frames: { quantified: boolean; alternates: boolean }[] = [{ quantified: false, alternates: false }];
+  const frames: { quantified: boolean; alternatives: number }[] = [{ quantified: false, alternatives: 1 }];
   let unbounded = 0;
   let i = 0;
   /** Unbounded quantifiers that cannot backtrack for long (see {@link givesBackCheaply}). */
   let cheap = 0;
+  /**
+   * How many ways the bounded choices may combine: an optional atom or group (`a?`, `(…)?`), a counted
+   * range (`{1,3}`), a group's alternatives. Each multiplies the ways to try (`a?a?…aa…a` and
+   * `(a|a)(a|a)…` take 2^n steps without any unbounded quantifier), unless it gives back cheaply.
+   */
+  let choices = 1;
   /**
    * After an atom: a quantifier, if any; `atomRepeats` says the atom already repeats or alternates;
    * `atomStart` is where a single-character atom (a character, an escape, a class) starts.
@@ -56,23 +65,30 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
     const atomEnd = i;
     const c = source[i];
     let isUnbounded = false;
+    /** For a bounded quantifier: how many counts it may take. */
+    let ways = 1;
     if (c === '*' || c === '+') {
       isUnbounded = true;
       i++;
     } else if (c === '?') {
+      ways = 2;
       i++;
     } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
       if (!m) return true; // a literal `{` outside /u: an atom of its own, already stepped over by the caller
       isUnbounded = m[2] !== undefined && m[3] === '';
+      if (!isUnbounded && m[2] !== undefined) ways = Math.max(1, Number(m[3]) - Number(m[1]) + 1);
       i += m[0].length;
     } else {
       return true;
     }
     if (source[i] === '?') i++; // lazy
-    if (atomRepeats) throw UNSAFE;
-    if (isUnbounded && atomStart !== undefined && givesBackCheaply(source, flags, source.slice(atomStart, atomEnd), i)) cheap++;
+    // A group that repeats or alternates may be optional (taken once or not), never repeated.
+    if (atomRepeats && (isUnbounded || c === '{' || ways > 2)) throw UNSAFE;
+    const gaveBackCheaply = () => atomStart !== undefined && givesBackCheaply(source, flags, source.slice(atomStart, atomEnd), i);
+    if (isUnbounded && gaveBackCheaply()) cheap++;
     else if (isUnbounded) unbounded++;
+    else if (ways > 1 && !gaveBackCheaply()) choices = Math.min(choices * ways, MAX_CHOICES + 1);
     frames[frames.length - 1]!.quantified = true;
     return true;
   };
@@ -95,7 +111,7 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
         i++;
         quantifier(false, start);
       } else if (c === '(') {
-        frames.push({ quantified: false, alternates: false });
+        frames.push({ quantified: false, alternatives: 1 });
         i++;
         if (source[i] === '?') {
           // (?: (?= (?! (?<= (?<! (?<name>
@@ -112,12 +128,14 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
         const frame = frames.pop();
         if (!frame || frames.length === 0) return 'unsafe';
         i++;
-        const repeats = frame.quantified || frame.alternates;
+        const repeats = frame.quantified || frame.alternatives > 1;
+        choices = Math.min(choices * frame.alternatives, MAX_CHOICES + 1);
         quantifier(repeats);
         // What repeats inside a group repeats inside the group around it too.
         if (repeats) frames[frames.length - 1]!.quantified = true;
       } else if (c === '|') {
-        frames[frames.length - 1]!.alternates = true;
+        // Alternatives of the whole pattern are tried one after the other: they add, not multiply.
+        frames[frames.length - 1]!.alternatives++;
         i++;
       } else {
         i++;
@@ -129,10 +147,16 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
     throw e;
   }
   if (frames.length !== 1) return 'unsafe';
-  // Those that give back cheaply add one scan of the text each time they are reached, not a factor.
-  const risk = unbounded + (cheap > 0 ? 1 : 0);
+  if (choices > MAX_CHOICES) return 'unsafe';
+  // Those that give back cheaply add one scan of the text each time they are reached, not a factor;
+  // bounded choices multiply the work by at most MAX_CHOICES, which counts as one more quantifier
+  // (the text allowed shrinks enough to pay for it: see MAX_SUBJECT).
+  const risk = unbounded + (cheap > 0 ? 1 : 0) + (choices > 1 ? 1 : 0);
   return risk > 2 ? 'unsafe' : risk;
 }
+
+/** The most ways bounded choices may combine in a pattern the analysis matches. */
+const MAX_CHOICES = 64;
 
 /**
  * Whether a single-character atom repeated without bound (`\d+` in `(\d+)\.(\d+)`) can only give
@@ -143,28 +167,103 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
  * of the rest of the pattern. Whether the atom matches the character is asked of the engine itself.
  */
 function givesBackCheaply(source: string, flags: string, atom: string, after: number): boolean {
-  let j = after;
-  // A group closing here, itself not quantified: what follows it follows the atom.
-  while (source[j] === ')' && !/[*+?{]/.test(source[j + 1] ?? '')) j++;
-  if (j === source.length) return true;
-  let next: string;
-  if (source[j] === '$' && j + 1 === source.length && !flags.includes('m')) return true;
-  if (source[j] === '\\' && /^[^\p{L}\p{N}_\s]$/u.test(source[j + 1] ?? '')) {
-    next = source[j + 1]!;
-    j += 2;
-  } else if (!/[\\^$.|?*+()[\]{}]/.test(source[j]!)) {
-    next = source[j]!;
-    j++;
-  } else {
-    return false;
-  }
-  // The character must be there: not optional, nor a surrogate half of another character.
-  if (/[*?{]/.test(source[j] ?? '') || /[\ud800-\udfff]/.test(next)) return false;
+  // In a lookbehind the pattern is matched backwards: what follows in the source comes before.
+  if (source.includes('(?<=') || source.includes('(?<!')) return false;
+  const next = nextCharacters(source, flags, after, 0);
+  if (!next) return false;
+  let single: RegExp;
   try {
-    return !new RegExp(`^(?:${atom})$`, flags.replace(/[gyd]/g, '')).test(next);
+    // (Flags filtered without a regular expression: nothing here may depend on RegExp's own methods.)
+    single = new RegExp(`^(?:${atom})$`, [...flags].filter((f) => !'gyd'.includes(f)).join(''));
   } catch {
     return false;
   }
+  return next.every((ch) => ch === END || single.exec(ch) === null);
+}
+
+/** The end of the pattern, among {@link nextCharacters}. */
+const END = '';
+
+/**
+ * The characters the pattern may have to match first from `j` on ({@link END}: it may end there), or
+ * undefined where that is not worked out here (a class, `.`, an escape of a letter, a repeated group).
+ */
+function nextCharacters(source: string, flags: string, j: number, depth: number): string[] | undefined {
+  if (depth > 8) return undefined;
+  if (j === source.length) return [END];
+  const c = source[j]!;
+  if (c === '$') return j + 1 === source.length && !flags.includes('m') ? [END] : undefined;
+  if (c === ')') {
+    // A group ends: what follows it, unless it may go round again.
+    const q = source[j + 1];
+    if (q === '?') return nextCharacters(source, flags, j + (source[j + 2] === '?' ? 3 : 2), depth + 1);
+    return q === '*' || q === '+' || q === '{' ? undefined : nextCharacters(source, flags, j + 1, depth + 1);
+  }
+  if (c === '(') {
+    let body = j + 1;
+    if (source[body] === '?') {
+      if (source[body + 1] === ':') body += 2;
+      else if (source[body + 1] === '<' && source[body + 2] !== '=' && source[body + 2] !== '!') body = source.indexOf('>', body) + 1;
+      else return undefined; // a lookaround
+      if (body === 0) return undefined;
+    }
+    const group = alternativesOf(source, body);
+    if (!group) return undefined;
+    const q = source[group.end + 1];
+    if (q === '*' || q === '+' || q === '{') return undefined;
+    const out: string[] = [];
+    // An empty alternative, or the group left out (`?`): what follows the group.
+    const afterGroup = () => nextCharacters(source, flags, group.end, depth + 1);
+    for (const start of group.starts) {
+      const first = source[start] === '|' || source[start] === ')' ? afterGroup() : nextCharacters(source, flags, start, depth + 1);
+      if (!first) return undefined;
+      out.push(...first);
+    }
+    if (q === '?') {
+      const skipped = afterGroup();
+      if (!skipped) return undefined;
+      out.push(...skipped);
+    }
+    return out;
+  }
+  let ch: string;
+  let k: number;
+  if (c === '\\' && /^[^\p{L}\p{N}_\s]$/u.test(source[j + 1] ?? '')) {
+    ch = source[j + 1]!;
+    k = j + 2;
+  } else if (!/[\\^$.|?*+()[\]{}]/.test(c)) {
+    ch = c;
+    k = j + 1;
+  } else {
+    return undefined;
+  }
+  if (/[\ud800-\udfff]/.test(ch)) return undefined; // half of a character
+  const q = source[k];
+  if (q === '{') return undefined;
+  if (q === '?' || q === '*') {
+    // Optional: this character, or what follows it.
+    const rest = nextCharacters(source, flags, k + (source[k + 1] === '?' ? 2 : 1), depth + 1);
+    return rest && [ch, ...rest];
+  }
+  return [ch];
+}
+
+/** The group whose body starts at `body`: where each alternative starts, and its closing `)`. */
+function alternativesOf(source: string, body: number): { starts: number[]; end: number } | undefined {
+  const starts = [body];
+  let nesting = 0;
+  for (let i = body; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '[') {
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+    } else if (c === '(') nesting++;
+    else if (c === ')') {
+      if (nesting === 0) return { starts, end: i };
+      nesting--;
+    } else if (c === '|' && nesting === 0) starts.push(i + 1);
+  }
+  return undefined;
 }
 
 const UNSAFE = Symbol('unsafe');
@@ -230,13 +329,28 @@ export function replaceWithRegExp(realm: Realm, s: string, pattern: RegExpOpaque
  * sticky one starts where its last match ended, so `test` on it stays unknown.
  */
 export const regExpTest = methodFn('RegExp.prototype.test', (realm, thisValue, args, site) => {
+  const re = regExpWithoutState(realm, thisValue, args, site, 'test');
+  return re instanceof Opaque ? re : re.regExp.test(re.subject);
+});
+
+/** `re.exec(s)` without /g: the match (see {@link MatchArrayValue}) or null. */
+export const regExpExec = methodFn('RegExp.prototype.exec', (realm, thisValue, args, site) => {
+  const re = regExpWithoutState(realm, thisValue, args, site, 'exec');
+  return re instanceof Opaque ? re : matchArray(realm, re.regExp.exec(re.subject), site.node);
+});
+
+/**
+ * For `test` and `exec` on a literal: the native RegExp and the subject (converted as JS converts it),
+ * when the result cannot depend on `lastIndex` (no /g; /y is refused by {@link regExpFor}).
+ */
+function regExpWithoutState(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite, method: string): { regExp: RegExp; subject: string } | Opaque {
   if (!(thisValue instanceof RegExpOpaque)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
-  if (thisValue.pattern?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose test depends on its lastIndex`, site.node);
+  if (thisValue.pattern?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose ${method} depends on its lastIndex`, site.node);
   const subject = realm.toStr(args[0], site.node);
   if (subject instanceof Opaque) return subject;
   const re = regExpFor(realm, thisValue, subject, site.node);
-  return re instanceof RegExp ? re.test(subject) : re!;
-});
+  return re instanceof RegExp ? { regExp: re, subject } : re!;
+}
 
 /** `s.split(re, limit)` with a regular expression literal. */
 export function splitWithRegExp(realm: Realm, s: string, separator: RegExpOpaque, limit: Value, site: CallSite): Value {
@@ -259,7 +373,15 @@ export function matchWithRegExp(realm: Realm, s: string, pattern: Value, kind: '
   if (re === undefined) return realm.opaque(`${realm.text(site.node)} with a pattern that is not a regular expression literal is not modelled by the analysis`, site.node);
   if (!(re instanceof RegExp)) return re;
   if (kind === 'search') return s.search(re);
-  if (!re.global) return realm.opaque(`${realm.text(site.node)} without /g gives a match object (index, input, groups), which the analysis does not model`, site.node);
+  if (!re.global) return matchArray(realm, re.exec(s), site.node);
   const found = s.match(re);
   return found === null ? null : newArray(realm, [...found], site.node);
+}
+
+/** A match of a pattern without /g as the module sees it (see {@link MatchArrayValue}), or null. */
+function matchArray(realm: Realm, found: RegExpExecArray | null, node: ts.Node): Value {
+  if (found === null) return null;
+  const range = realm.range(node);
+  const groups = found.groups === undefined ? undefined : realm.opaque(`the named groups of ${realm.text(node)} (an object without a prototype) are not modelled by the analysis`, node);
+  return new MatchArrayValue([...found].map((value) => ({ value, range })), found.index, found.input, groups);
 }

@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  MatchArrayValue,
   ClassValue,
   DagClassValue,
   DagState,
@@ -431,6 +432,7 @@ export function spreadInto(ev: Interpreter, obj: ObjectValue, v: Value, node: ts
     ev.charge(v.props.size, node);
     return undefined;
   }
+  if (v instanceof MatchArrayValue) return ev.unknown(`the own properties of ${ev.text(node.expression)}, a regular expression match, are not modelled by the analysis`, node.expression);
   if (v instanceof ArrayValue && !v.tainted) {
     v.items.forEach((s, i) => { if (s) obj.props.set(String(i), copySlot(s)); });
     ev.charge(v.items.length, node);
@@ -590,7 +592,7 @@ export function inOperator(ev: Interpreter, key: Value, obj: Value, node: ts.Nod
   if (obj instanceof ArrayValue && !obj.tainted) {
     const i = arrayIndex(k);
     if (i !== undefined) return obj.items[i] !== undefined;
-    return k === 'length' || k in Array.prototype;
+    return k === 'length' || k in Array.prototype || (obj instanceof MatchArrayValue && obj.extra(k) !== undefined);
   }
   return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node);
 }

@@ -23,6 +23,7 @@ import {
   type Primitive,
   type Value,
   ModuleNamespace,
+  MatchArrayValue,
   RegExpOpaque,
   CollectionValue,
   DateValue,
@@ -37,13 +38,14 @@ import { changesBuiltins } from '../builtins/globals';
 import { functionMethod } from '../builtins/functions';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
-import { regExpTest } from '../builtins/regexps';
+import { regExpExec, regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 import { HashObject, hashProperty } from '../builtins/nodeCrypto';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
   if (obj instanceof RegExpOpaque && key === 'test' && obj.pattern) return regExpTest;
+  if (obj instanceof RegExpOpaque && key === 'exec' && obj.pattern) return regExpExec;
   if (obj instanceof Opaque) {
     obj.forget(); // `re.compile(…)`, `re.lastIndex`: not followed
     ev.mayThrow();
@@ -63,6 +65,8 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   if (obj instanceof ArrayValue) {
     if (obj.tainted) return new Opaque(obj.tainted, [obj]);
     if (obj instanceof TemplateStringsValue && key === 'raw') return obj.raw;
+    const extra = obj instanceof MatchArrayValue ? obj.extra(key) : undefined;
+    if (extra) return extra.value;
     return arrayProperty(ev, obj, key, node);
   }
   if (obj instanceof CollectionValue) return collectionProperty(ev, obj, key, node);
@@ -240,6 +244,7 @@ export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque
       ev.throwsIfStrict(`${ev.text(node)} deletes an array's length`, node);
       return false;
     }
+    if (obj instanceof MatchArrayValue && obj.extra(key)) ev.escape(obj, why());
     return true;
   }
   // A string's characters and length cannot be deleted; anything else deleted from a primitive is not there.

@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
   ArrayValue,
+  MatchArrayValue,
   DagState,
   InstanceValue,
   IteratorValue,
@@ -497,7 +498,7 @@ export function evalForIn(ev: Interpreter, node: ts.ForInStatement, scope: Scope
   if (obj instanceof ObjectValue && !obj.tainted && !ev.builtinsPatched && !(obj instanceof InstanceValue && obj.cls.chainEscaped()) && !(obj instanceof HashObject)) {
     keys = orderedKeys(obj);
     stillThere = (k) => obj.props.has(k);
-  } else if (obj instanceof ArrayValue && !obj.tainted && !ev.builtinsPatched) {
+  } else if (obj instanceof ArrayValue && !(obj instanceof MatchArrayValue) && !obj.tainted && !ev.builtinsPatched) {
     keys = [];
     obj.items.forEach((s, i) => { if (s) keys.push(String(i)); });
     stillThere = (k) => obj.items[Number(k)] !== undefined;
