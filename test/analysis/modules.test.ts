@@ -268,6 +268,10 @@ export default dag;
       // Names whose order differs by bytes, by case and by number: Node lists them sorted by their bytes.
       'queries/b.sql': 'select 2', 'queries/a.sql': 'select 1', 'queries/Z.sql': 'z', 'queries/é.sql': 'e', 'queries/10.sql': '10', 'queries/.hidden': 'h', 'queries/sub/x.sql': 'x',
       'empty/.keep': '',
+      'node_modules/setup-queries/package.json': '{ "name": "setup-queries", "main": "index.js" }',
+      'node_modules/setup-queries/index.js': "require('fs').writeFileSync('queries/made.sql', 'select 3');\n",
+      'setup.cjs': "require('fs').writeFileSync('made.json', '{}');\n",
+      'data/big.csv': 'x'.repeat(2_100_000),
     };
     const cases: Record<string, { body: string; unknown?: RegExp }> = {
       exists: { body: "import { existsSync } from 'node:fs';\nconst r = [existsSync('conf.json'), existsSync('missing.json'), existsSync('queries'), existsSync('queries/'), existsSync('conf.json/'), existsSync(''), existsSync('.'), existsSync('queries/sub/x.sql'), existsSync(__dirname + '/conf.json')];\ndag.task('a', { image: 'x', r: JSON.stringify(r) });" },
@@ -277,6 +281,16 @@ export default dag;
       entries: { body: "import { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('queries', { withFileTypes: true }).filter((e) => e.isFile()).length });", unknown: /asks for entries, other encodings or a recursive listing/ },
       recursive: { body: "import { readdirSync } from 'node:fs';\ndag.task('b', { image: 'x', n: readdirSync('queries', { recursive: true }).length });", unknown: /asks for entries, other encodings or a recursive listing/ },
       buffer: { body: "import { readdirSync } from 'node:fs';\ndag.task('c', { image: 'x', n: readdirSync(Buffer.from('queries')).length });", unknown: /Buffer/ },
+      // `..` through real folders is what the text says; the system resolves it on disk, so `missing/..` fails.
+      upThroughFolders: { body: "import { existsSync, readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('queries/../empty').length, e: String(existsSync('queries/sub/../a.sql')) + existsSync(__dirname + '/queries/../conf.json') });" },
+      upThroughMissing: { body: "import { existsSync } from 'node:fs';\ndag.task('a', { image: 'x', e: String(existsSync('missing/../conf.json')) + existsSync('conf.json/../conf.json') });", unknown: /goes up a folder \(\.\.\) from a path that is a link or not a folder/ },
+      emptyPath: { body: "import { readdirSync } from 'node:fs';\nlet listed = 'listed'; try { readdirSync(''); } catch { listed = 'threw'; }\ndag.task('a', { image: 'x', listed });" },
+      // Code the bundle runs and the analysis does not follow may write files: a side-effect import of a package, a CommonJS helper.
+      afterSideEffects: { body: "import 'setup-queries';\nimport { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', names: readdirSync('queries').join() });", unknown: /after code the analysis does not follow ran/ },
+      afterCommonJs: { body: "import { existsSync } from 'node:fs';\nimport './setup.cjs';\ndag.task('a', { image: 'x', e: String(existsSync('made.json')) });", unknown: /after code the analysis does not follow ran/ },
+      // Asking whether a file is there does not read it (nor count it against what the analysis may read).
+      bigFile: { body: "import { existsSync, readFileSync } from 'node:fs';\ndag.task('a', { image: JSON.parse(readFileSync('conf.json', 'utf8')).image, big: String(existsSync('data/big.csv')) });" },
+      system: { body: "import { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('/proc/self/fd').length });", unknown: /system folder/ },
     };
     for (const [name, { body, unknown }] of Object.entries(cases)) {
       const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
@@ -627,6 +641,7 @@ describe('results follow the files', () => {
     const files: Record<string, string> = { '/r/q/a.sql': 'select 1' };
     const host: ModuleHost = {
       readFile: (p) => files[p],
+      exists: (p) => p in files || Object.keys(files).some((f) => f.startsWith(`${p}/`)),
       readDirectory: (p) => {
         const names = Object.keys(files).filter((f) => f.startsWith(`${p}/`)).map((f) => f.slice(p.length + 1).split('/')[0]!);
         return names.length > 0 ? [...new Set(names)].sort() : undefined;
@@ -658,11 +673,12 @@ describe('resolution is the bundle\'s', () => {
     return `export const v = ${JSON.stringify(file)};\n`;
   };
   const specifiers = ['./a', './a.ts', './b.js', './c.js', './c2.js', './d', './e', './e/', './f', './g.mjs', './h.cjs', './i', './j.json', './l', '.', './m.mjs', './n.cjs', './o.js', './nowhere',
-    'p', 'q', '@alias/r', '@alias/r/index', '#lib/s', '#lib/special/s', '#lib/t', '#missing'];
+    'p', 'q', '@alias/r', '@alias/r/index', '#lib/s', '#lib/special/s', '#lib/t', '#missing', '#cond'];
 
   test('for each import, the analysis reads the file the bundle runs (or says it cannot)', async () => {
     const files: Record<string, string> = {
-      'package.json': '{ "name": "r", "imports": { "#lib/*": "./lib/*.ts", "#lib/special/*": "./lib/special/*.ts", "#lib/t": "./lib/t.js" } }',
+      // esbuild's conditions on node include "module" (its default), before "default".
+      'package.json': '{ "name": "r", "imports": { "#lib/*": "./lib/*.ts", "#lib/special/*": "./lib/special/*.ts", "#lib/t": "./lib/t.js", "#cond": { "types": "./o.ts", "module": "./lib/s.ts", "default": "./lib/t.js" } } }',
       'tsconfig.json': '{ "compilerOptions": { "baseUrl": "src", "paths": { "@alias/*": ["../alias/*"] } } }',
     };
     for (const c of candidates) files[c] = content(c);

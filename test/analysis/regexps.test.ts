@@ -126,6 +126,15 @@ export default dag;
       '(\\d+)\\.(\\d+)(?:\\.(\\d+))?': 2, '^v?(\\d+)$': 2, '(?:-(\\w+))?$': 2, '(a|b)c': 1, '(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})': 0,
       ['a?'.repeat(30) + 'a'.repeat(30)]: 'unsafe', ['(a|a)'.repeat(30) + '$']: 'unsafe', 'x{1,100}y': 0, '(a+){0,1}': 'unsafe', '(a+){2}': 'unsafe',
     });
+    // An escape of several characters is one atom: \x61 is a, so \x61+a gives back what a matches.
+    const escapes = Object.fromEntries([['\\x61+a\\x61+a\\x61+a!', ''], ['\\u0061+a\\u0061+a\\u0061+a!', ''], ['\\cA+\x01\\cA+\x01\\cA+\x01!', ''], ['\\01+\x01\\01+\x01\\01+\x01!', ''], ['\\u{61}+\\u{61}+\\u{61}+b', 'u'], ['\\x61+b\\x61+b\\x61+b', ''], ['\\u{61}+b', 'u']].map(([s, f]) => [`/${s}/${f}`, backtrackingRisk(s!, f!)]));
+    assert.deepEqual(escapes, {
+      '/\\x61+a\\x61+a\\x61+a!/': 'unsafe', '/\\u0061+a\\u0061+a\\u0061+a!/': 'unsafe', '/\\cA+\x01\\cA+\x01\\cA+\x01!/': 'unsafe', '/\\01+\x01\\01+\x01\\01+\x01!/': 'unsafe', '/\\u{61}+\\u{61}+\\u{61}+b/u': 'unsafe',
+      '/\\x61+b\\x61+b\\x61+b/': 1, '/\\u{61}+b/u': 1,
+    });
+    // Alternatives of the whole pattern add up: beyond a few, they count as choices.
+    const alternatives = (n: number) => Array.from({ length: n }, (_, k) => `\\d+x${k}`).join('|');
+    assert.deepEqual([3, 10, 200].map((n) => backtrackingRisk(alternatives(n), 'g')), [1, 2, 'unsafe']);
     // Case-insensitive: [a-z] matches X.
     assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'g'), 1);
     assert.equal(backtrackingRisk('[a-z]+X[a-z]+X[a-z]+', 'gi'), 'unsafe');

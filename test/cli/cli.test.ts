@@ -344,6 +344,18 @@ describe('alamode check', () => {
     assert.match(lines[1]!, /^test\/fixtures\/bad\/float\.alamode\.ts:4:\d+: error: task 'sample': spec\.ratio is 0\.25, .*\[invalid-value\]$/);
   });
 
+  test('a task name with a lone UTF-16 surrogate (half an emoji left by an edit) is a problem on the task, not a crash of the encoder', () => {
+    const dir = mkdtempSync(join(scratch, 'surrogate-'));
+    writeFileSync(join(dir, 'half.alamode.ts'), "import { Dag } from 'a-la-mode';\nconst dag = new Dag();\nconst a = dag.task('do\\ude00x', { image: 'i' });\ndag.task('b', { image: 'j' }).addDep(a);\nexport default dag;\n");
+    const check = alamode(['check', 'half.alamode.ts'], dir);
+    assert.equal(check.status, 1);
+    assert.equal(check.stdout, 'half.alamode.ts:3:15: error: task "do\\ude00x": the name holds a lone UTF-16 surrogate, which has no UTF-8 encoding (fix the name) [invalid-value]\n');
+    const encode = alamode(['encode', 'half.alamode.ts'], dir);
+    assert.notEqual(encode.status, 0);
+    assertOneLine(encode.stderr);
+    assert.match(encode.stderr, /the name holds a lone UTF-16 surrogate/);
+  });
+
   test('passes silently on a good module', () => {
     const r = alamode(['check', 'test/fixtures/pipelines/collage.alamode.ts']);
     assert.equal(r.status, 0, r.stdout + r.stderr);

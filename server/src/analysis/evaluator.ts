@@ -24,7 +24,7 @@ import type { ChainResult, Completion, Interpreter, Reference, YieldSink } from 
 import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type TemplateStringsValue, type Value } from './values';
 import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isModuleLoadingDeclaration, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
-import { ModuleGraph, type ModuleRecord } from './modules/graph';
+import { ModuleGraph, runsUnfollowedCode, type ModuleRecord } from './modules/graph';
 import { Linker } from './modules/linker';
 import * as Bindings from './semantics/bindings';
 import * as Branches from './semantics/branches';
@@ -154,6 +154,15 @@ export class Evaluator implements Interpreter {
     return reader ? reader.read(absPath) : new Error('the analysis reads no files here');
   }
 
+  pathExists(absPath: string): boolean | Error {
+    const reader = this.graph.reader;
+    return reader ? reader.pathExists(absPath) : new Error('the analysis reads no files here');
+  }
+
+  realPath(absPath: string): string {
+    return this.graph.reader?.realPath(absPath) ?? absPath;
+  }
+
   readDirectory(absPath: string): readonly string[] | undefined | Error {
     const reader = this.graph.reader;
     return reader ? reader.readDirectory(absPath) : new Error('the analysis reads no files here');
@@ -210,6 +219,7 @@ export class Evaluator implements Interpreter {
     if (record.status !== 'new') return;
     record.status = 'running';
     for (const edge of record.edges) {
+      if (runsUnfollowedCode(edge)) this.unseenCodeRuns++;
       if (edge.kept === 'dropped' || !edge.record || edge.record.failure) continue;
       if (record.isEntry) this.anchors.push(edge.node);
       try {

@@ -519,6 +519,10 @@ export interface Realm {
   readonly unseenCodeRuns: number;
   /** A file's text through the host (recorded, so a change re-analyses): undefined when there is none, an Error when unreadable. */
   readTextFile(absPath: string): string | undefined | Error;
+  /** Whether anything is at the path on disk, through the host (recorded, so its appearing re-analyses); an Error when the host cannot tell. */
+  pathExists(absPath: string): boolean | Error;
+  /** The path with links resolved, through the host (the path itself without one). */
+  realPath(absPath: string): string;
   /** A folder's names through the host (recorded, so a file made or removed there re-analyses): undefined when there is no folder, an Error when it cannot be listed. */
   readDirectory(absPath: string): readonly string[] | undefined | Error;
   /** The real path of the module file holding `node`, as the bundle's `__filename` gives it; undefined without a host. */

@@ -18,7 +18,7 @@ import {
   messages,
   type Problem,
 } from './problems';
-import { checkValue, isPlainObject, type BencodeDict, type ValueProblem } from './values';
+import { checkValue, isPlainObject, isWellFormedString, type BencodeDict, type ValueProblem } from './values';
 
 export interface TaskDefinition {
   readonly name: string;
@@ -170,6 +170,12 @@ function specCheck(spec: unknown): SpecCheck {
 }
 
 function checkSpec(def: TaskDefinition, index: number, problems: Problem[], memo: OutputMemo | undefined): RootReason | undefined {
+  // The name is a key of the encoded DAG and of every dependent's inputs: it must have a UTF-8 form.
+  if (!isWellFormedString(def.name)) {
+    const message = messages.nameNotUtf8(def.name);
+    problems.push({ code: 'invalid-value', task: def.name, definition: index, path: [], message });
+    return { kind: 'invalid-value', message };
+  }
   let check: SpecCheck;
   if (memo && typeof def.spec === 'object' && def.spec !== null) {
     const m = memo.of(def.spec);

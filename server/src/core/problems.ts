@@ -70,6 +70,8 @@ export const messages = {
     `${task === undefined ? 'dag meta' : `task '${task}'`}: ${formatPath(task === undefined ? 'meta' : 'spec', path)} is ${shown}, but ${reason}`,
   specNotDict: (task: string, shown: string) =>
     `task '${task}': the spec is ${shown}, but it must be a plain object of fields`,
+  nameNotUtf8: (task: string) =>
+    `task ${JSON.stringify(task)}: the name holds a lone UTF-16 surrogate, which has no UTF-8 encoding (fix the name)`,
   metaNotDict: (shown: string) => `dag meta is ${shown}, but it must be a plain object of fields`,
   reservedKey: (task: string, key: string) =>
     `task '${task}': spec.${key} is reserved: the encoded task's '${key}' is computed${key === 'inputs' ? ' from addDep(...)' : ' from the spec and inputs'} (rename the field)`,

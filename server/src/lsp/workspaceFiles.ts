@@ -5,7 +5,7 @@
  * of them (an edit, a save from another tool, a `git checkout`) re-analyses exactly the pipelines it
  * reaches.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ModuleHost } from '../analysis/analyse';
 import { listingPath, readDirectoryFromDisk } from '../analysis/modules/host';
@@ -69,6 +69,11 @@ export class WorkspaceFiles implements ModuleHost {
    */
   readDirectory(path: string): readonly string[] | undefined {
     return readDirectoryFromDisk(path);
+  }
+
+  /** Whether anything is on disk at the path, as the pipeline's `existsSync` answers when the CLI runs it. */
+  exists(path: string): boolean {
+    return existsSync(path);
   }
 
   realPath(path: string): string {

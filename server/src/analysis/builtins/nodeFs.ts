@@ -7,6 +7,7 @@
  * pipeline looked, or in a folder it listed, analyses it again. Everything else of `fs` is unknown (a
  * namespace member the analysis does not model reads as unknown, never as missing).
  */
+import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { fn, newArray } from './support';
@@ -36,7 +37,32 @@ function pathOf(realm: Realm, path: Value, args: readonly Value[], site: CallSit
   if (directory === undefined || path.includes('\0')) return unknown('reads a file, which the analysis can only do in a pipeline saved in a folder');
   // Code it did not follow may have written the file, or changed the working directory, since.
   if (realm.unseenCodeRuns > 0) return unknown('reads a file after code the analysis does not follow ran, which may have changed it');
-  return posix.resolve(directory, path);
+  if (!dotDotResolvesAsText(realm, directory, path)) return unknown('goes up a folder (..) from a path that is a link or not a folder, which the system resolves otherwise than the text');
+  const absolute = posix.resolve(directory, path);
+  // What is there differs from one process to the next (`/proc/self`, the CLI's own temporary folder).
+  if (/^\/(proc|sys|dev)(\/|$)/.test(absolute) || absolute === posix.resolve(tmpdir())) return unknown('looks at a system folder, whose contents differ for the CLI\'s own process');
+  return absolute;
+}
+
+/**
+ * Whether every `..` of `path` undoes the part before it, as resolving the text does: the system
+ * resolves `..` on disk, so `missing/..` and `file.json/..` fail, and `link/..` is the parent of the
+ * link's target. True when each folder a `..` leaves is a folder and no link (its real path is itself).
+ */
+function dotDotResolvesAsText(realm: Realm, directory: string, path: string): boolean {
+  const parts = path.split('/');
+  if (!parts.includes('..')) return true;
+  let at = path.startsWith('/') ? '/' : directory;
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (at !== '/' && (realm.realPath(at) !== at || !Array.isArray(realm.readDirectory(at)))) return false;
+      at = posix.dirname(at);
+    } else {
+      at = posix.join(at, part);
+    }
+  }
+  return true;
 }
 
 /** `x/`, `x/.`, `.`: a path only a folder can answer (resolving drops what says so). */
@@ -70,13 +96,13 @@ const existsSync = fn('fs.existsSync', (realm, _this, args, site) => {
   const absolute = pathOf(realm, path, args.slice(0, 1), site);
   if (absolute instanceof Opaque) return absolute;
   const unknown = (e: Error) => realm.opaque(`${realm.text(site.node)} looks at a path the analysis cannot read (${e.message})`, site.node, reachOf(args));
-  if (!namesFolder(path as string)) {
-    const file = realm.readTextFile(absolute);
-    if (typeof file === 'string') return true;
-    if (file instanceof Error) return unknown(file);
+  // `x/`: only a folder (resolving the text drops the slash).
+  if (namesFolder(path as string)) {
+    const names = realm.readDirectory(absolute);
+    return names instanceof Error ? unknown(names) : names !== undefined;
   }
-  const names = realm.readDirectory(absolute);
-  return names instanceof Error ? unknown(names) : names !== undefined;
+  const exists = realm.pathExists(absolute);
+  return exists instanceof Error ? unknown(exists) : exists;
 });
 
 /** Options of `readdirSync` that give the names as UTF-8 strings, one level deep (what is modelled). */
@@ -99,6 +125,7 @@ function namesOnly(options: Value): boolean {
  */
 const readdirSync = fn('fs.readdirSync', (realm, _this, args, site) => {
   const [path, options] = args;
+  if (path === '') return realm.throwError("ENOENT: no such file or directory, scandir ''", site.node);
   const absolute = pathOf(realm, path, args, site);
   if (absolute instanceof Opaque) return absolute;
   if (!namesOnly(options)) return realm.opaque(`${realm.text(site.node)} asks for entries, other encodings or a recursive listing, which the analysis does not model`, site.node, reachOf(args));
@@ -108,13 +135,13 @@ const readdirSync = fn('fs.readdirSync', (realm, _this, args, site) => {
     return realm.opaque(`${realm.text(site.node)} lists a folder the analysis cannot read (${names.message})`, site.node, reachOf(args));
   }
   if (names === undefined) {
-    const file = realm.readTextFile(absolute);
-    if (typeof file === 'string') return realm.throwError(`ENOTDIR: not a directory, scandir '${path as string}'`, site.node);
-    if (file instanceof Error) {
+    // Not a folder: Node throws (ENOENT or ENOTDIR; a caught error's message is not followed).
+    const exists = realm.pathExists(absolute);
+    if (exists instanceof Error) {
       realm.mayThrow();
-      return realm.opaque(`${realm.text(site.node)} lists a path the analysis cannot read (${file.message})`, site.node, reachOf(args));
+      return realm.opaque(`${realm.text(site.node)} lists a path the analysis cannot look at (${exists.message})`, site.node, reachOf(args));
     }
-    return realm.throwError(`ENOENT: no such file or directory, scandir '${path as string}'`, site.node);
+    return realm.throwError(`${exists ? 'ENOTDIR: not a directory' : 'ENOENT: no such file or directory'}, scandir '${path as string}'`, site.node);
   }
   realm.charge(names.length + 1, site.node);
   return newArray(realm, names, site.node);

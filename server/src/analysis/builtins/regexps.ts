@@ -100,9 +100,10 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
         if (next === undefined) return 'unsafe';
         if ((next >= '1' && next <= '9') || next === 'k') return 'unsafe'; // backreferences
         const start = i;
-        i += 2;
-        // \u{…}, \uXXXX, \xXX, \cX, \p{…} span more than two characters: not a simple atom here.
-        quantifier(false, /[uxcpP]/.test(next) ? undefined : start);
+        const length = escapeLength(source, i, flags.includes('u'));
+        if (length === undefined) return 'unsafe';
+        i += length;
+        quantifier(false, start);
       } else if (c === '[') {
         const start = i;
         i++;
@@ -147,12 +148,54 @@ export function backtrackingRisk(source: string, flags: string): number | 'unsaf
     throw e;
   }
   if (frames.length !== 1) return 'unsafe';
+  // Alternatives of the whole pattern are tried one after the other at each place: beyond a few, their
+  // number multiplies the work as choices do (`\d+x0|\d+x1|…`).
+  if (frames[0]!.alternatives > 4) choices *= frames[0]!.alternatives;
   if (choices > MAX_CHOICES) return 'unsafe';
   // Those that give back cheaply add one scan of the text each time they are reached, not a factor;
   // bounded choices multiply the work by at most MAX_CHOICES, which counts as one more quantifier
   // (the text allowed shrinks enough to pay for it: see MAX_SUBJECT).
   const risk = unbounded + (cheap > 0 ? 1 : 0) + (choices > 1 ? 1 : 0);
   return risk > 2 ? 'unsafe' : risk;
+}
+
+/**
+ * How many characters of `source` the escape at `i` spans (`\x61`, `\u0061`, `\u{61}` with /u,
+ * `\cA`, `\p{L}`, legacy octal `\012`); undefined for one not scanned here (a surrogate half given
+ * as `\uD83D` with /u, whose pair makes one character; `\c` without a letter).
+ */
+function escapeLength(source: string, i: number, unicode: boolean): number | undefined {
+  const next = source[i + 1];
+  const hex = (n: number) => new RegExp(`^[0-9a-fA-F]{${n}}$`).test(source.slice(i + 2, i + 2 + n));
+  switch (next) {
+    case 'x':
+      return hex(2) ? 4 : 2;
+    case 'u': {
+      if (unicode && source[i + 2] === '{') {
+        const end = source.indexOf('}', i + 3);
+        return end < 0 ? undefined : end + 1 - i;
+      }
+      if (!hex(4)) return 2;
+      const code = Number.parseInt(source.slice(i + 2, i + 6), 16);
+      return unicode && code >= 0xd800 && code <= 0xdbff ? undefined : 6;
+    }
+    case 'c':
+      return /[a-zA-Z]/.test(source[i + 2] ?? '') ? 3 : undefined;
+    case 'p':
+    case 'P': {
+      if (!unicode || source[i + 2] !== '{') return 2;
+      const end = source.indexOf('}', i + 3);
+      return end < 0 ? undefined : end + 1 - i;
+    }
+    case '0': {
+      if (unicode) return 2;
+      let n = 2;
+      while (n < 4 && /[0-7]/.test(source[i + n] ?? '')) n++;
+      return n;
+    }
+    default:
+      return 2;
+  }
 }
 
 /** The most ways bounded choices may combine in a pattern the analysis matches. */

@@ -8,6 +8,7 @@
  * The graph is bounded (modules, characters, files looked at): beyond a bound, the rest is not read and
  * the analysis says so with an `analysis-limit`.
  */
+import { builtinModules } from 'node:module';
 import { extname } from 'node:path';
 import ts from 'typescript';
 import { bindingIdentifiers, hasDeclareModifier, mentionsImportMeta } from '../syntax';
@@ -41,6 +42,26 @@ export interface ImportEdge {
   /** Whether the bundle runs the module for this declaration (TypeScript removes unused imports). */
   readonly kept: Kept;
 }
+
+/**
+ * Whether the bundle runs code the analysis does not follow for a kept import it does not read: a
+ * CommonJS helper, a file it cannot read, a package imported for its side effects (`import 'setup'`).
+ * Such code may write files or change the working directory, so what is read from disk after it is
+ * unknown (`Realm.unseenCodeRuns`). Node's own modules run nothing of the pipeline's; a package whose
+ * bindings are imported is taken to only define things when loaded, as libraries do.
+ */
+export function runsUnfollowedCode(edge: ImportEdge): boolean {
+  if (edge.kept === 'dropped' || (edge.record && !edge.record.failure)) return false;
+  const { resolution, specifier } = edge;
+  if (resolution.kind === 'dsl') return false;
+  if (resolution.kind === 'unseen' && isPackagePath(specifier)) {
+    if (specifier.startsWith('node:') || BUILTIN_MODULES.has(specifier)) return false;
+    return ts.isImportDeclaration(edge.node) && !edge.node.importClause;
+  }
+  return true;
+}
+
+const BUILTIN_MODULES: ReadonlySet<string> = new Set(builtinModules);
 
 /** What a module exports, by syntax. Local names are bindings of its scope (imports included). */
 export interface ExportTable {

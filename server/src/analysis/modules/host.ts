@@ -4,7 +4,7 @@
  * repository in memory. Every path asked for is recorded (found or not), so the caller knows which
  * files to watch: a module's analysis changes when any of them changes or appears.
  */
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 
 export interface ModuleHost {
   /**
@@ -24,6 +24,11 @@ export interface ModuleHost {
    * listed. Optional: without it, a pipeline that lists a folder gets an unknown.
    */
   readDirectory?(absPath: string): readonly string[] | undefined;
+  /**
+   * Whether anything is at `absPath` on disk (a file, a folder, a device…), as the pipeline's
+   * `existsSync` answers when it runs. Optional: without it, existence is unknown.
+   */
+  exists?(absPath: string): boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export function nodeFileHost(): ModuleHost {
       }
     },
     readDirectory: readDirectoryFromDisk,
+    exists: existsSync,
   };
 }
 
@@ -83,6 +89,8 @@ export class FileReader {
   readonly seen = new Map<string, string | undefined | Error>();
   /** Every folder listed, by its {@link listingPath}, with its names (undefined: no folder; an Error: unreadable). */
   readonly listings = new Map<string, readonly string[] | undefined | Error>();
+  /** Every path whose existence was asked (an Error: the host cannot tell). */
+  readonly existence = new Map<string, boolean | Error>();
   private chars = 0;
 
   constructor(private readonly host: ModuleHost, private readonly maxChars: number) {}
@@ -122,9 +130,23 @@ export class FileReader {
     return result;
   }
 
-  /** Every file read or looked for, then every folder listed (as {@link listingPath}s). */
+  /** Whether anything is at the path (without reading it); an Error if the host cannot tell. */
+  pathExists(absPath: string): boolean | Error {
+    let result = this.existence.get(absPath);
+    if (result === undefined) {
+      try {
+        result = this.host.exists ? this.host.exists(absPath) : new Error('the analysis cannot tell whether a path exists here');
+      } catch (e) {
+        result = e instanceof Error ? e : new Error(String(e));
+      }
+      this.existence.set(absPath, result);
+    }
+    return result;
+  }
+
+  /** Every file read or looked for, every path whose existence was asked, then every folder listed (as {@link listingPath}s). */
   get paths(): string[] {
-    return [...this.seen.keys(), ...this.listings.keys()];
+    return [...new Set([...this.seen.keys(), ...this.existence.keys()]), ...this.listings.keys()];
   }
 
   exists(absPath: string): boolean {
@@ -145,6 +167,15 @@ export class FileReader {
       let now: string | undefined | Error;
       try {
         now = host.readFile(path);
+      } catch (e) {
+        now = e instanceof Error ? e : new Error(String(e));
+      }
+      if (before instanceof Error ? !(now instanceof Error) : now !== before) return false;
+    }
+    for (const [path, before] of this.existence) {
+      let now: boolean | Error;
+      try {
+        now = host.exists ? host.exists(path) : new Error('no existence');
       } catch (e) {
         now = e instanceof Error ? e : new Error(String(e));
       }

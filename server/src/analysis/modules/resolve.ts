@@ -197,8 +197,11 @@ export class Resolver {
   }
 }
 
-/** Node's conditions for an `import` statement, as esbuild has them on platform node. */
-const CONDITIONS = new Set(['default', 'import', 'node']);
+/**
+ * The conditions esbuild matches for an `import` statement on platform node: Node's (`import`, `node`,
+ * `default`) and its own default `module` (measured: `{ "module": …, "default": … }` bundles the first).
+ */
+const CONDITIONS = new Set(['default', 'import', 'node', 'module']);
 
 function resolveTarget(target: unknown, star: string | undefined): string | undefined {
   if (typeof target === 'string') return star === undefined ? target : target.replaceAll('*', star);
