@@ -4,8 +4,8 @@
  * output the runtime does not compute where it cannot.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { analyseModule } from '../../server/src/analysis/analyse';
@@ -693,6 +693,63 @@ describe('resolution is the bundle\'s', () => {
       if (ran && !['./i', './f'].includes(specifiers[i]!)) assert.equal(shown, 1, `'${specifiers[i]}' is followed`);
     }
     assert.ok(known > 15, `${known} imports followed`);
+  });
+});
+
+describe('packages of the repository, linked into node_modules by workspaces (npm, yarn, pnpm)', () => {
+  const helpers = {
+    'packages/helpers/src/index.ts': "export const img = (n: string) => 'reg/' + n + ':1';\nexport { where } from './where';\n",
+    'packages/helpers/src/where.ts': "export const where = 'src/where';\n",
+    'packages/helpers/src/extra.ts': "export const extra = 'extra';\n",
+    'packages/helpers/dist/index.js': "exports.img = (n) => 'dist/' + n; exports.where = 'dist';\n",
+    'packages/helpers/module.ts': "export const img = (n: string) => 'module/' + n; export const where = 'module';\n",
+    'packages/helpers/index.ts': "export const img = (n: string) => 'root-index/' + n; export const where = 'root';\n",
+  };
+  const pipeline = (specifier: string, names: string) => `${DSL}import { ${names} } from '${specifier}';\nconst dag = new Dag();\ndag.task('a', { image: String([${names}].map((x) => typeof x === 'function' ? x('py') : x)) });\nexport default dag;\n`;
+  /** The repository with the package linked as npm links a workspace (`links`: path → target, relative to the link's folder). */
+  const linked = (files: Record<string, string>, links: Record<string, string> = { 'node_modules/@acme/helpers': '../../packages/helpers' }) => {
+    const r = repo(files);
+    for (const [from, to] of Object.entries(links)) {
+      mkdirSync(dirname(r.path(from)), { recursive: true });
+      symlinkSync(to, r.path(from));
+    }
+    return r;
+  };
+
+  test('its main file, its exports (with esbuild\'s conditions on node), a subpath, from a pipeline in another folder, through pnpm\'s store: each ID the bundle\'s', async () => {
+    const cases: [string, string, string, Record<string, string>?, string?][] = [
+      ['{ "name": "@acme/helpers", "main": "src/index.ts" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "main": "./src/index" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "main": "src/index.ts", "module": "module.ts" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "module": "module.ts" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "exports": "./src/index.ts" }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "exports": { ".": { "types": "./src/index.ts", "module": "./module.ts", "import": "./src/index.ts", "default": "./dist/index.js" } } }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "exports": { "import": "./src/index.js", "require": "./dist/index.js" } }', '@acme/helpers', 'img, where'],
+      ['{ "name": "@acme/helpers", "exports": { ".": "./src/index.ts", "./*": "./src/*.ts" } }', '@acme/helpers/extra', 'extra'],
+      ['{ "name": "@acme/helpers", "main": "src/index.ts" }', '@acme/helpers/src/extra', 'extra'],
+      ['{ "name": "@acme/helpers", "main": "src/index.ts" }', '@acme/helpers', 'img, where', undefined, 'apps/etl/main.alamode.ts'],
+      ['{ "name": "@acme/helpers", "main": "src/index.ts" }', '@acme/helpers', 'img, where', { 'node_modules/.pnpm/@acme+helpers/node_modules/@acme/helpers': '../../../../../packages/helpers', 'node_modules/@acme/helpers': '../.pnpm/@acme+helpers/node_modules/@acme/helpers' }],
+    ];
+    for (const [pkg, specifier, names, links, main = 'main.alamode.ts'] of cases) {
+      const text = pipeline(specifier, names);
+      const r = linked({ ...helpers, 'packages/helpers/package.json': pkg, [main]: text }, links);
+      const analysis = analyseIn(r, main, text);
+      const runtime = await runIn(r, main);
+      assert.ok(runtime, `${pkg} ${specifier}: the module runs`);
+      assertSameDag(defaultDag(analysis), runtime);
+    }
+  });
+
+  test('an installed package (its real path in node_modules), and what its exports leave out, are not followed', async () => {
+    const installed = repo({ 'node_modules/lib1/package.json': '{ "name": "lib1", "main": "index.js" }', 'node_modules/lib1/index.js': "exports.img = (n) => 'lib/' + n;\n", 'main.alamode.ts': pipeline('lib1', 'img') });
+    assert.equal(summariseAnalysis(defaultDag(analyseIn(installed, 'main.alamode.ts', pipeline('lib1', 'img')))).tasks[0]!.output, undefined);
+    const text = pipeline('@acme/helpers/src/extra', 'extra');
+    const r = linked({ ...helpers, 'packages/helpers/package.json': '{ "name": "@acme/helpers", "exports": { ".": "./src/index.ts" } }', 'main.alamode.ts': text });
+    const analysis = analyseIn(r, 'main.alamode.ts', text);
+    assert.equal(await runIn(r, 'main.alamode.ts'), undefined, 'the bundle refuses it');
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks[0]!.output, undefined);
+    assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /is not among the "exports"/);
   });
 });
 

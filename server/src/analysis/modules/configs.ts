@@ -55,6 +55,10 @@ export interface PackageJson {
   readonly error?: string;
   readonly imports?: unknown;
   readonly sideEffects?: unknown;
+  /** Its `exports`, `main` and `module`, as written (read for a package of the repository: `resolve.ts`). */
+  readonly exports?: unknown;
+  readonly main?: unknown;
+  readonly module?: unknown;
   /** `main` or `module`: a folder with them resolves through them. */
   readonly hasMainFields: boolean;
 }
@@ -189,7 +193,7 @@ export class Configs {
       try {
         const json = parseJsonFile(text) as Record<string, unknown>;
         if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
-        result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string' };
+        result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, exports: json.exports, main: json.main, module: json.module, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string' };
       } catch {
         result = { path, dir, error: `${path} is not valid JSON`, hasMainFields: false };
       }

@@ -7,11 +7,13 @@
  *   `.cts`; then a folder's `index` with each extension (a folder whose `package.json` has `main` or
  *   `module` is not followed);
  * - other specifiers: Node's built-in modules; the enclosing `tsconfig.json`'s `paths`, then its
- *   `baseUrl`; `#imports` in the enclosing `package.json`; anything else is a package, which the analysis
- *   does not read (`a-la-mode` is the DSL itself, as the CLI resolves it).
+ *   `baseUrl`; `#imports` in the enclosing `package.json`; a package of the repository linked into
+ *   `node_modules` by workspaces (its `exports`, else `main`/`module`, else its index); anything else
+ *   is a package, which the analysis does not read (`a-la-mode` is the DSL itself, as the CLI
+ *   resolves it).
  */
 import { builtinModules } from 'node:module';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Configs, PackageJson } from './configs';
 import { ReadLimit, type FileReader } from './host';
 
@@ -81,7 +83,65 @@ export class Resolver {
       if (pkg?.error) return { kind: 'unresolved', why: pkg.error };
       if (pkg && pkg.imports !== undefined && pkg.imports !== null) return this.packageImport(pkg, specifier);
     }
-    return { kind: 'unseen', why: `'${packageName(specifier)}' is a package, which the analysis does not read` };
+    return this.workspacePackage(specifier, dir) ?? { kind: 'unseen', why: `'${packageName(specifier)}' is a package, which the analysis does not read` };
+  }
+
+  /**
+   * A package of the repository itself, linked into `node_modules` by a package manager's workspaces
+   * (npm, yarn, pnpm): found where esbuild finds a package (the `node_modules` of each folder up from
+   * the importer), and followed when its real path is outside every `node_modules`, as code of the
+   * repository (the bundle bundles it). Undefined for an installed package, which stays unread.
+   */
+  private workspacePackage(specifier: string, dir: string): Resolution | undefined {
+    const name = packageName(specifier);
+    if (!/^(@[^/\\.][^/\\]*\/)?[^/\\.][^/\\]*$/.test(name)) return undefined;
+    for (let at = dir; ; at = dirname(at)) {
+      if (basename(at) !== 'node_modules') {
+        const candidate = join(at, 'node_modules', name);
+        const exists = this.reader.pathExists(candidate);
+        if (exists instanceof Error) return undefined;
+        if (exists) return this.inWorkspacePackage(candidate, specifier.slice(name.length), specifier);
+      }
+      if (dirname(at) === at) return undefined;
+    }
+  }
+
+  /** `subpath` (empty, or `/…`) of the package found at `linked`, as esbuild resolves it on platform node. */
+  private inWorkspacePackage(linked: string, subpath: string, specifier: string): Resolution | undefined {
+    const root = this.reader.realPath(linked);
+    if (root.split(/[\\/]/).includes('node_modules')) return undefined;
+    const unseen = (why: string): Resolution => ({ kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` });
+    const pkg = this.configs.packageJsonAt(root);
+    if (pkg?.error) return unseen(`is a package whose package.json cannot be read`);
+    if (pkg && pkg.exports !== undefined && pkg.exports !== null) {
+      // `exports` is all there is of the package: a string, a list or conditions are its `.`.
+      const exports = pkg.exports;
+      const map = typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.')) ? (exports as Record<string, unknown>) : { '.': exports };
+      const match = mapTarget(map, `.${subpath}`);
+      const target = match && resolveTarget(match.target, match.star);
+      // The bundle refuses what the package does not export.
+      if (target === undefined) return { kind: 'unresolved', why: `'${specifier}' is not among the "exports" of ${pkg.path} (or matches none of their conditions)` };
+      if (!target.startsWith('./') || target.split(/[\\/]/).some((s) => s === '..' || s === 'node_modules')) return unseen(`maps to '${target}' in ${pkg.path}`);
+      const path = resolve(root, target);
+      if (this.isFile(path)) return this.file(path, specifier);
+      const rewritten = this.rewritten(path);
+      return rewritten ? this.file(rewritten, specifier) : unseen(`maps to ${path}, which does not exist`);
+    }
+    if (subpath !== '') {
+      const found = this.loadAsFileOrDirectory(join(root, subpath.slice(1)));
+      return found ? this.file(found, specifier) : unseen('names no file of the package');
+    }
+    // esbuild's main fields on platform node, in order; without them, the folder's index.
+    const main = [pkg?.main, pkg?.module].find((f): f is string => typeof f === 'string');
+    if (main !== undefined) {
+      const found = this.loadAsFileOrDirectory(join(root, main));
+      return found ? this.file(found, specifier) : unseen(`names a main file in ${pkg!.path} that does not resolve`);
+    }
+    for (const ext of EXTENSIONS) {
+      const index = join(root, `index${ext}`);
+      if (this.isFile(index)) return this.file(index, specifier);
+    }
+    return unseen('is a package without a main file');
   }
 
   private file(path: string, specifier: string): Resolution {
@@ -162,27 +222,9 @@ export class Resolver {
     if (specifier === '#' || specifier.startsWith('#/')) return { kind: 'unresolved', why: `'${specifier}' is not a valid package import` };
     const imports = pkg.imports;
     if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return { kind: 'unresolved', why: `the "imports" of ${pkg.path} are not an object` };
-    const map = imports as Record<string, unknown>;
-    let target: unknown;
-    let star: string | undefined;
-    if (Object.prototype.hasOwnProperty.call(map, specifier) && !specifier.includes('*')) target = map[specifier];
-    else {
-      let bestKey: string | undefined;
-      for (const key of Object.keys(map)) {
-        const i = key.indexOf('*');
-        if (i < 0 || key.indexOf('*', i + 1) >= 0) continue;
-        const prefix = key.slice(0, i);
-        const suffix = key.slice(i + 1);
-        if (specifier !== prefix && specifier.startsWith(prefix) && specifier.length >= key.length && specifier.endsWith(suffix) && (bestKey === undefined || patternKeyCompare(bestKey, key) > 0)) bestKey = key;
-      }
-      if (bestKey !== undefined) {
-        const i = bestKey.indexOf('*');
-        target = map[bestKey];
-        star = specifier.slice(i, specifier.length - (bestKey.length - i - 1));
-      }
-    }
-    if (target === undefined) return { kind: 'unresolved', why: `'${specifier}' is not in the "imports" of ${pkg.path}` };
-    const resolved = resolveTarget(target, star);
+    const match = mapTarget(imports as Record<string, unknown>, specifier);
+    if (match === undefined) return { kind: 'unresolved', why: `'${specifier}' is not in the "imports" of ${pkg.path}` };
+    const resolved = resolveTarget(match.target, match.star);
     if (resolved === undefined) return { kind: 'unresolved', why: `'${specifier}' matches no condition in the "imports" of ${pkg.path}` };
     if (!resolved.startsWith('./')) {
       // Mapped to a package (or something the analysis does not follow).
@@ -202,6 +244,25 @@ export class Resolver {
  * `default`) and its own default `module` (measured: `{ "module": …, "default": … }` bundles the first).
  */
 const CONDITIONS = new Set(['default', 'import', 'node', 'module']);
+
+/**
+ * The entry of a package.json `imports` or `exports` map for `key`: the key itself, else the pattern
+ * (`./lib/*`) that matches it best, with what `*` stands for.
+ */
+function mapTarget(map: Record<string, unknown>, key: string): { target: unknown; star?: string } | undefined {
+  if (Object.prototype.hasOwnProperty.call(map, key) && !key.includes('*')) return map[key] === undefined ? undefined : { target: map[key] };
+  let bestKey: string | undefined;
+  for (const k of Object.keys(map)) {
+    const i = k.indexOf('*');
+    if (i < 0 || k.indexOf('*', i + 1) >= 0) continue;
+    const prefix = k.slice(0, i);
+    const suffix = k.slice(i + 1);
+    if (key !== prefix && key.startsWith(prefix) && key.length >= k.length && key.endsWith(suffix) && (bestKey === undefined || patternKeyCompare(bestKey, k) > 0)) bestKey = k;
+  }
+  if (bestKey === undefined) return undefined;
+  const i = bestKey.indexOf('*');
+  return { target: map[bestKey], star: key.slice(i, key.length - (bestKey.length - i - 1)) };
+}
 
 function resolveTarget(target: unknown, star: string | undefined): string | undefined {
   if (typeof target === 'string') return star === undefined ? target : target.replaceAll('*', star);
