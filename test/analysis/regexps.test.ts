@@ -184,6 +184,8 @@ export default dag;
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: JSON.stringify(Object.entries(structuredClone(m))) });",
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\nconst { index, ...rest } = m;\ndag.task('t', { image: 'i', v: JSON.stringify(rest) + index });",
       "const m = /(?<y>\\d{4})/.exec('in 2024')!;\ndag.task('t', { image: 'i', v: m.groups!.y });",
+      // With /d, its indices.
+      "const m = /(b)/d.exec('abc')!;\ndag.task('t', { image: 'i', v: JSON.stringify((m as any).indices) });",
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\n(m as any).index = 7;\ndag.task('t', { image: 'i', v: String(m.index) });",
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndelete (m as any).input;\ndag.task('t', { image: 'i', v: String(m.input) + ('input' in m) });",
     ];
@@ -197,6 +199,9 @@ export default dag;
       assert.ok(ran, body);
       const shown = outcomes(defaultDag(analysis));
       assert.equal(shown.get('t')!.output, undefined, body);
+      // Unknown, not a value the module does not compute (an undefined there would be a false error).
+      const summary = summariseAnalysis(defaultDag(analysis));
+      assert.ok(summary.unknown[summary.tasks.findIndex((t) => t.name === 't')], `${body}: t is unknown`);
       assert.ok(shown.get('known')!.output, `${body}: the other task is known`);
     }
   });

@@ -424,6 +424,8 @@ export function matchWithRegExp(realm: Realm, s: string, pattern: Value, kind: '
 /** A match of a pattern without /g as the module sees it (see {@link MatchArrayValue}), or null. */
 function matchArray(realm: Realm, found: RegExpExecArray | null, node: ts.Node): Value {
   if (found === null) return null;
+  // With /d a match has `indices` too (an array of pairs, with its own `groups`): not modelled.
+  if ('indices' in found) return realm.opaque(`${realm.text(node)} gives match indices (/d), which the analysis does not model`, node);
   const range = realm.range(node);
   const groups = found.groups === undefined ? undefined : realm.opaque(`the named groups of ${realm.text(node)} (an object without a prototype) are not modelled by the analysis`, node);
   return new MatchArrayValue([...found].map((value) => ({ value, range })), found.index, found.input, groups);
