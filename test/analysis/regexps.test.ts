@@ -175,6 +175,24 @@ export default dag;
     assert.deepEqual(analysis.diagnostics, []);
   });
 
+  test('matchAll with /g: spread, Array.from, for…of, destructured, iterated twice: each match as exec gives it, what running gives', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}const dag = new Dag();
+const ids = [...'a1 b2 c3'.matchAll(/([a-z])(\\d)/g)].map((m) => m[1] + m[2] + m.index);
+const keys = Array.from('k=v; x=y'.matchAll(/(\\w+)=(\\w+)/g), (m) => m[1]);
+const it = 'a1 b2'.matchAll(/\\d/g);
+const first = [...it].length;
+const second = [...it].length;
+const [one, two] = 'a1 b2 c3'.matchAll(/\\d/g);
+const months = [...'2024-01 2025-02'.matchAll(/(?<y>\\d{4})-(\\d{2})/g)].map((m) => m[2]);
+dag.task('parsed', { image: 'i', ids, keys, counts: [first, second], pair: one![0] + two![0], months });
+for (const m of 'load:1 clean:2'.matchAll(/(\\w+):(\\d)/g)) dag.task(m[1]!, { image: 'i', n: Number(m[2]), at: m.index!, input: m.input! });
+export default dag;
+`,
+    });
+    assert.deepEqual(analysis.diagnostics, []);
+  });
+
   test('what reads a match\'s own keys (Object.keys, for…in, spread, Object.assign, structuredClone, rest), its named groups, or writes to it: unknown, never a wrong output', async () => {
     const cases = [
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: Object.keys(m).join() });",

@@ -215,7 +215,7 @@ for (const name of ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'ends
 STRING_METHODS.set('replace', stringReplace(false));
 STRING_METHODS.set('replaceAll', stringReplace(true));
 STRING_METHODS.set('split', stringSplit);
-for (const kind of ['match', 'search'] as const) {
+for (const kind of ['match', 'search', 'matchAll'] as const) {
   STRING_METHODS.set(kind, methodFn(`string.${kind}`, (realm, thisValue, args, site) => {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);

@@ -17,7 +17,7 @@
  *   must never hang on any text).
  */
 import type ts from 'typescript';
-import { MatchArrayValue, Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { ArrayValue, IteratorValue, MatchArrayValue, Opaque, RegExpOpaque, isPrimitive, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
 import { callbackSite, checkString, isCallable, newArray, methodFn } from './support';
 
@@ -410,12 +410,28 @@ export function splitWithRegExp(realm: Realm, s: string, separator: RegExpOpaque
   return newArray(realm, parts, site.node);
 }
 
-/** `s.match(re)` for a global literal (an array of the matched strings, or null) and `s.search(re)`. */
-export function matchWithRegExp(realm: Realm, s: string, pattern: Value, kind: 'match' | 'search', site: CallSite): Value {
+/**
+ * `s.match(re)` (with /g an array of the matched strings, else one match: {@link matchArray}; or null),
+ * `s.search(re)`, and `s.matchAll(re)`: an iterator over the matches, each as `exec` gives it. The
+ * matches are worked out at once, which is what iterating gives (the subject and the fresh copy of the
+ * literal cannot change meanwhile); the iterator itself is an array iterator over them.
+ */
+export function matchWithRegExp(realm: Realm, s: string, pattern: Value, kind: 'match' | 'search' | 'matchAll', site: CallSite): Value {
   const re = regExpFor(realm, pattern, s, site.node);
   if (re === undefined) return realm.opaque(`${realm.text(site.node)} with a pattern that is not a regular expression literal is not modelled by the analysis`, site.node);
   if (!(re instanceof RegExp)) return re;
   if (kind === 'search') return s.search(re);
+  if (kind === 'matchAll') {
+    if (!re.global) realm.throwError('String.prototype.matchAll called with a non-global RegExp argument', site.node);
+    const matches: Value[] = [];
+    for (const found of s.matchAll(re)) {
+      const m = matchArray(realm, found, site.node);
+      if (m instanceof Opaque) return m;
+      matches.push(m);
+    }
+    const all = newArray(realm, matches, site.node);
+    return all instanceof ArrayValue ? new IteratorValue(all, 'values') : all;
+  }
   if (!re.global) return matchArray(realm, re.exec(s), site.node);
   const found = s.match(re);
   return found === null ? null : newArray(realm, [...found], site.node);
