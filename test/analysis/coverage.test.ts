@@ -126,10 +126,51 @@ describe('generators', () => {
     assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output === undefined).length, 0);
   });
 
+  test('a for…of over a generator the loop cannot interact with (its own variables, constants, primitive arguments, primitive yields) runs as running gives, a break and another module\'s constant included', async () => {
+    const analysis = await sameAsRunning({
+      'main.alamode.ts': `${DSL}import { COUNT } from './lib/count';\nconst dag = new Dag();\n`
+        + "function* days(from: string, to: string) { const d = new Date(from + 'T00:00:00Z'); const end = new Date(to + 'T00:00:00Z'); while (d <= end) { yield d.toISOString().slice(0, 10); d.setUTCDate(d.getUTCDate() + 1); } }\n"
+        + "for (const day of days('2024-02-27', '2024-03-02')) dag.task(`load_${day}`, { day });\n"
+        + "function* range(n: number) { for (let i = 0; i < n; i++) yield i; }\n"
+        + "for (const i of range(10)) { if (i > 2) break; dag.task('t' + i, { i }); }\n"
+        + "const pad = (n: number) => String(n).padStart(2, '0');\nconst PREFIX = 'part';\n"
+        + "function* parts(n: number) { try { for (let i = 0; i < n; i++) yield `${PREFIX}_${pad(i)}`; } finally { } }\n"
+        + "for (const p of parts(COUNT)) { dag.task(p, {}); if (p.endsWith('01')) break; }\n"
+        + 'export default dag;\n',
+      'lib/count.ts': 'export const COUNT = 3;\n',
+    });
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.length, 10);
+  });
+
+  test('a for…of over a generator the loop may interact with: unknown, never wrong', async () => {
+    const cases = [
+      // It reads a variable the body changes (directly, through a function, through this, through an import).
+      "let n = 3;\nfunction* g() { for (let i = 0; i < n; i++) yield i; }\nfor (const x of g()) { n--; dag.task('t' + x, {}); }",
+      "let s = '_a';\nconst name = (i: number) => 'n' + i + s;\nfunction* g() { for (let i = 0; i < 2; i++) yield name(i); }\nfor (const x of g()) { s = '_b'; dag.task(x, {}); }",
+      "let n = 2;\nfunction* g() { { const n = 10; } for (let i = 0; i < n; i++) yield i; }\nfor (const x of g()) { n = 0; dag.task('t' + x, {}); }",
+      "const o = { k: 2, *g() { for (let i = 0; i < this.k; i++) yield i; } };\nfor (const x of o.g()) { o.k = 0; dag.task('t' + x, {}); }",
+      "import { bump, count } from './lib/live';\nfunction* g() { for (let i = 0; i < count; i++) yield 'c' + i; }\nfor (const x of g()) { bump(); dag.task(x, {}); }",
+      "function* g(f: (i: number) => string) { for (let i = 0; i < 2; i++) yield f(i); }\nlet s = 'a';\nfor (const x of g((i) => s + i)) { s = 'b'; dag.task(x, {}); }",
+      // It changes a variable the body reads; it yields an object it then changes; the body patches a built-in it uses.
+      "let count = 0;\nfunction* g() { for (let i = 0; i < 2; i++) { count++; yield i; } }\nfor (const x of g()) dag.task('t' + x + '_' + count, {});",
+      "function* g() { const o = { n: 0 }; for (let i = 0; i < 2; i++) { o.n = i; yield o; } }\nfor (const s of g()) dag.task('s' + s.n, {});",
+      "function* g() { for (let i = 0; i < 2; i++) yield Math.floor(i + 0.5); }\nfor (const x of g()) { dag.task('t' + x, {}); (Math as any).floor = () => 7; }",
+      // It throws further on than the loop goes; it never ends.
+      "function* g() { yield 1; yield 2; throw new Error('late'); }\nfor (const x of g()) { dag.task('t' + x, {}); if (x === 2) break; }",
+      "function* g() { let i = 0; while (true) yield i++; }\nfor (const i of g()) { if (i >= 2) break; dag.task('n' + i, {}); }",
+    ];
+    for (const code of cases) {
+      const analysis = await unknownWhereExpected({ 'main.alamode.ts': `${DSL}const dag = new Dag();\n${code}\ndag.task('after', {});\nexport default dag;\n`, 'lib/live.ts': 'export let count = 3;\nexport function bump() { count--; }\n' }, ['after'], /generator|not static/).catch((e: Error) => {
+        throw new Error(`${code}: ${e.message}`);
+      });
+      assert.equal(summariseAnalysis(defaultDag(analysis)).tasks.filter((t) => t.output !== undefined).length, 0, code);
+    }
+  });
+
   test('a generator iterated bit by bit, or yielding on a branch it cannot decide, or through code it does not follow: unknown, never wrong', async () => {
     await unknownWhereExpected({
       'main.alamode.ts': `${DSL}const dag = new Dag();\n`
-        + "function* g() { yield 'a'; yield 'b'; }\nfor (const x of g()) dag.task(x, {});\n"
+        + "function* g() { yield 'a'; yield 'b'; }\n"
         + "function* maybe() { if (process.env.X) yield 1; yield 2; }\ndag.task('branch', { n: [...maybe()].length });\n"
         + "function* over(xs: string[]) { for (const x of xs) yield x; }\ndag.task('unseen', { n: [...over(JSON.parse(process.env.XS ?? '[]'))].length });\n"
         + "const [first] = g();\ndag.task('partial', { first });\n"

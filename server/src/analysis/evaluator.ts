@@ -47,6 +47,7 @@ export class Evaluator implements Interpreter {
   readonly silent = new WeakSet<UnknownValue>();
   readonly templateObjects = new Map<ts.TemplateLiteral, TemplateStringsValue>();
   drainedCall: ts.Node | undefined = undefined;
+  drainIsolated = false;
   readonly yieldSinks: YieldSink[] = [];
   builtinsPatched: UnknownValue | undefined;
   readonly escapedBuiltins = new Set<BuiltinFunction>();
@@ -783,6 +784,10 @@ export class Evaluator implements Interpreter {
 
   evalDrained(node: ts.Expression, scope: Scope): Value {
     return Calls.evalDrained(this, node, scope);
+  }
+
+  evalIsolated(node: ts.Expression, scope: Scope): Value {
+    return Calls.evalDrained(this, node, scope, true);
   }
 
   evalEnum(node: ts.EnumDeclaration, scope: Scope): void {

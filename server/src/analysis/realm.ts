@@ -57,6 +57,8 @@ export const MAX_SPECULATION_DEPTH = 3;
 /** The values a generator run to completion yields (see `Interpreter.yieldSinks`). */
 export interface YieldSink {
   readonly values: Slot[];
+  /** Run for a `for…of` (see `isolatedGenerators.ts`): it must yield primitives, and not too many. */
+  readonly isolated?: boolean;
   /** How deep in speculative branches the generator started: a yield deeper is on a branch not decided. */
   readonly journals: number;
   /** Set when which values it yields is not known. */
@@ -76,6 +78,8 @@ export interface Interpreter extends Realm, MergeHost {
    * `evalDrained` in calls.ts).
    */
   drainedCall: ts.Node | undefined;
+  /** Set when {@link drainedCall} is a `for…of`'s: only a generator that cannot interact with the loop runs (`evalIsolated`). */
+  drainIsolated: boolean;
   /** What each generator running to completion has yielded so far, innermost last. */
   readonly yieldSinks: YieldSink[];
   /** Each tagged template's template object, by site: JS makes it once per site and hands the same one. */
@@ -187,6 +191,7 @@ export interface Interpreter extends Realm, MergeHost {
   plainNamespaceMember(recv: Value, member: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): boolean;
   /** `node`, whose value is iterated to its end at once: a generator called there runs to completion. */
   evalDrained(node: ts.Expression, scope: Scope): Value;
+  evalIsolated(node: ts.Expression, scope: Scope): Value;
   evalNew(node: ts.NewExpression, scope: Scope): Value;
 
   // ── enums.ts ──

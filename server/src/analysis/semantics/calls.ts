@@ -36,6 +36,8 @@ import {
 } from '../syntax';
 import { SHORT, type ChainResult, type Completion, type Interpreter, type YieldSink } from '../realm';
 import { deepRegionAt } from '../deepNesting';
+import { isIsolatedGenerator } from '../isolatedGenerators';
+import { NOT_ISOLATED, ThrowSignal } from '../signals';
 import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
 import { newDag } from '../dsl';
 
@@ -125,21 +127,25 @@ function isAsyncFunction(node: ts.Node): boolean {
  * `next()` is called without an argument), and nothing else runs until it ends. A generator iterated
  * bit by bit (`for…of`, whose body runs between its yields) is not followed.
  */
-export function evalDrained(ev: Interpreter, expr: ts.Expression, scope: Scope): Value {
+export function evalDrained(ev: Interpreter, expr: ts.Expression, scope: Scope, isolated = false): Value {
   const call = skipOuter(expr);
   if (!isCallExpression(call)) return ev.evalExpr(expr, scope);
-  const saved = ev.drainedCall;
+  const [saved, savedIsolated] = [ev.drainedCall, ev.drainIsolated];
   ev.drainedCall = call;
+  ev.drainIsolated = isolated;
   try {
     return ev.evalExpr(expr, scope);
   } finally {
     ev.drainedCall = saved;
+    ev.drainIsolated = savedIsolated;
   }
 }
 
 export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args: readonly Value[], site: CallSite): Value {
   const node = fn.node;
-  const drained = !fn.supported && ev.drainedCall === site.node && isDrainableGenerator(node);
+  // A `for…of`'s generator (`isolated`): only one that cannot interact with the loop's body.
+  const isolated = ev.drainIsolated;
+  const drained = !fn.supported && ev.drainedCall === site.node && isDrainableGenerator(node) && (!isolated || isIsolatedGenerator(fn, thisValue, args));
   if ((!fn.supported && !drained) || !ts.isFunctionLike(node)) {
     const what = ts.isClassLike(node) ? 'a class' : 'an async function or generator';
     return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, site.node));
@@ -180,7 +186,11 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     const body = node.body;
     if (!body) return undefined;
     if (!isBlock(body)) return ev.evalExpr(body, scope);
-    if (drained) return runToCompletion(ev, body, scope, site);
+    if (drained) {
+      const yielded = runToCompletion(ev, body, scope, site, isolated);
+      if (yielded !== NOT_ISOLATED) return yielded;
+      return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls a generator that the loop runs over bit by bit, which the analysis does not follow here`, site.node));
+    }
     ev.hoist(body.statements, scope, body);
     const c = ev.evalStatements(body.statements, scope);
     if (!c) return undefined;
@@ -199,21 +209,28 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
  * that is not certain: a yield on a branch the analysis cannot decide, code it skipped (which may
  * have yielded), an end it cannot tell.
  */
-function runToCompletion(ev: Interpreter, body: ts.Block, scope: Scope, site: CallSite): Value {
-  const sink: YieldSink = { values: [], journals: ev.journals.length, unknown: undefined };
+function runToCompletion(ev: Interpreter, body: ts.Block, scope: Scope, site: CallSite, isolated: boolean): Value | typeof NOT_ISOLATED {
+  const sink: YieldSink = { values: [], journals: ev.journals.length, unknown: undefined, ...(isolated ? { isolated } : {}) };
   const epoch = ev.havocEpoch;
-  const saved = ev.drainedCall;
+  const [saved, savedIsolated] = [ev.drainedCall, ev.drainIsolated];
   // The calls in its body are not the one drained.
   ev.drainedCall = undefined;
+  ev.drainIsolated = false;
   ev.yieldSinks.push(sink);
   let c: Completion | undefined;
   try {
     ev.hoist(body.statements, scope, body);
     c = ev.evalStatements(body.statements, scope);
+  } catch (e) {
+    // For a `for…of`: a value it would keep, too many, or an error further on than the loop may go.
+    if (isolated && (e === NOT_ISOLATED || e instanceof ThrowSignal)) return NOT_ISOLATED;
+    throw e;
   } finally {
     ev.yieldSinks.pop();
     ev.drainedCall = saved;
+    ev.drainIsolated = savedIsolated;
   }
+  if (isolated && (c?.kind === 'uncertain' || sink.unknown || ev.havocEpoch !== epoch)) return NOT_ISOLATED;
   const reach = reachOf(sink.values.map((s) => s.value));
   if (c?.kind === 'uncertain') return new Opaque(c.why, [...c.reach, ...reach]);
   if (sink.unknown) return new Opaque(sink.unknown, reach);

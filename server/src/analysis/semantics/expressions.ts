@@ -51,6 +51,7 @@ import {
 } from '../syntax';
 import { SHORT, type ChainResult, type Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
+import { MAX_ISOLATED_YIELDS, NOT_ISOLATED } from '../signals';
 import { applyBinary } from '../builtins/coercion';
 import { regExpLiteral } from '../builtins/regexps';
 import { InstanceValue, THIS_BEFORE_SUPER } from '../values';
@@ -239,7 +240,10 @@ function evalYield(ev: Interpreter, node: ts.YieldExpression, scope: Scope): Val
     // `yield*`'s value is what the inner generator returns, which running it through does not keep.
     if (node.parent.kind !== SK.ExpressionStatement) return ev.opaque(`the value of ${ev.text(node)} (what the inner generator returns) is not modelled by the analysis`, node);
   } else {
-    sink.values.push(ev.slot(node.expression ? evalExpr(ev, node.expression, scope) : undefined, node));
+    const value = node.expression ? evalExpr(ev, node.expression, scope) : undefined;
+    // For a `for…of` (see isolatedGenerators.ts): only primitives, which the loop's body cannot change.
+    if (sink.isolated && (!isPrimitive(value) || sink.values.length >= MAX_ISOLATED_YIELDS)) throw NOT_ISOLATED;
+    sink.values.push(ev.slot(value, node));
     ev.charge(1, node);
   }
   if (sink.values.length > ev.limits.maxArrayLength) sink.unknown ??= ev.limitOpaque(`the generator yields more than ${ev.limits.maxArrayLength.toLocaleString('en-US')} values`, node).unknown;

@@ -33,6 +33,7 @@ import {
   NF,
   SK,
   bindingIdentifiers,
+  isCallExpression,
   hasDeclareModifier,
   isIdentifier,
   isNewExpression,
@@ -44,6 +45,7 @@ import { Journal } from '../speculation';
 import { arrayItem, collectionItem, defaultIteration, iterateSnapshot } from '../builtins/coercion';
 import type { Completion, Interpreter } from '../realm';
 import { deepRegionAt } from '../deepNesting';
+import { leavesBuiltinsAlone } from '../isolatedGenerators';
 
 
 export function evalStatements(ev: Interpreter, statements: readonly ts.Statement[], scope: Scope): Completion {
@@ -396,7 +398,9 @@ export function bindLoopVariable(ev: Interpreter, init: ts.ForInitializer, value
 }
 
 export function evalForOf(ev: Interpreter, node: ts.ForOfStatement, scope: Scope, labels: readonly string[]): Completion {
-  const iterable = ev.evalExpr(node.expression, scope);
+  // A generator that cannot interact with the body runs through first (see isolatedGenerators.ts).
+  const isolated = !node.awaitModifier && isCallExpression(skipOuter(node.expression)) && leavesBuiltinsAlone(node.statement, (name) => scope.lookup(name));
+  const iterable = isolated ? ev.evalIsolated(node.expression, scope) : ev.evalExpr(node.expression, scope);
   if (node.awaitModifier) {
     const why = ev.unknown('`for await` runs asynchronously; the analysis does not follow it', node.expression);
     return havocLoop(ev, node, scope, why, reachOf([iterable]));
