@@ -741,6 +741,39 @@ describe('packages of the repository, linked into node_modules by workspaces (np
     }
   });
 
+  test('what esbuild reads otherwise, or the analysis does not work out, is unknown, never wrong: a condition that stops (null), required JSON, .. from the link, repeated keys, a file beside the folder, a package naming itself, maps nested 20,000 deep', async () => {
+    const data = { 'packages/helpers/a.json': '{ "v": "a" }', 'packages/helpers/b.json': '{ "v": "b" }', 'packages/helpers/index.json': '{ "v": "index" }', 'packages/g/a.ts': "export const v = 'g/a';\n", 'packages/g/index.ts': "export const v = 'g/index';\n" };
+    const deep = (n: number) => '{"import":'.repeat(n) + '"./src/index.ts"' + '}'.repeat(n);
+    const cases: [string, string, Record<string, string>?, Record<string, string>?][] = [
+      ['{ "name": "@acme/helpers", "exports": { ".": { "import": null, "default": "./src/index.ts" } } }', "import { img } from '@acme/helpers';\nconst v = img('x');"],
+      ['{ "name": "@acme/helpers", "exports": { "./data.json": { "require": "./a.json", "default": "./b.json" } } }', "const d = require('@acme/helpers/data.json');\nconst v = d.v;"],
+      ['{ "name": "@acme/helpers", "module": "./a.json" }', "const d = require('@acme/helpers');\nconst v = d.v;"],
+      ['{ "name": "@acme/helpers", "main": "../g/a.ts" }', "import { v } from '@acme/helpers';"],
+      ['{ "name": "@acme/helpers", "exports": { "import": "./src/index.ts", "default": "./dist/index.js", "import": "./module.ts" } }', "import { img } from '@acme/helpers';\nconst v = img('x');"],
+      ['{ "name": "@acme/helpers", "exports": { ".": "./src/index.ts", "import": "./module.ts" } }', "import { img } from '@acme/helpers';\nconst v = img('x');"],
+      ['{ "name": "@acme/helpers", "main": "src/index.ts" }', "import { img } from '@acme/helpers';\nconst v = img('x');", { 'node_modules/@acme/helpers.ts': "export const img = (n: string) => 'beside/' + n;\n" }],
+      [`{ "name": "@acme/helpers", "exports": { ".": ${deep(20_000)} } }`, "import { img } from '@acme/helpers';\nconst v = img('x');"],
+    ];
+    for (const [pkg, code, extra] of cases) {
+      const text = `${DSL}${code}\nconst dag = new Dag();\ndag.task('a', { v });\nexport default dag;\n`;
+      const r = linked({ ...helpers, ...data, ...extra, 'packages/helpers/package.json': pkg, 'main.alamode.ts': text });
+      const { analysis } = await assertNoWrongOutputIn(r, 'main.alamode.ts', text).catch((e: Error) => { throw new Error(`${pkg.slice(0, 80)}: ${e.message}`); });
+      assert.equal(summariseAnalysis(defaultDag(analysis)).tasks[0]!.output, undefined, pkg.slice(0, 80));
+    }
+    // Inside the package, its own name: esbuild resolves it to the package itself (through its exports).
+    const own = "import { v } from '@acme/helpers/sub';\nexport const w = v;\n";
+    const text = `${DSL}import { w } from '@acme/helpers/self';\nconst dag = new Dag();\ndag.task('a', { v: w });\nexport default dag;\n`;
+    const r = linked({ ...helpers, 'packages/helpers/package.json': '{ "name": "@acme/helpers", "exports": { "./*": "./src/*.ts" } }', 'packages/helpers/src/self.ts': own, 'packages/helpers/src/sub.ts': "export const v = 'self';\n", 'main.alamode.ts': text });
+    const { analysis } = await assertNoWrongOutputIn(r, 'main.alamode.ts', text);
+    assert.equal(summariseAnalysis(defaultDag(analysis)).tasks[0]!.output, undefined);
+  });
+
+  test('reads after loading code of the repository the analysis does not read (a .tsx main) are unknown: it may write the file', async () => {
+    const text = `${DSL}import { readFileSync } from 'node:fs';\nimport { img } from '@acme/helpers';\nconst dag = new Dag();\ndag.task('a', { v: readFileSync('data.txt', 'utf8'), i: img('x') });\nexport default dag;\n`;
+    const r = linked({ ...helpers, 'packages/helpers/package.json': '{ "name": "@acme/helpers", "main": "index.tsx" }', 'packages/helpers/index.tsx': "import { writeFileSync } from 'node:fs';\nwriteFileSync('data.txt', 'CHANGED');\nexport const img = (n: string) => n;\n", 'data.txt': 'DATA', 'main.alamode.ts': text });
+    assert.match(summariseAnalysis(defaultDag(analyseIn(r, 'main.alamode.ts', text))).unknown[0] ?? '', /after code the analysis does not follow ran/);
+  });
+
   test('an installed package (its real path in node_modules), and what its exports leave out, are not followed', async () => {
     const installed = repo({ 'node_modules/lib1/package.json': '{ "name": "lib1", "main": "index.js" }', 'node_modules/lib1/index.js': "exports.img = (n) => 'lib/' + n;\n", 'main.alamode.ts': pipeline('lib1', 'img') });
     assert.equal(summariseAnalysis(defaultDag(analyseIn(installed, 'main.alamode.ts', pipeline('lib1', 'img')))).tasks[0]!.output, undefined);

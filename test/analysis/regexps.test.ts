@@ -202,6 +202,8 @@ export default dag;
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\ndag.task('t', { image: 'i', v: JSON.stringify(Object.entries(structuredClone(m))) });",
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\nconst { index, ...rest } = m;\ndag.task('t', { image: 'i', v: JSON.stringify(rest) + index });",
       "const m = /(?<y>\\d{4})/.exec('in 2024')!;\ndag.task('t', { image: 'i', v: m.groups!.y });",
+      // A replacement function given what the analysis does not model (named groups) still runs.
+      "let n = 0;\n'a1'.replace(/(?<q>\\w)(\\d)/, () => { n++; return ''; });\ndag.task('t', { image: 'i', v: String(n) });",
       // With /d, its indices.
       "const m = /(b)/d.exec('abc')!;\ndag.task('t', { image: 'i', v: JSON.stringify((m as any).indices) });",
       "const m = 'a1'.match(/(\\w)(\\d)/)!;\n(m as any).index = 7;\ndag.task('t', { image: 'i', v: String(m.index) });",

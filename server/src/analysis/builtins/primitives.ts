@@ -14,6 +14,7 @@ import {
   truthiness,
   type Primitive,
   type Realm,
+  type CallSite,
   type Value,
 } from '../values';
 import { nativeError, toNumber, toPrimitiveValue } from './coercion';
@@ -141,6 +142,15 @@ function plainObject(v: Value): boolean {
 /** `replace`/`replaceAll` with a string pattern (a regular expression literal: see regexps.ts) and a string or function replacement. */
 function stringReplace(all: boolean): BuiltinFunction {
   return methodFn(all ? 'string.replaceAll' : 'string.replace', (realm, thisValue, args, site) => {
+    const result = replaceOf(realm, thisValue, args, site, all);
+    // Not known: a replacement function the analysis did not (or not wholly) call may have run, any number of times.
+    if (result instanceof Opaque && isCallable(args[1])) realm.escape(args[1], result.unknown);
+    return result;
+  });
+}
+
+function replaceOf(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite, all: boolean): Value {
+  {
     if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
     if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
     const replacement = args[1];
@@ -187,7 +197,7 @@ function stringReplace(all: boolean): BuiltinFunction {
     const count = all ? (pattern.length === 0 ? s.length + 1 : s.split(pattern).length - 1) : 1;
     if (s.length + count * r.length * 2 > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
     return all ? s.replaceAll(pattern, r) : s.replace(pattern, r);
-  });
+  }
 }
 
 const stringSplit = fn('string.split', (realm, thisValue, args, site) => {

@@ -55,10 +55,16 @@ export interface PackageJson {
   readonly error?: string;
   readonly imports?: unknown;
   readonly sideEffects?: unknown;
-  /** Its `exports`, `main` and `module`, as written (read for a package of the repository: `resolve.ts`). */
+  /** Its `name`, `exports`, `main` and `module`, as written (read for a package of the repository: `resolve.ts`). */
+  readonly name?: unknown;
   readonly exports?: unknown;
   readonly main?: unknown;
   readonly module?: unknown;
+  /**
+   * Some object in it repeats a key: esbuild keeps the first, `JSON.parse` the last, so what it maps
+   * is not followed.
+   */
+  readonly duplicateKeys?: boolean;
   /** `main` or `module`: a folder with them resolves through them. */
   readonly hasMainFields: boolean;
 }
@@ -114,6 +120,7 @@ export class Configs {
     if (visiting.has(path)) return { dir, error: `${path} extends itself` };
     const parsed = ts.parseConfigFileTextToJson(path, text);
     if (parsed.error || typeof parsed.config !== 'object' || parsed.config === null) return { dir, error: `${path} is not valid JSON` };
+    if (repeatsAKey(path, text)) return { dir, error: `${path} repeats a key, which esbuild reads otherwise (the first) than TypeScript (the last)` };
     const config = parsed.config as { extends?: unknown; compilerOptions?: Record<string, unknown> };
     // What it extends first, then its own settings over them.
     let base: RawTsConfig = { dir };
@@ -193,7 +200,7 @@ export class Configs {
       try {
         const json = parseJsonFile(text) as Record<string, unknown>;
         if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
-        result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, exports: json.exports, main: json.main, module: json.module, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string' };
+        result = { path, dir, imports: json.imports, sideEffects: json.sideEffects, name: json.name, exports: json.exports, main: json.main, module: json.module, hasMainFields: typeof json.main === 'string' || typeof json.module === 'string', ...(repeatsAKey(path, text) ? { duplicateKeys: true } : {}) };
       } catch {
         result = { path, dir, error: `${path} is not valid JSON`, hasMainFields: false };
       }
@@ -201,6 +208,28 @@ export class Configs {
     this.packages.set(dir, result);
     return result;
   }
+}
+
+/** Whether an object of the JSON text repeats a key (a cheap test first: most files have no key twice anywhere). */
+function repeatsAKey(path: string, text: string): boolean {
+  const keys = text.match(/"(?:[^"\\]|\\.)*"\s*:/g) ?? [];
+  if (new Set(keys).size === keys.length) return false;
+  let repeated = false;
+  const visit = (n: ts.Node): void => {
+    if (repeated) return;
+    if (ts.isObjectLiteralExpression(n)) {
+      const seen = new Set<string>();
+      for (const p of n.properties) {
+        const name = p.name && (ts.isStringLiteral(p.name) || ts.isIdentifier(p.name) || ts.isNumericLiteral(p.name)) ? p.name.text : undefined;
+        if (name === undefined) continue;
+        if (seen.has(name)) repeated = true;
+        seen.add(name);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(ts.parseJsonText(path, text));
+  return repeated;
 }
 
 function definedOf(raw: RawTsConfig): Partial<RawTsConfig> {

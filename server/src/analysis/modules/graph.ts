@@ -54,10 +54,9 @@ export function runsUnfollowedCode(edge: ImportEdge): boolean {
   if (edge.kept === 'dropped' || (edge.record && !edge.record.failure)) return false;
   const { resolution, specifier } = edge;
   if (resolution.kind === 'dsl') return false;
-  if (resolution.kind === 'unseen' && isPackagePath(specifier)) {
-    if (specifier.startsWith('node:') || BUILTIN_MODULES.has(specifier)) return false;
-    return ts.isImportDeclaration(edge.node) && !edge.node.importClause;
-  }
+  if (resolution.kind === 'unseen' && (specifier.startsWith('node:') || BUILTIN_MODULES.has(specifier))) return false;
+  // An installed package imported for its bindings (not code of the repository the analysis does not read).
+  if (resolution.kind === 'unseen' && resolution.installed) return ts.isImportDeclaration(edge.node) && !edge.node.importClause;
   return true;
 }
 
@@ -226,7 +225,7 @@ export class ModuleGraph {
     }
     if (!ts.isStringLiteral(specifierNode)) return { node: s as ImportEdge['node'], specifier: '', resolution: { kind: 'unresolved', why: 'the module name is not a string' }, record: undefined, kept: keep };
     const specifier = specifierNode.text;
-    const resolution: Resolution = specifier === 'a-la-mode' ? { kind: 'dsl' } : resolver ? resolver.resolve(specifier, record.path) : { kind: 'unseen', why: '' };
+    const resolution: Resolution = specifier === 'a-la-mode' ? { kind: 'dsl' } : resolver ? resolver.resolve(specifier, record.path, ts.isImportEqualsDeclaration(s) ? 'require' : 'import') : { kind: 'unseen', why: '' };
     let target: ModuleRecord | undefined;
     if (resolution.kind === 'file') {
       target = this.recordFor(resolution.path, s, queue);
@@ -302,7 +301,7 @@ export class ModuleGraph {
       const arg = call.arguments[0];
       // (`require?.(…)` is left to Node by esbuild.)
       if (ownRequire && ts.isIdentifier(call.expression) && !call.questionDotToken && call.arguments.length === 1 && arg && ts.isStringLiteralLike(arg)) {
-        const resolution = resolver.resolve(arg.text, record.path);
+        const resolution = resolver.resolve(arg.text, record.path, 'require');
         if (resolution.kind === 'file' && isJsonRequire(arg.text, resolution.path)) {
           const json = this.recordFor(resolution.path, call, queue);
           if (json) {
@@ -312,7 +311,7 @@ export class ModuleGraph {
         }
       }
       if (this.orderUnknown) continue;
-      const local = !arg || !ts.isStringLiteralLike(arg) || !isPackagePath(arg.text) || arg.text.startsWith('#') || (resolver?.resolve(arg.text, record.path).kind === 'file');
+      const local = !arg || !ts.isStringLiteralLike(arg) || !isPackagePath(arg.text) || arg.text.startsWith('#') || (resolver?.resolve(arg.text, record.path, 'require').kind === 'file');
       if (local) {
         this.orderUnknown = { why: `${call.getText(record.sf).slice(0, 60)} loads a module when it runs, which the analysis does not follow`, node: call };
         return;

@@ -22,8 +22,11 @@ export type Resolution =
   | { readonly kind: 'dsl' }
   /** A file the analysis reads. */
   | { readonly kind: 'file'; readonly path: string }
-  /** A package, a built-in module, or a file the analysis does not read: what comes from it is unknown. */
-  | { readonly kind: 'unseen'; readonly why: string }
+  /**
+   * A package, a built-in module, or a file the analysis does not read: what comes from it is unknown.
+   * `installed`: a package installed in `node_modules` (not the repository's own code).
+   */
+  | { readonly kind: 'unseen'; readonly why: string; readonly installed?: boolean }
   /** The bundle fails to resolve it (or the analysis cannot tell where it goes). */
   | { readonly kind: 'unresolved'; readonly why: string }
   /** The analysis read as much as it may. */
@@ -46,16 +49,17 @@ class Stop {
 export class Resolver {
   constructor(private readonly reader: FileReader, private readonly configs: Configs) {}
 
-  resolve(specifier: string, importer: string): Resolution {
+  /** `kind`: an import statement, or `require`/`import x = require` (esbuild matches other conditions). */
+  resolve(specifier: string, importer: string, kind: ImportKind = 'import'): Resolution {
     try {
-      return this.resolveOrThrow(specifier, dirname(importer));
+      return this.resolveOrThrow(specifier, dirname(importer), kind);
     } catch (e) {
       if (e instanceof Stop) return e.resolution;
       throw e;
     }
   }
 
-  private resolveOrThrow(specifier: string, dir: string): Resolution {
+  private resolveOrThrow(specifier: string, dir: string, kind: ImportKind): Resolution {
     if (specifier === 'a-la-mode') return { kind: 'dsl' };
     if (isAbsolute(specifier)) {
       // An absolute path may be mapped by `paths` too.
@@ -81,9 +85,9 @@ export class Resolver {
     if (specifier.startsWith('#')) {
       const pkg = this.configs.packageJsonFor(dir);
       if (pkg?.error) return { kind: 'unresolved', why: pkg.error };
-      if (pkg && pkg.imports !== undefined && pkg.imports !== null) return this.packageImport(pkg, specifier);
+      if (pkg && pkg.imports !== undefined && pkg.imports !== null) return this.packageImport(pkg, specifier, kind);
     }
-    return this.workspacePackage(specifier, dir) ?? { kind: 'unseen', why: `'${packageName(specifier)}' is a package, which the analysis does not read` };
+    return this.workspacePackage(specifier, dir, kind) ?? { kind: 'unseen', why: `'${packageName(specifier)}' is a package, which the analysis does not read`, installed: true };
   }
 
   /**
@@ -92,15 +96,20 @@ export class Resolver {
    * the importer), and followed when its real path is outside every `node_modules`, as code of the
    * repository (the bundle bundles it). Undefined for an installed package, which stays unread.
    */
-  private workspacePackage(specifier: string, dir: string): Resolution | undefined {
+  private workspacePackage(specifier: string, dir: string, kind: ImportKind): Resolution | undefined {
     const name = packageName(specifier);
     if (!/^(@[^/\\.][^/\\]*\/)?[^/\\.][^/\\]*$/.test(name)) return undefined;
+    const unseen = (why: string): Resolution => ({ kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` });
+    // A package naming itself (`exports` of its own package.json) is not followed.
+    if (this.configs.packageJsonFor(dir)?.name === name) return unseen('names the package it is in');
     for (let at = dir; ; at = dirname(at)) {
       if (basename(at) !== 'node_modules') {
         const candidate = join(at, 'node_modules', name);
         const exists = this.reader.pathExists(candidate);
         if (exists instanceof Error) return undefined;
-        if (exists) return this.inWorkspacePackage(candidate, specifier.slice(name.length), specifier);
+        // A file of that name beside it (`node_modules/name.ts`) comes first for esbuild.
+        if (EXTENSIONS.some((ext) => this.reader.pathExists(candidate + ext) === true)) return unseen('has a file of its name beside its folder');
+        if (exists) return kind === 'require' ? unseen('is a package of the repository loaded with require') : this.inWorkspacePackage(candidate, specifier.slice(name.length), specifier);
       }
       if (dirname(at) === at) return undefined;
     }
@@ -112,16 +121,22 @@ export class Resolver {
     if (root.split(/[\\/]/).includes('node_modules')) return undefined;
     const unseen = (why: string): Resolution => ({ kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` });
     const pkg = this.configs.packageJsonAt(root);
-    if (pkg?.error) return unseen(`is a package whose package.json cannot be read`);
+    if (pkg?.error || pkg?.duplicateKeys) return unseen(`is a package whose package.json the analysis does not read as the bundle does`);
+    // `..` is applied to the link's path by the bundle, not to the package's real folder.
+    if (subpath.split('/').includes('..') || (typeof pkg?.main === 'string' && pkg.main.split(/[\\/]/).includes('..'))) return unseen('goes up from the package folder');
     if (pkg && pkg.exports !== undefined && pkg.exports !== null) {
       // `exports` is all there is of the package: a string, a list or conditions are its `.`.
       const exports = pkg.exports;
-      const map = typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.')) ? (exports as Record<string, unknown>) : { '.': exports };
+      const keys = typeof exports === 'object' && !Array.isArray(exports) ? Object.keys(exports as object) : [];
+      const dotted = keys.filter((k) => k.startsWith('.')).length;
+      if (dotted > 0 && dotted < keys.length) return unseen(`has "exports" that mix paths and conditions in ${pkg.path}`);
+      const map = dotted > 0 ? (exports as Record<string, unknown>) : { '.': exports };
       const match = mapTarget(map, `.${subpath}`);
-      const target = match && resolveTarget(match.target, match.star);
+      const target = match && resolveTarget(match.target, match.star, CONDITIONS);
+      if (target === INVALID) return unseen(`maps to a target the analysis does not follow in ${pkg.path}`);
       // The bundle refuses what the package does not export.
-      if (target === undefined) return { kind: 'unresolved', why: `'${specifier}' is not among the "exports" of ${pkg.path} (or matches none of their conditions)` };
-      if (!target.startsWith('./') || target.split(/[\\/]/).some((s) => s === '..' || s === 'node_modules')) return unseen(`maps to '${target}' in ${pkg.path}`);
+      if (target === undefined || target === null) return { kind: 'unresolved', why: `'${specifier}' is not among the "exports" of ${pkg.path} (or matches none of their conditions)` };
+      if (!validTarget(target)) return unseen(`maps to '${target}' in ${pkg.path}`);
       const path = resolve(root, target);
       if (this.isFile(path)) return this.file(path, specifier);
       const rewritten = this.rewritten(path);
@@ -218,19 +233,21 @@ export class Resolver {
   }
 
   /** `#name` through the package.json `imports` map, with the conditions an import statement has on node. */
-  private packageImport(pkg: PackageJson, specifier: string): Resolution {
+  private packageImport(pkg: PackageJson, specifier: string, kind: ImportKind): Resolution {
     if (specifier === '#' || specifier.startsWith('#/')) return { kind: 'unresolved', why: `'${specifier}' is not a valid package import` };
     const imports = pkg.imports;
     if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return { kind: 'unresolved', why: `the "imports" of ${pkg.path} are not an object` };
+    if (pkg.duplicateKeys) return { kind: 'unseen', why: `${pkg.path} repeats a key, which bundlers read differently (the first or the last)` };
     const match = mapTarget(imports as Record<string, unknown>, specifier);
     if (match === undefined) return { kind: 'unresolved', why: `'${specifier}' is not in the "imports" of ${pkg.path}` };
-    const resolved = resolveTarget(match.target, match.star);
-    if (resolved === undefined) return { kind: 'unresolved', why: `'${specifier}' matches no condition in the "imports" of ${pkg.path}` };
+    const resolved = resolveTarget(match.target, match.star, kind === 'require' ? REQUIRE_CONDITIONS : CONDITIONS);
+    if (resolved === INVALID) return { kind: 'unseen', why: `'${specifier}' maps to a target the analysis does not follow in the "imports" of ${pkg.path}` };
+    if (resolved === undefined || resolved === null) return { kind: 'unresolved', why: `'${specifier}' matches no condition in the "imports" of ${pkg.path}` };
     if (!resolved.startsWith('./')) {
       // Mapped to a package (or something the analysis does not follow).
       return isPackagePath(resolved) ? { kind: 'unseen', why: `'${specifier}' names the package '${packageName(resolved)}', which the analysis does not read` } : { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
     }
-    if (resolved.split(/[\\/]/).some((s) => s === '..' || s === 'node_modules')) return { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
+    if (!validTarget(resolved)) return { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
     // The target is the file itself (no extension is added), or its `.ts` for a `.js`.
     const path = resolve(pkg.dir, resolved);
     if (this.isFile(path)) return this.file(path, specifier);
@@ -243,7 +260,44 @@ export class Resolver {
  * The conditions esbuild matches for an `import` statement on platform node: Node's (`import`, `node`,
  * `default`) and its own default `module` (measured: `{ "module": …, "default": … }` bundles the first).
  */
-const CONDITIONS = new Set(['default', 'import', 'node', 'module']);
+const CONDITIONS: ReadonlySet<string> = new Set(['default', 'import', 'node', 'module']);
+/** The same for `require` (and `import x = require`). */
+const REQUIRE_CONDITIONS: ReadonlySet<string> = new Set(['default', 'require', 'node', 'module']);
+
+export type ImportKind = 'import' | 'require';
+
+/** A target the analysis does not work out (nested too deeply, a condition object with a path key). */
+const INVALID = Symbol('invalid target');
+
+/**
+ * A target of an `imports` or `exports` map with Node's PACKAGE_TARGET_RESOLVE: a string; the first
+ * entry of a list that resolves; the first matching condition of an object, whose value decides
+ * (null, false, a number or an empty list stop the resolution: null here). Undefined when no
+ * condition matches (the next one is tried).
+ */
+function resolveTarget(target: unknown, star: string | undefined, conditions: ReadonlySet<string>, depth = 0): string | null | undefined | typeof INVALID {
+  if (depth > 32) return INVALID;
+  if (typeof target === 'string') return star === undefined ? target : target.replaceAll('*', star);
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const r = resolveTarget(t, star, conditions, depth + 1);
+      if (r === INVALID) return INVALID;
+      if (typeof r === 'string') return r;
+    }
+    return null;
+  }
+  if (typeof target === 'object' && target !== null) {
+    const keys = Object.keys(target);
+    if (keys.some((k) => k.startsWith('.'))) return INVALID;
+    for (const key of keys) {
+      if (!conditions.has(key)) continue;
+      const r = resolveTarget((target as Record<string, unknown>)[key], star, conditions, depth + 1);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  return null;
+}
 
 /**
  * The entry of a package.json `imports` or `exports` map for `key`: the key itself, else the pattern
@@ -264,23 +318,10 @@ function mapTarget(map: Record<string, unknown>, key: string): { target: unknown
   return { target: map[bestKey], star: key.slice(i, key.length - (bestKey.length - i - 1)) };
 }
 
-function resolveTarget(target: unknown, star: string | undefined): string | undefined {
-  if (typeof target === 'string') return star === undefined ? target : target.replaceAll('*', star);
-  if (Array.isArray(target)) {
-    for (const t of target) {
-      const r = resolveTarget(t, star);
-      if (r !== undefined) return r;
-    }
-    return undefined;
-  }
-  if (typeof target === 'object' && target !== null) {
-    for (const [key, value] of Object.entries(target)) {
-      if (!CONDITIONS.has(key)) continue;
-      const r = resolveTarget(value, star);
-      if (r !== undefined) return r;
-    }
-  }
-  return undefined;
+/** A target inside its package: `./…`, with no `.`, `..` or `node_modules` segment after it. */
+function validTarget(target: string): boolean {
+  if (!target.startsWith('./')) return false;
+  return !target.slice(2).split(/[\\/]/).some((s) => s === '.' || s === '..' || s === 'node_modules');
 }
 
 /** Node's PATTERN_KEY_COMPARE: the key with the longer prefix before `*` first, then the longer key. */
