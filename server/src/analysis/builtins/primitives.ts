@@ -150,54 +150,52 @@ function stringReplace(all: boolean): BuiltinFunction {
 }
 
 function replaceOf(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite, all: boolean): Value {
-  {
-    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
-    if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
-    const replacement = args[1];
-    let pattern = args[0];
-    if (pattern instanceof RegExpOpaque) return replaceWithRegExp(realm, thisValue, pattern, replacement, all, site);
-    if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
-    // A pattern without Symbol.replace (a primitive, a plain object or array) is converted by ToString, first.
-    if (isPrimitive(pattern) || plainObject(pattern)) {
-      const p = realm.toStr(pattern, site.node);
-      if (p instanceof Opaque) return new Opaque(p.unknown, reachOf(args));
-      pattern = p;
-    }
-    if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
-    const s = thisValue;
-    if (isCallable(replacement)) {
-      const positions: number[] = [];
-      if (all) {
-        const step = Math.max(pattern.length, 1);
-        for (let i = s.indexOf(pattern); i >= 0 && i <= s.length; i = s.indexOf(pattern, i + step)) {
-          positions.push(i);
-          if (positions.length > realm.limits.maxArrayLength) return realm.limitOpaque('too many replacements for the analysis', site.node);
-          if (pattern.length === 0 && i === s.length) break;
-        }
-      } else {
-        const i = s.indexOf(pattern);
-        if (i >= 0) positions.push(i);
-      }
-      let out = '';
-      let last = 0;
-      for (const i of positions) {
-        const r = realm.call(replacement, undefined, [pattern, i, s], callbackSite(site));
-        const rs = realm.toStr(r, site.node);
-        if (rs instanceof Opaque) return rs;
-        out += s.slice(last, i) + rs;
-        last = i + pattern.length;
-        if (out.length > realm.limits.maxStringLength) return checkString(realm, out, site.node);
-      }
-      return checkString(realm, out + s.slice(last), site.node);
-    }
-    const rep = isPrimitive(replacement) ? replacement : realm.toStr(replacement, site.node);
-    if (rep instanceof Opaque) return rep;
-    const r = String(rep);
-    // A generous bound of the result's length before computing it.
-    const count = all ? (pattern.length === 0 ? s.length + 1 : s.split(pattern).length - 1) : 1;
-    if (s.length + count * r.length * 2 > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
-    return all ? s.replaceAll(pattern, r) : s.replace(pattern, r);
+  if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
+  if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  const replacement = args[1];
+  let pattern = args[0];
+  if (pattern instanceof RegExpOpaque) return replaceWithRegExp(realm, thisValue, pattern, replacement, all, site);
+  if (pattern instanceof Opaque) return new Opaque(pattern.unknown, reachOf([replacement]));
+  // A pattern without Symbol.replace (a primitive, a plain object or array) is converted by ToString, first.
+  if (isPrimitive(pattern) || plainObject(pattern)) {
+    const p = realm.toStr(pattern, site.node);
+    if (p instanceof Opaque) return new Opaque(p.unknown, reachOf(args));
+    pattern = p;
   }
+  if (typeof pattern !== 'string') return realm.opaque(`${realm.text(site.node)} with a pattern that is not a string is not modelled by the analysis`, site.node, reachOf(args));
+  const s = thisValue;
+  if (isCallable(replacement)) {
+    const positions: number[] = [];
+    if (all) {
+      const step = Math.max(pattern.length, 1);
+      for (let i = s.indexOf(pattern); i >= 0 && i <= s.length; i = s.indexOf(pattern, i + step)) {
+        positions.push(i);
+        if (positions.length > realm.limits.maxArrayLength) return realm.limitOpaque('too many replacements for the analysis', site.node);
+        if (pattern.length === 0 && i === s.length) break;
+      }
+    } else {
+      const i = s.indexOf(pattern);
+      if (i >= 0) positions.push(i);
+    }
+    let out = '';
+    let last = 0;
+    for (const i of positions) {
+      const r = realm.call(replacement, undefined, [pattern, i, s], callbackSite(site));
+      const rs = realm.toStr(r, site.node);
+      if (rs instanceof Opaque) return rs;
+      out += s.slice(last, i) + rs;
+      last = i + pattern.length;
+      if (out.length > realm.limits.maxStringLength) return checkString(realm, out, site.node);
+    }
+    return checkString(realm, out + s.slice(last), site.node);
+  }
+  const rep = isPrimitive(replacement) ? replacement : realm.toStr(replacement, site.node);
+  if (rep instanceof Opaque) return rep;
+  const r = String(rep);
+  // A generous bound of the result's length before computing it.
+  const count = all ? (pattern.length === 0 ? s.length + 1 : s.split(pattern).length - 1) : 1;
+  if (s.length + count * r.length * 2 > realm.limits.maxStringLength) return realm.limitOpaque(`the string grows beyond ${realm.limits.maxStringLength.toLocaleString('en-US')} characters`, site.node);
+  return all ? s.replaceAll(pattern, r) : s.replace(pattern, r);
 }
 
 const stringSplit = fn('string.split', (realm, thisValue, args, site) => {

@@ -98,15 +98,10 @@ export class FileReader {
   /** The file's text, undefined if missing; an Error if it exists but cannot be read (or is too large). */
   read(absPath: string): string | undefined | Error {
     if (this.seen.has(absPath)) return this.seen.get(absPath);
-    let result: string | undefined | Error;
-    try {
-      result = this.host.readFile(absPath);
-      if (typeof result === 'string') {
-        this.chars += result.length;
-        if (this.chars > this.maxChars) result = new ReadLimit(`the modules it imports hold more than ${this.maxChars.toLocaleString('en-US')} characters, too many for the analysis`);
-      }
-    } catch (e) {
-      result = e instanceof Error ? e : new Error(String(e));
+    let result = answer(() => this.host.readFile(absPath));
+    if (typeof result === 'string') {
+      this.chars += result.length;
+      if (this.chars > this.maxChars) result = new ReadLimit(`the modules it imports hold more than ${this.maxChars.toLocaleString('en-US')} characters, too many for the analysis`);
     }
     this.seen.set(absPath, result);
     return result;
@@ -116,15 +111,10 @@ export class FileReader {
   readDirectory(absPath: string): readonly string[] | undefined | Error {
     const key = listingPath(absPath);
     if (this.listings.has(key)) return this.listings.get(key);
-    let result: readonly string[] | undefined | Error;
-    try {
-      result = this.host.readDirectory ? this.host.readDirectory(absPath) : new Error('the analysis cannot list folders here');
-      if (result instanceof Array) {
-        this.chars += result.reduce((n, name) => n + name.length + 1, 0);
-        if (this.chars > this.maxChars) result = new ReadLimit(`the files it reads hold more than ${this.maxChars.toLocaleString('en-US')} characters, too many for the analysis`);
-      }
-    } catch (e) {
-      result = e instanceof Error ? e : new Error(String(e));
+    let result = answer(() => listing(this.host, absPath));
+    if (result instanceof Array) {
+      this.chars += result.reduce((n, name) => n + name.length + 1, 0);
+      if (this.chars > this.maxChars) result = new ReadLimit(`the files it reads hold more than ${this.maxChars.toLocaleString('en-US')} characters, too many for the analysis`);
     }
     this.listings.set(key, result);
     return result;
@@ -134,11 +124,7 @@ export class FileReader {
   pathExists(absPath: string): boolean | Error {
     let result = this.existence.get(absPath);
     if (result === undefined) {
-      try {
-        result = this.host.exists ? this.host.exists(absPath) : new Error('the analysis cannot tell whether a path exists here');
-      } catch (e) {
-        result = e instanceof Error ? e : new Error(String(e));
-      }
+      result = answer(() => existence(this.host, absPath));
       this.existence.set(absPath, result);
     }
     return result;
@@ -163,33 +149,33 @@ export class FileReader {
 
   /** Whether the files read still hold what they held (for reusing a result). */
   unchanged(host: ModuleHost): boolean {
-    for (const [path, before] of this.seen) {
-      let now: string | undefined | Error;
-      try {
-        now = host.readFile(path);
-      } catch (e) {
-        now = e instanceof Error ? e : new Error(String(e));
-      }
-      if (before instanceof Error ? !(now instanceof Error) : now !== before) return false;
-    }
-    for (const [path, before] of this.existence) {
-      let now: boolean | Error;
-      try {
-        now = host.exists ? host.exists(path) : new Error('no existence');
-      } catch (e) {
-        now = e instanceof Error ? e : new Error(String(e));
-      }
-      if (before instanceof Error ? !(now instanceof Error) : now !== before) return false;
-    }
-    for (const [key, before] of this.listings) {
-      let now: readonly string[] | undefined | Error;
-      try {
-        now = host.readDirectory ? host.readDirectory(listedFolder(key)!) : new Error('the analysis cannot list folders here');
-      } catch (e) {
-        now = e instanceof Error ? e : new Error(String(e));
-      }
-      if (before instanceof Error || now instanceof Error ? !(before instanceof Error && now instanceof Error) : before?.join('\0') !== now?.join('\0')) return false;
-    }
+    for (const [path, before] of this.seen) if (!sameAnswer(before, answer(() => host.readFile(path)))) return false;
+    for (const [path, before] of this.existence) if (!sameAnswer(before, answer(() => existence(host, path)))) return false;
+    for (const [key, before] of this.listings) if (!sameAnswer(before, answer(() => listing(host, listedFolder(key)!)))) return false;
     return true;
   }
+}
+
+/** What the host answers, or the Error it throws (a file that exists but cannot be read is an answer too). */
+function answer<T>(ask: () => T): T | Error {
+  try {
+    return ask();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+function existence(host: ModuleHost, absPath: string): boolean | Error {
+  return host.exists ? host.exists(absPath) : new Error('the analysis cannot tell whether a path exists here');
+}
+
+function listing(host: ModuleHost, absPath: string): readonly string[] | undefined | Error {
+  return host.readDirectory ? host.readDirectory(absPath) : new Error('the analysis cannot list folders here');
+}
+
+/** Two answers alike: both errors, or the same text, existence or listing. */
+function sameAnswer(before: unknown, now: unknown): boolean {
+  if (before instanceof Error || now instanceof Error) return before instanceof Error && now instanceof Error;
+  if (Array.isArray(before) && Array.isArray(now)) return before.join('\0') === now.join('\0');
+  return before === now;
 }

@@ -99,11 +99,12 @@ export class Resolver {
   private workspacePackage(specifier: string, dir: string, kind: ImportKind): Resolution | undefined {
     const name = packageName(specifier);
     if (!/^(@[^/\\.][^/\\]*\/)?[^/\\.][^/\\]*$/.test(name)) return undefined;
-    const unseen = (why: string): Resolution => ({ kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` });
+    const unseen = (why: string) => notFollowed(specifier, why);
     // A package naming itself (`exports` of its own package.json) is not followed.
     if (this.configs.packageJsonFor(dir)?.name === name) return unseen('names the package it is in');
     for (let at = dir; ; at = dirname(at)) {
-      if (basename(at) !== 'node_modules') {
+      // (A folder without node_modules, the most of them, costs one look.)
+      if (basename(at) !== 'node_modules' && this.reader.pathExists(join(at, 'node_modules')) === true) {
         const candidate = join(at, 'node_modules', name);
         const exists = this.reader.pathExists(candidate);
         if (exists instanceof Error) return undefined;
@@ -119,7 +120,7 @@ export class Resolver {
   private inWorkspacePackage(linked: string, subpath: string, specifier: string): Resolution | undefined {
     const root = this.reader.realPath(linked);
     if (root.split(/[\\/]/).includes('node_modules')) return undefined;
-    const unseen = (why: string): Resolution => ({ kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` });
+    const unseen = (why: string) => notFollowed(specifier, why);
     const pkg = this.configs.packageJsonAt(root);
     if (pkg?.error || pkg?.duplicateKeys) return unseen(`is a package whose package.json the analysis does not read as the bundle does`);
     // `..` is applied to the link's path by the bundle, not to the package's real folder.
@@ -138,9 +139,8 @@ export class Resolver {
       if (target === undefined || target === null) return { kind: 'unresolved', why: `'${specifier}' is not among the "exports" of ${pkg.path} (or matches none of their conditions)` };
       if (!validTarget(target)) return unseen(`maps to '${target}' in ${pkg.path}`);
       const path = resolve(root, target);
-      if (this.isFile(path)) return this.file(path, specifier);
-      const rewritten = this.rewritten(path);
-      return rewritten ? this.file(rewritten, specifier) : unseen(`maps to ${path}, which does not exist`);
+      const found = this.targetFile(path);
+      return found ? this.file(found, specifier) : unseen(`maps to ${path}, which does not exist`);
     }
     if (subpath !== '') {
       const found = this.loadAsFileOrDirectory(join(root, subpath.slice(1)));
@@ -152,11 +152,8 @@ export class Resolver {
       const found = this.loadAsFileOrDirectory(join(root, main));
       return found ? this.file(found, specifier) : unseen(`names a main file in ${pkg!.path} that does not resolve`);
     }
-    for (const ext of EXTENSIONS) {
-      const index = join(root, `index${ext}`);
-      if (this.isFile(index)) return this.file(index, specifier);
-    }
-    return unseen('is a package without a main file');
+    const index = this.indexIn(root);
+    return index ? this.file(index, specifier) : unseen('is a package without a main file');
   }
 
   private file(path: string, specifier: string): Resolution {
@@ -179,6 +176,11 @@ export class Resolver {
     return this.rewritten(path);
   }
 
+  /** A map's target: the file itself (no extension is added), or its `.ts` for a `.js`. */
+  private targetFile(path: string): string | undefined {
+    return this.isFile(path) ? path : this.rewritten(path);
+  }
+
   /** TypeScript's rewrite: `./x.js` may name `x.ts`. */
   private rewritten(path: string): string | undefined {
     const ext = extname(path);
@@ -195,8 +197,13 @@ export class Resolver {
     const pkg = this.configs.packageJsonAt(path);
     if (pkg?.error) throw new Stop({ kind: 'unresolved', why: pkg.error });
     if (pkg?.hasMainFields) throw new Stop({ kind: 'unseen', why: `${pkg.path} names the folder's main file, which the analysis does not follow` });
+    return this.indexIn(path);
+  }
+
+  /** The folder's `index` file, with the first extension that exists. */
+  private indexIn(folder: string): string | undefined {
     for (const ext of EXTENSIONS) {
-      const index = join(path, `index${ext}`);
+      const index = join(folder, `index${ext}`);
       if (this.isFile(index)) return index;
     }
     return undefined;
@@ -248,11 +255,9 @@ export class Resolver {
       return isPackagePath(resolved) ? { kind: 'unseen', why: `'${specifier}' names the package '${packageName(resolved)}', which the analysis does not read` } : { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
     }
     if (!validTarget(resolved)) return { kind: 'unresolved', why: `'${specifier}' maps to '${resolved}', which is not a valid target` };
-    // The target is the file itself (no extension is added), or its `.ts` for a `.js`.
     const path = resolve(pkg.dir, resolved);
-    if (this.isFile(path)) return this.file(path, specifier);
-    const rewritten = this.rewritten(path);
-    return rewritten ? this.file(rewritten, specifier) : { kind: 'unresolved', why: `'${specifier}' maps to ${path}, which does not exist` };
+    const found = this.targetFile(path);
+    return found ? this.file(found, specifier) : { kind: 'unresolved', why: `'${specifier}' maps to ${path}, which does not exist` };
   }
 }
 
@@ -316,6 +321,11 @@ function mapTarget(map: Record<string, unknown>, key: string): { target: unknown
   if (bestKey === undefined) return undefined;
   const i = bestKey.indexOf('*');
   return { target: map[bestKey], star: key.slice(i, key.length - (bestKey.length - i - 1)) };
+}
+
+/** A package the analysis does not follow, and why. */
+function notFollowed(specifier: string, why: string): Resolution {
+  return { kind: 'unseen', why: `'${specifier}' ${why}, which the analysis does not follow` };
 }
 
 /** A target inside its package: `./…`, with no `.`, `..` or `node_modules` segment after it. */
