@@ -83,7 +83,10 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       fileEvents: vscode.workspace.createFileSystemWatcher(IMPORTABLE_GLOB),
     },
     // VS Code resolves only the lenses on screen: the server lists them without titles (see InitializationOptions).
-    initializationOptions: { resolveLenses: true } satisfies InitializationOptions,
+    initializationOptions: {
+      resolveLenses: true,
+      analyseWorkspaceOnStart: vscode.workspace.getConfiguration('alamode.server').get<boolean>('analyseWorkspaceOnStart', true),
+    } satisfies InitializationOptions,
     outputChannel: output,
     // One channel for the client's log and the protocol trace, so a bug report needs one copy-paste.
     traceOutputChannel: output,

@@ -212,6 +212,13 @@ export interface InitializationOptions {
    * lists lenses without titles, so a keystroke's list is small. Off, every lens carries its title.
    */
   readonly resolveLenses?: boolean;
+  /**
+   * Analyse the workspace's pipeline modules once the server starts (rust-analyzer's cache priming):
+   * a module then opened unchanged has its lenses at once, and the first analysis of any module no
+   * longer runs on cold code. Only for a client that watches files (the models of closed modules are
+   * kept, and a change on disk must reach them).
+   */
+  readonly analyseWorkspaceOnStart?: boolean;
 }
 
 /** A core value as JSON (see {@link WireValue}). */

@@ -18,7 +18,7 @@ import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest,
@@ -74,12 +74,14 @@ const FULL_LENSES = process.env.BENCH_LENSES === 'full';
  * The built server in its own process, initialised, over stdio, started as the VS Code client starts
  * it, plus BENCH_NODE_FLAGS; `env` adds to its environment (the code cache's folder).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startServer(env: Record<string, string> = {}, workspace?: string): Promise<BenchServer> {
   const server = await startServerProcess({
     serverPath: process.env.BENCH_SERVER,
     nodeFlags: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [],
     env,
-    initializationOptions: { resolveLenses: !FULL_LENSES },
+    // With a workspace: as VS Code starts it in a folder (it watches files; the workspace is analysed at start).
+    initializationOptions: { resolveLenses: !FULL_LENSES, analyseWorkspaceOnStart: workspace !== undefined },
+    ...(workspace !== undefined ? { workspaceFolders: [workspace], watchesFiles: true } : {}),
   });
   const provider = server.initializeResult.capabilities.codeLensProvider;
   return { connection: server.connection, server: server.process, resolvesLenses: provider?.resolveProvider === true, logged: server.logged, stop: async () => { await server.stop(); } };
@@ -231,15 +233,16 @@ async function benchModule(file: string, text: string, tasks: number, options: {
  * `off` is a server's first start after an install or upgrade; a folder holding the cache of an earlier
  * server is every start after that (`server/src/lsp/launch.ts`).
  */
-async function firstLensSamples(file: string, text: string, runs: number, codeCache: string): Promise<{ open: number[]; start: number[] }> {
+async function firstLensSamples(file: string, text: string, runs: number, codeCache: string, workspace?: { folder: string; opened: 'at once' | 'later' }): Promise<{ open: number[]; start: number[] }> {
   const open: number[] = [];
   const start: number[] = [];
   for (let k = 0; k < runs; k++) {
     const t00 = performance.now();
-    const bench = await startServer({ ALAMODE_CODE_CACHE: codeCache });
+    const bench = await startServer({ ALAMODE_CODE_CACHE: codeCache }, workspace?.folder);
     start.push(performance.now() - t00);
     try {
       if (codeCache !== 'off') await bench.logged(/^compiled from the code cache/);
+      if (workspace?.opened === 'later') await bench.logged(/^analysed \d+ pipeline module/);
       const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
       const t0 = performance.now();
       await doc.open();
@@ -340,6 +343,23 @@ export async function benchLsp(): Promise<void> {
       const firsts = await firstLensSamples(file, text, quick ? 3 : 7, codeCache);
       row(`first lenses, ${what}`, `p50 ${p50(firsts.open).toFixed(0)} ms`, `${Math.min(...firsts.open).toFixed(0)}–${Math.max(...firsts.open).toFixed(0)} ms`, `(${firsts.open.length} fresh servers; start → initialized p50 ${p50(firsts.start).toFixed(0)} ms)`);
     }
+    // In a workspace folder (VS Code's case): the server analyses the workspace's pipelines at start.
+    // Opened at once, as when the editor restores it, the file waits for no more than its own analysis;
+    // opened once that is done, its lenses need none.
+    // A module the workspace does not hold (new, or outside it) after a 1,000-task one was analysed: the
+    // analysis runs on compiled code.
+    const otherFolder = mkdtempSync(join(tmpdir(), 'alamode-bench-other-'));
+    writeFileSync(join(otherFolder, 'other.alamode.ts'), generateLargeModule(1000));
+    const inFolder = [
+      ['in its folder, opened at once', { folder: dirname(file), opened: 'at once' }, '(as the editor restores it: while the server analyses the folder)'],
+      ['in its folder, opened later', { folder: dirname(file), opened: 'later' }, '(the folder analysed at start)'],
+      ['another folder analysed', { folder: otherFolder, opened: 'later' }, '(a 1,000-task module analysed at start)'],
+    ] as const;
+    for (const [what, workspace, why] of inFolder) {
+      const firsts = await firstLensSamples(file, text, quick ? 3 : 7, process.env.ALAMODE_CODE_CACHE!, workspace);
+      row(`first lenses, ${what}`, `p50 ${p50(firsts.open).toFixed(0)} ms`, `${Math.min(...firsts.open).toFixed(0)}–${Math.max(...firsts.open).toFixed(0)} ms`, why);
+    }
+    rmSync(otherFolder, { recursive: true, force: true });
     row('edit → lenses', 'p50 ms', 'p90 ms');
     const all: number[] = [];
     for (const [what, times] of result.edits) {
@@ -415,6 +435,23 @@ async function benchWorkspace(): Promise<void> {
     row('open → lenses, each other', `p50 ${p50(each).toFixed(1)}`, `p90 ${p90(each).toFixed(1)}`, `all ${(performance.now() - t0).toFixed(0)} ms`);
     const memory = memoryMb(bench.server.pid!);
     row('server memory, all open', `RSS ${memory.rss.toFixed(0)} MB`, `peak ${memory.peak.toFixed(0)} MB`, `(${known} IDs shown)`);
+
+    // Started in the folder, as VS Code starts it: the workspace is analysed at start.
+    t0 = performance.now();
+    const inFolder = await startServer({}, dir);
+    try {
+      const said = await inFolder.logged(/^analysed \d+ pipeline module/);
+      row('analysed at start', `${(performance.now() - t0).toFixed(0)} ms`, '', `(start → "${said}")`);
+      const primed = memoryMb(inFolder.server.pid!);
+      row('server memory, analysed', `RSS ${primed.rss.toFixed(0)} MB`, `peak ${primed.peak.toFixed(0)} MB`, '(none open)');
+      const doc = new BenchDocument(inFolder, pathToFileURL(paths[paths.length - 1]!).href, readFileSync(paths[paths.length - 1]!, 'utf8'));
+      t0 = performance.now();
+      await doc.open();
+      const lenses = await doc.lenses(0);
+      row('then open → first lenses', `${(performance.now() - t0).toFixed(0)} ms`, `${lenses.all.length} lenses`);
+    } finally {
+      await inFolder.stop();
+    }
     console.log(`(load ${load()})`);
   } finally {
     await bench.stop();

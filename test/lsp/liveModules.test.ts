@@ -6,12 +6,12 @@
  * repository with the same edit saved: the CLI executes the modules, the server never does.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
+import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { AffectedPipelinesRequest } from '../../server/src/protocol';
 import { alamode } from '../support/cli';
@@ -61,17 +61,17 @@ function cliIds(module: string, edits: Record<string, [string, string]> = {}): R
   return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
 }
 
-async function lensIds(uri: string): Promise<Record<string, string>> {
-  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
+async function lensIds(uri: string, on = client): Promise<Record<string, string>> {
+  const lenses = (await on.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
   return Object.fromEntries(lenses.filter((l) => l.command?.arguments).map((l) => [l.command!.arguments![1] as string, l.command!.arguments![0] as string]));
 }
 
 /** Polls the lenses until they equal `expected` (the server re-analyses after a pause in typing). */
-async function lensesBecome(uri: string, expected: Record<string, string>, what: string): Promise<void> {
+async function lensesBecome(uri: string, expected: Record<string, string>, what: string, on = client): Promise<void> {
   const deadline = Date.now() + 20_000;
   let last: Record<string, string> = {};
   while (Date.now() < deadline) {
-    last = await lensIds(uri);
+    last = await lensIds(uri, on);
     if (JSON.stringify(Object.entries(last).sort()) === JSON.stringify(Object.entries(expected).sort())) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -404,6 +404,59 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       await become(local, 'the config made where existsSync looked is the one read');
     } finally {
       watching.close();
+    }
+  });
+});
+
+describe('the workspace analysed when the server starts (analyseWorkspaceOnStart)', () => {
+  test('modules opened later show the IDs of what is on disk and in the editor then, not of what was analysed at start', async () => {
+    const copy = mkdtempSync(join(scratch, 'primed-'));
+    cpSync(join(repoRoot, 'examples'), copy, { recursive: true });
+    const pipelines = readdirSync(copy, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.alamode.ts') && !f.includes('node_modules'));
+    const primed = await startTestClient({
+      workspaceFolders: [copy],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
+      initializationOptions: { analyseWorkspaceOnStart: true },
+    });
+    const log: string[] = [];
+    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+    primed.connection.onRequest(RegistrationRequest.type, () => {});
+    primed.connection.onRequest(UnregistrationRequest.type, () => {});
+    const cli = (module: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', join(copy, module), '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+    try {
+      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      assert.match(log.find((m) => m.startsWith('analysed '))!, new RegExp(`^analysed ${pipelines.length} pipeline modules of the workspace in \\d+ ms$`));
+
+      // Opened as it is on disk.
+      const nightlyPath = join(copy, NIGHTLY);
+      assert.deepEqual(await lensIds(await primed.open(nightlyPath), primed), cli(NIGHTLY));
+
+      // A helper saved by another tool after the start (the client's watcher reports it), then a module opened.
+      const imagesPath = join(copy, IMAGES);
+      const churnBefore = cli(CHURN);
+      writeFileSync(imagesPath, readFileSync(imagesPath, 'utf8').replaceAll(OLD_TAG, NEW_TAG));
+      await primed.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(imagesPath).href, type: FileChangeType.Changed }] });
+      const churnAfter = cli(CHURN);
+      assert.notDeepEqual(churnAfter, churnBefore, 'the saved helper re-keys churn (else this shows nothing)');
+      assert.deepEqual(await lensIds(await primed.open(join(copy, CHURN)), primed), churnAfter);
+
+      // A helper opened with unsaved edits (the editor restoring them): the modules reading it follow the editor.
+      const collage = pipelines.find((p) => p.endsWith('collage.alamode.ts'))!;
+      const tablesPath = join(copy, TABLES);
+      const tables = readFileSync(tablesPath, 'utf8');
+      const unsaved = tables.replace(/"([a-z_]+)"/, '"$1_v2"');
+      assert.notEqual(unsaved, tables);
+      const nightlyBefore = cli(NIGHTLY);
+      writeFileSync(tablesPath, unsaved);
+      const nightlyUnsaved = cli(NIGHTLY);
+      writeFileSync(tablesPath, tables);
+      assert.notDeepEqual(nightlyUnsaved, nightlyBefore, 'the tables edit re-keys nightly (else this shows nothing)');
+      await primed.open(tablesPath, unsaved, 'json');
+      await lensesBecome(pathToFileURL(nightlyPath).href, nightlyUnsaved, 'nightly follows the unsaved tables', primed);
+      // A module nobody changed, opened as on disk, keeps what the start analysed.
+      assert.deepEqual(await lensIds(await primed.open(join(copy, collage)), primed), cli(collage));
+    } finally {
+      primed.close();
     }
   });
 });

@@ -4,13 +4,16 @@
  * itself (its launcher and code cache).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
   ExitNotification,
   InitializedNotification,
   InitializeRequest,
   LogMessageNotification,
+  RegistrationRequest,
+  UnregistrationRequest,
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
@@ -42,6 +45,13 @@ export interface ServerProcessOptions {
   /** The server's environment beyond this process's. */
   readonly env?: Readonly<Record<string, string>>;
   readonly initializationOptions?: unknown;
+  /** The workspace's folders (none by default, as a single file opened alone). */
+  readonly workspaceFolders?: readonly string[];
+  /**
+   * Says the client watches files, as VS Code does: the server then registers watchers (this client
+   * accepts and ignores them) and may analyse the workspace at start.
+   */
+  readonly watchesFiles?: boolean;
   /** stderr: the test's own (`inherit`, the default) or kept out of the way. */
   readonly stderr?: 'inherit' | 'ignore';
 }
@@ -78,7 +88,17 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
       };
       check();
     });
-  const initializeResult = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null, initializationOptions: options.initializationOptions });
+  if (options.watchesFiles) {
+    connection.onRequest(RegistrationRequest.type, () => {});
+    connection.onRequest(UnregistrationRequest.type, () => {});
+  }
+  const initializeResult = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: options.watchesFiles ? { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } : {},
+    workspaceFolders: options.workspaceFolders?.map((f) => ({ uri: pathToFileURL(f).href, name: basename(f) })) ?? null,
+    initializationOptions: options.initializationOptions,
+  });
   await connection.sendNotification(InitializedNotification.type, {});
   return { connection, process: child, initializeResult, log, logged, stop };
 }

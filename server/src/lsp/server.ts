@@ -80,6 +80,14 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const documents = new TextDocuments(TextDocument);
   // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
   const files = new WorkspaceFiles();
+  /** A file's text on disk as analyses read it (undefined: none there, or unreadable). */
+  const diskText = (path: string): string | undefined => {
+    try {
+      return files.readFile(path);
+    } catch {
+      return undefined;
+    }
+  };
   // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
   const collector = new IdleCollector(() => {
     const said = hooks.onQuiet?.();
@@ -111,6 +119,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * client that resolves every lens (Neovim 0.7 does) would send one request per task instead.
    */
   let lazyLenses = false;
+  /** Whether to analyse the workspace's pipelines at start (see `primeWorkspace`). */
+  let analyseWorkspaceOnStart = false;
   const refreshLenses = () => {
     if (canRefreshLenses) sendQuietly(() => connection.sendRequest(CodeLensRefreshRequest.type));
   };
@@ -152,6 +162,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     workspaceFolders = (params.workspaceFolders ?? []).map((f) => URI.parse(f.uri).fsPath);
     const options = params.initializationOptions as InitializationOptions | undefined;
     lazyLenses = options?.resolveLenses === true;
+    analyseWorkspaceOnStart = options?.analyseWorkspaceOnStart === true;
     initialStorePath = typeof options?.storePath === 'string' && options.storePath !== '' ? options.storePath : undefined;
     stores.configure({ folders: new Map(), ...(initialStorePath ? { fallback: initialStorePath } : {}) });
     return {
@@ -173,6 +184,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   connection.onInitialized(() => {
     if (hooks.startedWith) connection.console.info(hooks.startedWith);
+    // Kept models of closed modules stay right only while a watcher reports what changes on disk.
+    if (analyseWorkspaceOnStart && readWatchers && workspaceFolders.length > 0) void primeWorkspace();
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'alamode' }).catch(() => {});
       void pullStoreSettings().then(refreshLenses);
@@ -227,16 +240,27 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     }
   };
 
+  /** TextDocuments reports an open as a change of content too, right after it: the open has said it all. */
+  let justOpened: string | undefined;
   documents.onDidOpen((e) => {
     const uri = e.document.uri;
+    const path = fileNameOf(uri);
+    // An open helper's text may differ from the disk's (a client restoring unsaved edits). Opened as it
+    // is on disk, it changes nothing the analyses read (a module analysed at start keeps its model).
+    const asOnDisk = files.readersOf(path).length > 0 && diskText(path) === e.document.getText();
     files.opened(uri, () => documents.get(uri)?.getText() ?? '');
     if (isPipelineUri(uri)) schedule(uri, 0);
-    // An open helper's text may differ from the disk's (a client restoring unsaved edits).
-    fileChanged(fileNameOf(uri), 0);
+    if (!asOnDisk) fileChanged(path, 0);
+    justOpened = uri;
   });
   documents.onDidChangeContent((e) => {
-    if (isPipelineUri(e.document.uri)) schedule(e.document.uri, DIAGNOSTICS_DELAY_MS);
-    fileChanged(fileNameOf(e.document.uri), DIAGNOSTICS_DELAY_MS);
+    const uri = e.document.uri;
+    if (justOpened === uri) {
+      justOpened = undefined;
+      return;
+    }
+    if (isPipelineUri(uri)) schedule(uri, DIAGNOSTICS_DELAY_MS);
+    fileChanged(fileNameOf(uri), DIAGNOSTICS_DELAY_MS);
   });
   documents.onDidClose((e) => {
     const uri = e.document.uri;
@@ -325,7 +349,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * panel), so the readers include those nobody opened; other requests (a keystroke's lenses) go first
    * between pipelines.
    */
-  const analyseWorkspacePipelines = async (): Promise<void> => {
+  const analyseWorkspacePipelines = async (): Promise<number> => {
+    let analysed = 0;
     for (const path of await pipelineModulesIn(workspaceFolders)) {
       let document: TextDocument | undefined;
       try {
@@ -335,7 +360,26 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       }
       if (!document || models.cached(document)) continue;
       models.get(document);
+      analysed += 1;
       await letMessagesIn();
+    }
+    return analysed;
+  };
+  /**
+   * rust-analyzer's cache priming: the workspace's pipeline modules are analysed once the server
+   * starts, one at a time between messages, and their models kept as a rename keeps them. A module
+   * then opened as it is on disk has its lenses without an analysis, and the first analysis of any
+   * other runs on code the JIT has already compiled (cold, a 3,000-task module's first analysis takes
+   * about twice as long). A change on disk re-analyses a kept model when asked, like an open one's.
+   */
+  const primeWorkspace = async (): Promise<void> => {
+    const started = performance.now();
+    try {
+      const analysed = await analyseWorkspacePipelines();
+      readWatchers?.update(files.allReads());
+      connection.console.info(`analysed ${analysed} pipeline module${analysed === 1 ? '' : 's'} of the workspace in ${Math.round(performance.now() - started)} ms`);
+    } catch (e) {
+      logError(connection, 'analysing the workspace\'s pipelines failed', e);
     }
   };
   connection.onPrepareRename(async (p) => {
