@@ -4,7 +4,7 @@
  * output the runtime does not compute where it cannot.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
@@ -28,6 +28,28 @@ const repo = (files: Record<string, string>) => {
   repos.push(r);
   return r;
 };
+
+/**
+ * Each case's body as `main.alamode.ts` beside `files`: the analysis gives the IDs `alamode encode`
+ * gives, or, where a case names why (`unknown`), no ID and only that reason.
+ */
+function sameAsTheCli(files: Record<string, string>, cases: Record<string, { body: string; unknown?: RegExp }>, prepare?: (r: Repo) => void): void {
+  for (const [name, { body, unknown }] of Object.entries(cases)) {
+    const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
+    const r = repo({ ...files, 'main.alamode.ts': text });
+    prepare?.(r);
+    const run = alamode(['encode', r.path('main.alamode.ts'), '--json']);
+    assert.equal(run.status, 0, `${name}: ${run.stderr}`);
+    const cli = (JSON.parse(run.stdout) as { tasks: Record<string, { output: string }> }).tasks;
+    const summary = summariseAnalysis(defaultDag(analyseIn(r, 'main.alamode.ts', text)));
+    assert.deepEqual(summary.tasks.map((t) => t.name).sort(), Object.keys(cli).sort(), name);
+    for (const t of summary.tasks) {
+      if (unknown) assert.equal(t.output, undefined, `${name}: ${t.name} is unknown`);
+      else assert.equal(t.output, cli[t.name]!.output, `${name}: ${t.name}`);
+    }
+    if (unknown) assert.ok(summary.unknown.every((u) => u !== undefined && unknown.test(u)), `${name}: ${summary.unknown.join(' | ')}`);
+  }
+}
 
 /** Analyses and runs `main.alamode.ts` of a repository; both must build the same default Dag. */
 async function sameAsRunning(files: Record<string, string>): Promise<ReturnType<typeof analyseIn>> {
@@ -292,20 +314,40 @@ export default dag;
       bigFile: { body: "import { existsSync, readFileSync } from 'node:fs';\ndag.task('a', { image: JSON.parse(readFileSync('conf.json', 'utf8')).image, big: String(existsSync('data/big.csv')) });" },
       system: { body: "import { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('/proc/self/fd').length });", unknown: /system folder/ },
     };
-    for (const [name, { body, unknown }] of Object.entries(cases)) {
-      const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
-      const r = repo({ ...files, 'main.alamode.ts': text });
-      const run = alamode(['encode', r.path('main.alamode.ts'), '--json']);
-      assert.equal(run.status, 0, `${name}: ${run.stderr}`);
-      const cli = (JSON.parse(run.stdout) as { tasks: Record<string, { output: string }> }).tasks;
-      const summary = summariseAnalysis(defaultDag(analyseIn(r, 'main.alamode.ts', text)));
-      assert.deepEqual(summary.tasks.map((t) => t.name).sort(), Object.keys(cli).sort(), name);
-      for (const t of summary.tasks) {
-        if (unknown) assert.equal(t.output, undefined, `${name}: ${t.name} is unknown`);
-        else assert.equal(t.output, cli[t.name]!.output, `${name}: ${t.name}`);
-      }
-      if (unknown) assert.ok(summary.unknown.every((u) => u !== undefined && unknown.test(u)), `${name}: ${summary.unknown.join(' | ')}`);
-    }
+    sameAsTheCli(files, cases);
+  });
+
+  test('a file read as a Buffer (a code tag: createHash(…).update(readFileSync(script))): hashed, converted and measured as `alamode encode` does; what may change its bytes, and a file that is not UTF-8 text, are unknown', () => {
+    const files = {
+      'clean.py': 'print("nettoyé")\n',
+      'bom.sql': '\uFEFFselect 1',
+      'crlf.sh': 'set -e\r\necho ok\r\n',
+      'wide.txt': 'ünïcødé ✓ 𝄞',
+      'empty.txt': '',
+      'n.txt': '42',
+      // U+FFFD is what decoding gives for bytes that are not UTF-8: the text no longer gives the bytes back.
+      'replacement.txt': 'a\uFFFDb',
+    };
+    const H = "import { createHash } from 'node:crypto';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst sha = (b: any) => createHash('sha256').update(b).digest('hex');\nconst b = readFileSync(join(__dirname, 'clean.py'));\n";
+    const cases: Record<string, { body: string; unknown?: RegExp }> = {
+      hashed: { body: `${H}dag.task('a', { image: 'x', code: sha(b) });\nfor (const f of ['bom.sql', 'crlf.sh', 'wide.txt', 'empty.txt']) dag.task(f.replace('.', '_'), { image: 'x', code: sha(readFileSync(f)), n: readFileSync(f).length });` },
+      options: { body: `${H}dag.task('a', { image: 'x', v: [sha(readFileSync('clean.py', null)), sha(readFileSync('clean.py', { encoding: null })), sha(readFileSync('clean.py', { flag: 'r' }))].join() });` },
+      severalFiles: { body: `${H}const code = createHash('md5');\nfor (const f of ['clean.py', 'wide.txt']) code.update(readFileSync(join(__dirname, f)));\ncode.update(b);\ndag.task('a', { image: 'x', code: code.digest('hex').slice(0, 12) });` },
+      converted: { body: `${H}dag.task('a', { image: 'x', v: [b.toString(), b.toString('utf8'), b.toString('hex'), b.toString('base64'), b.toString('latin1'), \`\${b}\`, String(b), [b].join(), b.length, b.byteLength].join('|') });\ndag.task('n', { image: 'x', n: Number(readFileSync('n.txt')) });` },
+      readByAHelper: { body: `${H}function size(x: { length: number }) { return x.length; }\ndag.task('a', { image: 'x', n: size(b), code: sha(b) });` },
+      unknownEncoding: { body: `${H}let v = 'known'; try { b.toString('klingon' as BufferEncoding); } catch { v = 'threw'; }\ndag.task('a', { image: 'x', v });` },
+      notUtf8: { body: `${H}dag.task('a', { image: 'x', code: sha(readFileSync('binary.dat')) });`, unknown: /not UTF-8 text/ },
+      replacementCharacter: { body: `${H}dag.task('a', { image: 'x', code: sha(readFileSync('replacement.txt')) });`, unknown: /not UTF-8 text/ },
+      indexWritten: { body: `${H}b[0] = 65;\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      filled: { body: `${H}b.fill(0);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      changedByAHelper: { body: `${H}function zap(x: Uint8Array) { x[0] = 66; }\nzap(b);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      changedThroughAView: { body: `${H}b.subarray(0, 2)[0] = 70;\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      frozen: { body: `${H}let r = 'ok'; try { Object.freeze(b); } catch { r = 'threw'; }\ndag.task('a', { image: r });`, unknown: /may throw/ },
+      listed: { body: `${H}dag.task('a', { image: 'x', n: Object.keys(b).length + [...b].length + JSON.stringify(b).length });`, unknown: /is a Buffer/ },
+      inASpec: { body: `${H}dag.task('a', { image: 'x', code: b as unknown as string });`, unknown: /is a Buffer/ },
+      range: { body: `${H}dag.task('a', { image: 'x', v: b.toString('utf8', 0, 3) });`, unknown: /only an encoding/ },
+    };
+    sameAsTheCli(files, cases, (r) => writeFileSync(r.path('binary.dat'), Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00, 0x41])));
   });
 
   test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known, its own keys, a patched prototype', async () => {

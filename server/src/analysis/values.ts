@@ -284,6 +284,34 @@ export class RegExpOpaque extends Opaque {
   }
 }
 
+/**
+ * The Buffer `readFileSync` gives without an encoding, most often hashed for a code tag
+ * (`createHash('sha256').update(readFileSync(script)).digest('hex')`). It is unknown to everything
+ * except `hash.update(buf)`, `buf.toString(encoding?)` and `buf.length` (see {@link bytesOf}). `text`
+ * is the file's text, whose UTF-8 encoding is the file's bytes (a file that is not UTF-8 text is a plain
+ * unknown). Like a regular expression's pattern, it is dropped as soon as code may have changed the
+ * bytes: a property read or write, a hand-over to code the analysis does not see; `epoch` ties it to
+ * the havocs so far.
+ */
+export class BytesOpaque extends Opaque {
+  constructor(
+    unknown: UnknownValue,
+    public text: string | undefined,
+    readonly epoch: number,
+  ) {
+    super(unknown);
+  }
+
+  override forget(): void {
+    this.text = undefined;
+  }
+}
+
+/** The text whose UTF-8 encoding a Buffer `readFileSync` gave holds, while nothing may have changed it. */
+export function bytesOf(realm: Realm, v: Value): string | undefined {
+  return v instanceof BytesOpaque && v.epoch === realm.havocEpoch ? v.text : undefined;
+}
+
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */
 export class SpreadOpaque extends Opaque {}
 

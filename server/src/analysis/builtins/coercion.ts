@@ -6,6 +6,7 @@ import type ts from 'typescript';
 import { SK } from '../syntax';
 import {
   ArrayValue,
+  bytesOf,
   BuiltinFunction,
   Closure,
   DagState,
@@ -88,7 +89,11 @@ export function applyBinary(realm: Realm, op: ts.SyntaxKind, a: Primitive, b: Pr
 /** JS `ToPrimitive`, running the module's own `toString`/`valueOf` when an object has them. */
 export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 'string' | 'number' | 'default' = 'default', seen: Set<Value> = new Set()): Primitive | Opaque {
   if (isPrimitive(v)) return v;
-  if (v instanceof Opaque) return new Opaque(v.unknown);
+  if (v instanceof Opaque) {
+    // A file's Buffer: valueOf gives the object, toString its text (UTF-8), whatever the hint.
+    const bytes = bytesOf(realm, v);
+    return bytes !== undefined ? bytes : new Opaque(v.unknown);
+  }
   if (v instanceof ArrayValue) {
     if (v.tainted) return new Opaque(v.tainted);
     // Array.prototype.toString → join(','); V8 prints a cyclic reference as ''.

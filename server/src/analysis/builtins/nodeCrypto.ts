@@ -2,13 +2,14 @@
  * Node's `crypto`, as far as a pipeline derives a version or code tag from content:
  * `createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12)`. The digest is
  * Node's own, over what Node would hash: each `update` string in its encoding (UTF-8 by default),
- * replayed natively at `digest`, so encodings, lone surrogates and errors are Node's. A Buffer (given
- * or asked for), `copy()`, streaming, HMACs and the rest of the module are unknown.
+ * replayed natively at `digest`, so encodings, lone surrogates and errors are Node's; a file's Buffer
+ * as `readFileSync` gave it (see `BytesOpaque`) is its text in UTF-8. A digest as a Buffer, another
+ * Buffer, `copy()`, streaming, HMACs and the rest of the module are unknown.
  */
 import { createHash as nativeCreateHash } from 'node:crypto';
 import type ts from 'typescript';
 import { UnknownValue } from '../types';
-import { NamespaceValue, ObjectValue, Opaque, privateStoreOf, quietOpaque, reachOf, type Realm, type Value } from '../values';
+import { bytesOf, NamespaceValue, ObjectValue, Opaque, privateStoreOf, quietOpaque, reachOf, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
 import { fn, methodFn } from './support';
 
@@ -60,7 +61,10 @@ const update = methodFn('Hash.prototype.update', (realm, thisValue, args, site) 
   const state = stateOf(realm, thisValue, site.node);
   if (state instanceof Opaque) return new Opaque(state.unknown, reachOf([thisValue, ...args]));
   if (state.digested) realm.throwError(FINALIZED, site.node);
-  const [data, encoding] = args;
+  const [given, givenEncoding] = args;
+  // A Buffer readFileSync gave: its bytes are its text's UTF-8 (Node ignores an encoding given with a Buffer).
+  const bytes = bytesOf(realm, given);
+  const [data, encoding] = bytes !== undefined && givenEncoding === undefined ? [bytes, 'utf8'] : [given, givenEncoding];
   const unknownData = data instanceof Opaque ? data : encoding instanceof Opaque ? encoding : undefined;
   if (unknownData || typeof data !== 'string' || (encoding !== undefined && typeof encoding !== 'string')) {
     // What it hashes is not known (or is a Buffer, not modelled): so is every digest of it.

@@ -3,14 +3,16 @@
  * `JSON.parse(readFileSync(join(__dirname, 'config.json'), 'utf8'))`. `readFileSync` with a text
  * encoding reads the file through the analysis' host (so the server watches it, and an unsaved editor
  * gives its text, as for imports); a relative path is the CLI's working directory's, the pipeline's
- * folder. `existsSync` and `readdirSync` (names only) ask the host too, so a file made where a
+ * folder. Without an encoding it gives a Buffer known only to a hash's `update`, `toString` and
+ * `length` (`BytesOpaque`). `existsSync` and `readdirSync` (names only) ask the host too, so a file made where a
  * pipeline looked, or in a folder it listed, analyses it again. Everything else of `fs` is unknown (a
  * namespace member the analysis does not model reads as unknown, never as missing).
  */
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
-import { fn, newArray } from './support';
+import { bytesOf, BytesOpaque, NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { nativeError } from './coercion';
+import { fn, methodFn, newArray } from './support';
 
 /** The encodings for which `readFileSync` returns the file's text as the host reads it (UTF-8). */
 const UTF8 = new Set(['utf8', 'utf-8']);
@@ -74,7 +76,8 @@ const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
   if (absolute instanceof Opaque) return absolute;
   const encoding = encodingOf(options);
   const unknown = (why: string) => realm.opaque(`${realm.text(site.node)} ${why}`, site.node, reachOf(args));
-  if (encoding === undefined || !UTF8.has(encoding)) return unknown('gives a Buffer or text in an encoding other than UTF-8, which the analysis does not model');
+  const buffer = givesBuffer(options);
+  if (!buffer && (encoding === undefined || !UTF8.has(encoding))) return unknown('gives text in an encoding other than UTF-8, which the analysis does not model');
   if (namesFolder(path as string)) return unknown('reads a path that names a folder');
   const text = realm.readTextFile(absolute);
   if (text === undefined) return realm.throwError(`ENOENT: no such file or directory (or a folder), open '${path as string}'`, site.node);
@@ -83,8 +86,44 @@ const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
     return unknown(`reads a file the analysis cannot read (${text.message})`);
   }
   realm.charge(text.length >> 6, site.node);
-  return text;
+  if (!buffer) return text;
+  // Bytes that are not UTF-8 were read as U+FFFD: the text no longer gives them back.
+  if (text.includes('\uFFFD')) return unknown('reads a file that is not UTF-8 text into a Buffer, which the analysis does not model');
+  const why = realm.opaque(`${realm.text(site.node)} is a Buffer, which the analysis follows only into a hash's update, toString and length`, site.node).unknown;
+  return new BytesOpaque(why, text, realm.havocEpoch);
 });
+
+/**
+ * `buf.toString(encoding?)` of a file's Buffer (see `BytesOpaque`): its text for UTF-8, else Node's own
+ * conversion of the bytes (`hex`, `base64`, …; an encoding Node does not know throws as there). A range
+ * (`start`, `end`) is unknown.
+ */
+export const bytesToString = methodFn('Buffer.prototype.toString', (realm, thisValue, args, site) => {
+  const text = bytesOf(realm, thisValue);
+  const [encoding, ...range] = args;
+  if (text === undefined) return realm.opaque(`${realm.text(site.node)} converts a Buffer code may have changed, which the analysis does not follow`, site.node, reachOf([thisValue, ...args]));
+  if (encoding instanceof Opaque) return new Opaque(encoding.unknown, reachOf(args));
+  if (range.some((v) => v !== undefined) || (encoding !== undefined && typeof encoding !== 'string')) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis (only an encoding is)`, site.node, reachOf(args));
+  if (encoding === undefined || UTF8.has(encoding.toLowerCase())) return text;
+  realm.charge(text.length >> 6, site.node);
+  try {
+    return Buffer.from(text, 'utf8').toString(encoding as BufferEncoding);
+  } catch (e) {
+    return nativeError(realm, e, site.node);
+  }
+});
+
+/** `readFileSync` options that give a Buffer: none, `null`, or `{ encoding: null, flag: 'r' }` and the like. */
+function givesBuffer(options: Value): boolean {
+  if (options === undefined || options === null) return true;
+  if (!(options instanceof ObjectValue) || options.tainted || Object.getPrototypeOf(options) !== ObjectValue.prototype) return false;
+  for (const [key, slot] of options.props) {
+    if (slot.accessor) return false;
+    const ok = key === 'encoding' ? slot.value === null || slot.value === undefined : key === 'flag' && slot.value === 'r';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /**
  * `existsSync(path)`: whether a file or folder is there, as the host sees it (so the server watches the

@@ -138,6 +138,8 @@ const objectAssign = fn('Object.assign', (realm, _this, args, site) => {
 
 const objectFreeze = fn('Object.freeze', (realm, _this, args) => {
   const v = args[0];
+  // A value the analysis does not know may be one freezing throws for (a Buffer, a typed array, a Proxy).
+  if (v instanceof Opaque) realm.mayThrow();
   if (v instanceof ObjectValue || v instanceof ArrayValue) {
     realm.touch(v);
     v.frozen = true;

@@ -25,6 +25,8 @@ import {
   ModuleNamespace,
   MatchArrayValue,
   RegExpOpaque,
+  BytesOpaque,
+  bytesOf,
   CollectionValue,
   DateValue,
   TemplateStringsValue,
@@ -41,11 +43,18 @@ import { primitiveProperty } from '../builtins/primitives';
 import { regExpExec, regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 import { HashObject, hashProperty } from '../builtins/nodeCrypto';
+import { bytesToString } from '../builtins/nodeFs';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
   if (obj instanceof RegExpOpaque && key === 'test' && obj.pattern) return regExpTest;
   if (obj instanceof RegExpOpaque && key === 'exec' && obj.pattern) return regExpExec;
+  // A file's Buffer (`readFileSync` without an encoding): what reads it without changing it.
+  if (obj instanceof BytesOpaque && obj.text !== undefined && (key === 'toString' || key === 'length' || key === 'byteLength')) {
+    if (key === 'toString') return bytesToString;
+    const bytes = bytesOf(ev, obj);
+    if (bytes !== undefined) return Buffer.byteLength(bytes, 'utf8');
+  }
   if (obj instanceof Opaque) {
     obj.forget(); // `re.compile(…)`, `re.lastIndex`: not followed
     ev.mayThrow();
