@@ -460,4 +460,23 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
       primed.close();
     }
   });
+
+  test('a workspace of more pipelines than the start analyses (200): the start stops there', async () => {
+    const many = mkdtempSync(join(scratch, 'many-'));
+    for (let i = 0; i < 203; i++) writeFileSync(join(many, `p${i}.alamode.ts`), `import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('t${i}', { image: 'x' });\nexport default dag;\n`);
+    const primed = await startTestClient({
+      workspaceFolders: [many],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
+      initializationOptions: { analyseWorkspaceOnStart: true },
+    });
+    const log: string[] = [];
+    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+    primed.connection.onRequest(RegistrationRequest.type, () => {});
+    try {
+      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      assert.match(log.find((m) => m.startsWith('analysed '))!, /^analysed 200 pipeline modules of the workspace in \d+ ms$/);
+    } finally {
+      primed.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@
  * The language server: maps LSP requests onto the document model. Every handler reads one analysis
  * per document text (see `modelCache.ts`) and never throws at the client (see `runSafe.ts`).
  */
+import { statSync } from 'node:fs';
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
@@ -66,6 +67,21 @@ const DIAGNOSTICS_DELAY_MS = 60;
 
 /** Lenses say "built 2 h ago": asked again this often so the ages stay roughly true. */
 const AGE_REFRESH_MS = 60_000;
+/**
+ * What the workspace's analysis at start may take (see `primeWorkspace`): 200 modules is the bench's
+ * workspace; 20 s of work, a few thousand-task modules on a 2-core machine.
+ */
+const PRIMED_MODULES = 200;
+const PRIMING_MS = 20_000;
+
+/** When a file last changed (0: it cannot be looked at; it sorts last). */
+function modifiedAt(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 export interface ServerHooks {
   /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
@@ -349,9 +365,10 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * panel), so the readers include those nobody opened; other requests (a keystroke's lenses) go first
    * between pipelines.
    */
-  const analyseWorkspacePipelines = async (): Promise<number> => {
+  const analyseWorkspacePipelines = async (order: (paths: string[]) => string[] = (paths) => paths, enough: (analysed: number) => boolean = () => false): Promise<number> => {
     let analysed = 0;
-    for (const path of await pipelineModulesIn(workspaceFolders)) {
+    for (const path of order(await pipelineModulesIn(workspaceFolders))) {
+      if (enough(analysed)) break;
       let document: TextDocument | undefined;
       try {
         document = pipelineText(URI.file(path).toString());
@@ -371,11 +388,16 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * then opened as it is on disk has its lenses without an analysis, and the first analysis of any
    * other runs on code the JIT has already compiled (cold, a 3,000-task module's first analysis takes
    * about twice as long). A change on disk re-analyses a kept model when asked, like an open one's.
+   * The most recently changed first (those a user is likely to open), and within a bound: a monorepo of
+   * thousands of pipelines does not keep the server busy, nor its memory full, for minutes after a start.
    */
   const primeWorkspace = async (): Promise<void> => {
     const started = performance.now();
     try {
-      const analysed = await analyseWorkspacePipelines();
+      const analysed = await analyseWorkspacePipelines(
+        (paths) => paths.map((path) => ({ path, changed: modifiedAt(path) })).sort((a, b) => b.changed - a.changed).map((p) => p.path),
+        (n) => n >= PRIMED_MODULES || performance.now() - started > PRIMING_MS,
+      );
       readWatchers?.update(files.allReads());
       connection.console.info(`analysed ${analysed} pipeline module${analysed === 1 ? '' : 's'} of the workspace in ${Math.round(performance.now() - started)} ms`);
     } catch (e) {
