@@ -346,8 +346,25 @@ export default dag;
       listed: { body: `${H}dag.task('a', { image: 'x', n: Object.keys(b).length + [...b].length + JSON.stringify(b).length });`, unknown: /is a Buffer/ },
       inASpec: { body: `${H}dag.task('a', { image: 'x', code: b as unknown as string });`, unknown: /is a Buffer/ },
       range: { body: `${H}dag.task('a', { image: 'x', v: b.toString('utf8', 0, 3) });`, unknown: /only an encoding/ },
+      // What may change the bytes out of the analysis' sight (a helper's review found each).
+      changedThroughAMerge: { body: `${H}let x: any = [0];\nif (process.env.PATH) x = b;\nx.fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      changedByAnEscapedFunction: { body: `${H}new Promise<void>((resolve) => { b[0] = 65; resolve(); });\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      prototypePatched: { body: `${H}Buffer.prototype.toString = function () { return 'P'; } as any;\ndag.task('a', { image: String(b) });`, unknown: /is a Buffer/ },
+      encodingObject: { body: `${H}b.toString({ toString() { b[0] = 65; return 'hex'; } } as any);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      sharedPool: { body: `${H}new Uint8Array(readFileSync('n.txt').buffer).fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
     };
     sameAsTheCli(files, cases, (r) => writeFileSync(r.path('binary.dat'), Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00, 0x41])));
+  });
+
+  test('a function a built-in would call and the analysis does not run escapes: a JSON reviver or replacer, a custom iterable spread, an object converted by a string method', () => {
+    const T = "\ndag.task('a', { image: 'x', n });";
+    sameAsTheCli({}, {
+      reviver: { body: `let n = 0;\nJSON.parse('{"a":1}', () => { n++; return 1; });${T}`, unknown: /reviver|n\+\+/ },
+      replacer: { body: `let n = 0;\nJSON.stringify({ a: 1 }, () => { n++; return 1; });${T}`, unknown: /replacer|n\+\+/ },
+      spreadIterable: { body: `let n = 0;\nconst it = { *[Symbol.iterator]() { n++; } };\n[...it];${T}`, unknown: /Symbol\.iterator|n\+\+/ },
+      arrayFromIterable: { body: `let n = 0;\nArray.from({ *[Symbol.iterator]() { n++; yield 1; } });${T}`, unknown: /Symbol\.iterator|n\+\+/ },
+      stringMethodOnAnObject: { body: `let n = 0;\nString.prototype.trim.call({ toString() { n++; return 'x'; } });${T}`, unknown: /String\.prototype|n\+\+|runs code/ },
+    });
   });
 
   test('what the analysis does not model of a Hash is unknown, never wrong: a Buffer, copy(), a hash handed to a package, data not known, its own keys, a patched prototype', async () => {

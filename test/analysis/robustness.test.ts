@@ -97,7 +97,8 @@ describe('random edits of the fixtures', () => {
           comparison.assertEqual(render(analyseModule(text, fileName)), render(analyseChecked(text)));
         }
       }),
-      { numRuns: 30 },
+      // Found by this property: TypeScript's update of a tree with a syntax error lost it (see parse.ts).
+      { numRuns: 30, examples: [[[{ at: 1571626845, remove: 1, insert: '...' }, { at: 0, remove: 0, insert: '\n' }]]] },
     );
     comparison.assertFewSkipped();
   });

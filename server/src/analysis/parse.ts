@@ -75,8 +75,11 @@ function setParents(sf: ts.SourceFile): boolean {
  */
 export function parseIncremental(fileName: string, text: string, previous: Parsed | undefined, kind: ts.ScriptKind = ts.ScriptKind.TS): ts.SourceFile | undefined {
   if (previous?.text === text) return previous.sourceFile;
-  // A tree with code set aside (nested too deeply) does not hold the text it was parsed from.
-  if (previous && !deepRegionsOf(previous.sourceFile)) {
+  // A tree with code set aside (nested too deeply) does not hold the text it was parsed from. A tree
+  // with syntax errors is not updated either: TypeScript's update can lose one (`range... [a]` then a
+  // line added above it: the fresh parse reports "',' expected", the update nothing), found by the
+  // property test comparing incremental and fresh analyses.
+  if (previous && !deepRegionsOf(previous.sourceFile) && parseDiagnosticsOf(previous.sourceFile).length === 0) {
     try {
       return ts.updateSourceFile(previous.sourceFile, text, changeBetween(previous.text, text));
     } catch {

@@ -92,7 +92,9 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
   if (v instanceof Opaque) {
     // A file's Buffer: valueOf gives the object, toString its text (UTF-8), whatever the hint.
     const bytes = bytesOf(realm, v);
-    return bytes !== undefined ? bytes : new Opaque(v.unknown);
+    if (bytes !== undefined) return bytes;
+    runsWhatItHolds(realm, v);
+    return new Opaque(v.unknown);
   }
   if (v instanceof ArrayValue) {
     if (v.tainted) return new Opaque(v.tainted);
@@ -172,7 +174,10 @@ export function toNumber(realm: Realm, v: Value, node: ts.Node): number | Opaque
  * `part`: the iteration may stop before the end (destructuring), leaving an iterator part-used.
  */
 export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = false): Value[] | Opaque | undefined {
-  if (v instanceof Opaque) return v;
+  if (v instanceof Opaque) {
+    runsWhatItHolds(realm, v);
+    return v;
+  }
   if (realm.builtinsPatched && !isPrimitive(v)) return new Opaque(realm.builtinsPatched, reachOf([v]));
   if (v instanceof ArrayValue) {
     if (v.tainted) return new Opaque(v.tainted, [v]);
@@ -204,6 +209,14 @@ export function iterateSnapshot(realm: Realm, v: Value, node: ts.Node, part = fa
   if (v instanceof ObjectValue && v.tainted) return new Opaque(v.tainted, [v]);
   if (v instanceof InstanceValue && v.cls.chainEscaped()) return realm.opaque(`${realm.text(node)} iterates an instance whose class was handed to code the analysis cannot see`, node, [v]);
   return undefined;
+}
+
+/**
+ * Converting or iterating a value the analysis does not know may run functions it holds (an object
+ * with a computed `[Symbol.iterator]` or `toString`): they escape, so what they change is unknown.
+ */
+function runsWhatItHolds(realm: Realm, v: Opaque): void {
+  if (v.reach.length > 0) realm.escape(v, v.unknown);
 }
 
 /** What iterating the collection itself gives: a Map's entries, a Set's values. */

@@ -47,8 +47,9 @@ export function changesBuiltins(obj: Value, key?: string): boolean {
 }
 
 /**
- * Globals whose functions and constructors never call back into the module nor change their arguments
- * (`Date.now()`, `new Set(xs)`, `Math.random()`): calling them does not hand the arguments over.
+ * Globals whose functions and constructors, given primitives, never call back into the module
+ * (`Date.now()`, `Math.random()`): calling them so does not hand anything over. Given an object they
+ * convert or iterate it, running its methods (`callOpaque` in calls.ts).
  */
 export const SAFE_GLOBAL_CALLS: ReadonlySet<string> = new Set([
   'Math', 'Date', 'Set', 'Map', 'WeakMap', 'WeakSet', 'Error', 'TypeError', 'RangeError', 'SyntaxError',

@@ -13,6 +13,7 @@ import {
   isPrimitive,
   orderedKeys,
   reachOf,
+  type CallSite,
   type Primitive,
   type Realm,
   type Value,
@@ -87,13 +88,23 @@ function toNative(realm: Realm, v: Value, node: ts.Node, copied: Copied, depth: 
   return not(describeValue(v));
 }
 
+/**
+ * A call the analysis does not follow because it would run the function it is given (a replacer, a
+ * reviver): the function escapes, so what it changes is unknown too.
+ */
+function notRun(realm: Realm, why: string, args: readonly Value[], site: CallSite): Opaque {
+  const result = realm.opaque(why, site.node, reachOf(args));
+  for (const a of args) realm.escape(a, result.unknown);
+  return result;
+}
+
 const jsonStringify = fn('JSON.stringify', (realm, _this, args, site) => {
   const [value, replacer, space] = args;
   // An array replacer lists the keys to keep (`JSON.stringify(o, Object.keys(o).sort())`); its
   // primitives are given to the native as they are. A function replacer runs code: not modelled.
   let keys: unknown[] | undefined;
   if (replacer instanceof ArrayValue && !replacer.tainted && replacer.items.every((s) => !s || isPrimitive(s.value))) keys = replacer.items.map((s) => s?.value);
-  else if (replacer !== undefined && replacer !== null) return realm.opaque('JSON.stringify with a replacer function is not modelled by the analysis', site.node, reachOf(args));
+  else if (replacer !== undefined && replacer !== null) return notRun(realm, 'JSON.stringify with a replacer function is not modelled by the analysis', args, site);
   if (space instanceof Opaque) return new Opaque(space.unknown);
   if (space !== undefined && !isPrimitive(space)) return realm.opaque('this JSON.stringify indentation is not modelled by the analysis', site.node);
   const native = toNative(realm, value, site.node, { memo: new Map(), sizes: new Map(), count: 0 }, 0);
@@ -118,7 +129,7 @@ export function fromNative(realm: Realm, v: unknown, node: ts.Node): Value {
 }
 
 const jsonParse = fn('JSON.parse', (realm, _this, args, site) => {
-  if (args[1] !== undefined) return realm.opaque('JSON.parse with a reviver is not modelled by the analysis', site.node, reachOf(args));
+  if (args[1] !== undefined) return notRun(realm, 'JSON.parse with a reviver is not modelled by the analysis', args, site);
   const text = realm.toStr(args[0], site.node);
   if (text instanceof Opaque) return text;
   let parsed: unknown;

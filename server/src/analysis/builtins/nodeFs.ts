@@ -10,7 +10,7 @@
  */
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { bytesOf, BytesOpaque, NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { bytesOf, BytesOpaque, isPrimitive, NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
 import { fn, methodFn, newArray } from './support';
 
@@ -102,7 +102,12 @@ export const bytesToString = methodFn('Buffer.prototype.toString', (realm, thisV
   const text = bytesOf(realm, thisValue);
   const [encoding, ...range] = args;
   if (text === undefined) return realm.opaque(`${realm.text(site.node)} converts a Buffer code may have changed, which the analysis does not follow`, site.node, reachOf([thisValue, ...args]));
-  if (encoding instanceof Opaque) return new Opaque(encoding.unknown, reachOf(args));
+  if (!args.every(isPrimitive)) {
+    // Node converts them (`${encoding}`, `+start`): their toString or valueOf may run, and change anything.
+    const why = realm.opaque(`${realm.text(site.node)} converts arguments that are not primitives, which the analysis does not follow`, site.node);
+    for (const a of args) realm.escape(a, why.unknown);
+    return why;
+  }
   if (range.some((v) => v !== undefined) || (encoding !== undefined && typeof encoding !== 'string')) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis (only an encoding is)`, site.node, reachOf(args));
   if (encoding === undefined || UTF8.has(encoding.toLowerCase())) return text;
   realm.charge(text.length >> 6, site.node);

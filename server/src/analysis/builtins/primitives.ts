@@ -95,6 +95,18 @@ export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
 // ───────────────────────────── primitives' methods ─────────────────────────────
 
 /**
+ * A primitive's method called on something else (`String.prototype.trim.call(obj)`) or on a value
+ * the analysis does not know: unknown. JS converts `this` (its `toString` may run) and the method may
+ * call what it is given (a replacement function): the functions among them escape.
+ */
+function notOnAPrimitive(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite): Opaque {
+  const why = thisValue instanceof Opaque ? thisValue.unknown : realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node).unknown;
+  // Plain unknowns hold nothing that could run; a pattern is not changed by the method.
+  for (const v of [thisValue, ...args]) if (!isPrimitive(v) && !(v instanceof Opaque && v.reach.length === 0)) realm.escape(v, why);
+  return new Opaque(why);
+}
+
+/**
  * A method of a primitive applied natively, its arguments given as {@link hostValue}s (so the native
  * converts them as JS does). `check` sees the first argument already converted by `ToNumber` when
  * `numericFirst` (the native's first conversion, so doing it here first changes nothing).
@@ -102,8 +114,7 @@ export const bigintFn = fn('BigInt', (realm, _this, args, site) => {
 function nativeMethod(proto: object, type: 'string' | 'number' | 'bigint' | 'boolean', name: string, check?: (realm: Realm, self: Primitive, first: Value, node: ts.Node) => Value | undefined, numericFirst = false): BuiltinFunction {
   const method = (proto as Record<string, (...a: unknown[]) => unknown>)[name]!;
   return methodFn(`${type}.${name}`, (realm, thisValue, args, site) => {
-    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
-    if (typeof thisValue !== type) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
+    if (thisValue instanceof Opaque || typeof thisValue !== type) return notOnAPrimitive(realm, thisValue, args, site);
     let given = args;
     if (numericFirst && args.length > 0 && !isPrimitive(args[0])) {
       const n = toNumber(realm, args[0], site.node);
@@ -150,8 +161,7 @@ function stringReplace(all: boolean): BuiltinFunction {
 }
 
 function replaceOf(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite, all: boolean): Value {
-  if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
-  if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  if (thisValue instanceof Opaque || typeof thisValue !== 'string') return notOnAPrimitive(realm, thisValue, args, site);
   const replacement = args[1];
   let pattern = args[0];
   if (pattern instanceof RegExpOpaque) return replaceWithRegExp(realm, thisValue, pattern, replacement, all, site);
@@ -199,8 +209,7 @@ function replaceOf(realm: Realm, thisValue: Value, args: readonly Value[], site:
 }
 
 const stringSplit = fn('string.split', (realm, thisValue, args, site) => {
-  if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
-  if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+  if (thisValue instanceof Opaque || typeof thisValue !== 'string') return notOnAPrimitive(realm, thisValue, args, site);
   const [sep, limit] = args;
   if (sep instanceof RegExpOpaque) return splitWithRegExp(realm, thisValue, sep, limit, site);
   if (sep instanceof Opaque || limit instanceof Opaque) return new Opaque((sep instanceof Opaque ? sep : limit as Opaque).unknown);
@@ -225,8 +234,7 @@ STRING_METHODS.set('replaceAll', stringReplace(true));
 STRING_METHODS.set('split', stringSplit);
 for (const kind of ['match', 'search', 'matchAll'] as const) {
   STRING_METHODS.set(kind, methodFn(`string.${kind}`, (realm, thisValue, args, site) => {
-    if (thisValue instanceof Opaque) return new Opaque(thisValue.unknown);
-    if (typeof thisValue !== 'string') return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node);
+    if (thisValue instanceof Opaque || typeof thisValue !== 'string') return notOnAPrimitive(realm, thisValue, args, site);
     return matchWithRegExp(realm, thisValue, args[0], kind, site);
   }));
 }

@@ -81,8 +81,12 @@ export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: 
   const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
   // One reason for the call, whether for its result or for what it was given.
   const result = chain ? ev.chainOpaque(chain, n, 'call') : undefined;
-  const safe = chain?.kind === 'global' && SAFE_GLOBAL_CALLS.has(chain.root);
+  // Safe only with primitives: a built-in converts an object it is given (`String.prototype.trim.call(obj)`
+  // runs obj's toString), and may call a function it is given.
+  const safe = chain?.kind === 'global' && SAFE_GLOBAL_CALLS.has(chain.root) && args.every((a) => isPrimitive(a) || (a instanceof Opaque && a.reach.length === 0));
   if (!safe) {
+    // The code may change what reaches it, however a merge or a copy hid that (`(cond ? buf : []).fill(0)`).
+    ev.havocEpoch++;
     const why = result && chain?.kind === 'import' ? result.unknown : ev.unknown(`${ev.text(n)} runs code the analysis cannot see`, n);
     ev.escape(fn, why);
     ev.escape(thisValue, why);

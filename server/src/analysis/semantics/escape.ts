@@ -113,8 +113,10 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
       work.push(...v.values());
     } else if (v instanceof Opaque) {
       // Handed on its own or inside an object (`{ re }`), a regular expression literal may be changed
-      // by the code (`re.compile(…)`).
+      // by the code (`re.compile(…)`). So may any other a merge made this one from (`cond ? buf : []`):
+      // what is remembered of one (a pattern, a file's bytes) no longer holds.
       v.forget();
+      ev.havocEpoch++;
       work.push(...v.reach);
     }
   }
@@ -126,6 +128,8 @@ export function escape(ev: Interpreter, value: Value, why: UnknownValue): void {
  */
 export function havoc(ev: Interpreter, nodes: readonly ts.Node[], scope: Scope, why: UnknownValue, options: { volatile?: boolean; reach?: readonly HeapValue[] } = {}): HeapValue[] {
   ev.mayThrow();
+  // The region may change what it can reach, a file's Buffer or a pattern among it (an escaped closure's body too).
+  ev.havocEpoch++;
   const facts: RegionFacts = nodes.length === 1 ? factsOf(nodes[0]!) : regionFacts(nodes);
   ev.charge(facts.size, nodes[0] ?? ev.sf);
   // A direct eval in the region can read and assign any variable, named or not.

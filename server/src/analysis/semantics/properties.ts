@@ -222,7 +222,10 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
 }
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
-  if (obj instanceof Opaque) obj.forget();
+  if (obj instanceof Opaque) {
+    obj.forget();
+    ev.havocEpoch++; // it may be, or hold, what a merge made it from (`delete Buffer.prototype.toString`)
+  }
   if (obj === null || obj === undefined) ev.throwError(`Cannot convert undefined or null to object`, node);
   const why = (): UnknownValue => ev.unknown(`${ev.text(node)} deletes a property the analysis does not follow`, node);
   if (obj instanceof ObjectValue && !obj.tainted && !(key instanceof Opaque)) {
