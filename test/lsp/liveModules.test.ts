@@ -6,7 +6,7 @@
  * repository with the same edit saved: the CLI executes the modules, the server never does.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -456,6 +456,95 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
       await lensesBecome(pathToFileURL(nightlyPath).href, nightlyUnsaved, 'nightly follows the unsaved tables', primed);
       // A module nobody changed, opened as on disk, keeps what the start analysed.
       assert.deepEqual(await lensIds(await primed.open(join(copy, collage)), primed), cli(collage));
+    } finally {
+      primed.close();
+    }
+  });
+
+  test('changes no watcher reported (a file outside the watch, a checkout before the watchers): what was analysed at start is checked before it is shown', async () => {
+    const copy = mkdtempSync(join(scratch, 'unwatched-'));
+    cpSync(join(repoRoot, 'examples'), copy, { recursive: true });
+    const primed = await startTestClient({
+      workspaceFolders: [copy],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
+      initializationOptions: { analyseWorkspaceOnStart: true },
+    });
+    const log: string[] = [];
+    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+    // The client registers nothing and reports nothing: every change below is one no watcher saw.
+    primed.connection.onRequest(RegistrationRequest.type, () => {});
+    primed.connection.onRequest(UnregistrationRequest.type, () => {});
+    const cli = (module: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', join(copy, module), '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+    try {
+      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      const nightlyBefore = cli(NIGHTLY);
+
+      // The tables changed on disk: nightly, opened as it is on disk, shows what it reads now.
+      const tablesPath = join(copy, TABLES);
+      writeFileSync(tablesPath, readFileSync(tablesPath, 'utf8').replace(/"([a-z_]+)"/, '"$1_v2"'));
+      const nightlyNow = cli(NIGHTLY);
+      assert.notDeepEqual(nightlyNow, nightlyBefore, 'the tables edit re-keys nightly (else this shows nothing)');
+      assert.deepEqual(await lensIds(await primed.open(join(copy, NIGHTLY)), primed), nightlyNow);
+
+      // The images helper changed on disk, then opened as it now is (a checkout, then a click): churn,
+      // which read the old helper at start, shows the new one when opened.
+      const imagesPath = join(copy, IMAGES);
+      const images = readFileSync(imagesPath, 'utf8');
+      const churnOld = cli(CHURN);
+      writeFileSync(imagesPath, images.replaceAll(OLD_TAG, NEW_TAG));
+      const churnNow = cli(CHURN);
+      assert.notDeepEqual(churnNow, churnOld, 'the helper edit re-keys churn (else this shows nothing)');
+      const imagesUri = await primed.open(imagesPath);
+      const churnUri = await primed.open(join(copy, CHURN));
+      assert.deepEqual(await lensIds(churnUri, primed), churnNow);
+
+      // The helper opened again without a close (a client re-sending it), with the old text: churn follows.
+      await primed.open(imagesPath, images);
+      await lensesBecome(churnUri, churnOld, 'churn follows the helper as opened the second time', primed);
+      // Closed unsaved: back to the disk's.
+      await primed.closeDocument(imagesUri);
+      await lensesBecome(churnUri, churnNow, 'churn goes back to the helper on disk', primed);
+    } finally {
+      primed.close();
+    }
+  });
+
+  test('the watchers on what open pipelines read come before those on what the start analysed, beyond the bound of 1,000', async () => {
+    const dir = mkdtempSync(join(scratch, 'bound-'));
+    mkdirSync(join(dir, 'rows'));
+    for (let i = 0; i < 1_005; i++) writeFileSync(join(dir, 'rows', `r${String(i).padStart(4, '0')}.txt`), `${i}\n`);
+    // A pipeline nobody opens, reading 1,005 files (each one a watcher), and one that is opened.
+    writeFileSync(join(dir, 'many.alamode.ts'), "import { Dag } from 'a-la-mode';\nimport { readdirSync, readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst dag = new Dag();\nconst rows = readdirSync(join(__dirname, 'rows')).map((f) => readFileSync(join(__dirname, 'rows', f), 'utf8'));\ndag.task('rows', { image: 'x', rows: rows.join('') });\nexport default dag;\n");
+    writeFileSync(join(dir, 'query.sql'), 'SELECT 1;\n');
+    const openedPath = join(dir, 'opened.alamode.ts');
+    writeFileSync(openedPath, "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst dag = new Dag();\ndag.task('query', { image: 'x', sql: readFileSync(join(__dirname, 'query.sql'), 'utf8') });\nexport default dag;\n");
+    // The start takes the most recently changed first: the pipeline reading 1,005 files, then the other.
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(openedPath, past, past);
+    const primed = await startTestClient({
+      workspaceFolders: [dir],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
+      initializationOptions: { analyseWorkspaceOnStart: true },
+    });
+    const log: string[] = [];
+    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+    let watched: string[] = [];
+    const count = { registrations: 0, unregistrations: 0 };
+    primed.connection.onRequest(RegistrationRequest.type, (p) => {
+      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) {
+        count.registrations += 1;
+        watched = (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers.map((w) => { const g = w.globPattern as RelativePattern; return join(URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern); });
+      }
+    });
+    primed.connection.onRequest(UnregistrationRequest.type, () => { count.unregistrations += 1; });
+    try {
+      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed 2 ')));
+      await waitFor('the start\'s watchers', () => watched.length === 1_000);
+      const uri = await primed.open(openedPath);
+      await primed.diagnostics(uri);
+      await waitFor('a watcher on the open pipeline\'s query among the 1,000', () => watched.length === 1_000 && watched.includes(join(dir, 'query.sql')));
+      // The replaced watchers are unregistered before the connection closes (an in-process server).
+      await waitFor('the old watchers unregistered', () => count.unregistrations === count.registrations - 1);
     } finally {
       primed.close();
     }

@@ -15,7 +15,7 @@ import { taskStubPlace, type StubPlace } from './stubPlace';
 import { inExportedCode } from './exportedCode';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
-import type { ModuleHost } from './modules/host';
+import type { FileReader, ModuleHost } from './modules/host';
 import { parseDiagnosticsOf, parseFresh, parseIncremental, textChange, type Parsed } from './parse';
 import { applyStringEdit, EditableStrings, specLiteralsOf, withinSpecLiteral, type SpecLiteral } from './literalEdits';
 
@@ -153,19 +153,20 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
     // A keystroke inside a string of a spec, while every file the result read reads the same.
     if (previous && previous.text !== text && !custom && stillHolds(previous.graph, options.host)) {
       const edited = editInString(fileName, previous, text);
-      if (edited) return edited;
+      if (edited) return readWith(edited, previous.graph);
     }
     const entry = parse(fileName, text, options.fresh === true);
     if (!entry) return tooDeep();
     // The previous result holds while every file it read still reads the same (and none appeared).
     if (entry.result && !custom && stillHolds(entry.graph, options.host)) {
       entry.answer = 'the last result';
-      return entry.result;
+      return readWith(entry.result, entry.graph);
     }
     const limits = { ...DEFAULT_LIMITS, ...DEFAULT_GRAPH_LIMITS, ...options.limits };
     const started = performance.now();
     const graph = new ModuleGraph(entry.tree.sourceFile, fileName, options.host, { ...limits, deadline: started + limits.deadlineMs });
     const { result, specLiterals } = analyseGraph(graph, limits, started, prior?.dags);
+    readWith(result, graph);
     if (!custom) {
       entry.result = result;
       entry.graph = graph;
@@ -190,6 +191,26 @@ export function analyseModule(text: string, fileName = 'module.alamode.ts', opti
       return EMPTY;
     }
   }
+}
+
+/**
+ * What each result read (the reader of the analysis that made it), so that a result kept elsewhere (a
+ * language server's model of a module nobody has open) can be checked later: {@link readsStillHold}.
+ */
+const readersOfResults = new WeakMap<ModuleAnalysis, FileReader>();
+
+function readWith(result: ModuleAnalysis, graph: ModuleGraph | undefined): ModuleAnalysis {
+  if (graph?.reader) readersOfResults.set(result, graph.reader);
+  return result;
+}
+
+/**
+ * Whether every file the analysis that gave `result` read (or looked for, or listed) still reads the
+ * same through `host`: if not, the result no longer holds and the module must be analysed again. A
+ * result that read nothing (no host) always holds.
+ */
+export function readsStillHold(result: ModuleAnalysis, host: ModuleHost): boolean {
+  return readersOfResults.get(result)?.unchanged(host) ?? true;
 }
 
 /** Whether a result computed with `graph` holds: the same files read the same (or no host then and now). */

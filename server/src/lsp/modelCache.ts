@@ -5,24 +5,32 @@
  * the text itself, not the version number, so a client that reopens a document (or misnumbers
  * versions) is never answered from another text's model; and a model is dropped when a file its
  * analysis read (a helper, a JSON file, a tsconfig.json) changes: see {@link ModelCache.invalidate}.
+ *
+ * Models of modules nobody has open are kept too (the workspace's analysis at start, a rename's). No
+ * editor event reaches them for files outside the client's watch, so such a model is checked against
+ * what it read (a `stat` per file) each time it is used while its module is closed, and once more on
+ * the first use after the module is opened; from then on, the open document's events keep it right.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { forgetModule, type ModuleHost } from '../analysis/analyse';
+import { forgetModule, readsStillHold, type ModuleHost } from '../analysis/analyse';
 import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
 
 export class ModelCache {
-  private readonly models = new Map<string, { text: string; model: DocumentModel }>();
+  /** `checked`: whether the model's reads were checked since its module was opened (see the class comment). */
+  private readonly models = new Map<string, { text: string; model: DocumentModel; checked: boolean }>();
 
   /**
    * @param onInternalError hears about bugs in the analysis (which otherwise only show as an empty result)
    * @param host how the analysis reads the modules a pipeline on disk imports (open documents first)
    * @param onBuilt told of every new model, so the server knows which files each pipeline read
+   * @param isOpen whether the editor has the document open (its events then keep its model right)
    */
   constructor(
     private readonly onInternalError: (error: unknown) => void,
     private readonly host?: ModuleHost,
     private readonly onBuilt?: (uri: string, model: DocumentModel) => void,
+    private readonly isOpen: (uri: string) => boolean = () => true,
   ) {}
 
   get(document: TextDocument): DocumentModel {
@@ -32,20 +40,41 @@ export class ModelCache {
     // Only files on disk follow their imports: an untitled or virtual document has no folder to resolve from.
     const host = document.uri.startsWith('file:') ? this.host : undefined;
     const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError, ...(host ? { host } : {}) });
-    this.models.set(document.uri, { text, model });
+    this.models.set(document.uri, { text, model, checked: this.isOpen(document.uri) });
     this.onBuilt?.(document.uri, model);
     return model;
   }
 
-  /** The model of the document's current text if it is already built (never analyses). */
+  /** The model of the document's current text if it is already built and still holds (never analyses). */
   cached(document: TextDocument): DocumentModel | undefined {
     const cached = this.models.get(document.uri);
-    return cached?.text === document.getText() ? cached.model : undefined;
+    if (cached?.text !== document.getText()) return undefined;
+    const open = this.isOpen(document.uri);
+    if (!cached.checked || !open) {
+      if (this.host && !readsStillHold(cached.model.analysis, this.host)) {
+        this.models.delete(document.uri);
+        return undefined;
+      }
+      cached.checked = open;
+    }
+    return cached.model;
   }
 
   /** Drops a document's model (a file it read changed): the next request analyses it again. */
   invalidate(uri: string): void {
     this.models.delete(uri);
+  }
+
+  /**
+   * Drops a document's model if a file its analysis read now reads otherwise (an opened helper whose
+   * text is not what the analysis read); whether it did. A model that still holds is kept, so opening
+   * a file as the analyses read it costs no analysis.
+   */
+  dropIfStale(uri: string): boolean {
+    const cached = this.models.get(uri);
+    if (!cached || !this.host || readsStillHold(cached.model.analysis, this.host)) return false;
+    this.models.delete(uri);
+    return true;
   }
 
   delete(uri: string): void {

@@ -27,6 +27,7 @@ import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
 import { ReadWatchers } from './readWatchers';
 import { fileNameOf, ModelCache } from './modelCache';
+import type { DocumentModel } from '../model/documentModel';
 import { WorkspaceFiles } from './workspaceFiles';
 import { pipelineModulesIn } from './workspacePipelines';
 import { letMessagesIn, logError, runSafe, runSafeAsync } from './runSafe';
@@ -83,6 +84,15 @@ function modifiedAt(path: string): number {
   }
 }
 
+/** Which of the workspace's pipeline modules to analyse, in which order (all, as listed, by default). */
+interface WorkspaceAnalysisBounds {
+  readonly order?: (paths: string[]) => string[];
+  /** Whether enough modules were analysed (checked before each). */
+  readonly enough?: (analysed: number) => boolean;
+  /** Whether to keep a module's model once analysed (else it is dropped, unless the module is open). */
+  readonly keep?: (model: DocumentModel) => boolean;
+}
+
 export interface ServerHooks {
   /** Called when the client sends `shutdown` (an `exit` after it is then a clean one). */
   readonly onShutdown?: () => void;
@@ -96,14 +106,6 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const documents = new TextDocuments(TextDocument);
   // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
   const files = new WorkspaceFiles();
-  /** A file's text on disk as analyses read it (undefined: none there, or unreadable). */
-  const diskText = (path: string): string | undefined => {
-    try {
-      return files.readFile(path);
-    } catch {
-      return undefined;
-    }
-  };
   // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
   const collector = new IdleCollector(() => {
     const said = hooks.onQuiet?.();
@@ -116,12 +118,17 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       files.recordReads(uri, model.analysis.modules);
       collector.touch();
     },
+    (uri) => documents.get(uri) !== undefined,
   );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Set at shutdown: the workspace's analysis stops. */
+  let stopped = false;
   /** Set when the client lets the server register file watchers (see readWatchers.ts). */
   let readWatchers: ReadWatchers | undefined;
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
+  /** Watchers on what the pipelines read now, the open ones' first (see readWatchers.ts). */
+  const updateWatchers = () => readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined));
 
   // The stores' records, read-only. When records land, lenses and the panel are asked to look again.
   let canRefreshLenses = false;
@@ -225,7 +232,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     try {
       const model = models.get(document);
       // Typing paused: the files pipelines read now are those to watch.
-      readWatchers?.update(files.allReads());
+      updateWatchers();
       const published = diagnostics(model, document);
       sendQuietly(() => connection.sendDiagnostics({ uri, version: document.version, diagnostics: published }));
     } catch (e) {
@@ -256,17 +263,28 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     }
   };
 
+  /**
+   * A file now reads from another source (opened: its document; closed: the disk again), perhaps with
+   * the same text: only the pipelines whose analysis read something else are analysed again, so opening
+   * a helper or a pipeline as the analyses read it (a module analysed at start) costs no analysis.
+   */
+  const fileSourceChanged = (path: string) => {
+    const stale = files.readersOf(path).filter((uri) => models.dropIfStale(uri));
+    for (const uri of stale) schedule(uri, 0);
+    if (stale.length > 0) {
+      clearTimeout(lensRefreshTimer);
+      lensRefreshTimer = setTimeout(refreshLenses, 0);
+    }
+  };
+
   /** TextDocuments reports an open as a change of content too, right after it: the open has said it all. */
   let justOpened: string | undefined;
   documents.onDidOpen((e) => {
     const uri = e.document.uri;
-    const path = fileNameOf(uri);
-    // An open helper's text may differ from the disk's (a client restoring unsaved edits). Opened as it
-    // is on disk, it changes nothing the analyses read (a module analysed at start keeps its model).
-    const asOnDisk = files.readersOf(path).length > 0 && diskText(path) === e.document.getText();
     files.opened(uri, () => documents.get(uri)?.getText() ?? '');
     if (isPipelineUri(uri)) schedule(uri, 0);
-    if (!asOnDisk) fileChanged(path, 0);
+    // Its text may differ from the disk's (a client restoring unsaved edits, a change no watcher saw).
+    fileSourceChanged(fileNameOf(uri));
     justOpened = uri;
   });
   documents.onDidChangeContent((e) => {
@@ -289,7 +307,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
     // Closed unsaved: pipelines that read it go back to the file on disk.
-    fileChanged(fileNameOf(uri), 0);
+    fileSourceChanged(fileNameOf(uri));
   });
   // `git checkout`, a save from another tool, a new file where an import looked: the client's watcher.
   connection.onDidChangeWatchedFiles((e) => {
@@ -365,10 +383,11 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * panel), so the readers include those nobody opened; other requests (a keystroke's lenses) go first
    * between pipelines.
    */
-  const analyseWorkspacePipelines = async (order: (paths: string[]) => string[] = (paths) => paths, enough: (analysed: number) => boolean = () => false): Promise<number> => {
+  const analyseWorkspacePipelines = async (bounds: WorkspaceAnalysisBounds = {}): Promise<number> => {
     let analysed = 0;
-    for (const path of order(await pipelineModulesIn(workspaceFolders))) {
-      if (enough(analysed)) break;
+    const paths = await pipelineModulesIn(workspaceFolders);
+    for (const path of bounds.order?.(paths) ?? paths) {
+      if (stopped || bounds.enough?.(analysed)) break;
       let document: TextDocument | undefined;
       try {
         document = pipelineText(URI.file(path).toString());
@@ -376,8 +395,12 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
         continue; // unreadable: it reads nothing the rename could edit
       }
       if (!document || models.cached(document)) continue;
-      models.get(document);
+      const model = models.get(document);
       analysed += 1;
+      if (bounds.keep && !bounds.keep(model) && !documents.get(document.uri)) {
+        models.invalidate(document.uri);
+        files.forget(document.uri);
+      }
       await letMessagesIn();
     }
     return analysed;
@@ -394,11 +417,14 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const primeWorkspace = async (): Promise<void> => {
     const started = performance.now();
     try {
-      const analysed = await analyseWorkspacePipelines(
-        (paths) => paths.map((path) => ({ path, changed: modifiedAt(path) })).sort((a, b) => b.changed - a.changed).map((p) => p.path),
-        (n) => n >= PRIMED_MODULES || performance.now() - started > PRIMING_MS,
-      );
-      readWatchers?.update(files.allReads());
+      const analysed = await analyseWorkspacePipelines({
+        order: (paths) => paths.map((path) => ({ path, changed: modifiedAt(path) })).sort((a, b) => b.changed - a.changed).map((p) => p.path),
+        enough: (n) => n >= PRIMED_MODULES || performance.now() - started > PRIMING_MS,
+        // An analysis stopped by a budget may have stopped for the load at start (its time limit):
+        // the module is analysed afresh when asked.
+        keep: (model) => !model.analysis.diagnostics.some((d) => d.code === 'analysis-limit'),
+      });
+      updateWatchers();
       connection.console.info(`analysed ${analysed} pipeline module${analysed === 1 ? '' : 's'} of the workspace in ${Math.round(performance.now() - started)} ms`);
     } catch (e) {
       logError(connection, 'analysing the workspace\'s pipelines failed', e);
@@ -469,6 +495,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   // Pending diagnostics must not fire into a closed connection.
   const stopTimers = () => {
+    stopped = true;
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
     clearTimeout(lensRefreshTimer);

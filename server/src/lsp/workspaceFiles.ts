@@ -25,7 +25,7 @@ export class WorkspaceFiles implements ModuleHost {
    * without file watching (Neovim) still never sees a stale helper, and one with it pays a `stat`.
    */
   private readonly disk = new Map<string, DiskEntry>();
-  /** Which files each open pipeline's analysis read (by URI), to find the pipelines a change reaches. */
+  /** Which files each pipeline's kept analysis read (by URI), to find the pipelines a change reaches. */
   private readonly readBy = new Map<string, ReadonlySet<string>>();
 
   opened(uri: string, text: () => string): void {
@@ -93,12 +93,18 @@ export class WorkspaceFiles implements ModuleHost {
     this.readBy.delete(pipelineUri);
   }
 
-  /** Every file the open pipelines' analyses read (or looked for), and every folder they listed (as a `listingPath`). */
-  *allReads(): Iterable<string> {
+  /**
+   * Every file the pipelines' analyses read (or looked for), and every folder they listed (as a
+   * `listingPath`): those of the pipelines `first` picks (the open ones) before the others, so that a
+   * bound on watchers leaves out only what modules nobody has open read.
+   */
+  *allReads(first: (pipelineUri: string) => boolean = () => true): Iterable<string> {
     const seen = new Set<string>();
-    for (const files of this.readBy.values()) for (const path of files) if (!seen.has(path)) {
-      seen.add(path);
-      yield path;
+    for (const pass of [true, false]) {
+      for (const [uri, files] of this.readBy) if (first(uri) === pass) for (const path of files) if (!seen.has(path)) {
+        seen.add(path);
+        yield path;
+      }
     }
   }
 
