@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
+import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { AffectedPipelinesRequest } from '../../server/src/protocol';
 import { alamode } from '../support/cli';
@@ -138,7 +138,7 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     writeFileSync(join(dir, 'stages.txt'), 'report\n');
     writeFileSync(join(dir, 'lib.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n");
     const path = join(dir, 'fs.alamode.ts');
-    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
+    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { basename, dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
     const cli = () => {
       const r = alamode(['encode', path, '--json']);
       assert.equal(r.status, 0, r.stderr);
@@ -309,8 +309,11 @@ describe('what a helper edit does to every pipeline (alamode/affectedPipelines)'
 });
 
 describe('files a pipeline reads that the client does not watch itself', () => {
-  test('the server asks the client to watch them (a .sql file hashed for a code tag), and a save reaches the lenses', async () => {
-    const watching = await startTestClient({ capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
+  test('the server asks the client to watch them (a .sql file hashed for a code tag, a helper outside the workspace folder), and a save reaches the lenses', async () => {
+    const dir = mkdtempSync(join(scratch, 'watch-'));
+    const outside = mkdtempSync(join(scratch, 'outside-'));
+    // The client watches what may be imported in the workspace's folder only.
+    const watching = await startTestClient({ workspaceFolders: [dir], capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
     const registered = new Map<string, FileSystemWatcher[]>();
     watching.connection.onRequest(RegistrationRequest.type, (p) => {
       for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
@@ -320,19 +323,19 @@ describe('files a pipeline reads that the client does not watch itself', () => {
     });
     const watched = () => [...registered.values()].flat().map((w) => { const g = w.globPattern as RelativePattern; return join(URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern); }).sort();
     try {
-      const dir = mkdtempSync(join(scratch, 'watch-'));
+      writeFileSync(join(outside, 'image.ts'), "export const image = 'py';\n");
       writeFileSync(join(dir, 'transform.sql'), 'SELECT 1;\n');
       writeFileSync(join(dir, 'other.sql'), 'SELECT 2;\n');
       writeFileSync(join(dir, 'config.json'), '{ "image": "py" }');
       writeFileSync(join(dir, 'lib.ts'), "import { createHash } from 'node:crypto';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const codeOf = (file: string) => createHash('sha256').update(readFileSync(join(__dirname, file), 'utf8')).digest('hex');\n");
-      const pipeline = (sql: string) => `import { Dag } from 'a-la-mode';\nimport config from './config.json';\nimport { codeOf } from './lib';\nconst dag = new Dag();\ndag.task('transform', { image: config.image, code: codeOf('${sql}') });\nexport default dag;\n`;
+      const pipeline = (sql: string) => `import { Dag } from 'a-la-mode';\nimport config from './config.json';\nimport { codeOf } from './lib';\nimport { image } from '../${basename(outside)}/image';\nconst dag = new Dag();\ndag.task('transform', { image: config.image + image, code: codeOf('${sql}') });\nexport default dag;\n`;
       const path = join(dir, 'watch.alamode.ts');
       writeFileSync(path, pipeline('transform.sql'));
       const uri = await watching.open(path);
       await watching.diagnostics(uri);
       await waitFor('a watcher on transform.sql', () => watched().includes(join(dir, 'transform.sql')));
-      // Only what the client does not watch itself: no module, no JSON.
-      assert.deepEqual(watched().filter((p) => /\.(ts|json)$/.test(p)), []);
+      // Only what the client does not watch itself: no module, no JSON in the workspace's folder.
+      assert.deepEqual(watched().filter((p) => /\.(ts|json)$/.test(p)), [join(outside, 'image.ts')]);
       const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
       const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { transform: { output: string } } }).tasks.transform.output;
       const before = cli();
@@ -566,6 +569,67 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
       assert.match(log.find((m) => m.startsWith('analysed '))!, /^analysed 200 pipeline modules of the workspace in \d+ ms$/);
     } finally {
       primed.close();
+    }
+  });
+});
+
+describe('what pipelines read of a file is its own document, and the disk for what lists or looks for it', () => {
+  test('a git: view of a helper (the left side of a diff) changes nothing pipelines read, opened or closed', async () => {
+    const dir = mkdtempSync(join(scratch, 'views-'));
+    const helper = (tag: string) => `export const tag = '${tag}';\n`;
+    writeFileSync(join(dir, 'tag.ts'), helper('on disk'));
+    const path = join(dir, 'q.alamode.ts');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { tag } from './tag';\nconst dag = new Dag();\ndag.task('q', { image: 'x', tag });\nexport default dag;\n");
+    const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { q: { output: string } } }).tasks.q.output;
+    const onDisk = cli();
+    writeFileSync(join(dir, 'tag.ts'), helper('unsaved'));
+    const unsaved = cli();
+    writeFileSync(join(dir, 'tag.ts'), helper('on disk'));
+    assert.notEqual(unsaved, onDisk);
+    const views = await startTestClient({ workspaceFolders: [dir] });
+    const gitUri = `git:${join(dir, 'tag.ts')}?${encodeURIComponent(JSON.stringify({ path: join(dir, 'tag.ts'), ref: 'HEAD' }))}`;
+    const openView = () => views.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: gitUri, languageId: 'typescript', version: 1, text: helper('at HEAD') } });
+    const closeView = () => views.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: gitUri } });
+    try {
+      const uri = await views.open(path);
+      assert.deepEqual(await lensIds(uri, views), { q: onDisk });
+      await openView();
+      await views.diagnostics(uri);
+      assert.deepEqual(await lensIds(uri, views), { q: onDisk }, 'a git: view is not the helper');
+      await closeView();
+      // The helper itself open with unsaved edits; a view opened and closed beside it takes nothing away.
+      await views.open(join(dir, 'tag.ts'), helper('unsaved'));
+      await lensesBecome(uri, { q: unsaved }, 'the open helper is what q reads', views);
+      await openView();
+      await closeView();
+      await views.diagnostics(uri);
+      assert.deepEqual(await lensIds(uri, views), { q: unsaved }, 'closing the view leaves the open helper');
+    } finally {
+      views.close();
+    }
+  });
+
+  test('a file removed on disk while it is open: existsSync answers from the disk, and the lenses follow', async () => {
+    const dir = mkdtempSync(join(scratch, 'present-'));
+    writeFileSync(join(dir, 'local.json'), '{ "image": "local" }');
+    const path = join(dir, 'p.alamode.ts');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { existsSync, readdirSync } from 'node:fs';\nimport { join } from 'node:path';\nconst dag = new Dag();\ndag.task('t', { image: existsSync(join(__dirname, 'local.json')) ? 'local' : 'default', files: readdirSync(__dirname).length });\nexport default dag;\n");
+    const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { t: { output: string } } }).tasks.t.output;
+    const before = cli();
+    const present = await startTestClient({ workspaceFolders: [dir], capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
+    present.connection.onRequest(RegistrationRequest.type, () => {});
+    present.connection.onRequest(UnregistrationRequest.type, () => {});
+    try {
+      const uri = await present.open(path);
+      await present.open(join(dir, 'local.json'), '{ "image": "local" }', 'json');
+      assert.deepEqual(await lensIds(uri, present), { t: before });
+      rmSync(join(dir, 'local.json'));
+      const after = cli();
+      assert.notEqual(after, before, 'removing local.json re-keys t (else this shows nothing)');
+      await present.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(join(dir, 'local.json')).href, type: FileChangeType.Deleted }] });
+      await lensesBecome(uri, { t: after }, 'the file removed under its open document', present);
+    } finally {
+      present.close();
     }
   });
 });

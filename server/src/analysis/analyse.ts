@@ -213,6 +213,11 @@ export function readsStillHold(result: ModuleAnalysis, host: ModuleHost): boolea
   return readersOfResults.get(result)?.unchanged(host) ?? true;
 }
 
+/** {@link readsStillHold} for what was read of one path only (see `FileReader.unchangedAt`). */
+export function readsOfPathStillHold(result: ModuleAnalysis, host: ModuleHost, path: string, what: 'text' | 'presence'): boolean {
+  return readersOfResults.get(result)?.unchangedAt(host, path, what) ?? true;
+}
+
 /** Whether a result computed with `graph` holds: the same files read the same (or no host then and now). */
 function stillHolds(graph: ModuleGraph | undefined, host: ModuleHost | undefined): boolean {
   const reader = graph?.reader;

@@ -8,17 +8,24 @@
  *
  * Models of modules nobody has open are kept too (the workspace's analysis at start, a rename's). No
  * editor event reaches them for files outside the client's watch, so such a model is checked against
- * what it read (a `stat` per file) each time it is used while its module is closed, and once more on
- * the first use after the module is opened; from then on, the open document's events keep it right.
+ * what it read (a `stat` per file) when it is used while its module is closed (at most once a second:
+ * a rename uses every model twice), and once more on the first use after the module is opened; from
+ * then on, the open document's events keep it right.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { forgetModule, readsStillHold, type ModuleHost } from '../analysis/analyse';
+import { forgetModule, readsOfPathStillHold, readsStillHold, type ModuleHost } from '../analysis/analyse';
 import { buildDocumentModel, committedVersionName, type DocumentModel } from '../model/documentModel';
 
+/** A closed module's model used again within this long is not checked again (see the class comment). */
+const CLOSED_RECHECK_MS = 1_000;
+
 export class ModelCache {
-  /** `checked`: whether the model's reads were checked since its module was opened (see the class comment). */
-  private readonly models = new Map<string, { text: string; model: DocumentModel; checked: boolean }>();
+  /**
+   * `checked`: whether the model's reads were checked since its module was opened; `checkedAt`: when
+   * they were last checked (see the class comment).
+   */
+  private readonly models = new Map<string, { text: string; model: DocumentModel; checked: boolean; checkedAt: number }>();
 
   /**
    * @param onInternalError hears about bugs in the analysis (which otherwise only show as an empty result)
@@ -40,7 +47,7 @@ export class ModelCache {
     // Only files on disk follow their imports: an untitled or virtual document has no folder to resolve from.
     const host = document.uri.startsWith('file:') ? this.host : undefined;
     const model = buildDocumentModel(text, fileNameOf(document.uri), { onInternalError: this.onInternalError, ...(host ? { host } : {}) });
-    this.models.set(document.uri, { text, model, checked: this.isOpen(document.uri) });
+    this.models.set(document.uri, { text, model, checked: this.isOpen(document.uri), checkedAt: performance.now() });
     this.onBuilt?.(document.uri, model);
     return model;
   }
@@ -50,12 +57,14 @@ export class ModelCache {
     const cached = this.models.get(document.uri);
     if (cached?.text !== document.getText()) return undefined;
     const open = this.isOpen(document.uri);
-    if (!cached.checked || !open) {
+    const now = performance.now();
+    if (open ? !cached.checked : now - cached.checkedAt > CLOSED_RECHECK_MS) {
       if (this.host && !readsStillHold(cached.model.analysis, this.host)) {
         this.models.delete(document.uri);
         return undefined;
       }
       cached.checked = open;
+      cached.checkedAt = now;
     }
     return cached.model;
   }
@@ -66,13 +75,13 @@ export class ModelCache {
   }
 
   /**
-   * Drops a document's model if a file its analysis read now reads otherwise (an opened helper whose
-   * text is not what the analysis read); whether it did. A model that still holds is kept, so opening
-   * a file as the analyses read it costs no analysis.
+   * Drops a document's model if what its analysis read of `path` now reads otherwise (`what`: its text,
+   * for an opened helper; its being there, for a file made or removed under an open document); whether
+   * it did. A model that still holds is kept, so opening a file as the analyses read it costs no analysis.
    */
-  dropIfStale(uri: string): boolean {
+  dropIfStale(uri: string, path: string, what: 'text' | 'presence'): boolean {
     const cached = this.models.get(uri);
-    if (!cached || !this.host || readsStillHold(cached.model.analysis, this.host)) return false;
+    if (!cached || !this.host || readsOfPathStillHold(cached.model.analysis, this.host, path, what)) return false;
     this.models.delete(uri);
     return true;
   }

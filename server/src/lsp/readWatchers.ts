@@ -1,12 +1,14 @@
 /**
  * Watchers for the files pipelines read that the client does not watch on its own. The VS Code client
- * watches what a pipeline may import (`IMPORTABLE_EXTENSIONS`); a pipeline may also read any file with
+ * watches what a pipeline may import (`IMPORTABLE_EXTENSIONS`) in the workspace's folders (a helper
+ * outside them, `../shared/images.ts`, is watched here); a pipeline may also read any file with
  * `readFileSync` (a `.sql` query, a `.py` script it hashes for a code tag, a `stages.txt`), and a save
  * of such a file must reach its lenses as a helper's does. The server asks the client to watch exactly
  * those files, through a dynamic registration of `workspace/didChangeWatchedFiles` (as rust-analyzer
  * registers the files it loads), and changes them as pipelines read other files. A folder a pipeline
  * lists (`readdirSync`) is watched for what is made or removed in it.
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type Disposable, type FileSystemWatcher } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
@@ -29,15 +31,16 @@ export class ReadWatchers {
   constructor(private readonly connection: Connection, private readonly relativePatterns: boolean) {}
 
   /**
-   * The files the open pipelines read now: those outside the client's own watch are watched, and only
-   * they. Called when typing pauses, so a path being typed in a `readFileSync` does not register a
-   * watcher per keystroke.
+   * The files the pipelines read now: those outside the client's own watch are watched, and only they
+   * (`inWorkspace`: whether a path is in one of the workspace's folders, where the client watches what
+   * may be imported). Called when typing pauses, so a path being typed in a `readFileSync` does not
+   * register a watcher per keystroke.
    */
-  update(reads: Iterable<string>): void {
+  update(reads: Iterable<string>, inWorkspace: (path: string) => boolean): void {
     const wanted = new Set<string>();
     for (const path of reads) {
       if (wanted.size >= MAX_WATCHED) break;
-      if (listedFolder(path) !== undefined || !IMPORTABLE.has(extname(path))) wanted.add(path);
+      if (listedFolder(path) !== undefined || !IMPORTABLE.has(extname(path)) || outsideAndThere(path, inWorkspace)) wanted.add(path);
     }
     if (wanted.size === this.watched.size && [...wanted].every((p) => this.watched.has(p))) return;
     this.watched = wanted;
@@ -56,6 +59,15 @@ export class ReadWatchers {
       ? { globPattern: { baseUri: URI.file(dirname(path)).toString(), pattern: name } }
       : { globPattern: `${globOf(dirname(path))}/${name}` };
   }
+}
+
+/**
+ * Whether a module or JSON file read is outside the workspace's folders, and there: a helper in
+ * `../shared` is watched; the configuration looked for in every folder up to the root (a
+ * `tsconfig.json`, a `package.json` that is not there) is not, or every analysis would watch `/`.
+ */
+function outsideAndThere(path: string, inWorkspace: (path: string) => boolean): boolean {
+  return !inWorkspace(path) && existsSync(path);
 }
 
 /**

@@ -3,12 +3,14 @@
  * per document text (see `modelCache.ts`) and never throws at the client (see `runSafe.ts`).
  */
 import { statSync } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
   LSPErrorCodes,
   ResponseError,
   DidChangeConfigurationNotification,
+  FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -128,7 +130,11 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
   /** Watchers on what the pipelines read now, the open ones' first (see readWatchers.ts). */
-  const updateWatchers = () => readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined));
+  const updateWatchers = () => readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined), inWorkspace);
+  const inWorkspace = (path: string) => workspaceFolders.some((folder) => {
+    const inside = relative(folder, path);
+    return inside !== '' && inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
+  });
 
   // The stores' records, read-only. When records land, lenses and the panel are asked to look again.
   let canRefreshLenses = false;
@@ -265,11 +271,12 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   /**
    * A file now reads from another source (opened: its document; closed: the disk again), perhaps with
-   * the same text: only the pipelines whose analysis read something else are analysed again, so opening
-   * a helper or a pipeline as the analyses read it (a module analysed at start) costs no analysis.
+   * the same text (`'text'`), or was made or removed on disk while a document holds its text
+   * (`'presence'`): only the pipelines whose analysis read something else of it are analysed again, so
+   * opening a helper or a pipeline as the analyses read it (a module analysed at start) costs none.
    */
-  const fileSourceChanged = (path: string) => {
-    const stale = files.readersOf(path).filter((uri) => models.dropIfStale(uri));
+  const fileSourceChanged = (path: string, what: 'text' | 'presence') => {
+    const stale = files.readersOf(path).filter((uri) => models.dropIfStale(uri, path, what));
     for (const uri of stale) schedule(uri, 0);
     if (stale.length > 0) {
       clearTimeout(lensRefreshTimer);
@@ -281,10 +288,14 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   let justOpened: string | undefined;
   documents.onDidOpen((e) => {
     const uri = e.document.uri;
-    files.opened(uri, () => documents.get(uri)?.getText() ?? '');
     if (isPipelineUri(uri)) schedule(uri, 0);
-    // Its text may differ from the disk's (a client restoring unsaved edits, a change no watcher saw).
-    fileSourceChanged(fileNameOf(uri));
+    // Only a file's own document is what pipelines read of it: not a `git:` view of it (the left side
+    // of a diff), nor an untitled document named after it.
+    if (uri.startsWith('file:')) {
+      files.opened(uri, () => documents.get(uri)?.getText() ?? '');
+      // Its text may differ from the disk's (a client restoring unsaved edits, a change no watcher saw).
+      fileSourceChanged(fileNameOf(uri), 'text');
+    }
     justOpened = uri;
   });
   documents.onDidChangeContent((e) => {
@@ -294,11 +305,11 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       return;
     }
     if (isPipelineUri(uri)) schedule(uri, DIAGNOSTICS_DELAY_MS);
-    fileChanged(fileNameOf(uri), DIAGNOSTICS_DELAY_MS);
+    if (uri.startsWith('file:')) fileChanged(fileNameOf(uri), DIAGNOSTICS_DELAY_MS);
   });
   documents.onDidClose((e) => {
     const uri = e.document.uri;
-    files.closed(uri);
+    if (uri.startsWith('file:')) files.closed(uri);
     if (isPipelineUri(uri)) {
       clearTimeout(pending.get(uri));
       pending.delete(uri);
@@ -307,15 +318,17 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
     // Closed unsaved: pipelines that read it go back to the file on disk.
-    fileSourceChanged(fileNameOf(uri));
+    if (uri.startsWith('file:')) fileSourceChanged(fileNameOf(uri), 'text');
   });
   // `git checkout`, a save from another tool, a new file where an import looked: the client's watcher.
   connection.onDidChangeWatchedFiles((e) => {
     for (const change of e.changes) {
       const path = fileNameOf(change.uri);
       files.changedOnDisk(path);
-      // An open document's text is what the analysis reads, whatever the disk now holds.
+      // An open document's text is what the analysis reads, whatever the disk now holds; but a folder's
+      // listing and `existsSync` answer from the disk, so its being made or removed still counts.
       if (!documents.get(change.uri)) fileChanged(path, 0);
+      else if (change.type !== FileChangeType.Changed) fileSourceChanged(path, 'presence');
     }
   });
 
@@ -398,7 +411,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       const model = models.get(document);
       analysed += 1;
       if (bounds.keep && !bounds.keep(model) && !documents.get(document.uri)) {
-        models.invalidate(document.uri);
+        // The analysis' own cache of the result goes too.
+        models.delete(document.uri);
         files.forget(document.uri);
       }
       await letMessagesIn();
@@ -424,6 +438,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
         // the module is analysed afresh when asked.
         keep: (model) => !model.analysis.diagnostics.some((d) => d.code === 'analysis-limit'),
       });
+      if (stopped) return;
       updateWatchers();
       connection.console.info(`analysed ${analysed} pipeline module${analysed === 1 ? '' : 's'} of the workspace in ${Math.round(performance.now() - started)} ms`);
     } catch (e) {

@@ -5,6 +5,7 @@
  * files to watch: a module's analysis changes when any of them changes or appears.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface ModuleHost {
   /**
@@ -152,6 +153,22 @@ export class FileReader {
     for (const [path, before] of this.seen) if (!sameAnswer(before, answer(() => host.readFile(path)))) return false;
     for (const [path, before] of this.existence) if (!sameAnswer(before, answer(() => existence(host, path)))) return false;
     for (const [key, before] of this.listings) if (!sameAnswer(before, answer(() => listing(host, listedFolder(key)!)))) return false;
+    return true;
+  }
+
+  /**
+   * Whether what was read of one path still holds, without looking at the rest: its text (`'text'`:
+   * opening or closing a document changes only what reading it gives), or its being there (`'presence'`:
+   * whether it exists, and the listings of its folder and of itself; what a file made or removed on
+   * disk changes while an open document gives its text).
+   */
+  unchangedAt(host: ModuleHost, path: string, what: 'text' | 'presence'): boolean {
+    if (what === 'text') return !this.seen.has(path) || sameAnswer(this.seen.get(path), answer(() => host.readFile(path)));
+    const existed = this.existence.get(path);
+    if (existed !== undefined && !sameAnswer(existed, answer(() => existence(host, path)))) return false;
+    for (const key of [listingPath(dirname(path)), listingPath(path)]) {
+      if (this.listings.has(key) && !sameAnswer(this.listings.get(key), answer(() => listing(host, listedFolder(key)!)))) return false;
+    }
     return true;
   }
 }
