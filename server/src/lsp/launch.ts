@@ -23,6 +23,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { COLLECTOR_FLAGS } from './idleCollector';
 import { Script } from 'node:vm';
 import envPaths from 'env-paths';
 import type { LaunchInfo, runLanguageServer } from './main';
@@ -33,11 +34,12 @@ const mainFile = join(__dirname, 'languageServerMain.cjs');
 const HASH_BYTES = 32;
 
 /**
- * `--expose-gc` is set before anything is compiled. The server sets it at run time anyway (see
- * `idleCollector.ts`), and V8 stamps a cache with a hash of its flags: set after compiling, it made
- * every cache differ from the next server's flags, and V8 rejected them all (measured).
+ * The collector's flags (`--expose-gc`, `--no-flush-bytecode`) are set before anything is compiled.
+ * The server sets them at run time anyway (see `idleCollector.ts`), and V8 stamps a cache with a hash
+ * of its flags: set after compiling, they made every cache differ from the next server's flags, and
+ * V8 rejected them all (measured).
  */
-setFlagsFromString('--expose-gc');
+for (const flag of COLLECTOR_FLAGS) setFlagsFromString(flag);
 
 /** Where caches live: `ALAMODE_CODE_CACHE`, else the user's cache folder (`~/.cache/alamode` on Linux). */
 function cacheFolder(): string | undefined {

@@ -300,6 +300,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   });
   documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
+    collector.busy();
     if (justOpened === uri) {
       justOpened = undefined;
       return;
@@ -334,6 +335,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   /** Runs a feature on the document's current model; unknown documents answer `empty`. */
   function withModel<T>(what: string, uri: string, token: Parameters<typeof runSafe>[2], empty: T, work: (model: ReturnType<ModelCache['get']>, document: TextDocument) => T) {
+    collector.busy();
     return runSafe(connection, what, token, empty, () => {
       const document = pipelineDocument(uri);
       return document ? work(models.get(document), document) : empty;
@@ -362,6 +364,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     withModel('code lenses', p.textDocument.uri, token, [], (m, d) =>
       codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m) } : undefined)));
   connection.onCodeLensResolve((lens, token) => {
+    collector.busy();
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     // A list for a text that is gone: the editor asks for the new list (never a title from another version).
     const modified = () => new ResponseError(LSPErrorCodes.ContentModified, 'the document changed since these lenses were listed');
