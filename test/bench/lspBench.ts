@@ -7,8 +7,8 @@
  * semantic diagnostics on the same file and the ratio, the floor (bencode + sha256 of every task
  * alone), the 1k/3k/10k curve, and a workspace of 200 pipelines and 50 shared helpers.
  *
- * `npm run bench lsp [quick]`: `quick` runs only the 3,001-task module's latencies (no tsserver, curve
- * or workspace). BENCH_NODE_FLAGS passes flags to the server's node, e.g.
+ * `npm run bench lsp [quick|sizes]`: `quick` runs only the 3,001-task module's latencies (no tsserver,
+ * curve or workspace); `sizes` only the curve. BENCH_NODE_FLAGS passes flags to the server's node, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_SERVER runs another build of the server (a copy of
  * `server/out/languageServer.cjs` from before a change, to compare the two under the same load);
  * BENCH_LENSES=full asks for every lens with its title in the list (as a client that does not resolve);
@@ -325,10 +325,29 @@ function floorMs(text: string): number {
   return p50(times);
 }
 
+/** How it grows: 1k, 3k, 10k tasks (edits in the middle, incremental). */
+async function benchSizes(dir: string): Promise<void> {
+  console.log(`\n## by size (edits in the middle, incremental sync) (load ${load()})`);
+  row('tasks', 'first ms', 'edit p50', 'edit p90', 'RSS MB', 'floor ms', 'µs/task');
+  for (const n of [1001, 3001, 10001]) {
+    const t = generateLargeModule(n);
+    const f = join(dir, `ladder${n}.alamode.ts`);
+    writeFileSync(f, t);
+    const r = await benchModule(f, t, n, { edits: 10, sites: ['middle'], syncs: [false] });
+    const times = r.edits.get('middle, incremental')!;
+    row(n, r.firstMs.toFixed(0), p50(times).toFixed(1), p90(times).toFixed(1), r.memory.rss.toFixed(0), floorMs(t).toFixed(1), ((p50(times) * 1000) / n).toFixed(1), r.firstCount !== n || r.short > 0 ? `(${r.firstCount !== n ? `first: ${r.firstCount} lenses; ` : ''}${r.short} short)` : '');
+  }
+  console.log(`(load ${load()})`);
+}
+
 export async function benchLsp(): Promise<void> {
   const quick = process.argv[3] === 'quick';
   const project = tsProject();
   try {
+    if (process.argv[3] === 'sizes') {
+      await benchSizes(project.dir);
+      return;
+    }
     const tasks = 3001;
     const text = generateLargeModule(tasks);
     const file = join(project.dir, 'ladder.alamode.ts');
@@ -386,19 +405,7 @@ export async function benchLsp(): Promise<void> {
     row('ours / tsserver (middle edit)', `${((p50(ours) / p50(ts.editMs)) * 100).toFixed(1)} %`);
     console.log(`(load ${load()})`);
 
-    // How it grows: 1k, 3k, 10k tasks (edits in the middle, incremental).
-    console.log('\n## by size (edits in the middle, incremental sync)');
-    row('tasks', 'first ms', 'edit p50', 'edit p90', 'RSS MB', 'floor ms', 'µs/task');
-    for (const n of [1001, 3001, 10001]) {
-      const t = generateLargeModule(n);
-      const f = join(project.dir, `ladder${n}.alamode.ts`);
-      writeFileSync(f, t);
-      const r = await benchModule(f, t, n, { edits: 10, sites: ['middle'], syncs: [false] });
-      const times = r.edits.get('middle, incremental')!;
-      row(n, r.firstMs.toFixed(0), p50(times).toFixed(1), p90(times).toFixed(1), r.memory.rss.toFixed(0), floorMs(t).toFixed(1), ((p50(times) * 1000) / n).toFixed(1), r.firstCount !== n || r.short > 0 ? `(${r.firstCount !== n ? `first: ${r.firstCount} lenses; ` : ''}${r.short} short)` : '');
-    }
-    console.log(`(load ${load()})`);
-
+    await benchSizes(project.dir);
     await benchWorkspace();
   } finally {
     project.dispose();
