@@ -107,9 +107,10 @@ export function extension(): void {
     it('@restricted the side panel shows what the uncommitted edit invalidates against the committed .dag', async () => {
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(collage));
       await vscode.commands.executeCommand('alamode.showInvalidation');
-      const panel = await waitFor('the panel to render the diff', async () => {
+      // The list comes first; the drawing follows (laid out a moment later): wait for both.
+      const panel = await waitFor('the panel to render the diff and draw the DAG', async () => {
         const frames = (await capture('panel', true)) ?? [];
-        return frames.find((f: FrameDump) => f.html.includes('data-status="invalidated"'));
+        return frames.find((f: FrameDump) => f.html.includes('data-status="invalidated"') && f.html.includes('<svg'));
       }, 60_000);
       assert.match(panel.html, /data-task="blur"[^>]*data-status="changed"|data-status="changed"[^>]*data-task="blur"/);
       assert.match(panel.html, /data-task="collage"[^>]*data-status="invalidated"|data-status="invalidated"[^>]*data-task="collage"/);
@@ -189,7 +190,8 @@ export function extension(): void {
         if (document.getText().includes(typedText)) await replace(typedText, old);
         await document.save();
       }
-      assert.equal(document.isDirty, false);
+      // The extension host hears of the dirty state apart from the text (and after save() resolves).
+      await waitFor('the reverted document to be clean', () => (document.isDirty ? undefined : true));
       await panelWhere('the panel to drop the reverted edit', 'panel-reverted', (f) => statusOf(f.html, 'edge_enhance') === 'unchanged' && statusOf(f.html, 'blur') === 'changed');
     });
 
