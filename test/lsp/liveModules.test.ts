@@ -334,8 +334,12 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       const uri = await watching.open(path);
       await watching.diagnostics(uri);
       await waitFor('a watcher on transform.sql', () => watched().includes(join(dir, 'transform.sql')));
-      // Only what the client does not watch itself: no module, no JSON in the workspace's folder.
-      assert.deepEqual(watched().filter((p) => /\.(ts|json)$/.test(p)), [join(outside, 'image.ts')]);
+      // Only what the client does not watch itself: no module, no JSON in the workspace's folder; outside
+      // it the helper, and what its import looked for first (a .tsx made beside it would be read instead),
+      // but not the configuration looked for up to the root.
+      const modules = watched().filter((p) => /\.(tsx?|json)$/.test(p));
+      assert.ok(modules.length > 0 && modules.every((p) => p.startsWith(outside + '/') && !/(ts|js)config\.json$|package\.json$/.test(p)), modules.join(', '));
+      assert.ok(modules.includes(join(outside, 'image.ts')) && modules.includes(join(outside, 'image.tsx')), modules.join(', '));
       const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
       const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { transform: { output: string } } }).tasks.transform.output;
       const before = cli();
@@ -548,6 +552,36 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
       await waitFor('a watcher on the open pipeline\'s query among the 1,000', () => watched.length === 1_000 && watched.includes(join(dir, 'query.sql')));
       // The replaced watchers are unregistered before the connection closes (an in-process server).
       await waitFor('the old watchers unregistered', () => count.unregistrations === count.registrations - 1);
+    } finally {
+      primed.close();
+    }
+  });
+
+  test('a client that spells a file\'s URI otherwise (@ for %40) has it once among the pipelines a rename edits', async () => {
+    const root = mkdtempSync(join(scratch, 'alias-'));
+    const folder = join(root, '@scope');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'p.alamode.ts'), "import { Dag } from 'a-la-mode';\nexport const dag = new Dag({ name: 'p' });\ndag.task('fetch', { image: 'py' });\nexport default dag;\n");
+    writeFileSync(join(folder, 'q.alamode.ts'), "import { dag } from './p.alamode';\ndag.task('more', { image: 'py' }).addDep('fetch');\nexport default dag;\n");
+    const primed = await startTestClient({
+      workspaceFolders: [folder],
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
+      initializationOptions: { analyseWorkspaceOnStart: true },
+    });
+    const log: string[] = [];
+    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+    primed.connection.onRequest(RegistrationRequest.type, () => {});
+    primed.connection.onRequest(UnregistrationRequest.type, () => {});
+    try {
+      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      // The test client names documents as pathToFileURL does: '@scope', where URI.file writes '%40scope'.
+      const pUri = await primed.open(join(folder, 'p.alamode.ts'));
+      const qUri = await primed.open(join(folder, 'q.alamode.ts'));
+      assert.ok(pUri.includes('/@scope/'));
+      await primed.diagnostics(qUri);
+      const edit = await primed.connection.sendRequest(RenameRequest.type, { textDocument: { uri: pUri }, position: { line: 2, character: 11 }, newName: 'fetch2' });
+      const files = Object.keys(edit?.changes ?? {}).map((u) => URI.parse(u).fsPath).sort();
+      assert.deepEqual(files, [join(folder, 'p.alamode.ts'), join(folder, 'q.alamode.ts')]);
     } finally {
       primed.close();
     }

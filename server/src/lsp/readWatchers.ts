@@ -9,7 +9,7 @@
  * lists (`readdirSync`) is watched for what is made or removed in it.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, sep } from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type Disposable, type FileSystemWatcher } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
 import { listedFolder } from '../analysis/modules/host';
@@ -40,7 +40,7 @@ export class ReadWatchers {
     const wanted = new Set<string>();
     for (const path of reads) {
       if (wanted.size >= MAX_WATCHED) break;
-      if (listedFolder(path) !== undefined || !IMPORTABLE.has(extname(path)) || outsideAndThere(path, inWorkspace)) wanted.add(path);
+      if (listedFolder(path) !== undefined || !IMPORTABLE.has(extname(path)) || outsideAndWatched(path, inWorkspace)) wanted.add(path);
     }
     if (wanted.size === this.watched.size && [...wanted].every((p) => this.watched.has(p))) return;
     this.watched = wanted;
@@ -61,13 +61,20 @@ export class ReadWatchers {
   }
 }
 
+/** Configuration the analysis looks for in every folder up to the root. */
+const CONFIG_NAMES: ReadonlySet<string> = new Set(['tsconfig.json', 'jsconfig.json', 'package.json']);
+
 /**
- * Whether a module or JSON file read is outside the workspace's folders, and there: a helper in
- * `../shared` is watched; the configuration looked for in every folder up to the root (a
- * `tsconfig.json`, a `package.json` that is not there) is not, or every analysis would watch `/`.
+ * Whether a module or JSON file read (or looked for) outside the workspace's folders is watched here:
+ * a helper in `../shared`, and the paths an import there looked for (a helper removed, then restored by
+ * a branch switch, or a `.tsx` made beside the `.ts`), but not, unless they exist, the configuration
+ * looked for in every folder up to the root nor what a package's resolution looked for in each
+ * `node_modules` on the way (or every analysis would watch `/`).
  */
-function outsideAndThere(path: string, inWorkspace: (path: string) => boolean): boolean {
-  return !inWorkspace(path) && existsSync(path);
+function outsideAndWatched(path: string, inWorkspace: (path: string) => boolean): boolean {
+  if (inWorkspace(path)) return false;
+  if (!CONFIG_NAMES.has(basename(path)) && !path.split(sep).includes('node_modules')) return true;
+  return existsSync(path);
 }
 
 /**

@@ -130,7 +130,9 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
   /** Watchers on what the pipelines read now, the open ones' first (see readWatchers.ts). */
-  const updateWatchers = () => readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined), inWorkspace);
+  const updateWatchers = () => {
+    if (!stopped) readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined), inWorkspace);
+  };
   const inWorkspace = (path: string) => workspaceFolders.some((folder) => {
     const inside = relative(folder, path);
     return inside !== '' && inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
@@ -247,6 +249,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   };
 
   const schedule = (uri: string, delay: number) => {
+    // After `shutdown` nothing more is analysed or published (a client may still send changes).
+    if (stopped) return;
     clearTimeout(pending.get(uri));
     pending.set(uri, setTimeout(() => publish(uri), delay));
   };
@@ -292,6 +296,13 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     // Only a file's own document is what pipelines read of it: not a `git:` view of it (the left side
     // of a diff), nor an untitled document named after it.
     if (uri.startsWith('file:')) {
+      // A model kept under `URI.file`'s spelling of the same file (the start's, a rename's) goes: a client
+      // that spells `@` where it writes `%40` would otherwise have the file twice among the readers.
+      const kept = URI.file(fileNameOf(uri)).toString();
+      if (kept !== uri && !documents.get(kept)) {
+        models.invalidate(kept);
+        files.forget(kept);
+      }
       files.opened(uri, () => documents.get(uri)?.getText() ?? '');
       // Its text may differ from the disk's (a client restoring unsaved edits, a change no watcher saw).
       fileSourceChanged(fileNameOf(uri), 'text');
@@ -406,7 +417,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       if (stopped || bounds.enough?.(analysed)) break;
       let document: TextDocument | undefined;
       try {
-        document = pipelineText(URI.file(path).toString());
+        document = pipelineText(uriOfPath(path));
       } catch {
         continue; // unreadable: it reads nothing the rename could edit
       }
@@ -473,6 +484,13 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       const superseded = () => pipelineDocument(p.uri)?.version !== snapshot.version;
       return diffRequest(models.get(snapshot), snapshot, fileNameOf(document.uri), p.base, { token, superseded }, storeOf(document.uri));
     }));
+
+  /**
+   * The URI the editor names a file by: an open document's own (a client may spell `@` where
+   * `URI.file` writes `%40`; two spellings of one file would be two modules), else `URI.file`'s.
+   */
+  const uriOfPath = (path: string): string =>
+    documents.all().find((d) => d.uri.startsWith('file:') && fileNameOf(d.uri) === path)?.uri ?? URI.file(path).toString();
 
   /** A pipeline module as the editor has it: its open document, else its file on disk. */
   const pipelineText = (uri: string): TextDocument | undefined => {
