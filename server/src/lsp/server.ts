@@ -106,6 +106,7 @@ export interface ServerHooks {
 
 export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
   const documents = new TextDocuments(TextDocument);
+  const isOpen = (uri: string) => documents.get(uri) !== undefined;
   // What pipelines import, as the editor has it: open documents' unsaved text first, then the disk.
   const files = new WorkspaceFiles();
   // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
@@ -120,7 +121,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       files.recordReads(uri, model.analysis.modules);
       collector.touch();
     },
-    (uri) => documents.get(uri) !== undefined,
+    isOpen,
   );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
   /** Set at shutdown: the workspace's analysis stops. */
@@ -131,7 +132,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const pipelineDocument = (uri: string) => (isPipelineUri(uri) ? documents.get(uri) : undefined);
   /** Watchers on what the pipelines read now, the open ones' first (see readWatchers.ts). */
   const updateWatchers = () => {
-    if (!stopped) readWatchers?.update(files.allReads((uri) => documents.get(uri) !== undefined), inWorkspace);
+    if (!stopped) readWatchers?.update(files.allReads(isOpen), inWorkspace);
   };
   const inWorkspace = (path: string) => workspaceFolders.some((folder) => {
     const inside = relative(folder, path);
@@ -256,21 +257,26 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   };
 
   /**
-   * A file pipelines may read changed (a helper typed in, opened, closed unsaved, or changed on disk):
-   * every open pipeline whose analysis read it (or looked for it) is analysed again, and the editor
-   * is asked for fresh lenses. Lens refreshes wait for the typing to pause, like diagnostics.
+   * Pipelines whose models were dropped are analysed again after `delay`, and the editor is asked for
+   * fresh lenses. Lens refreshes wait for the typing to pause, like diagnostics.
    */
   let lensRefreshTimer: ReturnType<typeof setTimeout> | undefined;
-  const fileChanged = (path: string, delay: number) => {
-    const readers = files.readersOf(path);
-    for (const uri of readers) {
-      models.invalidate(uri);
-      schedule(uri, delay);
-    }
-    if (readers.length > 0) {
+  const reanalyse = (uris: readonly string[], delay: number) => {
+    for (const uri of uris) schedule(uri, delay);
+    if (uris.length > 0) {
       clearTimeout(lensRefreshTimer);
       lensRefreshTimer = setTimeout(refreshLenses, delay);
     }
+  };
+
+  /**
+   * A file pipelines may read changed (a helper typed in, or changed on disk): every pipeline whose
+   * analysis read it (or looked for it) is analysed again.
+   */
+  const fileChanged = (path: string, delay: number) => {
+    const readers = files.readersOf(path);
+    for (const uri of readers) models.invalidate(uri);
+    reanalyse(readers, delay);
   };
 
   /**
@@ -279,14 +285,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
    * (`'presence'`): only the pipelines whose analysis read something else of it are analysed again, so
    * opening a helper or a pipeline as the analyses read it (a module analysed at start) costs none.
    */
-  const fileSourceChanged = (path: string, what: 'text' | 'presence') => {
-    const stale = files.readersOf(path).filter((uri) => models.dropIfStale(uri, path, what));
-    for (const uri of stale) schedule(uri, 0);
-    if (stale.length > 0) {
-      clearTimeout(lensRefreshTimer);
-      lensRefreshTimer = setTimeout(refreshLenses, 0);
-    }
-  };
+  const fileSourceChanged = (path: string, what: 'text' | 'presence') =>
+    reanalyse(files.readersOf(path).filter((uri) => models.dropIfStale(uri, path, what)), 0);
 
   /** TextDocuments reports an open as a change of content too, right after it: the open has said it all. */
   let justOpened: string | undefined;
@@ -424,7 +424,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       if (!document || models.cached(document)) continue;
       const model = models.get(document);
       analysed += 1;
-      if (bounds.keep && !bounds.keep(model) && !documents.get(document.uri)) {
+      if (bounds.keep && !bounds.keep(model) && !isOpen(document.uri)) {
         // The analysis' own cache of the result goes too.
         models.delete(document.uri);
         files.forget(document.uri);
