@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
+import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type ClientCapabilities, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { AffectedPipelinesRequest } from '../../server/src/protocol';
 import { alamode } from '../support/cli';
@@ -55,7 +55,12 @@ function cliIds(module: string, edits: Record<string, [string, string]> = {}): R
     assert.ok(text.includes(from), `${file} holds ${from}`);
     writeFileSync(join(copy, file), text.replaceAll(from, to));
   }
-  const r = alamode(['encode', join(copy, module), '--json']);
+  return encodedIds(join(copy, module));
+}
+
+/** `alamode encode`'s IDs for the module at `path`, as the files are on disk now. */
+function encodedIds(path: string): Record<string, string> {
+  const r = alamode(['encode', path, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const tasks = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
   return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
@@ -84,6 +89,42 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A client that lets the server register file watchers, as VS Code does. */
+const WATCHING = { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } satisfies ClientCapabilities;
+
+/**
+ * Answers the server's registrations of `workspace/didChangeWatchedFiles` on `on`, and keeps those
+ * standing: their patterns as [folder, pattern], and as the paths they name.
+ */
+function recordWatchers(on: TestClient): { patterns: () => (readonly [string, string])[]; paths: () => string[]; registrations: () => number } {
+  const registered = new Map<string, FileSystemWatcher[]>();
+  on.connection.onRequest(RegistrationRequest.type, (p) => {
+    for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
+  });
+  on.connection.onRequest(UnregistrationRequest.type, (p) => {
+    for (const u of p.unregisterations) registered.delete(u.id);
+  });
+  const patterns = () => [...registered.values()].flat().map((w) => w.globPattern as RelativePattern).map((g) => [URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern] as const);
+  return { patterns, paths: () => patterns().map(([folder, pattern]) => join(folder, pattern)).sort(), registrations: () => registered.size };
+}
+
+/**
+ * A client started in `folder` as VS Code starts one there: it watches files and asks for the
+ * workspace's analysis at start. `analysed` waits for that and gives its line in the log.
+ */
+async function startPrimedClient(folder: string): Promise<{ client: TestClient; analysed: () => Promise<string>; watchers: ReturnType<typeof recordWatchers> }> {
+  const client = await startTestClient({ workspaceFolders: [folder], capabilities: WATCHING, initializationOptions: { analyseWorkspaceOnStart: true } });
+  const log: string[] = [];
+  client.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
+  const watchers = recordWatchers(client);
+  const line = () => log.find((m) => m.startsWith('analysed '));
+  const analysed = async () => {
+    await waitFor('the workspace analysed', () => line() !== undefined);
+    return line()!;
+  };
+  return { client, analysed, watchers };
 }
 
 describe('a shared helper edited, closed, and changed on disk', () => {
@@ -139,11 +180,7 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     writeFileSync(join(dir, 'lib.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n");
     const path = join(dir, 'fs.alamode.ts');
     writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { basename, dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
-    const cli = () => {
-      const r = alamode(['encode', path, '--json']);
-      assert.equal(r.status, 0, r.stderr);
-      return Object.fromEntries(Object.entries((JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
-    };
+    const cli = () => encodedIds(path);
     const uri = await client.open(path);
     const before = cli();
     assert.deepEqual(Object.keys(before).sort(), ['clean', 'load', 'report']);
@@ -313,15 +350,8 @@ describe('files a pipeline reads that the client does not watch itself', () => {
     const dir = mkdtempSync(join(scratch, 'watch-'));
     const outside = mkdtempSync(join(scratch, 'outside-'));
     // The client watches what may be imported in the workspace's folder only.
-    const watching = await startTestClient({ workspaceFolders: [dir], capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
-    const registered = new Map<string, FileSystemWatcher[]>();
-    watching.connection.onRequest(RegistrationRequest.type, (p) => {
-      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
-    });
-    watching.connection.onRequest(UnregistrationRequest.type, (p) => {
-      for (const u of p.unregisterations) registered.delete(u.id);
-    });
-    const watched = () => [...registered.values()].flat().map((w) => { const g = w.globPattern as RelativePattern; return join(URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern); }).sort();
+    const watching = await startTestClient({ workspaceFolders: [dir], capabilities: WATCHING });
+    const watched = recordWatchers(watching).paths;
     try {
       writeFileSync(join(outside, 'image.ts'), "export const image = 'py';\n");
       writeFileSync(join(dir, 'transform.sql'), 'SELECT 1;\n');
@@ -340,17 +370,14 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       const modules = watched().filter((p) => /\.(tsx?|json)$/.test(p));
       assert.ok(modules.length > 0 && modules.every((p) => p.startsWith(outside + '/') && !/(ts|js)config\.json$|package\.json$/.test(p)), modules.join(', '));
       assert.ok(modules.includes(join(outside, 'image.ts')) && modules.includes(join(outside, 'image.tsx')), modules.join(', '));
-      const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
-      const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { transform: { output: string } } }).tasks.transform.output;
+      const cli = () => encodedIds(path).transform!;
       const before = cli();
-      assert.deepEqual(await ids(), { transform: before });
+      assert.deepEqual(await lensIds(uri, watching), { transform: before });
       writeFileSync(join(dir, 'transform.sql'), 'SELECT 1 AS changed;\n');
       await watching.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(join(dir, 'transform.sql')).href, type: FileChangeType.Changed }] });
       const after = cli();
       assert.notEqual(after, before);
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && (await ids()).transform !== after) await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(await ids(), { transform: after }, 'the saved query changes the lens');
+      await lensesBecome(uri, { transform: after }, 'the saved query changes the lens', watching);
       // Reading another file instead: that one is watched, the first no longer.
       await watching.change(uri, pipeline('other.sql'));
       await watching.diagnostics(uri);
@@ -361,16 +388,10 @@ describe('files a pipeline reads that the client does not watch itself', () => {
   });
 
   test('a folder a pipeline lists (readdirSync) is watched, and a query added there adds its task; a config made where existsSync looked is read', async () => {
-    const watching = await startTestClient({ capabilities: { workspace: { codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
-    const registered = new Map<string, FileSystemWatcher[]>();
-    watching.connection.onRequest(RegistrationRequest.type, (p) => {
-      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) registered.set(r.id, (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
-    });
-    watching.connection.onRequest(UnregistrationRequest.type, (p) => {
-      for (const u of p.unregisterations) registered.delete(u.id);
-    });
+    const watching = await startTestClient({ capabilities: { workspace: { ...WATCHING.workspace, codeLens: { refreshSupport: true } } } });
+    const recorded = recordWatchers(watching);
+    const watchers = recorded.patterns;
     watching.connection.onRequest(CodeLensRefreshRequest.method, () => null);
-    const watchers = () => [...registered.values()].flat().map((w) => w.globPattern as RelativePattern).map((g) => [URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern]);
     try {
       const dir = mkdtempSync(join(scratch, 'listing-'));
       mkdirSync(join(dir, 'queries'));
@@ -380,19 +401,10 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       writeFileSync(join(dir, 'defaults.json'), '{ "image": "warehouse:1" }');
       const path = join(dir, 'listing.alamode.ts');
       writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { existsSync, readdirSync, readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nconst configFile = existsSync(join(__dirname, 'local.json')) ? 'local.json' : 'defaults.json';\nconst { image } = JSON.parse(readFileSync(join(__dirname, configFile), 'utf8'));\nconst dag = new Dag();\nconst load = dag.task('load', { image, command: 'load' });\nfor (const file of readdirSync(join(__dirname, 'queries')).filter((f) => f.endsWith('.sql'))) {\n  dag.task(file.replace(/\\.sql$/, ''), { image, sql: readFileSync(join(__dirname, 'queries', file), 'utf8') }).addDep(load);\n}\nexport default dag;\n");
-      const cli = () => {
-        const r = alamode(['encode', path, '--json']);
-        assert.equal(r.status, 0, r.stderr);
-        return Object.fromEntries(Object.entries((JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
-      };
-      const ids = async () => Object.fromEntries(((await watching.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).filter((l) => l.command?.arguments).map((l) => [l.command!.arguments![1], l.command!.arguments![0]]));
-      const become = async (expected: Record<string, string>, what: string) => {
-        const deadline = Date.now() + 20_000;
-        const same = (a: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(expected).sort());
-        while (Date.now() < deadline && !same(await ids())) await new Promise((r) => setTimeout(r, 50));
-        assert.deepEqual(await ids(), expected, what);
-      };
+      const cli = () => encodedIds(path);
       const uri = await watching.open(path);
+      const ids = () => lensIds(uri, watching);
+      const become = (expected: Record<string, string>, what: string) => lensesBecome(uri, expected, what, watching);
       const before = cli();
       assert.deepEqual(Object.keys(before).sort(), ['load', 'orders', 'users']);
       assert.deepEqual(await ids(), before, 'a task per query, with the CLI\'s IDs');
@@ -410,6 +422,8 @@ describe('files a pipeline reads that the client does not watch itself', () => {
       const local = cli();
       assert.notEqual(local.load, added.load);
       await become(local, 'the config made where existsSync looked is the one read');
+      // The config now read is watched too, and the watchers it replaced are gone.
+      await waitFor('the watchers to follow the config read', () => watchers().some(([folder, pattern]) => folder === dir && pattern === 'local.json') && recorded.registrations() === 1);
     } finally {
       watching.close();
     }
@@ -421,19 +435,10 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
     const copy = mkdtempSync(join(scratch, 'primed-'));
     cpSync(join(repoRoot, 'examples'), copy, { recursive: true });
     const pipelines = readdirSync(copy, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.alamode.ts') && !f.includes('node_modules'));
-    const primed = await startTestClient({
-      workspaceFolders: [copy],
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
-      initializationOptions: { analyseWorkspaceOnStart: true },
-    });
-    const log: string[] = [];
-    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
-    primed.connection.onRequest(RegistrationRequest.type, () => {});
-    primed.connection.onRequest(UnregistrationRequest.type, () => {});
-    const cli = (module: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', join(copy, module), '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+    const { client: primed, analysed } = await startPrimedClient(copy);
+    const cli = (module: string) => encodedIds(join(copy, module));
     try {
-      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
-      assert.match(log.find((m) => m.startsWith('analysed '))!, new RegExp(`^analysed ${pipelines.length} pipeline modules of the workspace in \\d+ ms$`));
+      assert.match(await analysed(), new RegExp(`^analysed ${pipelines.length} pipeline modules of the workspace in \\d+ ms$`));
 
       // Opened as it is on disk.
       const nightlyPath = join(copy, NIGHTLY);
@@ -471,19 +476,11 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
   test('changes no watcher reported (a file outside the watch, a checkout before the watchers): what was analysed at start is checked before it is shown', async () => {
     const copy = mkdtempSync(join(scratch, 'unwatched-'));
     cpSync(join(repoRoot, 'examples'), copy, { recursive: true });
-    const primed = await startTestClient({
-      workspaceFolders: [copy],
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
-      initializationOptions: { analyseWorkspaceOnStart: true },
-    });
-    const log: string[] = [];
-    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
-    // The client registers nothing and reports nothing: every change below is one no watcher saw.
-    primed.connection.onRequest(RegistrationRequest.type, () => {});
-    primed.connection.onRequest(UnregistrationRequest.type, () => {});
-    const cli = (module: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', join(copy, module), '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([name, t]) => [name, t.output]));
+    // The client reports no change: every change below is one no watcher saw.
+    const { client: primed, analysed } = await startPrimedClient(copy);
+    const cli = (module: string) => encodedIds(join(copy, module));
     try {
-      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      await analysed();
       const nightlyBefore = cli(NIGHTLY);
 
       // The tables changed on disk: nightly, opened as it is on disk, shows what it reads now.
@@ -528,30 +525,14 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
     // The start takes the most recently changed first: the pipeline reading 1,005 files, then the other.
     const past = new Date(Date.now() - 60_000);
     utimesSync(openedPath, past, past);
-    const primed = await startTestClient({
-      workspaceFolders: [dir],
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
-      initializationOptions: { analyseWorkspaceOnStart: true },
-    });
-    const log: string[] = [];
-    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
-    let watched: string[] = [];
-    const count = { registrations: 0, unregistrations: 0 };
-    primed.connection.onRequest(RegistrationRequest.type, (p) => {
-      for (const r of p.registrations) if (r.method === DidChangeWatchedFilesNotification.method) {
-        count.registrations += 1;
-        watched = (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers.map((w) => { const g = w.globPattern as RelativePattern; return join(URI.parse(typeof g.baseUri === 'string' ? g.baseUri : g.baseUri.uri).fsPath, g.pattern); });
-      }
-    });
-    primed.connection.onRequest(UnregistrationRequest.type, () => { count.unregistrations += 1; });
+    const { client: primed, analysed, watchers } = await startPrimedClient(dir);
     try {
-      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed 2 ')));
-      await waitFor('the start\'s watchers', () => watched.length === 1_000);
+      assert.match(await analysed(), /^analysed 2 /);
+      await waitFor('the start\'s watchers', () => watchers.paths().length === 1_000);
       const uri = await primed.open(openedPath);
       await primed.diagnostics(uri);
-      await waitFor('a watcher on the open pipeline\'s query among the 1,000', () => watched.length === 1_000 && watched.includes(join(dir, 'query.sql')));
-      // The replaced watchers are unregistered before the connection closes (an in-process server).
-      await waitFor('the old watchers unregistered', () => count.unregistrations === count.registrations - 1);
+      // The replaced watchers unregistered too (they would count beyond the 1,000).
+      await waitFor('a watcher on the open pipeline\'s query among the 1,000', () => watchers.paths().length === 1_000 && watchers.paths().includes(join(dir, 'query.sql')));
     } finally {
       primed.close();
     }
@@ -563,17 +544,9 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
     mkdirSync(folder);
     writeFileSync(join(folder, 'p.alamode.ts'), "import { Dag } from 'a-la-mode';\nexport const dag = new Dag({ name: 'p' });\ndag.task('fetch', { image: 'py' });\nexport default dag;\n");
     writeFileSync(join(folder, 'q.alamode.ts'), "import { dag } from './p.alamode';\ndag.task('more', { image: 'py' }).addDep('fetch');\nexport default dag;\n");
-    const primed = await startTestClient({
-      workspaceFolders: [folder],
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
-      initializationOptions: { analyseWorkspaceOnStart: true },
-    });
-    const log: string[] = [];
-    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
-    primed.connection.onRequest(RegistrationRequest.type, () => {});
-    primed.connection.onRequest(UnregistrationRequest.type, () => {});
+    const { client: primed, analysed } = await startPrimedClient(folder);
     try {
-      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
+      await analysed();
       // The test client names documents as pathToFileURL does: '@scope', where URI.file writes '%40scope'.
       const pUri = await primed.open(join(folder, 'p.alamode.ts'));
       const qUri = await primed.open(join(folder, 'q.alamode.ts'));
@@ -590,17 +563,9 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
   test('a workspace of more pipelines than the start analyses (200): the start stops there', async () => {
     const many = mkdtempSync(join(scratch, 'many-'));
     for (let i = 0; i < 203; i++) writeFileSync(join(many, `p${i}.alamode.ts`), `import { Dag } from 'a-la-mode';\nconst dag = new Dag();\ndag.task('t${i}', { image: 'x' });\nexport default dag;\n`);
-    const primed = await startTestClient({
-      workspaceFolders: [many],
-      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } },
-      initializationOptions: { analyseWorkspaceOnStart: true },
-    });
-    const log: string[] = [];
-    primed.connection.onNotification(LogMessageNotification.type, (p) => { log.push(p.message); });
-    primed.connection.onRequest(RegistrationRequest.type, () => {});
+    const { client: primed, analysed } = await startPrimedClient(many);
     try {
-      await waitFor('the workspace analysed', () => log.some((m) => m.startsWith('analysed ')));
-      assert.match(log.find((m) => m.startsWith('analysed '))!, /^analysed 200 pipeline modules of the workspace in \d+ ms$/);
+      assert.match(await analysed(), /^analysed 200 pipeline modules of the workspace in \d+ ms$/);
     } finally {
       primed.close();
     }
@@ -614,7 +579,7 @@ describe('what pipelines read of a file is its own document, and the disk for wh
     writeFileSync(join(dir, 'tag.ts'), helper('on disk'));
     const path = join(dir, 'q.alamode.ts');
     writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { tag } from './tag';\nconst dag = new Dag();\ndag.task('q', { image: 'x', tag });\nexport default dag;\n");
-    const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { q: { output: string } } }).tasks.q.output;
+    const cli = () => encodedIds(path).q!;
     const onDisk = cli();
     writeFileSync(join(dir, 'tag.ts'), helper('unsaved'));
     const unsaved = cli();
@@ -648,11 +613,10 @@ describe('what pipelines read of a file is its own document, and the disk for wh
     writeFileSync(join(dir, 'local.json'), '{ "image": "local" }');
     const path = join(dir, 'p.alamode.ts');
     writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { existsSync, readdirSync } from 'node:fs';\nimport { join } from 'node:path';\nconst dag = new Dag();\ndag.task('t', { image: existsSync(join(__dirname, 'local.json')) ? 'local' : 'default', files: readdirSync(__dirname).length });\nexport default dag;\n");
-    const cli = () => (JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: { t: { output: string } } }).tasks.t.output;
+    const cli = () => encodedIds(path).t!;
     const before = cli();
-    const present = await startTestClient({ workspaceFolders: [dir], capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } });
-    present.connection.onRequest(RegistrationRequest.type, () => {});
-    present.connection.onRequest(UnregistrationRequest.type, () => {});
+    const present = await startTestClient({ workspaceFolders: [dir], capabilities: WATCHING });
+    recordWatchers(present);
     try {
       const uri = await present.open(path);
       await present.open(join(dir, 'local.json'), '{ "image": "local" }', 'json');

@@ -15,6 +15,7 @@ import {
   InitializeRequest,
   InitializedNotification,
   PublishDiagnosticsNotification,
+  ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
   type ClientCapabilities,
@@ -40,6 +41,7 @@ export interface TestClient {
    * again for the same version when a file the pipeline imports changes).
    */
   diagnosticsWhen(uri: string, accept: (diagnostics: Diagnostic[]) => boolean): Promise<Diagnostic[]>;
+  /** Ends the session: `shutdown`, then the connection closes (without waiting: tests need not await it). */
   close(): void;
 }
 
@@ -114,10 +116,20 @@ export async function startTestClient(options: TestClientOptions = {}): Promise<
       });
     },
     close() {
-      connection.dispose();
-      server.dispose();
-      up.destroy();
-      down.destroy();
+      let closed = false;
+      const dispose = () => {
+        if (closed) return;
+        closed = true;
+        connection.dispose();
+        server.dispose();
+        up.destroy();
+        down.destroy();
+      };
+      // As an editor ends a session: once `shutdown` is answered, the server has read every message sent
+      // before it (the answers to its own requests too, such as a watcher's unregistration), so nothing
+      // it awaits rejects into a closed connection. A server that does not answer is closed anyway.
+      connection.sendRequest(ShutdownRequest.type).then(dispose, dispose);
+      setTimeout(dispose, 2_000).unref();
     },
   };
 }
