@@ -81,6 +81,7 @@ export async function startServer(env: Record<string, string> = {}, workspace?: 
     env,
     // With a workspace: as VS Code starts it in a folder (it watches files; the workspace is analysed at start).
     initializationOptions: { resolveLenses: !FULL_LENSES, analyseWorkspaceOnStart: workspace !== undefined },
+    refreshesLenses: true,
     ...(workspace !== undefined ? { workspaceFolders: [workspace], watchesFiles: true } : {}),
   });
   const provider = server.initializeResult.capabilities.codeLensProvider;

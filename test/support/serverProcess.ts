@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeLensRefreshRequest,
   createProtocolConnection,
   ExitNotification,
   InitializedNotification,
@@ -35,6 +36,8 @@ export interface ServerProcess {
   logged(pattern: RegExp): Promise<string>;
   /** Ends the server the LSP way (shutdown, exit), then makes sure; resolves with its exit code. */
   stop(): Promise<number | null>;
+  /** How many times the server asked for lenses again (with `refreshesLenses`). */
+  lensRefreshes(): number;
 }
 
 export interface ServerProcessOptions {
@@ -54,6 +57,11 @@ export interface ServerProcessOptions {
   readonly watchesFiles?: boolean;
   /** stderr: the test's own (`inherit`, the default) or kept out of the way. */
   readonly stderr?: 'inherit' | 'ignore';
+  /**
+   * Says the client fetches lenses again when asked (`workspace/codeLens/refresh`), as VS Code does;
+   * the requests are counted in `lensRefreshes`.
+   */
+  readonly refreshesLenses?: boolean;
 }
 
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
@@ -92,13 +100,20 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     connection.onRequest(RegistrationRequest.type, () => {});
     connection.onRequest(UnregistrationRequest.type, () => {});
   }
+  let lensRefreshes = 0;
+  if (options.refreshesLenses) connection.onRequest(CodeLensRefreshRequest.type, () => { lensRefreshes += 1; });
   const initializeResult = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     rootUri: null,
-    capabilities: options.watchesFiles ? { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } } : {},
+    capabilities: {
+      workspace: {
+        ...(options.watchesFiles ? { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } : {}),
+        ...(options.refreshesLenses ? { codeLens: { refreshSupport: true } } : {}),
+      },
+    },
     workspaceFolders: options.workspaceFolders?.map((f) => ({ uri: pathToFileURL(f).href, name: basename(f) })) ?? null,
     initializationOptions: options.initializationOptions,
   });
   await connection.sendNotification(InitializedNotification.type, {});
-  return { connection, process: child, initializeResult, log, logged, stop };
+  return { connection, process: child, initializeResult, log, logged, stop, lensRefreshes: () => lensRefreshes };
 }

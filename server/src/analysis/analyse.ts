@@ -15,7 +15,7 @@ import { taskStubPlace, type StubPlace } from './stubPlace';
 import { inExportedCode } from './exportedCode';
 import { DEFAULT_LIMITS, type Limits } from './budget';
 import { DEFAULT_GRAPH_LIMITS, ModuleGraph, type GraphLimits } from './modules/graph';
-import type { FileReader, ModuleHost } from './modules/host';
+import type { FileReader, ModuleHost, ReadRecord } from './modules/host';
 import { parseDiagnosticsOf, parseFresh, parseIncremental, textChange, type Parsed } from './parse';
 import { applyStringEdit, EditableStrings, specLiteralsOf, withinSpecLiteral, type SpecLiteral } from './literalEdits';
 
@@ -211,6 +211,14 @@ function readWith(result: ModuleAnalysis, graph: ModuleGraph | undefined): Modul
  */
 export function readsStillHold(result: ModuleAnalysis, host: ModuleHost): boolean {
   return readersOfResults.get(result)?.unchanged(host) ?? true;
+}
+
+/**
+ * What the analysis that gave `result` read, as digests another process can check
+ * ({@link readRecordHolds}); undefined when it read nothing through a host, or an answer was an error.
+ */
+export function readRecordOf(result: ModuleAnalysis): ReadRecord | undefined {
+  return readersOfResults.get(result)?.record();
 }
 
 /** {@link readsStillHold} for what was read of one path only (see `FileReader.unchangedAt`). */

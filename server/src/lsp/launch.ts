@@ -101,9 +101,15 @@ function launch(): void {
     }
   };
 
+  // Lenses are remembered beside the code cache, by this bundle and Node (their number formatting and
+  // sorting are the analysis' too); `ALAMODE_LENS_MEMORY=off` turns that off alone.
+  const lensMemory = folder === undefined || process.env.ALAMODE_LENS_MEMORY === 'off'
+    ? undefined
+    : { folder: join(folder, 'lenses'), build: `${sourceHash.toString('hex')} ${process.version} ${process.arch}` };
+
   const module = { exports: {} as { runLanguageServer?: typeof runLanguageServer } };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(mainFile), module, mainFile, dirname(mainFile));
-  module.exports.runLanguageServer!({ codeCache, onQuiet });
+  module.exports.runLanguageServer!({ codeCache, onQuiet, ...(lensMemory ? { lensMemory } : {}) });
 }
 
 launch();

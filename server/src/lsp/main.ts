@@ -6,6 +6,7 @@
  */
 import { format } from 'node:util';
 import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
+import { LensMemory } from './lensMemory';
 import { logError } from './runSafe';
 import { startServer } from './server';
 
@@ -17,6 +18,8 @@ export interface LaunchInfo {
   readonly codeCache?: string;
   /** Runs each time the server is quiet after work (the launcher writes its code cache then). */
   readonly onQuiet?: () => string | undefined;
+  /** Where to remember lenses (see lensMemory.ts), and the build they are remembered by. */
+  readonly lensMemory?: { readonly folder: string; readonly build: string };
 }
 
 export function runLanguageServer(launch: LaunchInfo = {}): void {
@@ -34,7 +37,12 @@ export function runLanguageServer(launch: LaunchInfo = {}): void {
   process.on('uncaughtException', (e) => logError(connection, 'uncaught exception', e));
   process.on('unhandledRejection', (e) => logError(connection, 'unhandled rejection', e));
 
-  startServer(connection, { onShutdown: () => { shutdown.received = true; }, startedWith: launch.codeCache, onQuiet: launch.onQuiet });
+  startServer(connection, {
+    onShutdown: () => { shutdown.received = true; },
+    startedWith: launch.codeCache,
+    onQuiet: launch.onQuiet,
+    ...(launch.lensMemory ? { lensMemory: new LensMemory(launch.lensMemory.folder, launch.lensMemory.build) } : {}),
+  });
 }
 
 let exiting = false;

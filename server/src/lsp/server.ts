@@ -23,7 +23,8 @@ import { URI } from 'vscode-uri';
 import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { codeLenses, isLensData, resolveLens } from './features/lenses';
+import { codeLenses, isLensData, lensCommand, lensTexts, resolveLens } from './features/lenses';
+import type { LensMemory, Recalled } from './lensMemory';
 import { completion, definition, documentSymbols, prepareRename, references, rename, type ReaderPipeline } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
@@ -68,6 +69,13 @@ function onPipelines<T extends object>(options: T): T {
 /** Diagnostics wait this long after the last keystroke, so fast typing is not analysed letter by letter. */
 const DIAGNOSTICS_DELAY_MS = 60;
 
+/**
+ * A pipeline whose lenses were recalled (see `lensMemory.ts`) is analysed once the editor has asked for
+ * them, or after this long if it does not ask (its diagnostics were recalled too).
+ */
+const RECALLED_ANALYSIS_DELAY_MS = 1_000;
+const AFTER_RECALLED_ANSWER_MS = 50;
+
 /** Lenses say "built 2 h ago": asked again this often so the ages stay roughly true. */
 const AGE_REFRESH_MS = 60_000;
 /**
@@ -93,6 +101,8 @@ interface WorkspaceAnalysisBounds {
   readonly enough?: (analysed: number) => boolean;
   /** Whether to keep a module's model once analysed (else it is dropped, unless the module is open). */
   readonly keep?: (model: DocumentModel) => boolean;
+  /** Whether to leave a module alone (its document's own analysis is scheduled). */
+  readonly skip?: (uri: string) => boolean;
 }
 
 export interface ServerHooks {
@@ -102,6 +112,8 @@ export interface ServerHooks {
   readonly startedWith?: string;
   /** Runs each time the server is quiet after work; what it returns is said in the client's log. */
   readonly onQuiet?: () => string | undefined;
+  /** Where open pipelines' lenses are remembered, to be shown when the same text is opened again. */
+  readonly lensMemory?: LensMemory;
 }
 
 export function startServer(connection: Connection, hooks: ServerHooks = {}): void {
@@ -111,15 +123,25 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   const files = new WorkspaceFiles();
   // Memory grown by analyses goes back once typing stops (see idleCollector.ts).
   const collector = new IdleCollector(() => {
+    rememberOpenPipelines();
     const said = hooks.onQuiet?.();
     if (said) connection.console.info(said);
   });
+  /**
+   * Open pipelines whose lenses were recalled from an earlier analysis of the same text (see
+   * lensMemory.ts), until their own model is built; `answered`: the editor was given them, so it is
+   * asked for its lenses again then.
+   */
+  const recalled = new Map<string, { version: number; recalled: Recalled; answered: boolean }>();
   const models = new ModelCache(
     (e) => logError(connection, 'the analysis failed (a bug: please report it)', e),
     files,
     (uri, model) => {
       files.recordReads(uri, model.analysis.modules);
       collector.touch();
+      const wasRecalled = recalled.get(uri);
+      recalled.delete(uri);
+      if (wasRecalled?.answered) refreshLenses();
     },
     isOpen,
   );
@@ -249,6 +271,52 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     }
   };
 
+  /** Models whose lenses are remembered already (see lensMemory.ts). */
+  const remembered = new WeakSet<DocumentModel>();
+  /** Remembers an open pipeline's lenses and diagnostics, if its current model is built and not yet remembered. */
+  const rememberLenses = (document: TextDocument) => {
+    const memory = hooks.lensMemory;
+    const model = memory && document.uri.startsWith('file:') ? models.cached(document) : undefined;
+    if (!memory || !model || remembered.has(model)) return;
+    remembered.add(model);
+    try {
+      const why = memory.remember(fileNameOf(document.uri), document.getText(), model, lensTexts(model, document), diagnostics(model, document));
+      if (why) connection.console.log(`lenses of ${fileNameOf(document.uri)} not remembered: ${why}`);
+    } catch (e) {
+      logError(connection, 'remembering lenses failed', e);
+    }
+  };
+  const rememberOpenPipelines = () => {
+    for (const document of documents.all()) if (isPipelineUri(document.uri)) rememberLenses(document);
+  };
+
+  /**
+   * Shows what was remembered of the text just opened, if it holds (see lensMemory.ts): its
+   * diagnostics now, its lenses when asked; the analysis waits for the editor to ask for them.
+   * Only for clients that can be asked to fetch lenses again, once the analysis has run.
+   */
+  const recall = (document: TextDocument): boolean => {
+    const memory = hooks.lensMemory;
+    if (!memory || !canRefreshLenses || !document.uri.startsWith('file:') || models.cached(document)) return false;
+    const started = performance.now();
+    const path = fileNameOf(document.uri);
+    let answer: ReturnType<LensMemory['recall']>;
+    try {
+      answer = memory.recall(path, document.getText(), files);
+    } catch (e) {
+      logError(connection, 'recalling lenses failed', e);
+      return false;
+    }
+    if (!('recalled' in answer)) {
+      if (answer.remembered) connection.console.log(`lenses of ${path} not recalled: ${answer.why}`);
+      return false;
+    }
+    recalled.set(document.uri, { version: document.version, recalled: answer.recalled, answered: false });
+    sendQuietly(() => connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [...answer.recalled.diagnostics] }));
+    connection.console.log(`lenses of ${path} recalled from an earlier analysis of the same text and files (${Math.round(performance.now() - started)} ms); analysing it again`);
+    return true;
+  };
+
   const schedule = (uri: string, delay: number) => {
     // After `shutdown` nothing more is analysed or published (a client may still send changes).
     if (stopped) return;
@@ -292,7 +360,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   let justOpened: string | undefined;
   documents.onDidOpen((e) => {
     const uri = e.document.uri;
-    if (isPipelineUri(uri)) schedule(uri, 0);
+    let scheduled = false;
     // Only a file's own document is what pipelines read of it: not a `git:` view of it (the left side
     // of a diff), nor an untitled document named after it.
     if (uri.startsWith('file:')) {
@@ -306,12 +374,19 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       files.opened(uri, () => documents.get(uri)?.getText() ?? '');
       // Its text may differ from the disk's (a client restoring unsaved edits, a change no watcher saw).
       fileSourceChanged(fileNameOf(uri), 'text');
+      // Recalled as the analysis would read it: after the document is what reading the file gives.
+      if (isPipelineUri(uri) && recall(e.document)) {
+        schedule(uri, RECALLED_ANALYSIS_DELAY_MS);
+        scheduled = true;
+      }
     }
+    if (isPipelineUri(uri) && !scheduled) schedule(uri, 0);
     justOpened = uri;
   });
   documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
     collector.busy();
+    if (justOpened !== uri) recalled.delete(uri);
     if (justOpened === uri) {
       justOpened = undefined;
       return;
@@ -325,6 +400,9 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
     if (isPipelineUri(uri)) {
       clearTimeout(pending.get(uri));
       pending.delete(uri);
+      recalled.delete(uri);
+      // Reopened as it is, it shows its lenses at once.
+      rememberLenses(e.document);
       models.delete(uri);
       files.forget(uri);
       sendQuietly(() => connection.sendDiagnostics({ uri, diagnostics: [] }));
@@ -371,14 +449,27 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       return model !== undefined && modelIds.get(model) === id;
     });
 
-  connection.onCodeLens((p, token) =>
-    withModel('code lenses', p.textDocument.uri, token, [], (m, d) =>
-      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m) } : undefined)));
+  connection.onCodeLens((p, token) => {
+    const uri = p.textDocument.uri;
+    const remembered = recalled.get(uri);
+    if (remembered && remembered.version === pipelineDocument(uri)?.version) {
+      // Titled in the list (no resolve: no model answers for them). The analysis runs right after the
+      // answer is written (vscode-jsonrpc writes it in a later turn of the event loop than a 0 ms timer).
+      remembered.answered = true;
+      schedule(uri, AFTER_RECALLED_ANSWER_MS);
+      const statusOf = storeOf(uri)?.status;
+      return remembered.recalled.lenses.map(({ range, text }) => ({ range, command: lensCommand(text, statusOf) }));
+    }
+    return withModel('code lenses', uri, token, [], (m, d) =>
+      codeLenses(m, d, storeOf(d.uri)?.status, lazyLenses ? { model: modelId(m) } : undefined));
+  });
   connection.onCodeLensResolve((lens, token) => {
     collector.busy();
     if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     // A list for a text that is gone: the editor asks for the new list (never a title from another version).
     const modified = () => new ResponseError(LSPErrorCodes.ContentModified, 'the document changed since these lenses were listed');
+    // A lens listed with its title (a recalled one) is resolved already.
+    if (lens.command) return lens;
     const data: unknown = lens.data;
     if (!isLensData(data)) return modified();
     const [listedFrom, index] = data;
@@ -421,7 +512,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       } catch {
         continue; // unreadable: it reads nothing the rename could edit
       }
-      if (!document || models.cached(document)) continue;
+      if (!document || bounds.skip?.(document.uri) || models.cached(document)) continue;
       const model = models.get(document);
       analysed += 1;
       if (bounds.keep && !bounds.keep(model) && !isOpen(document.uri)) {
@@ -451,6 +542,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
         // An analysis stopped by a budget may have stopped for the load at start (its time limit):
         // the module is analysed afresh when asked.
         keep: (model) => !model.analysis.diagnostics.some((d) => d.code === 'analysis-limit'),
+        // Its lenses were recalled: its own analysis follows the editor's asking for them.
+        skip: (uri) => recalled.has(uri),
       });
       if (stopped) return;
       updateWatchers();
@@ -541,6 +634,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   };
   connection.onShutdown(() => {
     hooks.onShutdown?.();
+    if (!stopped) rememberOpenPipelines();
     stopTimers();
   });
   connection.onExit(stopTimers);

@@ -4,6 +4,7 @@
  * repository in memory. Every path asked for is recorded (found or not), so the caller knows which
  * files to watch: a module's analysis changes when any of them changes or appears.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -92,6 +93,8 @@ export class FileReader {
   readonly listings = new Map<string, readonly string[] | undefined | Error>();
   /** Every path whose existence was asked (an Error: the host cannot tell). */
   readonly existence = new Map<string, boolean | Error>();
+  /** Every real path asked for: a symbolic link retargeted changes which module a path is. */
+  readonly realPaths = new Map<string, string>();
   private chars = 0;
 
   constructor(private readonly host: ModuleHost, private readonly maxChars: number) {}
@@ -141,11 +144,12 @@ export class FileReader {
   }
 
   realPath(absPath: string): string {
-    try {
-      return this.host.realPath?.(absPath) ?? absPath;
-    } catch {
-      return absPath;
+    let real = this.realPaths.get(absPath);
+    if (real === undefined) {
+      real = realPathOf(this.host, absPath);
+      this.realPaths.set(absPath, real);
     }
+    return real;
   }
 
   /** Whether the files read still hold what they held (for reusing a result). */
@@ -153,7 +157,32 @@ export class FileReader {
     for (const [path, before] of this.seen) if (!sameAnswer(before, answer(() => host.readFile(path)))) return false;
     for (const [path, before] of this.existence) if (!sameAnswer(before, answer(() => existence(host, path)))) return false;
     for (const [key, before] of this.listings) if (!sameAnswer(before, answer(() => listing(host, listedFolder(key)!)))) return false;
+    for (const [path, before] of this.realPaths) if (realPathOf(host, path) !== before) return false;
     return true;
+  }
+
+  /**
+   * What was read, as digests that can be kept on disk and checked by another process
+   * ({@link readRecordHolds}); undefined when an answer was an error (unreadable, or over the read
+   * limit): such a result is not worth keeping.
+   */
+  record(): ReadRecord | undefined {
+    const files: [string, string | null][] = [];
+    for (const [path, text] of this.seen) {
+      if (text instanceof Error) return undefined;
+      files.push([path, text === undefined ? null : digest(text)]);
+    }
+    const existence: [string, boolean][] = [];
+    for (const [path, exists] of this.existence) {
+      if (exists instanceof Error) return undefined;
+      existence.push([path, exists]);
+    }
+    const listings: [string, string | null][] = [];
+    for (const [key, names] of this.listings) {
+      if (names instanceof Error) return undefined;
+      listings.push([key, names === undefined ? null : digest(names.join('\0'))]);
+    }
+    return { files, existence, listings, realPaths: [...this.realPaths] };
   }
 
   /**
@@ -166,10 +195,49 @@ export class FileReader {
     if (what === 'text') return !this.seen.has(path) || sameAnswer(this.seen.get(path), answer(() => host.readFile(path)));
     const existed = this.existence.get(path);
     if (existed !== undefined && !sameAnswer(existed, answer(() => existence(host, path)))) return false;
+    const real = this.realPaths.get(path);
+    if (real !== undefined && realPathOf(host, path) !== real) return false;
     for (const key of [listingPath(dirname(path)), listingPath(path)]) {
       if (this.listings.has(key) && !sameAnswer(this.listings.get(key), answer(() => listing(host, listedFolder(key)!)))) return false;
     }
     return true;
+  }
+}
+
+/**
+ * What an analysis read, kept beyond the process (the language server's remembered lenses): each file's
+ * SHA-256 (null: missing), each existence asked, each folder's listing's SHA-256 (null: no folder), and
+ * each real path.
+ */
+export interface ReadRecord {
+  readonly files: readonly (readonly [path: string, sha256: string | null])[];
+  readonly existence: readonly (readonly [path: string, exists: boolean])[];
+  readonly listings: readonly (readonly [listingPath: string, sha256: string | null])[];
+  readonly realPaths: readonly (readonly [path: string, realPath: string])[];
+}
+
+/** Whether every answer in the record is what the host answers now (an error now: it does not hold). */
+export function readRecordHolds(record: ReadRecord, host: ModuleHost): boolean {
+  for (const [path, before] of record.files) {
+    const now = answer(() => host.readFile(path));
+    if (now instanceof Error || (now === undefined ? null : digest(now)) !== before) return false;
+  }
+  for (const [path, before] of record.existence) if (answer(() => existence(host, path)) !== before) return false;
+  for (const [key, before] of record.listings) {
+    const now = answer(() => listing(host, listedFolder(key)!));
+    if (now instanceof Error || (now === undefined ? null : digest(now.join('\0'))) !== before) return false;
+  }
+  for (const [path, before] of record.realPaths) if (realPathOf(host, path) !== before) return false;
+  return true;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function realPathOf(host: ModuleHost, absPath: string): string {
+  try {
+    return host.realPath?.(absPath) ?? absPath;
+  } catch {
+    return absPath;
   }
 }
 

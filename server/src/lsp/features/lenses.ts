@@ -33,14 +33,33 @@ export function isUnknown(task: TaskView): boolean {
   return r !== undefined && (r.kind === 'unknown' || (r.kind === 'upstream' && r.rootReason.kind === 'unknown'));
 }
 
-export function lensTitle(task: TaskView, named: boolean, statusOf?: StatusOf): string {
+/**
+ * What a lens says before the store's word is put in (the store changes without the analysis, so a
+ * lens remembered from an earlier analysis takes it from the store when shown: see `lensMemory.ts`):
+ * the title without it, and, for a task with an output, the ID (the store's key, and what the copy
+ * command copies), the task's name, and where in the title ` · <the store's word>` goes.
+ */
+export interface LensText {
+  readonly title: string;
+  readonly output?: { readonly id: string; readonly task: string; readonly statusAt: number };
+}
+
+function lensText(task: TaskView, named: boolean): LensText {
   const prefix = named ? `${task.analysed.name ?? task.name}: ` : '';
+  const id = task.outcome.output;
+  if (!id) return { title: `${prefix}${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}` };
+  const head = `${prefix}output ${shortId(id)}`;
   const inputs = plural(new Set(task.analysed.deps.map((d) => d.name ?? d.range.start)).size, 'input');
-  if (task.outcome.output) {
-    const stored = statusOf ? ` · ${storeText(statusOf(task.outcome.output))}` : '';
-    return `${prefix}output ${shortId(task.outcome.output)}${stored} · ${inputs}`;
-  }
-  return `${prefix}${isUnknown(task) ? 'output unknown' : 'no output'}: ${noOutputText(task.outcome)}`;
+  return { title: `${head} · ${inputs}`, output: { id, task: task.analysed.name ?? task.name, statusAt: head.length } };
+}
+
+/** The lens's title and command: its text with the store's word about its output, when there is a store. */
+export function lensCommand(text: LensText, statusOf?: StatusOf): Command {
+  const { title, output } = text;
+  // No command without an output: the lens is a label that says why there is none.
+  if (!output) return { title, command: '' };
+  const titled = statusOf ? `${title.slice(0, output.statusAt)} · ${storeText(statusOf(output.id))}${title.slice(output.statusAt)}` : title;
+  return { title: titled, command: CommandIds.copyOutputId, arguments: [output.id, output.task] };
 }
 
 /** One lens: a task at its call site, named when the call makes several; or a call not followed. */
@@ -74,14 +93,8 @@ export function unfollowedText(call: UnfollowedTaskCall): string {
   return `output unknown: ${describeNoOutput({ kind: 'unknown', why: call.why.why })}`;
 }
 
-function commandOf(entry: LensEntry, statusOf?: StatusOf): Command {
-  const { task } = entry;
-  if (!task) return { title: unfollowedText(entry.unfollowed), command: '' };
-  const title = lensTitle(task, entry.named, statusOf);
-  return task.outcome.output
-    ? { title, command: CommandIds.copyOutputId, arguments: [task.outcome.output, task.analysed.name ?? task.name] }
-    // No command: the lens is a label that says why there is no ID.
-    : { title, command: '' };
+function textOf(entry: LensEntry): LensText {
+  return entry.task ? lensText(entry.task, entry.named) : { title: unfollowedText(entry.unfollowed) };
 }
 
 /**
@@ -107,7 +120,7 @@ export function codeLenses(model: DocumentModel, document: TextDocument, statusO
   lensEntries(model).forEach((entry, index) => {
     // Tasks of one call share its range (one position lookup per call site, not per task).
     if (entry.firstOfCall || !range) range = toRange(document, entryRange(entry));
-    lenses.push(lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: commandOf(entry, statusOf) });
+    lenses.push(lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: lensCommand(textOf(entry), statusOf) });
   });
   return lenses;
 }
@@ -115,5 +128,14 @@ export function codeLenses(model: DocumentModel, document: TextDocument, statusO
 /** The title and command of the `index`th lens of `model`'s list; undefined when there is no such lens. */
 export function resolveLens(model: DocumentModel, lens: CodeLens, index: number, statusOf?: StatusOf): CodeLens | undefined {
   const entry = lensEntries(model)[index];
-  return entry && { ...lens, command: commandOf(entry, statusOf) };
+  return entry && { ...lens, command: lensCommand(textOf(entry), statusOf) };
+}
+
+/** Every lens of the model with its text before the store's word (what `lensMemory.ts` keeps). */
+export function lensTexts(model: DocumentModel, document: TextDocument): { range: Range; text: LensText }[] {
+  let range: Range | undefined;
+  return lensEntries(model).map((entry) => {
+    if (entry.firstOfCall || !range) range = toRange(document, entryRange(entry));
+    return { range, text: textOf(entry) };
+  });
 }

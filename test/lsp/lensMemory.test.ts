@@ -1,0 +1,183 @@
+/**
+ * Remembered lenses (`server/src/lsp/lensMemory.ts`), through the built server process as VS Code
+ * starts it: a server opening a pipeline another server analysed shows that analysis' lenses at once,
+ * titled, then analyses it and asks for the lenses again; whatever the analysis read that changed in
+ * between (a helper, a JSON config, a folder's listing, a symbolic link retargeted, the module itself)
+ * means nothing is recalled. Expected IDs are `alamode encode`'s, run on the files as they are.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, test } from 'node:test';
+import { CodeLensRequest, CodeLensResolveRequest, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, type CodeLens, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { alamode } from '../support/cli';
+import { waitFor } from '../support/engine';
+import { scratchFolder } from '../support/paths';
+import { startServerProcess, type ServerProcess } from '../support/serverProcess';
+
+const scratch = scratchFolder('alamode-lens-memory-');
+after(() => scratch.remove());
+
+const RECALLED = /^lenses of .* recalled from an earlier analysis/;
+
+/** `alamode encode`'s IDs of the module as the files are on disk now. */
+function cliIds(path: string): Record<string, string> {
+  const r = alamode(['encode', path, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const tasks = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
+  return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
+}
+
+/** IDs by task name of a lens list, resolving what is listed untitled (as VS Code does on screen). */
+async function idsOf(server: ServerProcess, lenses: CodeLens[]): Promise<Record<string, string>> {
+  const titled = await Promise.all(lenses.map((l) => (l.command ? l : server.connection.sendRequest(CodeLensResolveRequest.type, l))));
+  return Object.fromEntries(titled.filter((l) => l.command?.arguments).map((l) => [l.command!.arguments![1] as string, l.command!.arguments![0] as string]));
+}
+
+interface Session {
+  /** The first lens list's IDs, and whether it came titled (recalled lists do). */
+  readonly first: Record<string, string>;
+  readonly firstTitled: boolean;
+  /** The IDs once the server has analysed the module itself. */
+  readonly analysed: Record<string, string>;
+  readonly log: string[];
+  /** The diagnostics published first. */
+  readonly firstDiagnostics: PublishDiagnosticsParams;
+}
+
+/** A fresh server (memory in `cache`) opens the module as it is on disk, as VS Code starts it and asks. */
+async function session(cache: string, path: string, env: Record<string, string> = {}): Promise<Session> {
+  const server = await startServerProcess({ env: { ALAMODE_CODE_CACHE: cache, ...env }, initializationOptions: { resolveLenses: true }, refreshesLenses: true });
+  try {
+    const published: PublishDiagnosticsParams[] = [];
+    server.connection.onNotification(PublishDiagnosticsNotification.type, (p) => published.push(p));
+    const uri = pathToFileURL(path).href;
+    await server.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(path, 'utf8') } });
+    const listed = (await server.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
+    const first = await idsOf(server, listed);
+    const firstTitled = listed.length > 0 && listed.every((l) => l.command !== undefined);
+    // Recalled: the server analyses the module right after, then asks the editor for its lenses again.
+    if (server.log.some((m) => RECALLED.test(m))) await waitFor('the server to ask for lenses again', () => server.lensRefreshes() > 0, 20_000);
+    const analysed = await idsOf(server, (await server.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!);
+    const firstDiagnostics = await waitFor('diagnostics', () => published[0], 20_000);
+    const log = [...server.log];
+    assert.equal(await server.stop(), 0);
+    return { first, firstTitled, analysed, log, firstDiagnostics };
+  } finally {
+    server.process.kill();
+  }
+}
+
+/** A repository whose pipeline reads a helper, a symlinked helper folder, a JSON config and a folder's listing. */
+function repository(name: string): { dir: string; pipeline: string } {
+  const dir = join(scratch.dir, name);
+  const write = (file: string, text: string) => {
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  };
+  write('lib/images.ts', "export const PY = 'python:3.12';\n");
+  write('config/tables.json', '["orders", "payments"]\n');
+  write('queries/orders.sql', 'select 1\n');
+  // The same helper in two releases; only the file beside it, read from its own folder, differs.
+  const steps = "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const RELEASE = readFileSync(join(__dirname, 'release.txt'), 'utf8').trim();\n";
+  write('releases/v1/steps.ts', steps);
+  write('releases/v1/release.txt', 'v1\n');
+  write('releases/v2/steps.ts', steps);
+  write('releases/v2/release.txt', 'v2\n');
+  symlinkSync(join(dir, 'releases', 'v1'), join(dir, 'current'));
+  write('nightly.alamode.ts', [
+    "import { Dag } from 'a-la-mode';",
+    "import { readdirSync, readFileSync } from 'node:fs';",
+    "import { join } from 'node:path';",
+    "import { PY } from './lib/images';",
+    "import { RELEASE } from './current/steps';",
+    "const tables: string[] = JSON.parse(readFileSync(join(__dirname, 'config', 'tables.json'), 'utf8'));",
+    "const queries = readdirSync(join(__dirname, 'queries')).sort();",
+    'const dag = new Dag({ name: \'nightly\' });',
+    "const load = dag.task('load', { image: PY, command: ['load'], release: RELEASE });",
+    "for (const t of tables) dag.task(`extract_${t}`, { image: PY, command: ['extract', t], queries }).addDep(load);",
+    // Not encoded: its problem is a warning, and the CLI encodes the default export alone.
+    "const drafts = new Dag({ name: 'drafts' });",
+    "drafts.task('report', { image: PY, command: ['report'] }).addDep('missing_task');",
+    'export default dag;',
+    '',
+  ].join('\n'));
+  return { dir, pipeline: join(dir, 'nightly.alamode.ts') };
+}
+
+test('a fresh server reopening a pipeline shows the lenses and diagnostics remembered by the last one at once, the CLI\'s IDs; then analyses it and asks for the lenses again', async () => {
+  const cache = join(scratch.dir, 'cache-recall');
+  const { pipeline } = repository('recall');
+  const expected = cliIds(pipeline);
+  assert.deepEqual(Object.keys(expected).sort(), ['extract_orders', 'extract_payments', 'load']);
+
+  const firstServer = await session(cache, pipeline);
+  assert.ok(!firstServer.log.some((m) => RECALLED.test(m)), firstServer.log.join('\n'));
+  assert.deepEqual(firstServer.first, expected);
+  assert.equal(firstServer.firstTitled, false, 'VS Code\'s list is untitled, resolved on screen');
+  assert.equal(readdirSync(join(cache, 'lenses')).filter((f) => f.endsWith('.json')).length, 1, 'remembered at shutdown');
+
+  const secondServer = await session(cache, pipeline);
+  assert.ok(secondServer.log.some((m) => RECALLED.test(m)), secondServer.log.join('\n'));
+  assert.equal(secondServer.firstTitled, true, 'recalled lenses come titled');
+  assert.deepEqual(secondServer.first, expected);
+  assert.deepEqual(secondServer.analysed, expected);
+  // The unknown dependency's diagnostic, recalled with the lenses, as the analysis gives it.
+  assert.deepEqual(secondServer.firstDiagnostics.diagnostics, firstServer.firstDiagnostics.diagnostics);
+  assert.ok(secondServer.firstDiagnostics.diagnostics.some((d) => d.message.includes('missing_task')), JSON.stringify(secondServer.firstDiagnostics));
+});
+
+test('nothing is recalled once anything the analysis read has changed: a helper, a JSON config, a folder\'s listing, a symbolic link retargeted, the module itself', async () => {
+  const cache = join(scratch.dir, 'cache-changes');
+  const { dir, pipeline } = repository('changes');
+  let before = (await session(cache, pipeline)).analysed;
+  assert.deepEqual(before, cliIds(pipeline));
+  const changes: [string, () => void, RegExp][] = [
+    ['a helper', () => writeFileSync(join(dir, 'lib/images.ts'), "export const PY = 'python:3.13';\n"), /a file it reads changed since/],
+    ['a JSON config', () => writeFileSync(join(dir, 'config/tables.json'), '["orders", "refunds"]\n'), /a file it reads changed since/],
+    ['a folder listed', () => writeFileSync(join(dir, 'queries/refunds.sql'), 'select 2\n'), /a file it reads changed since/],
+    ['a symbolic link retargeted (the helper it reaches is the same text, in another folder)', () => {
+      rmSync(join(dir, 'current'));
+      symlinkSync(join(dir, 'releases', 'v2'), join(dir, 'current'));
+    }, /a file it reads changed since/],
+    ['the module', () => writeFileSync(pipeline, readFileSync(pipeline, 'utf8').replace("command: ['load']", "command: ['load', '--all']")), /remembered for another text/],
+  ];
+  for (const [what, change, why] of changes) {
+    change();
+    const expected = cliIds(pipeline);
+    assert.notDeepEqual(expected, before, `${what}: the change re-keys the pipeline`);
+    const run = await session(cache, pipeline);
+    assert.ok(!run.log.some((m) => RECALLED.test(m)), `${what}: ${run.log.join('\n')}`);
+    assert.ok(run.log.some((m) => why.test(m)), `${what}: ${run.log.join('\n')}`);
+    assert.deepEqual(run.first, expected, what);
+    assert.deepEqual(run.analysed, expected, what);
+    before = expected;
+  }
+});
+
+test('a damaged memory, another build\'s, or one turned off (ALAMODE_LENS_MEMORY=off) only means the lenses wait for the analysis', async () => {
+  const cache = join(scratch.dir, 'cache-damaged');
+  const { pipeline } = repository('damaged');
+  const expected = cliIds(pipeline);
+  await session(cache, pipeline);
+  const [file] = readdirSync(join(cache, 'lenses')).filter((f) => f.endsWith('.json'));
+  const remembered = readFileSync(join(cache, 'lenses', file!), 'utf8');
+  const damaged: [string, string, RegExp][] = [
+    ['cut short', remembered.slice(0, remembered.length / 2), /./],
+    ['of another shape', remembered.replace('"lenses":[', '"lenses":[7,'), /another format/],
+    ['of another build', remembered.replace(/"build":"[^"]*"/, '"build":"another"'), /another build/],
+  ];
+  for (const [what, text, why] of damaged) {
+    writeFileSync(join(cache, 'lenses', file!), text);
+    const run = await session(cache, pipeline);
+    assert.ok(!run.log.some((m) => RECALLED.test(m)), `${what}: ${run.log.join('\n')}`);
+    if (what !== 'cut short') assert.ok(run.log.some((m) => why.test(m)), `${what}: ${run.log.join('\n')}`);
+    assert.deepEqual(run.first, expected, what);
+  }
+
+  const off = join(scratch.dir, 'cache-off');
+  const offRun = await session(off, pipeline, { ALAMODE_LENS_MEMORY: 'off' });
+  assert.deepEqual(offRun.first, expected);
+  assert.ok(!existsSync(join(off, 'lenses')), 'nothing remembered');
+});
