@@ -51,7 +51,7 @@ async function session(cache: string, path: string, env: Record<string, string> 
   const server = await startServerProcess({ env: { ALAMODE_CODE_CACHE: cache, ...env }, initializationOptions: { resolveLenses: true }, refreshesLenses: true });
   try {
     const published: PublishDiagnosticsParams[] = [];
-    server.connection.onNotification(PublishDiagnosticsNotification.type, (p) => published.push(p));
+    server.connection.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => published.push(p));
     const uri = pathToFileURL(path).href;
     await server.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(path, 'utf8') } });
     const listed = (await server.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
@@ -125,7 +125,7 @@ test('a fresh server reopening a pipeline shows the lenses and diagnostics remem
   assert.deepEqual(secondServer.analysed, expected);
   // The unknown dependency's diagnostic, recalled with the lenses, as the analysis gives it.
   assert.deepEqual(secondServer.firstDiagnostics.diagnostics, firstServer.firstDiagnostics.diagnostics);
-  assert.ok(secondServer.firstDiagnostics.diagnostics.some((d) => d.message.includes('missing_task')), JSON.stringify(secondServer.firstDiagnostics));
+  assert.ok(secondServer.firstDiagnostics.diagnostics.some((d) => typeof d.message === 'string' && d.message.includes('missing_task')), JSON.stringify(secondServer.firstDiagnostics));
 });
 
 test('nothing is recalled once anything the analysis read has changed: a helper, a JSON config, a folder\'s listing, a symbolic link retargeted, the module itself', async () => {
