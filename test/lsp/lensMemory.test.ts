@@ -51,7 +51,9 @@ async function session(cache: string, path: string, env: Record<string, string> 
   const server = await startServerProcess({ env: { ALAMODE_CODE_CACHE: cache, ...env }, initializationOptions: { resolveLenses: true }, refreshesLenses: true });
   try {
     const published: PublishDiagnosticsParams[] = [];
-    server.connection.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => published.push(p));
+    server.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      published.push(p);
+    });
     const uri = pathToFileURL(path).href;
     await server.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(path, 'utf8') } });
     const listed = (await server.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!;
