@@ -12,7 +12,9 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_SERVER runs another build of the server (a copy of
  * `server/out/languageServer.cjs` from before a change, to compare the two under the same load);
  * BENCH_LENSES=full asks for every lens with its title in the list (as a client that does not resolve);
- * BENCH_SITES=middle (or top, bottom, comma-separated) edits only there.
+ * BENCH_SITES=middle (or top, bottom, comma-separated) edits only there. Servers run with
+ * ALAMODE_LENS_MEMORY=off, so the analysis is what is measured, except in the rows that say
+ * "remembered" (the same text reopened: lenses recalled from the last server, see lensMemory.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -78,7 +80,8 @@ export async function startServer(env: Record<string, string> = {}, workspace?: 
   const server = await startServerProcess({
     serverPath: process.env.BENCH_SERVER,
     nodeFlags: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [],
-    env,
+    // The analysis is measured, not lenses remembered by an earlier server, unless a row says so.
+    env: { ALAMODE_LENS_MEMORY: 'off', ...env },
     // With a workspace: as VS Code starts it in a folder (it watches files; the workspace is analysed at start).
     initializationOptions: { resolveLenses: !FULL_LENSES, analyseWorkspaceOnStart: workspace !== undefined },
     refreshesLenses: true,
@@ -234,12 +237,12 @@ async function benchModule(file: string, text: string, tasks: number, options: {
  * `off` is a server's first start after an install or upgrade; a folder holding the cache of an earlier
  * server is every start after that (`server/src/lsp/launch.ts`).
  */
-async function firstLensSamples(file: string, text: string, runs: number, codeCache: string, workspace?: { folder: string; opened: 'at once' | 'later' }): Promise<{ open: number[]; start: number[] }> {
+async function firstLensSamples(file: string, text: string, runs: number, codeCache: string, workspace?: { folder: string; opened: 'at once' | 'later' }, remembered = false): Promise<{ open: number[]; start: number[] }> {
   const open: number[] = [];
   const start: number[] = [];
   for (let k = 0; k < runs; k++) {
     const t00 = performance.now();
-    const bench = await startServer({ ALAMODE_CODE_CACHE: codeCache }, workspace?.folder);
+    const bench = await startServer({ ALAMODE_CODE_CACHE: codeCache, ...(remembered ? { ALAMODE_LENS_MEMORY: 'on' } : {}) }, workspace?.folder);
     start.push(performance.now() - t00);
     try {
       if (codeCache !== 'off') await bench.logged(/^compiled from the code cache/);
@@ -250,6 +253,7 @@ async function firstLensSamples(file: string, text: string, runs: number, codeCa
       const { shown } = await doc.lenses(editSites(doc.lines)[0]!.line);
       open.push(performance.now() - t0);
       if (shown.length === 0 || shown.some((t) => !/output [0-9a-f]{12}/.test(t))) throw new Error('first lenses on screen without IDs');
+      if (remembered) await bench.logged(/^lenses of .* recalled from an earlier analysis/);
     } finally {
       await bench.stop();
     }
@@ -262,7 +266,8 @@ async function firstLensSamples(file: string, text: string, runs: number, codeCa
  * server compiles analysing `text`: as every start after a server's first on a machine finds it.
  */
 async function warmCodeCache(file: string, text: string): Promise<void> {
-  const bench = await startServer();
+  // It remembers the module's lenses too, at shutdown.
+  const bench = await startServer({ ALAMODE_LENS_MEMORY: 'on' });
   try {
     const doc = new BenchDocument(bench, pathToFileURL(file).href, text);
     await doc.open();
@@ -363,6 +368,9 @@ export async function benchLsp(): Promise<void> {
       const firsts = await firstLensSamples(file, text, quick ? 3 : 7, codeCache);
       row(`first lenses, ${what}`, `p50 ${p50(firsts.open).toFixed(0)} ms`, `${Math.min(...firsts.open).toFixed(0)}–${Math.max(...firsts.open).toFixed(0)} ms`, `(${firsts.open.length} fresh servers; start → initialized p50 ${p50(firsts.start).toFixed(0)} ms)`);
     }
+    // The same text reopened (a window reloaded, the editor restarted): its lenses remembered by the last server.
+    const recalled = await firstLensSamples(file, text, quick ? 3 : 7, process.env.ALAMODE_CODE_CACHE!, undefined, true);
+    row('first lenses, remembered', `p50 ${p50(recalled.open).toFixed(0)} ms`, `${Math.min(...recalled.open).toFixed(0)}–${Math.max(...recalled.open).toFixed(0)} ms`, '(the same text reopened by a fresh server; analysed right after)');
     // In a workspace folder (VS Code's case): the server analyses the workspace's pipelines at start.
     // Opened at once, as when the editor restores it, the file waits for no more than its own analysis;
     // opened once that is done, its lenses need none.
@@ -371,12 +379,13 @@ export async function benchLsp(): Promise<void> {
     const otherFolder = mkdtempSync(join(tmpdir(), 'alamode-bench-other-'));
     writeFileSync(join(otherFolder, 'other.alamode.ts'), generateLargeModule(1000));
     const inFolder = [
-      ['in its folder, opened at once', { folder: dirname(file), opened: 'at once' }, '(as the editor restores it: while the server analyses the folder)'],
-      ['in its folder, opened later', { folder: dirname(file), opened: 'later' }, '(the folder analysed at start)'],
-      ['another folder analysed', { folder: otherFolder, opened: 'later' }, '(a 1,000-task module analysed at start)'],
+      ['in its folder, opened at once', { folder: dirname(file), opened: 'at once' }, '(as the editor restores it: while the server analyses the folder)', false],
+      ['the same, remembered', { folder: dirname(file), opened: 'at once' }, '(restored as the last server had it: its lenses remembered)', true],
+      ['in its folder, opened later', { folder: dirname(file), opened: 'later' }, '(the folder analysed at start)', false],
+      ['another folder analysed', { folder: otherFolder, opened: 'later' }, '(a 1,000-task module analysed at start)', false],
     ] as const;
-    for (const [what, workspace, why] of inFolder) {
-      const firsts = await firstLensSamples(file, text, quick ? 3 : 7, process.env.ALAMODE_CODE_CACHE!, workspace);
+    for (const [what, workspace, why, remembered] of inFolder) {
+      const firsts = await firstLensSamples(file, text, quick ? 3 : 7, process.env.ALAMODE_CODE_CACHE!, workspace, remembered);
       row(`first lenses, ${what}`, `p50 ${p50(firsts.open).toFixed(0)} ms`, `${Math.min(...firsts.open).toFixed(0)}–${Math.max(...firsts.open).toFixed(0)} ms`, why);
     }
     rmSync(otherFolder, { recursive: true, force: true });
