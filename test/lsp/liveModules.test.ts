@@ -631,3 +631,25 @@ describe('what pipelines read of a file is its own document, and the disk for wh
     }
   });
 });
+
+describe('a client that watches no files (Neovim 0.7)', () => {
+  test('an open pipeline follows a helper changed on disk with no event at all (a checkout): its model is checked when used', async () => {
+    const neovim = await startTestClient();
+    try {
+      const dir = mkdtempSync(join(scratch, 'no-watchers-'));
+      const helper = join(dir, 'images.ts');
+      writeFileSync(helper, "export const PY = 'python:3.12';\n");
+      const path = join(dir, 'unwatched.alamode.ts');
+      writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { PY } from './images';\nconst dag = new Dag();\ndag.task('load', { image: PY, command: ['load'] });\nexport default dag;\n");
+      const uri = await neovim.open(path);
+      const before = encodedIds(path);
+      assert.deepEqual(await lensIds(uri, neovim), before);
+      writeFileSync(helper, "export const PY = 'python:3.13';\n");
+      const after = encodedIds(path);
+      assert.notDeepEqual(after, before);
+      await lensesBecome(uri, after, 'the helper as the disk has it now', neovim);
+    } finally {
+      neovim.close();
+    }
+  });
+});

@@ -143,7 +143,10 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       recalled.delete(uri);
       if (wasRecalled?.answered) refreshLenses();
     },
-    isOpen,
+    // An open document's events keep its model right only with watchers on what it read: a client
+    // without them (Neovim 0.7) hears of no `git checkout` of a helper, so its models are checked on
+    // use, as closed modules' are.
+    (uri) => isOpen(uri) && readWatchers !== undefined,
   );
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
   /** Set at shutdown: the workspace's analysis stops. */
