@@ -84,6 +84,8 @@ const AGE_REFRESH_MS = 60_000;
  */
 const PRIMED_MODULES = 200;
 const PRIMING_MS = 20_000;
+/** How long the workspace's analysis waits after `initialized` (see `onInitialized`). */
+const PRIMING_DELAY_MS = 200;
 
 /** When a file last changed (0: it cannot be looked at; it sorts last). */
 function modifiedAt(path: string): number {
@@ -242,7 +244,14 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   connection.onInitialized(() => {
     if (hooks.startedWith) connection.console.info(hooks.startedWith);
     // Kept models of closed modules stay right only while a watcher reports what changes on disk.
-    if (analyseWorkspaceOnStart && readWatchers && workspaceFolders.length > 0) void primeWorkspace();
+    // After a moment: the documents an editor restores open right after `initialized`, and one whose
+    // lenses are remembered shows them rather than waiting behind its own analysis at start (a large
+    // document's text can take longer to arrive than finding the workspace's modules).
+    if (analyseWorkspaceOnStart && readWatchers && workspaceFolders.length > 0) {
+      setTimeout(() => {
+        if (!stopped) void primeWorkspace();
+      }, PRIMING_DELAY_MS).unref();
+    }
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'alamode' }).catch(() => {});
       void pullStoreSettings().then(refreshLenses);
