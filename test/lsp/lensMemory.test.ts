@@ -6,11 +6,14 @@
  * means nothing is recalled. Expected IDs are `alamode encode`'s, run on the files as they are.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
-import { CodeLensRequest, CodeLensResolveRequest, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, type CodeLens, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { CodeLensRequest, CodeLensResolveRequest, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, FileChangeType, PublishDiagnosticsNotification, type CodeLens, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { generateLargeModule } from '../analysis/generate';
 import { alamode } from '../support/cli';
 import { waitFor } from '../support/engine';
 import { scratchFolder } from '../support/paths';
@@ -46,9 +49,17 @@ interface Session {
   readonly firstDiagnostics: PublishDiagnosticsParams;
 }
 
-/** A fresh server (memory in `cache`) opens the module as it is on disk, as VS Code starts it and asks. */
-async function session(cache: string, path: string, env: Record<string, string> = {}): Promise<Session> {
-  const server = await startServerProcess({ env: { ALAMODE_CODE_CACHE: cache, ...env }, initializationOptions: { resolveLenses: true }, refreshesLenses: true });
+/**
+ * A fresh server (memory in `cache`) opens the module as it is on disk, as VS Code starts it and asks;
+ * with `folder`, started in that workspace folder, which it analyses at start, as VS Code starts it.
+ */
+async function session(cache: string, path: string, env: Record<string, string> = {}, folder?: string): Promise<Session> {
+  const server = await startServerProcess({
+    env: { ALAMODE_CODE_CACHE: cache, ...env },
+    initializationOptions: { resolveLenses: true, analyseWorkspaceOnStart: folder !== undefined },
+    refreshesLenses: true,
+    ...(folder ? { workspaceFolders: [folder], watchesFiles: true } : {}),
+  });
   try {
     const published: PublishDiagnosticsParams[] = [];
     server.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -182,4 +193,124 @@ test('a damaged memory, another build\'s, or one turned off (ALAMODE_LENS_MEMORY
   const offRun = await session(off, pipeline, { ALAMODE_LENS_MEMORY: 'off' });
   assert.deepEqual(offRun.first, expected);
   assert.ok(!existsSync(join(off, 'lenses')), 'nothing remembered');
+});
+
+test('in a workspace folder, a large module the editor restores right after the start shows its remembered lenses, not waiting behind the start\'s analysis of the folder', async () => {
+  const cache = join(scratch.dir, 'cache-folder');
+  const folder = join(scratch.dir, 'folder');
+  mkdirSync(folder);
+  const pipeline = join(folder, 'ladder.alamode.ts');
+  writeFileSync(pipeline, generateLargeModule(3001));
+  const expected = cliIds(pipeline);
+  assert.equal(Object.keys(expected).length, 3001);
+  const first = await session(cache, pipeline, {}, folder);
+  assert.deepEqual(first.analysed, expected);
+  const restored = await session(cache, pipeline, {}, folder);
+  assert.ok(restored.log.some((m) => RECALLED.test(m)), restored.log.join('\n'));
+  assert.deepEqual(restored.first, expected);
+  assert.deepEqual(restored.analysed, expected);
+});
+
+/** A small repository: a pipeline whose one task's image comes from a helper. */
+function smallRepository(name: string): { helper: string; pipeline: string } {
+  const dir = join(scratch.dir, name);
+  mkdirSync(join(dir, 'lib'), { recursive: true });
+  const helper = join(dir, 'lib', 'images.ts');
+  writeFileSync(helper, "export const PY = 'python:3.12';\n");
+  const pipeline = join(dir, 'p.alamode.ts');
+  writeFileSync(pipeline, "import { Dag } from 'a-la-mode';\nimport { PY } from './lib/images';\nconst dag = new Dag({ name: 'p' });\ndag.task('t', { image: PY, command: ['run'] });\nexport default dag;\n");
+  return { helper, pipeline };
+}
+
+/** A server as VS Code starts it, with the memory in `cache`; the test drives it. */
+async function recallingServer(cache: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess({ env: { ALAMODE_CODE_CACHE: cache, ...env }, initializationOptions: { resolveLenses: true }, refreshesLenses: true, watchesFiles: true });
+}
+
+async function openText(server: ServerProcess, path: string, text: string): Promise<string> {
+  const uri = pathToFileURL(path).href;
+  await server.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text } });
+  return uri;
+}
+
+const listIds = async (server: ServerProcess, uri: string) => idsOf(server, (await server.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }))!);
+
+test('what was recalled is checked again when shown: a helper changed on disk (and reported) or opened with other text after the recall, or the module opened again with another text, is not shown from memory', async () => {
+  const cache = join(scratch.dir, 'cache-after-recall');
+  const { helper, pipeline } = smallRepository('after-recall');
+  const disk = readFileSync(pipeline, 'utf8');
+  await session(cache, pipeline);
+
+  const changedOnDisk = await recallingServer(cache);
+  try {
+    const uri = await openText(changedOnDisk, pipeline, disk);
+    await changedOnDisk.logged(RECALLED);
+    writeFileSync(helper, "export const PY = 'python:3.13';\n");
+    await changedOnDisk.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(helper).href, type: FileChangeType.Changed }] });
+    assert.deepEqual(await listIds(changedOnDisk, uri), cliIds(pipeline), 'the helper as the disk has it now');
+  } finally {
+    await changedOnDisk.stop();
+    writeFileSync(helper, "export const PY = 'python:3.12';\n");
+  }
+
+  await session(cache, pipeline);
+  const helperOpened = await recallingServer(cache);
+  try {
+    const uri = await openText(helperOpened, pipeline, disk);
+    await helperOpened.logged(RECALLED);
+    await openText(helperOpened, helper, "export const PY = 'python:3.14';\n");
+    writeFileSync(helper, "export const PY = 'python:3.14';\n");
+    assert.deepEqual(await listIds(helperOpened, uri), cliIds(pipeline), 'the helper as the editor has it');
+  } finally {
+    await helperOpened.stop();
+    writeFileSync(helper, "export const PY = 'python:3.12';\n");
+  }
+
+  await session(cache, pipeline);
+  const reopened = await recallingServer(cache);
+  try {
+    const uri = await openText(reopened, pipeline, disk);
+    await reopened.logged(RECALLED);
+    // Opened again, same version, without a close: a client may.
+    const other = disk.replace("command: ['run']", "command: ['run', '--all']");
+    await openText(reopened, pipeline, other);
+    writeFileSync(pipeline, other);
+    assert.deepEqual(await listIds(reopened, uri), cliIds(pipeline), 'the text opened last');
+  } finally {
+    await reopened.stop();
+    writeFileSync(pipeline, disk);
+  }
+});
+
+test('the key tells apart what the analysis tells apart: a lone surrogate in unsaved text from U+FFFD on disk, and another temporary folder (whose listing is unknown)', async () => {
+  const cache = join(scratch.dir, 'cache-key');
+  const dir = join(scratch.dir, 'key');
+  mkdirSync(dir);
+  const pipeline = join(dir, 'p.alamode.ts');
+  const withChar = (c: string) => `import { Dag } from 'a-la-mode';\nconst dag = new Dag({ name: 'p' });\ndag.task('t', { image: 'x', command: ['run', String('${c}'.charCodeAt(0))] });\nexport default dag;\n`;
+  writeFileSync(pipeline, withChar('\uFFFD'));
+  const unsaved = await recallingServer(cache);
+  await openText(unsaved, pipeline, withChar('\uD800'));
+  await unsaved.stop(); // remembers the unsaved text's lenses
+  const onDisk = await session(cache, pipeline);
+  assert.ok(!onDisk.log.some((m) => RECALLED.test(m)), onDisk.log.join('\n'));
+  assert.deepEqual(onDisk.first, cliIds(pipeline));
+
+  const listing = join(dir, 'listing.alamode.ts');
+  const temporary = mkdtempSync(join(scratch.dir, 'tmp-'));
+  writeFileSync(listing, `import { Dag } from 'a-la-mode';\nimport { readdirSync } from 'node:fs';\nconst dag = new Dag({ name: 'l' });\ndag.task('t', { image: 'x', files: readdirSync(${JSON.stringify(temporary)}) });\nexport default dag;\n`);
+  const elsewhere = await session(cache, listing, { TMPDIR: mkdtempSync(join(scratch.dir, 'other-tmp-')) });
+  assert.ok(Object.keys(elsewhere.analysed).length === 1, 'a folder listed like any other');
+  const there = await session(cache, listing, { TMPDIR: temporary });
+  assert.ok(!there.log.some((m) => RECALLED.test(m)), there.log.join('\n'));
+  assert.deepEqual(there.first, {}, 'the temporary folder\'s listing is unknown');
+});
+
+test('a FIFO where the memory file would be never blocks the server', async () => {
+  const cache = join(scratch.dir, 'cache-fifo');
+  const { pipeline } = smallRepository('fifo');
+  mkdirSync(join(cache, 'lenses'), { recursive: true });
+  execFileSync('mkfifo', [join(cache, 'lenses', `${createHash('sha256').update(pipeline, 'utf16le').digest('hex').slice(0, 32)}.json`)]);
+  const run = await session(cache, pipeline);
+  assert.deepEqual(run.first, cliIds(pipeline));
 });

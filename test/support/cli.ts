@@ -13,6 +13,7 @@ export interface CliRun {
 }
 
 export function alamode(args: readonly string[], cwd = repoRoot): CliRun {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd, encoding: 'buffer', timeout: 60_000 });
+  // A large module's JSON is several MB (spawnSync's default buffer is 1 MB).
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd, encoding: 'buffer', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
 }

@@ -16,7 +16,8 @@
  * missing, corrupt, of another build or unwritable only means the lenses wait for the analysis.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic, Range } from 'vscode-languageserver';
 import { readRecordOf, type ModuleHost } from '../analysis/analyse';
@@ -28,6 +29,8 @@ import type { LensText } from './features/lenses';
 const MAX_REMEMBERED = 200;
 /** The format of a memory file; another is not read. */
 const FORMAT = 1;
+/** A memory file larger than this is not read (a 10,000-task module's is ~2.5 MB). */
+const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 export interface RememberedLens {
   readonly range: Range;
@@ -37,6 +40,8 @@ export interface RememberedLens {
 export interface Recalled {
   readonly lenses: readonly RememberedLens[];
   readonly diagnostics: readonly Diagnostic[];
+  /** What the analysis read: a file changed after the recall (an event, a helper opened) is seen by checking it again. */
+  readonly reads: ReadRecord;
 }
 
 /** What a memory file holds (JSON). */
@@ -50,14 +55,21 @@ interface MemoryFile {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** UTF-16 code units, not UTF-8: a lone surrogate (an open document can hold one) and U+FFFD differ. */
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf16le').digest('hex');
 
 export class LensMemory {
   /**
    * @param folder where memory files are kept (one per module path)
    * @param build what the lenses depend on besides the module and what it reads: the server's build and Node's
    */
-  constructor(private readonly folder: string, private readonly build: string) {}
+  private readonly build: string;
+
+  constructor(private readonly folder: string, build: string) {
+    // What the analysis takes from the process' environment: the temporary folder, whose listing is
+    // unknown (`nodeFs.ts`).
+    this.build = `${build} ${tmpdir()}`;
+  }
 
   private fileOf(path: string): string {
     return join(this.folder, `${sha256(path).slice(0, 32)}.json`);
@@ -95,20 +107,15 @@ export class LensMemory {
     const file = this.fileOf(path);
     let memory: unknown;
     try {
-      memory = JSON.parse(readFileSync(file, 'utf8'));
+      memory = JSON.parse(readMemoryFile(file));
     } catch {
       return { why: 'nothing remembered', remembered: false };
     }
     if (!isMemoryFile(memory) || memory.format !== FORMAT || memory.path !== path) return { why: 'the memory is of another format', remembered: true };
-    if (memory.build !== this.build) return { why: 'remembered by another build of the server', remembered: true };
+    if (memory.build !== this.build) return { why: 'remembered by another build of the server, or with another temporary folder', remembered: true };
     if (memory.text !== sha256(text)) return { why: 'remembered for another text', remembered: true };
-    let holds: boolean;
-    try {
-      holds = readRecordHolds(memory.reads, host);
-    } catch {
-      holds = false;
-    }
-    if (!holds) return { why: 'a file it reads changed since', remembered: true };
+    const recalled: Recalled = { lenses: memory.lenses, diagnostics: memory.diagnostics, reads: memory.reads };
+    if (!recalledStillHolds(recalled, host)) return { why: 'a file it reads changed since', remembered: true };
     try {
       // Recently recalled: kept longest (see `prune`).
       const now = new Date();
@@ -116,7 +123,7 @@ export class LensMemory {
     } catch {
       // Only the pruning order is lost.
     }
-    return { recalled: { lenses: memory.lenses, diagnostics: memory.diagnostics } };
+    return { recalled };
   }
 
   /** Drops the least recently used memory files beyond {@link MAX_REMEMBERED}. */
@@ -135,8 +142,33 @@ export class LensMemory {
   }
 }
 
+/** Whether every file the analysis of what was recalled read still reads the same through `host`. */
+export function recalledStillHolds(recalled: Recalled, host: ModuleHost): boolean {
+  try {
+    return readRecordHolds(recalled.reads, host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The text of a memory file: only a regular file (a FIFO put there would block the read, and so the
+ * server), and not too large; throws otherwise.
+ */
+function readMemoryFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_MEMORY_BYTES) throw new Error('not a memory file');
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const isString = (x: unknown): x is string => typeof x === 'string';
-const isPosition = (x: unknown) => typeof x === 'object' && x !== null && Number.isSafeInteger((x as { line: unknown }).line) && Number.isSafeInteger((x as { character: unknown }).character);
+const isCount = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+const isPosition = (x: unknown) => typeof x === 'object' && x !== null && isCount((x as { line: unknown }).line) && isCount((x as { character: unknown }).character);
 const isRange = (x: unknown): x is Range => typeof x === 'object' && x !== null && isPosition((x as Range).start) && isPosition((x as Range).end);
 const pairsOf = (x: unknown, second: (y: unknown) => boolean) => Array.isArray(x) && x.every((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && second(p[1]));
 const digestOrNull = (y: unknown) => y === null || isString(y);
@@ -146,7 +178,18 @@ function isLensText(x: unknown): x is LensText {
   const output = (x as LensText).output as unknown;
   if (output === undefined) return true;
   const o = output as NonNullable<LensText['output']>;
-  return typeof output === 'object' && output !== null && isString(o.id) && isString(o.task) && Number.isSafeInteger(o.statusAt);
+  return typeof output === 'object' && output !== null && isString(o.id) && isString(o.task) && isCount(o.statusAt) && o.statusAt <= (x as LensText).title.length;
+}
+
+/** A diagnostic as `features/diagnostics.ts` makes it. */
+function isDiagnostic(x: unknown): x is Diagnostic {
+  if (typeof x !== 'object' || x === null) return false;
+  const d = x as Diagnostic;
+  const related = d.relatedInformation as unknown;
+  return isRange(d.range) && isString(d.message) && (d.severity === 1 || d.severity === 2) && d.source === 'alamode'
+    && (d.code === undefined || isString(d.code))
+    && (related === undefined || (Array.isArray(related) && related.every((r) => typeof r === 'object' && r !== null && isString(r.message)
+      && typeof r.location === 'object' && r.location !== null && isString(r.location.uri) && isRange(r.location.range))));
 }
 
 /** A memory file as this build writes it (one from another build, or damaged, is not used). */
@@ -159,5 +202,5 @@ function isMemoryFile(x: unknown): x is MemoryFile {
     && pairsOf(reads.files, digestOrNull) && pairsOf(reads.existence, (y) => typeof y === 'boolean')
     && pairsOf(reads.listings, digestOrNull) && pairsOf(reads.realPaths, isString)
     && Array.isArray(m.lenses) && m.lenses.every((l) => typeof l === 'object' && l !== null && isRange(l.range) && isLensText(l.text))
-    && Array.isArray(m.diagnostics) && m.diagnostics.every((d) => typeof d === 'object' && d !== null && isRange(d.range) && isString(d.message));
+    && Array.isArray(m.diagnostics) && m.diagnostics.every(isDiagnostic);
 }

@@ -24,7 +24,7 @@ import { codeActions } from './features/codeActions';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { codeLenses, isLensData, lensCommand, lensTexts, resolveLens } from './features/lenses';
-import type { LensMemory, Recalled } from './lensMemory';
+import { recalledStillHolds, type LensMemory, type Recalled } from './lensMemory';
 import { completion, definition, documentSymbols, prepareRename, references, rename, type ReaderPipeline } from './features/navigation';
 import { diffRequest, encodedDagInfo } from './features/requests';
 import { IdleCollector } from './idleCollector';
@@ -131,10 +131,10 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   });
   /**
    * Open pipelines whose lenses were recalled from an earlier analysis of the same text (see
-   * lensMemory.ts), until their own model is built; `answered`: the editor was given them, so it is
-   * asked for its lenses again then.
+   * lensMemory.ts), until their own model is built; `text`: the text they were recalled for;
+   * `answered`: the editor was given them, so it is asked for its lenses again then.
    */
-  const recalled = new Map<string, { version: number; recalled: Recalled; answered: boolean }>();
+  const recalled = new Map<string, { text: string; recalled: Recalled; answered: boolean }>();
   const models = new ModelCache(
     (e) => logError(connection, 'the analysis failed (a bug: please report it)', e),
     files,
@@ -323,10 +323,18 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
       if (answer.remembered) connection.console.log(`lenses of ${path} not recalled: ${answer.why}`);
       return false;
     }
-    recalled.set(document.uri, { version: document.version, recalled: answer.recalled, answered: false });
+    recalled.set(document.uri, { text: document.getText(), recalled: answer.recalled, answered: false });
     sendQuietly(() => connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [...answer.recalled.diagnostics] }));
     connection.console.log(`lenses of ${path} recalled from an earlier analysis of the same text and files (${Math.round(performance.now() - started)} ms); analysing it again`);
     return true;
+  };
+
+  /**
+   * Whether what was recalled for a document still holds when it is shown: the same text, and every
+   * file its analysis read the same now (a helper changed or opened since the recall is read anew).
+   */
+  const stillRecalled = (uri: string, entry: { text: string; recalled: Recalled }): boolean => {
+    return pipelineDocument(uri)?.getText() === entry.text && recalledStillHolds(entry.recalled, files);
   };
 
   const schedule = (uri: string, delay: number) => {
@@ -373,6 +381,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   documents.onDidOpen((e) => {
     const uri = e.document.uri;
     let scheduled = false;
+    // Opened again without a close (a client may): what was recalled was for the other text.
+    recalled.delete(uri);
     // Only a file's own document is what pipelines read of it: not a `git:` view of it (the left side
     // of a diff), nor an untitled document named after it.
     if (uri.startsWith('file:')) {
@@ -464,7 +474,8 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   connection.onCodeLens((p, token) => {
     const uri = p.textDocument.uri;
     const remembered = recalled.get(uri);
-    if (remembered && remembered.version === pipelineDocument(uri)?.version) {
+    if (remembered && !stillRecalled(uri, remembered)) recalled.delete(uri);
+    else if (remembered) {
       // Titled in the list (no resolve: no model answers for them). The analysis runs right after the
       // answer is written (vscode-jsonrpc writes it in a later turn of the event loop than a 0 ms timer).
       remembered.answered = true;

@@ -231,7 +231,8 @@ export function readRecordHolds(record: ReadRecord, host: ModuleHost): boolean {
   return true;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+/** UTF-16 code units, not UTF-8: a lone surrogate (an open document can hold one) and U+FFFD differ. */
+const digest = (text: string) => createHash('sha256').update(text, 'utf16le').digest('hex');
 
 function realPathOf(host: ModuleHost, absPath: string): string {
   try {
