@@ -469,8 +469,6 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
   if (def.name !== old.name || def.unknown !== old.unknown || def.inputs.length !== old.inputs.length || def.inputs.some((x, k) => x !== old.inputs[k])) return encodeDag(dag, options);
   for (let j = 0; j < defs.length; j++) if (j !== changed && defs[j] !== before[j]) return encodeDag(dag, options);
 
-  // The previous outputs are the starting point: all of them, in their order.
-  settleAll(state);
   const problems: Problem[] = [];
   const reason = checkSpec(def, changed, problems, options.memo);
   const specProblems = state.specProblems.slice();
@@ -480,8 +478,11 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
   const own = state.own.slice();
   own[changed] = ownReason(def, changed, { repeats: state.repeats, specReasons, missing: state.missing, cycleOf: state.cycleOf });
 
-  // Outcomes change for the task itself and every task downstream of it (a repeated name has none).
+  // The outcomes computed so far hold, but for the task itself and every task downstream of it (a
+  // repeated name has none): those are computed again when read, like any not computed yet. A keystroke
+  // at the top of a 3,000-task ladder re-keys every task, but the editor reads the lenses on screen.
   const outcomeOf = new Map(state.outcomeOf);
+  let complete = state.complete;
   if (state.firstIndex.get(def.name) === changed) {
     const dependents = (state.dependents ??= dependentsOf(state));
     const affected = new Set<number>([changed]);
@@ -494,17 +495,18 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
         }
       }
     }
-    for (const i of state.order) {
-      if (affected.has(i)) outcomeOf.set(defs[i]!.name, computeOutcome(defs[i]!, i, own[i], state.inputsOf[i]!, outcomeOf, options.memo));
-    }
+    for (const i of affected) outcomeOf.delete(defs[i]!.name);
+    complete = outcomeOf.size === state.firstIndex.size;
   }
-  return resultOf({ ...state, dag: { ...dag, tasks: defs.slice() }, specProblems, specReasons, own, order: state.order, outcomeOf, complete: true, memo: options.memo, dependents: state.dependents }, options);
+  // Inputs before the tasks that read them still: what is dropped is closed downstream.
+  const order = state.order.filter((i) => outcomeOf.has(defs[i]!.name));
+  return resultOf({ ...state, dag: { ...dag, tasks: defs.slice() }, specProblems, specReasons, own, order, outcomeOf, complete, memo: options.memo, dependents: state.dependents }, options);
 }
 
 /** The first definitions that read each task (inputs that name no task are left out). */
 function dependentsOf(state: EncodingState): Map<string, number[]> {
   const dependents = new Map<string, number[]>();
-  for (const i of state.order) {
+  for (const i of state.firstIndex.values()) {
     for (const input of state.inputsOf[i]!) {
       if (!state.firstIndex.has(input)) continue;
       const list = dependents.get(input);
