@@ -6,7 +6,7 @@
  * repository with the same edit saved: the CLI executes the modules, the server never does.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -508,6 +508,31 @@ describe('the workspace analysed when the server starts (analyseWorkspaceOnStart
       // Closed unsaved: back to the disk's.
       await primed.closeDocument(imagesUri);
       await lensesBecome(churnUri, churnNow, 'churn goes back to the helper on disk', primed);
+    } finally {
+      primed.close();
+    }
+  });
+
+  test('a symbolic link retargeted after the start, to a folder whose helper reads the same (no watcher reports it): a module reading through it shows what it reaches now', async () => {
+    const dir = mkdtempSync(join(scratch, 'relinked-'));
+    // Two releases of one helper, the same text; what it reads beside itself (from its real folder) differs.
+    for (const release of ['v1', 'v2']) {
+      mkdirSync(join(dir, 'releases', release), { recursive: true });
+      writeFileSync(join(dir, 'releases', release, 'steps.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const RELEASE = readFileSync(join(__dirname, 'release.txt'), 'utf8').trim();\n");
+      writeFileSync(join(dir, 'releases', release, 'release.txt'), `${release}\n`);
+    }
+    symlinkSync(join(dir, 'releases', 'v1'), join(dir, 'current'));
+    const path = join(dir, 'relinked.alamode.ts');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { RELEASE } from './current/steps';\nconst dag = new Dag();\ndag.task('load', { image: 'x', release: RELEASE });\nexport default dag;\n");
+    const before = encodedIds(path);
+    const { client: primed, analysed } = await startPrimedClient(dir);
+    try {
+      await analysed();
+      rmSync(join(dir, 'current'));
+      symlinkSync(join(dir, 'releases', 'v2'), join(dir, 'current'));
+      const now = encodedIds(path);
+      assert.notDeepEqual(now, before, 'the release re-keys the task (else this shows nothing)');
+      assert.deepEqual(await lensIds(await primed.open(path), primed), now);
     } finally {
       primed.close();
     }
