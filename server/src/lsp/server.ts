@@ -74,6 +74,7 @@ const DIAGNOSTICS_DELAY_MS = 60;
  * them, or after this long if it does not ask (its diagnostics were recalled too).
  */
 const RECALLED_ANALYSIS_DELAY_MS = 1_000;
+/** Once the recalled lenses are answered: the answer is written first (see `onCodeLens`). */
 const AFTER_RECALLED_ANSWER_MS = 50;
 
 /** Lenses say "built 2 h ago": asked again this often so the ages stay roughly true. */
@@ -473,6 +474,7 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
 
   connection.onCodeLens((p, token) => {
     const uri = p.textDocument.uri;
+    collector.busy();
     const remembered = recalled.get(uri);
     if (remembered && !stillRecalled(uri, remembered)) recalled.delete(uri);
     else if (remembered) {
