@@ -223,14 +223,8 @@ interface EncodingState {
   readonly cycleOf: readonly (RootReason | undefined)[];
   readonly cycleProblems: readonly Problem[];
   readonly own: readonly (RootReason | undefined)[];
-  /**
-   * First definitions, in the order their outcomes were computed (inputs before the tasks that read
-   * them), and those outcomes by name: filled as outcomes are read (see {@link settle}), whole once
-   * `complete`.
-   */
-  readonly order: number[];
+  /** The outcomes of first definitions by name: filled as they are read (see {@link settle}). */
   readonly outcomeOf: Map<string, TaskOutcome>;
-  complete: boolean;
   readonly memo: OutputMemo | undefined;
   /** Tasks (first definitions) that read each task: made on the first incremental encoding. */
   dependents?: ReadonlyMap<string, readonly number[]>;
@@ -261,7 +255,7 @@ function problemsOf(state: Pick<EncodingState, 'metaProblems' | 'duplicateProble
  * the stack).
  */
 function settle(state: EncodingState, root: string): TaskOutcome {
-  const { outcomeOf, firstIndex, inputsOf, own, order } = state;
+  const { outcomeOf, firstIndex, inputsOf, own } = state;
   const known = outcomeOf.get(root);
   if (known) return known;
   const defs = state.dag.tasks;
@@ -284,16 +278,14 @@ function settle(state: EncodingState, root: string): TaskOutcome {
     stack.pop();
     onStack.delete(name);
     outcomeOf.set(name, computeOutcome(defs[i]!, i, own[i], inputs, outcomeOf, state.memo));
-    order.push(i);
   }
   return outcomeOf.get(root)!;
 }
 
 /** Computes every outcome the state does not have yet. */
 function settleAll(state: EncodingState): void {
-  if (state.complete) return;
+  if (state.outcomeOf.size === state.firstIndex.size) return;
   for (const name of state.firstIndex.keys()) if (!state.outcomeOf.has(name)) settle(state, name);
-  state.complete = true;
 }
 
 /**
@@ -447,7 +439,7 @@ export function encodeDag(dag: DagDefinition, options: EncodeOptions = {}): DagE
   const own = defs.map((def, i) => ownReason(def, i, structure));
 
   // Outputs are computed in `resultOf` (or when read: from this list of definitions as it is now).
-  return resultOf({ dag: { ...dag, tasks: defs.slice() }, metaProblems, metaOk, firstIndex, repeats, duplicateProblems, specProblems, specReasons, inputsOf, missing, missingProblems, cycleOf, cycleProblems, own, order: [], outcomeOf: new Map(), complete: false, memo }, options);
+  return resultOf({ dag: { ...dag, tasks: defs.slice() }, metaProblems, metaOk, firstIndex, repeats, duplicateProblems, specProblems, specReasons, inputsOf, missing, missingProblems, cycleOf, cycleProblems, own, outcomeOf: new Map(), memo }, options);
 }
 
 const NO_PROBLEMS: Problem[] = [];
@@ -482,7 +474,6 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
   // repeated name has none): those are computed again when read, like any not computed yet. A keystroke
   // at the top of a 3,000-task ladder re-keys every task, but the editor reads the lenses on screen.
   const outcomeOf = new Map(state.outcomeOf);
-  let complete = state.complete;
   if (state.firstIndex.get(def.name) === changed) {
     const dependents = (state.dependents ??= dependentsOf(state));
     const affected = new Set<number>([changed]);
@@ -496,11 +487,8 @@ export function encodeDagAfterSpecChange(previous: DagEncoding, dag: DagDefiniti
       }
     }
     for (const i of affected) outcomeOf.delete(defs[i]!.name);
-    complete = outcomeOf.size === state.firstIndex.size;
   }
-  // Inputs before the tasks that read them still: what is dropped is closed downstream.
-  const order = state.order.filter((i) => outcomeOf.has(defs[i]!.name));
-  return resultOf({ ...state, dag: { ...dag, tasks: defs.slice() }, specProblems, specReasons, own, order, outcomeOf, complete, memo: options.memo, dependents: state.dependents }, options);
+  return resultOf({ ...state, dag: { ...dag, tasks: defs.slice() }, specProblems, specReasons, own, outcomeOf, memo: options.memo, dependents: state.dependents }, options);
 }
 
 /** The first definitions that read each task (inputs that name no task are left out). */
