@@ -19,11 +19,12 @@
  * slower start, and `ALAMODE_CODE_CACHE=off` turns it off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { COLLECTOR_FLAGS } from './idleCollector';
+import { writeFileAtomic } from '../engine/fsUtil';
 import { Script } from 'node:vm';
 import envPaths from 'env-paths';
 import type { LaunchInfo, runLanguageServer } from './main';
@@ -70,10 +71,7 @@ function readCache(file: string, sourceHash: Buffer): { data?: Buffer; why: stri
 
 /** Writes the cache whole or not at all: a server starting meanwhile never reads half a file. */
 function writeCache(file: string, sourceHash: Buffer, data: Buffer): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, Buffer.concat([sourceHash, data]));
-  renameSync(partial, file);
+  writeFileAtomic(file, Buffer.concat([sourceHash, data]));
 }
 
 function launch(): void {

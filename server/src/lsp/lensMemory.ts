@@ -15,13 +15,13 @@
  * against a module host, is particular to this analysis. Nothing here may stop the server: a memory
  * missing, corrupt, of another build or unwritable only means the lenses wait for the analysis.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic, Range } from 'vscode-languageserver';
 import { readRecordOf, type ModuleHost } from '../analysis/analyse';
-import { readRecordHolds, type ReadRecord } from '../analysis/modules/host';
+import { readRecordHolds, textDigest, type ReadRecord } from '../analysis/modules/host';
+import { writeFileAtomic } from '../engine/fsUtil';
 import type { DocumentModel } from '../model/documentModel';
 import type { LensText } from './features/lenses';
 
@@ -55,16 +55,13 @@ interface MemoryFile {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** UTF-16 code units, not UTF-8: a lone surrogate (an open document can hold one) and U+FFFD differ. */
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf16le').digest('hex');
-
 export class LensMemory {
+  private readonly build: string;
+
   /**
    * @param folder where memory files are kept (one per module path)
    * @param build what the lenses depend on besides the module and what it reads: the server's build and Node's
    */
-  private readonly build: string;
-
   constructor(private readonly folder: string, build: string) {
     // What the analysis takes from the process' environment: the temporary folder, whose listing is
     // unknown (`nodeFs.ts`).
@@ -72,7 +69,7 @@ export class LensMemory {
   }
 
   private fileOf(path: string): string {
-    return join(this.folder, `${sha256(path).slice(0, 32)}.json`);
+    return join(this.folder, `${textDigest(path).slice(0, 32)}.json`);
   }
 
   /**
@@ -83,14 +80,10 @@ export class LensMemory {
     if (model.analysis.diagnostics.some((d) => d.code === 'analysis-limit')) return 'its analysis stopped at a budget';
     const reads = readRecordOf(model.analysis);
     if (!reads) return 'a file it reads could not be read';
-    const memory: MemoryFile = { format: FORMAT, build: this.build, path, text: sha256(text), reads, lenses, diagnostics };
+    const memory: MemoryFile = { format: FORMAT, build: this.build, path, text: textDigest(text), reads, lenses, diagnostics };
     try {
-      mkdirSync(this.folder, { recursive: true });
-      const file = this.fileOf(path);
       // Whole or not at all: a server starting meanwhile never reads half a file.
-      const partial = `${file}.${process.pid}.partial`;
-      writeFileSync(partial, JSON.stringify(memory));
-      renameSync(partial, file);
+      writeFileAtomic(this.fileOf(path), JSON.stringify(memory));
       this.prune();
       return undefined;
     } catch (e) {
@@ -113,7 +106,7 @@ export class LensMemory {
     }
     if (!isMemoryFile(memory) || memory.format !== FORMAT || memory.path !== path) return { why: 'the memory is of another format', remembered: true };
     if (memory.build !== this.build) return { why: 'remembered by another build of the server, or with another temporary folder', remembered: true };
-    if (memory.text !== sha256(text)) return { why: 'remembered for another text', remembered: true };
+    if (memory.text !== textDigest(text)) return { why: 'remembered for another text', remembered: true };
     const recalled: Recalled = { lenses: memory.lenses, diagnostics: memory.diagnostics, reads: memory.reads };
     if (!recalledStillHolds(recalled, host)) return { why: 'a file it reads changed since', remembered: true };
     try {

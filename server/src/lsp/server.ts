@@ -409,11 +409,11 @@ export function startServer(connection: Connection, hooks: ServerHooks = {}): vo
   documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
     collector.busy();
-    if (justOpened !== uri) recalled.delete(uri);
     if (justOpened === uri) {
       justOpened = undefined;
       return;
     }
+    recalled.delete(uri);
     if (isPipelineUri(uri)) schedule(uri, DIAGNOSTICS_DELAY_MS);
     if (uri.startsWith('file:')) fileChanged(fileNameOf(uri), DIAGNOSTICS_DELAY_MS);
   });

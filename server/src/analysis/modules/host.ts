@@ -170,7 +170,7 @@ export class FileReader {
     const files: [string, string | null][] = [];
     for (const [path, text] of this.seen) {
       if (text instanceof Error) return undefined;
-      files.push([path, text === undefined ? null : digest(text)]);
+      files.push([path, digestOrNull(text)]);
     }
     const existence: [string, boolean][] = [];
     for (const [path, exists] of this.existence) {
@@ -180,7 +180,7 @@ export class FileReader {
     const listings: [string, string | null][] = [];
     for (const [key, names] of this.listings) {
       if (names instanceof Error) return undefined;
-      listings.push([key, names === undefined ? null : digest(names.join('\0'))]);
+      listings.push([key, digestOrNull(names?.join('\0'))]);
     }
     return { files, existence, listings, realPaths: [...this.realPaths] };
   }
@@ -220,19 +220,25 @@ export interface ReadRecord {
 export function readRecordHolds(record: ReadRecord, host: ModuleHost): boolean {
   for (const [path, before] of record.files) {
     const now = answer(() => host.readFile(path));
-    if (now instanceof Error || (now === undefined ? null : digest(now)) !== before) return false;
+    if (now instanceof Error || digestOrNull(now) !== before) return false;
   }
   for (const [path, before] of record.existence) if (answer(() => existence(host, path)) !== before) return false;
   for (const [key, before] of record.listings) {
     const now = answer(() => listing(host, listedFolder(key)!));
-    if (now instanceof Error || (now === undefined ? null : digest(now.join('\0'))) !== before) return false;
+    if (now instanceof Error || digestOrNull(now?.join('\0')) !== before) return false;
   }
   for (const [path, before] of record.realPaths) if (realPathOf(host, path) !== before) return false;
   return true;
 }
 
-/** UTF-16 code units, not UTF-8: a lone surrogate (an open document can hold one) and U+FFFD differ. */
-const digest = (text: string) => createHash('sha256').update(text, 'utf16le').digest('hex');
+/**
+ * The SHA-256 of a text's UTF-16 code units, not of its UTF-8: a lone surrogate (an open document can
+ * hold one) and U+FFFD differ.
+ */
+export const textDigest = (text: string) => createHash('sha256').update(text, 'utf16le').digest('hex');
+
+/** A read's digest; null for nothing there. */
+const digestOrNull = (text: string | undefined) => (text === undefined ? null : textDigest(text));
 
 function realPathOf(host: ModuleHost, absPath: string): string {
   try {

@@ -115,14 +115,18 @@ export function isLensData(data: unknown): data is LensData {
  * titled list is ~760 KB of JSON per keystroke, most of it for lenses off screen.
  */
 export function codeLenses(model: DocumentModel, document: TextDocument, statusOf?: StatusOf, lazy?: { readonly model: number }): CodeLens[] {
-  const lenses: CodeLens[] = [];
+  return withRanges(model, document, (entry, range, index) =>
+    lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: lensCommand(textOf(entry), statusOf) });
+}
+
+/** Each lens entry of the model with its range, made into what `make` makes. */
+function withRanges<T>(model: DocumentModel, document: TextDocument, make: (entry: LensEntry, range: Range, index: number) => T): T[] {
   let range: Range | undefined;
-  lensEntries(model).forEach((entry, index) => {
+  return lensEntries(model).map((entry, index) => {
     // Tasks of one call share its range (one position lookup per call site, not per task).
     if (entry.firstOfCall || !range) range = toRange(document, entryRange(entry));
-    lenses.push(lazy ? { range, data: [lazy.model, index] satisfies LensData } : { range, command: lensCommand(textOf(entry), statusOf) });
+    return make(entry, range, index);
   });
-  return lenses;
 }
 
 /** The title and command of the `index`th lens of `model`'s list; undefined when there is no such lens. */
@@ -133,9 +137,5 @@ export function resolveLens(model: DocumentModel, lens: CodeLens, index: number,
 
 /** Every lens of the model with its text before the store's word (what `lensMemory.ts` keeps). */
 export function lensTexts(model: DocumentModel, document: TextDocument): { range: Range; text: LensText }[] {
-  let range: Range | undefined;
-  return lensEntries(model).map((entry) => {
-    if (entry.firstOfCall || !range) range = toRange(document, entryRange(entry));
-    return { range, text: textOf(entry) };
-  });
+  return withRanges(model, document, (entry, range) => ({ range, text: textOf(entry) }));
 }
