@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { CodeLensRequest, CodeLensResolveRequest, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, FileChangeType, PublishDiagnosticsNotification, type CodeLens, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { generateLargeModule } from '../analysis/generate';
-import { alamode } from '../support/cli';
+import { encodedIds } from '../support/cli';
 import { waitFor } from '../support/engine';
 import { scratchFolder } from '../support/paths';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
@@ -23,14 +23,6 @@ const scratch = scratchFolder('alamode-lens-memory-');
 after(() => scratch.remove());
 
 const RECALLED = /^lenses of .* recalled from an earlier analysis/;
-
-/** `alamode encode`'s IDs of the module as the files are on disk now. */
-function cliIds(path: string): Record<string, string> {
-  const r = alamode(['encode', path, '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  const tasks = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
-  return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
-}
 
 /** IDs by task name of a lens list, resolving what is listed untitled (as VS Code does on screen). */
 async function idsOf(server: ServerProcess, lenses: CodeLens[]): Promise<Record<string, string>> {
@@ -122,7 +114,7 @@ function repository(name: string): { dir: string; pipeline: string } {
 test('a fresh server reopening a pipeline shows the lenses and diagnostics remembered by the last one at once, the CLI\'s IDs; then analyses it and asks for the lenses again', async () => {
   const cache = join(scratch.dir, 'cache-recall');
   const { pipeline } = repository('recall');
-  const expected = cliIds(pipeline);
+  const expected = encodedIds(pipeline);
   assert.deepEqual(Object.keys(expected).sort(), ['extract_orders', 'extract_payments', 'load']);
 
   const firstServer = await session(cache, pipeline);
@@ -145,7 +137,7 @@ test('nothing is recalled once anything the analysis read has changed: a helper,
   const cache = join(scratch.dir, 'cache-changes');
   const { dir, pipeline } = repository('changes');
   let before = (await session(cache, pipeline)).analysed;
-  assert.deepEqual(before, cliIds(pipeline));
+  assert.deepEqual(before, encodedIds(pipeline));
   const changes: [string, () => void, RegExp][] = [
     ['a helper', () => writeFileSync(join(dir, 'lib/images.ts'), "export const PY = 'python:3.13';\n"), /a file it reads changed since/],
     ['a JSON config', () => writeFileSync(join(dir, 'config/tables.json'), '["orders", "refunds"]\n'), /a file it reads changed since/],
@@ -158,7 +150,7 @@ test('nothing is recalled once anything the analysis read has changed: a helper,
   ];
   for (const [what, change, why] of changes) {
     change();
-    const expected = cliIds(pipeline);
+    const expected = encodedIds(pipeline);
     assert.notDeepEqual(expected, before, `${what}: the change re-keys the pipeline`);
     const run = await session(cache, pipeline);
     assert.ok(!run.log.some((m) => RECALLED.test(m)), `${what}: ${run.log.join('\n')}`);
@@ -172,7 +164,7 @@ test('nothing is recalled once anything the analysis read has changed: a helper,
 test('a damaged memory, another build\'s, or one turned off (ALAMODE_LENS_MEMORY=off) only means the lenses wait for the analysis', async () => {
   const cache = join(scratch.dir, 'cache-damaged');
   const { pipeline } = repository('damaged');
-  const expected = cliIds(pipeline);
+  const expected = encodedIds(pipeline);
   await session(cache, pipeline);
   const [file] = readdirSync(join(cache, 'lenses')).filter((f) => f.endsWith('.json'));
   const remembered = readFileSync(join(cache, 'lenses', file!), 'utf8');
@@ -201,7 +193,7 @@ test('in a workspace folder, a large module the editor restores right after the 
   mkdirSync(folder);
   const pipeline = join(folder, 'ladder.alamode.ts');
   writeFileSync(pipeline, generateLargeModule(3001));
-  const expected = cliIds(pipeline);
+  const expected = encodedIds(pipeline);
   assert.equal(Object.keys(expected).length, 3001);
   const first = await session(cache, pipeline, {}, folder);
   assert.deepEqual(first.analysed, expected);
@@ -239,47 +231,39 @@ test('what was recalled is checked again when shown: a helper changed on disk (a
   const cache = join(scratch.dir, 'cache-after-recall');
   const { helper, pipeline } = smallRepository('after-recall');
   const disk = readFileSync(pipeline, 'utf8');
-  await session(cache, pipeline);
-
-  const changedOnDisk = await recallingServer(cache);
-  try {
-    const uri = await openText(changedOnDisk, pipeline, disk);
-    await changedOnDisk.logged(RECALLED);
+  /**
+   * Remembered by one server, recalled by the next; then `change` (after the recall, before the lens
+   * request) and the lens list, which must be the CLI's for the files as `change` leaves them; then
+   * the helper and the module as they were.
+   */
+  const afterRecall = async (what: string, change: (server: ServerProcess) => Promise<void>) => {
+    await session(cache, pipeline);
+    const server = await recallingServer(cache);
+    try {
+      const uri = await openText(server, pipeline, disk);
+      await server.logged(RECALLED);
+      await change(server);
+      assert.deepEqual(await listIds(server, uri), encodedIds(pipeline), what);
+    } finally {
+      await server.stop();
+      writeFileSync(helper, "export const PY = 'python:3.12';\n");
+      writeFileSync(pipeline, disk);
+    }
+  };
+  await afterRecall('the helper as the disk has it now', async (server) => {
     writeFileSync(helper, "export const PY = 'python:3.13';\n");
-    await changedOnDisk.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(helper).href, type: FileChangeType.Changed }] });
-    assert.deepEqual(await listIds(changedOnDisk, uri), cliIds(pipeline), 'the helper as the disk has it now');
-  } finally {
-    await changedOnDisk.stop();
-    writeFileSync(helper, "export const PY = 'python:3.12';\n");
-  }
-
-  await session(cache, pipeline);
-  const helperOpened = await recallingServer(cache);
-  try {
-    const uri = await openText(helperOpened, pipeline, disk);
-    await helperOpened.logged(RECALLED);
-    await openText(helperOpened, helper, "export const PY = 'python:3.14';\n");
+    await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(helper).href, type: FileChangeType.Changed }] });
+  });
+  await afterRecall('the helper as the editor has it', async (server) => {
+    await openText(server, helper, "export const PY = 'python:3.14';\n");
     writeFileSync(helper, "export const PY = 'python:3.14';\n");
-    assert.deepEqual(await listIds(helperOpened, uri), cliIds(pipeline), 'the helper as the editor has it');
-  } finally {
-    await helperOpened.stop();
-    writeFileSync(helper, "export const PY = 'python:3.12';\n");
-  }
-
-  await session(cache, pipeline);
-  const reopened = await recallingServer(cache);
-  try {
-    const uri = await openText(reopened, pipeline, disk);
-    await reopened.logged(RECALLED);
+  });
+  await afterRecall('the text opened last', async (server) => {
     // Opened again, same version, without a close: a client may.
     const other = disk.replace("command: ['run']", "command: ['run', '--all']");
-    await openText(reopened, pipeline, other);
+    await openText(server, pipeline, other);
     writeFileSync(pipeline, other);
-    assert.deepEqual(await listIds(reopened, uri), cliIds(pipeline), 'the text opened last');
-  } finally {
-    await reopened.stop();
-    writeFileSync(pipeline, disk);
-  }
+  });
 });
 
 test('the key tells apart what the analysis tells apart: a lone surrogate in unsaved text from U+FFFD on disk, and another temporary folder (whose listing is unknown)', async () => {
@@ -294,7 +278,7 @@ test('the key tells apart what the analysis tells apart: a lone surrogate in uns
   await unsaved.stop(); // remembers the unsaved text's lenses
   const onDisk = await session(cache, pipeline);
   assert.ok(!onDisk.log.some((m) => RECALLED.test(m)), onDisk.log.join('\n'));
-  assert.deepEqual(onDisk.first, cliIds(pipeline));
+  assert.deepEqual(onDisk.first, encodedIds(pipeline));
 
   const listing = join(dir, 'listing.alamode.ts');
   const temporary = mkdtempSync(join(scratch.dir, 'tmp-'));
@@ -312,5 +296,5 @@ test('a FIFO where the memory file would be never blocks the server', async () =
   mkdirSync(join(cache, 'lenses'), { recursive: true });
   execFileSync('mkfifo', [join(cache, 'lenses', `${createHash('sha256').update(pipeline, 'utf16le').digest('hex').slice(0, 32)}.json`)]);
   const run = await session(cache, pipeline);
-  assert.deepEqual(run.first, cliIds(pipeline));
+  assert.deepEqual(run.first, encodedIds(pipeline));
 });

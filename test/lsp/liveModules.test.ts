@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { CodeLensRefreshRequest, CodeLensRequest, DefinitionRequest, DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest, LogMessageNotification, ReferencesRequest, RegistrationRequest, RenameRequest, UnregistrationRequest, type ClientCapabilities, type DidChangeWatchedFilesRegistrationOptions, type FileSystemWatcher, type LocationLink, type RelativePattern, type TextEdit } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { AffectedPipelinesRequest } from '../../server/src/protocol';
-import { alamode } from '../support/cli';
+import { alamode, encodedIds } from '../support/cli';
 import { initRepo } from '../support/git';
 import { repoRoot } from '../support/paths';
 import { startTestClient, type TestClient } from './lspClient';
@@ -56,14 +56,6 @@ function cliIds(module: string, edits: Record<string, [string, string]> = {}): R
     writeFileSync(join(copy, file), text.replaceAll(from, to));
   }
   return encodedIds(join(copy, module));
-}
-
-/** `alamode encode`'s IDs for the module at `path`, as the files are on disk now. */
-function encodedIds(path: string): Record<string, string> {
-  const r = alamode(['encode', path, '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  const tasks = (JSON.parse(r.stdout) as { tasks: Record<string, { output: string }> }).tasks;
-  return Object.fromEntries(Object.entries(tasks).map(([name, t]) => [name, t.output]));
 }
 
 async function lensIds(uri: string, on = client): Promise<Record<string, string>> {

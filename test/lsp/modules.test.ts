@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CodeLensRequest, DiagnosticSeverity, DocumentSymbolRequest } from 'vscode-languageserver-protocol';
-import { alamode } from '../support/cli';
+import { alamode, encodedIds } from '../support/cli';
 import { fixturesDir, scratchFolder } from '../support/paths';
 import { lensIdsByTask, startTestClient, type TestClient } from './lspClient';
 
@@ -75,7 +75,6 @@ describe('problems in helpers', () => {
 describe('a pipeline that imports another pipeline module', () => {
   // ingest.alamode.ts makes its own Dag (three tasks) and exports a table name beside it.
   const ingest = "import { Dag } from 'a-la-mode';\nexport const RAW = 'raw_events';\nconst dag = new Dag({ name: 'ingest' });\nconst fetch = dag.task('fetch', { image: 'py', table: RAW });\ndag.task('clean', { image: 'py' }).addDep(fetch);\ndag.task('load', { image: 'py' }).addDep(fetch);\nexport default dag;\n";
-  const cliIds = (path: string) => Object.fromEntries(Object.entries((JSON.parse(alamode(['encode', path, '--json']).stdout) as { tasks: Record<string, { output: string }> }).tasks).map(([task, t]) => [task, t.output]));
   const lensLines = async (uri: string) => ((await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => l.range.start.line);
 
   test('its lenses and outline are its own tasks, not the imported pipeline\'s on the import line', async () => {
@@ -83,12 +82,12 @@ describe('a pipeline that imports another pipeline module', () => {
     const text = "import { Dag } from 'a-la-mode';\nimport { RAW } from './ingest.alamode';\nconst dag = new Dag({ name: 'report' });\ndag.task('report', { image: 'py', source: RAW });\nexport default dag;\n";
     const path = write('cross/report.alamode.ts', text);
     const uri = await client.open(path, text);
-    assert.deepEqual(await lensIds(uri), cliIds(path));
+    assert.deepEqual(await lensIds(uri), encodedIds(path));
     assert.deepEqual(await lensLines(uri), [3]);
     const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as { name: string }[];
     assert.deepEqual(symbols.map((s) => s.name), ['dag', 'report']);
     // The imported module's own lenses are where they were.
-    assert.deepEqual(await lensIds(await client.open(join(dir, 'cross', 'ingest.alamode.ts'))), cliIds(join(dir, 'cross', 'ingest.alamode.ts')));
+    assert.deepEqual(await lensIds(await client.open(join(dir, 'cross', 'ingest.alamode.ts'))), encodedIds(join(dir, 'cross', 'ingest.alamode.ts')));
   });
 
   test('when which Dag the module exports is not known, the imported pipeline\'s tasks keep their lenses', async () => {
@@ -98,7 +97,7 @@ describe('a pipeline that imports another pipeline module', () => {
     const uri = await client.open(path, text);
     const ids = await lensIds(uri);
     // The CLI exports ingest here (WHICH is not set): its tasks have lenses, with its IDs.
-    const cli = cliIds(path);
+    const cli = encodedIds(path);
     assert.deepEqual(Object.keys(cli).sort(), ['clean', 'fetch', 'load']);
     for (const [task, id] of Object.entries(cli)) assert.equal(ids[task], id, task);
   });
@@ -109,7 +108,7 @@ describe('a pipeline that imports another pipeline module', () => {
     const text = "import { dag } from './base';\nimport './checks';\ndag.task('report', { image: 'py' }).addDep('check');\nexport default dag;\n";
     const path = write('extend/main.alamode.ts', text);
     const uri = await client.open(path, text);
-    assert.deepEqual(await lensIds(uri), cliIds(path));
+    assert.deepEqual(await lensIds(uri), encodedIds(path));
     assert.deepEqual(await lensLines(uri), [0, 1, 2]);
   });
 
