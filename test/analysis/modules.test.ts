@@ -356,6 +356,52 @@ export default dag;
     sameAsTheCli(files, cases, (r) => writeFileSync(r.path('binary.dat'), Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00, 0x41])));
   });
 
+  test('a URL of a file beside the module (`new URL(\'./x.json\', import.meta.url)`): read, listed, converted and measured as `alamode encode` does; what may change the URL is unknown', () => {
+    const files = { 'conf.json': '{ "image": "py:1" }', 'queries/a.sql': 'select 1', 'queries/b.sql': 'select 2' };
+    const H = "import { existsSync, readdirSync, readFileSync } from 'node:fs';\nimport { fileURLToPath, pathToFileURL, URL as NodeURL } from 'node:url';\nimport { join } from 'node:path';\nconst conf = new URL('./conf.json', import.meta.url);\n";
+    const cases: Record<string, { body: string; unknown?: RegExp }> = {
+      read: { body: `${H}dag.task('a', { image: JSON.parse(readFileSync(conf, 'utf8')).image });` },
+      folder: { body: `${H}const here = fileURLToPath(new URL('.', import.meta.url));\ndag.task('a', { image: JSON.parse(readFileSync(join(here, 'conf.json'), 'utf8')).image, here: here.endsWith('/') ? 'slash' : 'none' });` },
+      listed: { body: `${H}for (const f of readdirSync(new URL('./queries/', import.meta.url))) dag.task(f, { image: 'x', sql: readFileSync(new URL(\`./queries/\${f}\`, import.meta.url), 'utf8') });` },
+      exists: { body: `${H}dag.task('a', { image: 'x', e: [existsSync(conf), existsSync(new URL('./missing.json', import.meta.url)), existsSync(new URL('https://example.com/conf.json'))].join() });` },
+      converted: { body: "const u = new URL('https://user:pw@example.com:8080/a/b.csv?x=1#frag');\ndag.task('a', { image: 'x', v: [`${u}`, String(u), u + '', '' + u, u.toString(), u.toJSON(), [u].join(), JSON.stringify({ u }), u.href, u.origin, u.protocol, u.username, u.password, u.host, u.hostname, u.port, u.pathname, u.search, u.hash].join('|') });" },
+      bases: { body: `${H}const b = new URL('s3://bucket/runs/');\ndag.task('a', { image: 'x', v: [new URL('2024/', b).href, new NodeURL('../x', 'file:///a/b/c').pathname, pathToFileURL('/tmp/a b.txt').href, URL.canParse('x:'), URL.canParse('nope')].join() });` },
+      thrown: { body: `${H}let bad = 'parsed'; try { new URL('not a url'); } catch { bad = 'threw'; }\nlet scheme = 'read'; try { readFileSync(new URL('https://example.com/x')); } catch { scheme = 'threw'; }\ndag.task('a', { image: 'x', bad, scheme });` },
+      // What may change the URL (its href goes): a property set, a helper that sets one, searchParams, code the analysis cannot see.
+      pathnameSet: { body: `${H}conf.pathname = conf.pathname.replace('conf', 'nope');\ndag.task('a', { image: 'x', u: conf.href });`, unknown: /is a URL/ },
+      setByAHelper: { body: `${H}function retarget(u: URL) { u.hash = 'h'; }\nretarget(conf);\ndag.task('a', { image: 'x', u: conf.href });`, unknown: /is a URL/ },
+      searchParams: { body: "const u = new URL('https://example.com/p?a=1');\nu.searchParams.set('b', '2');\ndag.task('a', { image: 'x', u: u.href });", unknown: /is a URL/ },
+      onABranch: { body: "const u = new URL('https://example.com/a');\nif (process.env.ALAMODE_TEST_NOT_SET) u.pathname = '/z';\ndag.task('a', { image: 'x', u: u.href });", unknown: /is a URL/ },
+      handedOver: { body: "const u = new URL('https://example.com/a');\nnew Promise<void>((resolve) => { u.hash = 'x'; resolve(); });\ndag.task('a', { image: 'x', u: u.href });", unknown: /is a URL/ },
+      prototypePatched: { body: "(URL.prototype as any).toString = function () { return 'P'; };\ndag.task('a', { image: 'x', u: String(new URL('https://example.com/a')) });", unknown: /changes a built-in object/ },
+    };
+    sameAsTheCli(files, cases);
+  });
+
+  test('await of what a pipeline reads: fs/promises, an async helper awaited where it is called, Promise.all and Promise.resolve of such, as `alamode encode` gives; a promise the analysis does not see settle is unknown', () => {
+    const files = {
+      'conf.json': '{ "image": "py:1" }', 'b.json': '{ "x": "bx" }', 'run.py': 'print(1)\n', 'queries/a.sql': 'select 1',
+      'lib/config.ts': "import { readFile } from 'node:fs/promises';\nimport { join } from 'node:path';\nexport async function loadConfig(name = 'conf.json') { return JSON.parse(await readFile(join(import.meta.dirname, '..', name), 'utf8')); }\nexport const eager = JSON.parse(await readFile(join(import.meta.dirname, '..', 'b.json'), 'utf8'));\n",
+    };
+    const H = "import { readFile, readdir } from 'node:fs/promises';\nimport fs from 'node:fs';\nimport { createHash } from 'node:crypto';\n";
+    const cases: Record<string, { body: string; unknown?: RegExp }> = {
+      readFile: { body: `${H}const { image } = JSON.parse(await readFile('conf.json', 'utf8'));\ndag.task('a', { image, sql: await readFile(new URL('./queries/a.sql', import.meta.url), { encoding: 'utf8' }), names: (await readdir('queries')).join() });` },
+      hashed: { body: `${H}dag.task('a', { image: 'x', code: createHash('sha256').update(await readFile('run.py')).digest('hex'), other: JSON.parse(await fs.promises.readFile('b.json', 'utf8')).x });` },
+      helper: { body: `${H}import { loadConfig, eager } from './lib/config';\nconst c = await loadConfig();\ndag.task('a', { image: c.image, x: eager.x, y: (await loadConfig('b.json')).x });` },
+      functions: { body: `${H}const load = async (p: string) => JSON.parse(await readFile(p, 'utf8'));\nconst loader = { base: 'conf.json', async load() { return await load(this.base); } };\nasync function depth(n: number): Promise<number> { return n === 0 ? 0 : 1 + (await depth(n - 1)); }\nclass Tags { async tag() { return 'cls'; } }\ndag.task('a', { image: (await loader.load()).image, n: await depth(4), t: await new Tags().tag(), p: await (async () => 'arrow')() });` },
+      promises: { body: `${H}const [a, b] = await Promise.all([readFile('conf.json', 'utf8'), readFile('b.json', 'utf8'), 7]);\nconst o = { k: 'v' };\ndag.task('a', { image: JSON.parse(a).image, x: JSON.parse(b).x, same: String((await Promise.resolve(o)) === o), p: String(await null) + (await 5) + (await Promise.resolve('r')) });` },
+      rejected: { body: `${H}let image = 'py:default';\ntry { image = JSON.parse(await readFile('missing.json', 'utf8')).image; } catch { image = 'py:fallback'; }\ndag.task('a', { image });` },
+      // An async function not awaited where it is called runs its rest later, after code that follows the call.
+      notAwaitedThere: { body: "const order: string[] = [];\nasync function step() { order.push('a1'); await null; order.push('a2'); }\nconst p = step(); order.push('main'); await p;\ndag.task('a', { image: 'x', order: order.join() });", unknown: /calls an async function or generator/ },
+      thenable: { body: "const v = await { then(resolve: (x: string) => void) { resolve('t'); } };\ndag.task('a', { image: 'x', v });", unknown: /only known at run time/ },
+      thenChain: { body: `${H}const c = await readFile('conf.json', 'utf8').then(JSON.parse);\ndag.task('a', { image: c.image });`, unknown: /only known at run time/ },
+      newPromise: { body: "const v = await new Promise<string>((resolve) => resolve('np'));\ndag.task('a', { image: v });", unknown: /only known at run time|constructs an object/ },
+      laterCallback: { body: `${H}const shared = { v: 'early' };\nsetTimeout(() => { shared.v = 'late'; }, 0);\nawait readFile('conf.json', 'utf8');\ndag.task('a', { image: shared.v });`, unknown: /runs code the analysis cannot see/ },
+      eachAsync: { body: `${H}const all = await Promise.all(['conf.json', 'b.json'].map(async (f) => JSON.parse(await readFile(f, 'utf8'))));\ndag.task('a', { image: all[0].image });`, unknown: /only known at run time/ },
+    };
+    sameAsTheCli(files, cases);
+  });
+
   test('a function a built-in would call and the analysis does not run escapes: a JSON reviver or replacer, a custom iterable spread, an object converted by a string method', () => {
     const T = "\ndag.task('a', { image: 'x', n });";
     sameAsTheCli({}, {

@@ -184,6 +184,25 @@ describe('a shared helper edited, closed, and changed on disk', () => {
     await lensesBecome(uri, after, 'a stage added to the config read with readFileSync adds its task');
   });
 
+  test('config read the ES module way (new URL(…, import.meta.url), await readFile of fs/promises in an async helper awaited where it is called) shows the CLI\'s IDs, and follows the file on disk', async () => {
+    const dir = mkdtempSync(join(scratch, 'esm-config-'));
+    const configPath = join(dir, 'config', 'pipeline.json');
+    mkdirSync(dirname(configPath));
+    writeFileSync(configPath, '{ "image": "py:3.12", "stages": ["load", "clean"] }');
+    writeFileSync(join(dir, 'lib.ts'), "import { readFile } from 'node:fs/promises';\nexport async function loadConfig(name: string) {\n  return JSON.parse(await readFile(new URL(`./config/${name}`, import.meta.url), 'utf8'));\n}\n");
+    const path = join(dir, 'esm.alamode.ts');
+    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nimport { loadConfig } from './lib';\nconst dag = new Dag();\nconst config = await loadConfig('pipeline.json');\nconst again = JSON.parse(readFileSync(new URL('./config/pipeline.json', import.meta.url), 'utf8'));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, n: config.stages.length });\nexport default dag;\n");
+    const uri = await client.open(path);
+    const before = encodedIds(path);
+    assert.deepEqual(Object.keys(before).sort(), ['clean', 'load']);
+    assert.deepEqual(await lensIds(uri), before);
+    writeFileSync(configPath, '{ "image": "py:3.13", "stages": ["load", "clean", "dedupe"] }');
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(configPath).href, type: FileChangeType.Changed }] });
+    const after = encodedIds(path);
+    assert.ok('dedupe' in after && after.load !== before.load);
+    await lensesBecome(uri, after, 'a stage added to the config an async helper reads adds its task');
+  });
+
   test('readFileSync of a file that is not there throws as it does when the CLI runs; a Buffer read, and a read after code not followed (which may have written the file), are unknown', async () => {
     const dir = mkdtempSync(join(scratch, 'fs-missing-'));
     writeFileSync(join(dir, 'c.json'), '{ "n": 1 }');

@@ -47,6 +47,7 @@ export class Evaluator implements Interpreter {
   readonly silent = new WeakSet<UnknownValue>();
   readonly templateObjects = new Map<ts.TemplateLiteral, TemplateStringsValue>();
   drainedCall: ts.Node | undefined = undefined;
+  awaitedCall: ts.Node | undefined = undefined;
   drainIsolated = false;
   readonly yieldSinks: YieldSink[] = [];
   builtinsPatched: UnknownValue | undefined;

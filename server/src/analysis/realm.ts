@@ -78,6 +78,8 @@ export interface Interpreter extends Realm, MergeHost {
    * `evalDrained` in calls.ts).
    */
   drainedCall: ts.Node | undefined;
+  /** The call an `await` is evaluating the operand of: an async function called there runs through (see `evalAwait`). */
+  awaitedCall: ts.Node | undefined;
   /** Set when {@link drainedCall} is a `for…of`'s: only a generator that cannot interact with the loop runs (`evalIsolated`). */
   drainIsolated: boolean;
   /** What each generator running to completion has yielded so far, innermost last. */

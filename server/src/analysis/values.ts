@@ -232,6 +232,17 @@ export function quietOpaque(unknown: UnknownValue): Opaque {
   return o;
 }
 
+/**
+ * The unknown of a value the analysis knows in part (a URL, a settled promise: see {@link UrlOpaque},
+ * {@link PromiseOpaque}), placed on `node`: making it is no operation on unknown data, so it does not
+ * count as a possible hidden throw.
+ */
+export function quietUnknown(realm: Realm, why: string, node: ts.Node): UnknownValue {
+  const unknown = realm.opaque(why, node).unknown;
+  opaquesMade--;
+  return unknown;
+}
+
 /** Marks a value the evaluator did not follow; see the module comment. */
 export class Opaque {
   constructor(
@@ -310,6 +321,61 @@ export class BytesOpaque extends Opaque {
 /** The text whose UTF-8 encoding a Buffer `readFileSync` gave holds, while nothing may have changed it. */
 export function bytesOf(realm: Realm, v: Value): string | undefined {
   return v instanceof BytesOpaque && v.epoch === realm.havocEpoch ? v.text : undefined;
+}
+
+/**
+ * A `new URL(…)` of known strings, most often a file beside the module:
+ * `readFileSync(new URL('./config.json', import.meta.url), 'utf8')`. It is unknown to everything except
+ * its string properties (`href`, `pathname`, …), `toString`, `toJSON`, conversion to a string,
+ * `fileURLToPath` and the `fs` functions (see `builtins/nodeUrl.ts`). As for a file's Buffer, `href` is
+ * dropped as soon as code may have changed the object: a property read other than those (`searchParams`),
+ * a write, a hand-over to code the analysis does not see; `epoch` ties it to the havocs so far.
+ */
+export class UrlOpaque extends Opaque {
+  constructor(
+    unknown: UnknownValue,
+    public href: string | undefined,
+    readonly epoch: number,
+  ) {
+    super(unknown);
+    opaquesMade--; // a value known in part: see quietUnknown
+  }
+
+  override forget(): void {
+    this.href = undefined;
+  }
+}
+
+/** The `href` of a URL `new URL(…)` made, while nothing may have changed it. */
+export function hrefOf(realm: Realm, v: Value): string | undefined {
+  return v instanceof UrlOpaque && v.epoch === realm.havocEpoch ? v.href : undefined;
+}
+
+/**
+ * A promise the analysis knows settled: what `readFile` of `fs/promises` gives, `Promise.resolve(…)`,
+ * `Promise.all` of such. `await` takes its value (or throws its rejection) at once (see
+ * `builtins/promises.ts`); it is unknown to everything else (`.then(…)`, a property). As for a file's
+ * Buffer, what is known is dropped as soon as code may have changed the object (its `then` or
+ * `constructor`): a property read or write, a hand-over; `epoch` ties it to the havocs so far.
+ */
+export class PromiseOpaque extends Opaque {
+  constructor(
+    unknown: UnknownValue,
+    public settled: { readonly value: Value } | { readonly rejection: string } | undefined,
+    readonly epoch: number,
+  ) {
+    super(unknown, settled && 'value' in settled ? reachOf([settled.value]) : NO_REACH);
+    opaquesMade--; // a value known in part: see quietUnknown
+  }
+
+  override forget(): void {
+    this.settled = undefined;
+  }
+}
+
+/** How a promise the analysis made settled, while nothing may have changed it. */
+export function settledOf(realm: Realm, v: Value): PromiseOpaque['settled'] {
+  return v instanceof PromiseOpaque && v.epoch === realm.havocEpoch ? v.settled : undefined;
 }
 
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */

@@ -7,6 +7,7 @@ import { SK } from '../syntax';
 import {
   ArrayValue,
   bytesOf,
+  hrefOf,
   BuiltinFunction,
   Closure,
   DagState,
@@ -93,6 +94,9 @@ export function toPrimitiveValue(realm: Realm, v: Value, node: ts.Node, hint: 's
     // A file's Buffer: valueOf gives the object, toString its text (UTF-8), whatever the hint.
     const bytes = bytesOf(realm, v);
     if (bytes !== undefined) return bytes;
+    // A URL: valueOf gives the object, toString its href.
+    const href = hrefOf(realm, v);
+    if (href !== undefined) return href;
     runsWhatItHolds(realm, v);
     return new Opaque(v.unknown);
   }

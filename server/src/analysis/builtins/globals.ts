@@ -23,11 +23,14 @@ import { objectFn } from './objects';
 import { bigintFn, booleanFn, numberFn, stringFn } from './primitives';
 import { fn, members, pure } from './support';
 import { isModelledNodeModule } from './nodePath';
+import { urlClass } from './nodeUrl';
+import { promiseFn } from './promises';
 
 export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'String', 'Number', 'Boolean', 'BigInt', 'Object', 'Array', 'JSON', 'Math', 'console', 'parseInt', 'parseFloat',
   'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'Dag', 'Symbol',
   'Reflect', 'Function', 'globalThis', 'global', 'window', 'self', 'RegExp', 'structuredClone', 'Set', 'Map', 'Date',
+  'URL', 'Promise',
 ]);
 
 /**
@@ -121,6 +124,8 @@ const GLOBALS = new Map<string, Value>([
   ['Set', setFn],
   ['Map', mapFn],
   ['Date', dateFn],
+  ['URL', urlClass],
+  ['Promise', promiseFn],
 ]);
 
 /** The value of a global the module does not declare. */

@@ -10,6 +10,7 @@ import {
   ObjectValue,
   Opaque,
   UnknownValue,
+  hrefOf,
   isPrimitive,
   orderedKeys,
   reachOf,
@@ -34,6 +35,9 @@ interface Copied {
 
 function toNative(realm: Realm, v: Value, node: ts.Node, copied: Copied, depth: number): { ok: true; value: unknown } | { ok: false; why: UnknownValue } {
   if (isPrimitive(v)) return { ok: true, value: v };
+  // A URL: its toJSON gives its href.
+  const href = hrefOf(realm, v);
+  if (href !== undefined) return { ok: true, value: href };
   if (v instanceof Opaque) return { ok: false, why: v.unknown };
   if (v instanceof Closure || v instanceof BuiltinFunction) return { ok: true, value: () => undefined };
   const not = (what: string): { ok: false; why: UnknownValue } => ({ ok: false, why: new UnknownValue(`JSON.stringify of ${what} is not modelled by the analysis`, realm.range(node)) });

@@ -10,8 +10,11 @@
  */
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { bytesOf, BytesOpaque, isPrimitive, NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
+import { BuiltinFunction, bytesOf, BytesOpaque, hrefOf, isPrimitive, NamespaceValue, ObjectValue, Opaque, reachOf, type CallSite, type Realm, type Value } from '../values';
 import { nativeError } from './coercion';
+import { filePathOfUrl, isFileUrl } from './nodeUrl';
+import { settledPromise } from './promises';
+import { ThrowSignal } from '../signals';
 import { fn, methodFn, newArray } from './support';
 
 /** The encodings for which `readFileSync` returns the file's text as the host reads it (UTF-8). */
@@ -67,10 +70,20 @@ function dotDotResolvesAsText(realm: Realm, directory: string, path: string): bo
   return true;
 }
 
+/**
+ * The arguments of a file function with its path first as a string when it is a known URL: a `file:`
+ * URL names the file of its path (Node's own conversion, which throws for another scheme).
+ */
+function withUrlPath(realm: Realm, args: readonly Value[], site: CallSite): readonly Value[] {
+  const href = hrefOf(realm, args[0]);
+  return href === undefined ? args : [filePathOfUrl(realm, href, site.node), ...args.slice(1)];
+}
+
 /** `x/`, `x/.`, `.`: a path only a folder can answer (resolving drops what says so). */
 const namesFolder = (path: string) => /(^|\/)\.{0,2}$/.test(path);
 
-const readFileSync = fn('fs.readFileSync', (realm, _this, args, site) => {
+const readFileSync = fn('fs.readFileSync', (realm, _this, given, site) => {
+  const args = withUrlPath(realm, given, site);
   const [path, options] = args;
   const absolute = pathOf(realm, path, args, site);
   if (absolute instanceof Opaque) return absolute;
@@ -134,7 +147,11 @@ function givesBuffer(options: Value): boolean {
  * `existsSync(path)`: whether a file or folder is there, as the host sees it (so the server watches the
  * path, and a file made there re-analyses). Never throws, as Node's does not.
  */
-const existsSync = fn('fs.existsSync', (realm, _this, args, site) => {
+const existsSync = fn('fs.existsSync', (realm, _this, given, site) => {
+  // A URL that names no file: false, as Node's own catches the conversion's error.
+  const href = hrefOf(realm, given[0]);
+  if (href !== undefined && !isFileUrl(href)) return false;
+  const args = withUrlPath(realm, given, site);
   const [path] = args;
   if (path === '') return false;
   const absolute = pathOf(realm, path, args.slice(0, 1), site);
@@ -167,7 +184,8 @@ function namesOnly(options: Value): boolean {
  * folder, and a file made or removed there re-analyses). Dirents, other encodings and `recursive` are
  * unknown.
  */
-const readdirSync = fn('fs.readdirSync', (realm, _this, args, site) => {
+const readdirSync = fn('fs.readdirSync', (realm, _this, given, site) => {
+  const args = withUrlPath(realm, given, site);
   const [path, options] = args;
   if (path === '') return realm.throwError("ENOENT: no such file or directory, scandir ''", site.node);
   const absolute = pathOf(realm, path, args, site);
@@ -191,7 +209,32 @@ const readdirSync = fn('fs.readdirSync', (realm, _this, args, site) => {
   return newArray(realm, names, site.node);
 });
 
-const FUNCTIONS: [string, Value][] = [['readFileSync', readFileSync], ['existsSync', existsSync], ['readdirSync', readdirSync]];
+/**
+ * `fs/promises`' version of a function of the above: a promise settled at once as the synchronous one
+ * returns or throws (see builtins/promises.ts), or unknown when that is unknown. The file is read when
+ * the call is made, as far as the analysis can tell: code that changes it before Node reads it is code
+ * the analysis does not follow.
+ */
+function promised(name: string, sync: BuiltinFunction): BuiltinFunction {
+  return fn(`fs.promises.${name}`, (realm, thisValue, args, site) => {
+    let value: Value;
+    try {
+      value = sync.impl(realm, thisValue, args, site);
+    } catch (e) {
+      if (e instanceof ThrowSignal) return settledPromise(realm, { rejection: e.description }, site.node);
+      throw e;
+    }
+    return value instanceof Opaque && !(value instanceof BytesOpaque) ? value : settledPromise(realm, { value }, site.node);
+  });
+}
+
+const PROMISE_FUNCTIONS: [string, Value][] = [['readFile', promised('readFile', readFileSync)], ['readdir', promised('readdir', readdirSync)]];
+const promisesModule = new NamespaceValue('fs/promises', new Map<string, Value>(PROMISE_FUNCTIONS));
+
+/** `fs/promises` and `node:fs/promises` (also `fs.promises`). */
+export const FS_PROMISES_MODULE = { module: promisesModule, namespace: new NamespaceValue('fs/promises', new Map<string, Value>([...PROMISE_FUNCTIONS, ['default', promisesModule]])) };
+
+const FUNCTIONS: [string, Value][] = [['readFileSync', readFileSync], ['existsSync', existsSync], ['readdirSync', readdirSync], ['promises', promisesModule]];
 const fsModule = new NamespaceValue('fs', new Map<string, Value>(FUNCTIONS));
 
 /** `fs` and `node:fs`: the module (default, `import fs = require`) and what `import * as fs` gives. */

@@ -26,7 +26,7 @@ import {
 } from '../values';
 import { nativeError } from './coercion';
 import { checkString, fn } from './support';
-import { FS_MODULE } from './nodeFs';
+import { FS_MODULE, FS_PROMISES_MODULE } from './nodeFs';
 import { CRYPTO_MODULE } from './nodeCrypto';
 import { URL_MODULE } from './nodeUrl';
 
@@ -147,7 +147,7 @@ const MODULES = new Map<string, { readonly module: NamespaceValue; readonly name
   ['crypto', CRYPTO_MODULE],
   ['node:crypto', CRYPTO_MODULE],
   // Only where a path is not an OS question: `readFileSync` of a POSIX path (see `nodeFs.ts`).
-  ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE], ['url', URL_MODULE], ['node:url', URL_MODULE]] as const),
+  ...(process.platform === 'win32' ? [] : [['fs', FS_MODULE], ['node:fs', FS_MODULE], ['fs/promises', FS_PROMISES_MODULE], ['node:fs/promises', FS_PROMISES_MODULE], ['url', URL_MODULE], ['node:url', URL_MODULE]] as const),
 ]);
 
 /** Whether the analysis models the Node module `name` (`node:crypto`, or `crypto` as a namespace names it): writing to it patches built-ins it applies. */

@@ -145,12 +145,13 @@ export function evalDrained(ev: Interpreter, expr: ts.Expression, scope: Scope, 
   }
 }
 
-export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args: readonly Value[], site: CallSite): Value {
+/** `awaited`: an async function whose call is awaited where it is made, run through (see `evalAwait`). */
+export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args: readonly Value[], site: CallSite, awaited = false): Value {
   const node = fn.node;
   // A `for…of`'s generator (`isolated`): only one that cannot interact with the loop's body.
   const isolated = ev.drainIsolated;
   const drained = !fn.supported && ev.drainedCall === site.node && isDrainableGenerator(node) && (!isolated || isIsolatedGenerator(fn, thisValue, args));
-  if ((!fn.supported && !drained) || !ts.isFunctionLike(node)) {
+  if ((!fn.supported && !drained && !awaited) || !ts.isFunctionLike(node)) {
     const what = ts.isClassLike(node) ? 'a class' : 'an async function or generator';
     return callUnseen(ev, fn, thisValue, args, site, ev.unknown(`${ev.text(site.node)} calls ${what}, which the analysis does not follow`, site.node));
   }
@@ -176,6 +177,9 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   if (anchored) ev.anchors.push(site.node);
   if (fromEntry) ev.callSites.push(site.node);
   ev.callDepth++;
+  // The calls in its body are not the one awaited.
+  const savedAwaited = ev.awaitedCall;
+  ev.awaitedCall = undefined;
   try {
     let i = 0;
     for (const p of node.parameters) {
@@ -202,6 +206,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     if (c.kind === 'uncertain') return new Opaque(c.why, c.reach);
     return undefined;
   } finally {
+    ev.awaitedCall = savedAwaited;
     ev.callDepth--;
     if (anchored) ev.anchors.pop();
     if (fromEntry) ev.callSites.pop();
@@ -405,7 +410,15 @@ export function evalCall(ev: Interpreter, node: ts.CallExpression, scope: Scope)
   }
   if (node.questionDotToken && (fn === null || fn === undefined)) return SHORT;
   const { values, infos } = evalArgs(ev, node.arguments, scope, drainsFirstArgument(fn, node.arguments));
-  return call(ev, fn, thisValue, values, { node, args: infos, argumentCount: node.arguments.length });
+  const site: CallSite = { node, args: infos, argumentCount: node.arguments.length };
+  // The operand of an `await`: an async function of the module's runs through at once (see `evalAwait`).
+  if (fn instanceof Closure && ev.awaitedCall === node && isAwaitableAsync(fn.node)) return callClosure(ev, fn, thisValue, values, site, true);
+  return call(ev, fn, thisValue, values, site);
+}
+
+/** An async function (not a generator) with a body: what an `await` of its call runs through (`evalAwait`). */
+function isAwaitableAsync(node: ts.Node): boolean {
+  return ts.isFunctionLike(node) && isAsyncFunction(node) && !(node as ts.FunctionLikeDeclaration).asteriskToken && (node as ts.FunctionLikeDeclaration).body !== undefined;
 }
 
 export function evalNew(ev: Interpreter, node: ts.NewExpression, scope: Scope): Value {

@@ -5,6 +5,8 @@
 import ts from 'typescript';
 import { UnknownValue } from '../types';
 import {
+  bytesOf,
+  hrefOf,
   ArrayValue,
   MatchArrayValue,
   ClassValue,
@@ -54,6 +56,7 @@ import { deepRegionAt } from '../deepNesting';
 import { MAX_ISOLATED_YIELDS, NOT_ISOLATED } from '../signals';
 import { applyBinary } from '../builtins/coercion';
 import { regExpLiteral } from '../builtins/regexps';
+import { resolution } from '../builtins/promises';
 import { InstanceValue, THIS_BEFORE_SUPER } from '../values';
 
 /** Evaluates the operand of a member access, continuing an optional chain. */
@@ -182,14 +185,8 @@ export function evalExpr(ev: Interpreter, node: ts.Expression, scope: Scope): Va
       evalExpr(ev, target, scope);
       return true;
     }
-    case SK.AwaitExpression: {
-      const v = evalExpr(ev, (node as ts.AwaitExpression).expression, scope);
-      const why = ev.unknown(`${ev.text(node)} is only known at run time`, node);
-      ev.mayThrow();
-      // Awaiting calls `.then` on thenables: the value is handed over.
-      ev.escape(v, why);
-      return new Opaque(why);
-    }
+    case SK.AwaitExpression:
+      return evalAwait(ev, node as ts.AwaitExpression, scope);
     case SK.ConditionalExpression:
       return evalConditional(ev, node as ts.ConditionalExpression, scope);
     case SK.RegularExpressionLiteral:
@@ -550,6 +547,9 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
       }
       return ev.opaque(`${ev.text(node)} is not evaluated by the analysis`, node);
   }
+  // A known URL or file Buffer converts to its text whatever the hint (see `toPrimitiveValue`).
+  a = knownText(ev, a);
+  b = knownText(ev, b);
   if (a instanceof Opaque || b instanceof Opaque) return unknownOperand(ev, a, b);
   // `+` converts with the default hint (a Date's is a string); the other operators with a number hint.
   const hint = op === SK.PlusToken ? 'default' : 'number';
@@ -557,6 +557,38 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
   const pb = isPrimitive(b) ? b : ev.toPrimitive(b, node, hint);
   if (pa instanceof Opaque || pb instanceof Opaque) return unknownOperand(ev, pa, pb);
   return applyBinary(ev, op, pa, pb, node);
+}
+
+/**
+ * `await x`: the value of a promise the analysis saw settle, at once (see builtins/promises.ts). When
+ * `x` is a call of an async function of the module's, the function runs through right there, its own
+ * awaits alike: nothing else can run in between that the analysis follows.
+ */
+function evalAwait(ev: Interpreter, node: ts.AwaitExpression, scope: Scope): Value {
+  const operand = skipOuter(node.expression);
+  const saved = ev.awaitedCall;
+  ev.awaitedCall = isCallExpression(operand) ? operand : undefined;
+  let v: Value;
+  try {
+    v = evalExpr(ev, node.expression, scope);
+  } finally {
+    ev.awaitedCall = saved;
+  }
+  const settled = resolution(ev, v, node);
+  if (!(settled instanceof Opaque)) {
+    if ('rejection' in settled) ev.throwError(settled.rejection, node);
+    return settled.value;
+  }
+  const why = ev.unknown(`${ev.text(node)} is only known at run time`, node);
+  ev.mayThrow();
+  // Awaiting calls `.then` on thenables: the value is handed over.
+  ev.escape(v, why);
+  return new Opaque(why);
+}
+
+/** The string a URL's href or a file Buffer's text converts to, while known; any other value as it is. */
+function knownText(ev: Interpreter, v: Value): Value {
+  return v instanceof Opaque ? (hrefOf(ev, v) ?? bytesOf(ev, v) ?? v) : v;
 }
 
 export function unknownOperand(_ev: Interpreter, a: Value, b: Value): Opaque {

@@ -26,6 +26,7 @@ import {
   MatchArrayValue,
   RegExpOpaque,
   BytesOpaque,
+  UrlOpaque,
   bytesOf,
   CollectionValue,
   DateValue,
@@ -44,6 +45,7 @@ import { regExpExec, regExpTest } from '../builtins/regexps';
 import { dagProperty, taskProperty } from '../dsl';
 import { HashObject, hashProperty } from '../builtins/nodeCrypto';
 import { bytesToString } from '../builtins/nodeFs';
+import { urlProperty } from '../builtins/nodeUrl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
@@ -54,6 +56,11 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
     if (key === 'toString') return bytesToString;
     const bytes = bytesOf(ev, obj);
     if (bytes !== undefined) return Buffer.byteLength(bytes, 'utf8');
+  }
+  // A URL: its string properties, toString and toJSON read it without changing it.
+  if (obj instanceof UrlOpaque) {
+    const value = urlProperty(ev, obj, key);
+    if (value !== undefined) return value;
   }
   if (obj instanceof Opaque) {
     obj.forget(); // `re.compile(…)`, `re.lastIndex`: not followed
