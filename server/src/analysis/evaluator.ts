@@ -48,6 +48,7 @@ export class Evaluator implements Interpreter {
   readonly templateObjects = new Map<ts.TemplateLiteral, TemplateStringsValue>();
   drainedCall: ts.Node | undefined = undefined;
   awaitedCall: ts.Node | undefined = undefined;
+  awaitedFunction: ts.Node | undefined = undefined;
   drainIsolated = false;
   readonly yieldSinks: YieldSink[] = [];
   builtinsPatched: UnknownValue | undefined;
@@ -797,6 +798,10 @@ export class Evaluator implements Interpreter {
 
   evalExpr(node: ts.Expression, scope: Scope): Value {
     return Expressions.evalExpr(this, node, scope);
+  }
+
+  evalAwaitedOperand(node: ts.Expression, scope: Scope): Value {
+    return Expressions.evalAwaitedOperand(this, node, scope);
   }
 
   evalChainOperand(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult {

@@ -80,6 +80,8 @@ export interface Interpreter extends Realm, MergeHost {
   drainedCall: ts.Node | undefined;
   /** The call an `await` is evaluating the operand of: an async function called there runs through (see `evalAwait`). */
   awaitedCall: ts.Node | undefined;
+  /** The async function an `await` runs through (see `callClosure`): its `return f()` outside a `try` is awaited too. */
+  awaitedFunction: ts.Node | undefined;
   /** Set when {@link drainedCall} is a `for…of`'s: only a generator that cannot interact with the loop runs (`evalIsolated`). */
   drainIsolated: boolean;
   /** What each generator running to completion has yielded so far, innermost last. */
@@ -221,6 +223,8 @@ export interface Interpreter extends Realm, MergeHost {
 
   // ── expressions.ts ──
   evalExpr(node: ts.Expression, scope: Scope): Value;
+  /** Evaluates an expression whose value is awaited at once (`evalAwaitedOperand` in semantics/expressions.ts). */
+  evalAwaitedOperand(node: ts.Expression, scope: Scope): Value;
   evalChainOperand(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult;
   evalMaybeChain(node: ts.Expression, scope: Scope): ChainResult;
   binaryOp(op: ts.SyntaxKind, a: Value, b: Value, node: ts.Node): Value;

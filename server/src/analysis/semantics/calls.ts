@@ -177,9 +177,10 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   if (anchored) ev.anchors.push(site.node);
   if (fromEntry) ev.callSites.push(site.node);
   ev.callDepth++;
-  // The calls in its body are not the one awaited.
-  const savedAwaited = ev.awaitedCall;
+  // The calls in its body are not the one awaited; its own `return f()` may be (`returnsAwaited`).
+  const [savedAwaited, savedAwaitedFunction] = [ev.awaitedCall, ev.awaitedFunction];
   ev.awaitedCall = undefined;
+  ev.awaitedFunction = awaited ? node : undefined;
   try {
     let i = 0;
     for (const p of node.parameters) {
@@ -193,7 +194,8 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     }
     const body = node.body;
     if (!body) return undefined;
-    if (!isBlock(body)) return ev.evalExpr(body, scope);
+    // An async arrow's expression body is its `return`.
+    if (!isBlock(body)) return awaited ? ev.evalAwaitedOperand(body, scope) : ev.evalExpr(body, scope);
     if (drained) {
       const yielded = runToCompletion(ev, body, scope, site, isolated);
       if (yielded !== NOT_ISOLATED) return yielded;
@@ -207,6 +209,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
     return undefined;
   } finally {
     ev.awaitedCall = savedAwaited;
+    ev.awaitedFunction = savedAwaitedFunction;
     ev.callDepth--;
     if (anchored) ev.anchors.pop();
     if (fromEntry) ev.callSites.pop();

@@ -565,15 +565,7 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
  * awaits alike: nothing else can run in between that the analysis follows.
  */
 function evalAwait(ev: Interpreter, node: ts.AwaitExpression, scope: Scope): Value {
-  const operand = skipOuter(node.expression);
-  const saved = ev.awaitedCall;
-  ev.awaitedCall = isCallExpression(operand) ? operand : undefined;
-  let v: Value;
-  try {
-    v = evalExpr(ev, node.expression, scope);
-  } finally {
-    ev.awaitedCall = saved;
-  }
+  const v = evalAwaitedOperand(ev, node.expression, scope);
   const settled = resolution(ev, v, node);
   if (!(settled instanceof Opaque)) {
     if ('rejection' in settled) ev.throwError(settled.rejection, node);
@@ -584,6 +576,21 @@ function evalAwait(ev: Interpreter, node: ts.AwaitExpression, scope: Scope): Val
   // Awaiting calls `.then` on thenables: the value is handed over.
   ev.escape(v, why);
   return new Opaque(why);
+}
+
+/**
+ * Evaluates an expression whose value is awaited at once: when it is a call of an async function of
+ * the module's, the function runs through (see `callClosure`).
+ */
+export function evalAwaitedOperand(ev: Interpreter, expr: ts.Expression, scope: Scope): Value {
+  const operand = skipOuter(expr);
+  const saved = ev.awaitedCall;
+  ev.awaitedCall = isCallExpression(operand) ? operand : undefined;
+  try {
+    return evalExpr(ev, expr, scope);
+  } finally {
+    ev.awaitedCall = saved;
+  }
 }
 
 /** The string a URL's href or a file Buffer's text converts to, while known; any other value as it is. */

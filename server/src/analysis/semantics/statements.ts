@@ -83,7 +83,8 @@ export function evalStatement(ev: Interpreter, node: ts.Statement, scope: Scope,
       return evalBlock(ev, (node as ts.Block).statements, scope);
     case SK.ReturnStatement: {
       const r = node as ts.ReturnStatement;
-      return { kind: 'return', value: r.expression ? ev.evalExpr(r.expression, scope) : undefined };
+      if (!r.expression) return { kind: 'return', value: undefined };
+      return { kind: 'return', value: returnsAwaited(ev, r) ? ev.evalAwaitedOperand(r.expression, scope) : ev.evalExpr(r.expression, scope) };
     }
     case SK.BreakStatement:
     case SK.ContinueStatement:
@@ -296,6 +297,19 @@ export function evalTry(ev: Interpreter, node: ts.TryStatement, scope: Scope): C
   }
   if (pending) throw pending;
   return completion;
+}
+
+/**
+ * Whether `return f()` is in an async function an `await` runs through, outside any `try` of it: the
+ * function's promise takes f's, so f is awaited where it is called, as with `return await f()`. (In a
+ * `try`, f's rest would run after the `finally`, and the `catch` would not see its rejection.)
+ */
+function returnsAwaited(ev: Interpreter, r: ts.ReturnStatement): boolean {
+  if (ev.awaitedFunction === undefined) return false;
+  for (let n: ts.Node = r.parent; n !== ev.awaitedFunction; n = n.parent) {
+    if (n === undefined || n.kind === SK.TryStatement || ts.isFunctionLike(n) || ts.isClassLike(n)) return false;
+  }
+  return true;
 }
 
 export function evalCatch(ev: Interpreter, clause: ts.CatchClause, thrown: Value, scope: Scope): Completion {
