@@ -313,8 +313,24 @@ export default dag;
       // Asking whether a file is there does not read it (nor count it against what the analysis may read).
       bigFile: { body: "import { existsSync, readFileSync } from 'node:fs';\ndag.task('a', { image: JSON.parse(readFileSync('conf.json', 'utf8')).image, big: String(existsSync('data/big.csv')) });" },
       system: { body: "import { readdirSync } from 'node:fs';\ndag.task('a', { image: 'x', n: readdirSync('/proc/self/fd').length });", unknown: /system folder/ },
+      // path.resolve and path.relative from the folder the CLI runs the pipeline in.
+      resolved: { body: "import { readFileSync } from 'node:fs';\nimport { relative, resolve } from 'node:path';\nconst conf = resolve('conf.json');\ndag.task('a', { image: JSON.parse(readFileSync(conf, 'utf8')).image, at: conf, up: resolve('..', 'x'), rel: relative('queries/sub', 'conf.json'), back: relative(resolve('..'), 'queries'), from: relative('/', '.') });" },
+      resolvedAfterSideEffects: { body: "import 'setup-queries';\nimport { resolve } from 'node:path';\ndag.task('a', { image: 'x', at: resolve('conf.json') });", unknown: /working directory/ },
     };
     sameAsTheCli(files, cases);
+  });
+
+  test('path.resolve in a pipeline reached through a symbolic link to its folder: the working directory is the real folder, as process.cwd() gives it', () => {
+    const r = repo({ 'real/conf.json': '{ "image": "py:1" }', 'real/main.alamode.ts': `${DSL}import { readFileSync } from 'node:fs';\nimport { resolve } from 'node:path';\nconst dag = new Dag();\ndag.task('a', { image: JSON.parse(readFileSync(resolve('conf.json'), 'utf8')).image, at: resolve('conf.json'), file: __filename });\nexport default dag;\n` });
+    symlinkSync(r.path('real'), r.path('link'));
+    const module = r.path('link/main.alamode.ts');
+    const text = readFileSync(module, 'utf8');
+    const run = alamode(['encode', module, '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const cli = JSON.parse(run.stdout) as { tasks: Record<string, { output: string; at: string }> };
+    assert.equal(cli.tasks.a!.at, join(realpathSync(r.path('real')), 'conf.json'));
+    const summary = summariseAnalysis(defaultDag(analyseIn(r, 'link/main.alamode.ts', text)));
+    assert.equal(summary.tasks[0]!.output, cli.tasks.a!.output);
   });
 
   test('a file read as a Buffer (a code tag: createHash(…).update(readFileSync(script))): hashed, converted and measured as `alamode encode` does; what may change its bytes, and a file that is not UTF-8 text, are unknown', () => {

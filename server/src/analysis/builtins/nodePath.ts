@@ -7,8 +7,9 @@
  *   `path.win32` on Windows: the analysis models it as POSIX when the server runs on a POSIX system
  *   (the CLI runs on the same OS family), and as unknown on Windows (the pipeline may be encoded on
  *   either; `path.win32` is not modelled).
- * - `resolve` and `relative` depend on the working directory the CLI runs in, unless their arguments
- *   make it irrelevant (an absolute argument to `resolve`, two absolute paths to `relative`): else unknown.
+ * - `resolve` and `relative` read the working directory unless their arguments make it irrelevant (an
+ *   absolute argument to `resolve`, two absolute paths to `relative`): the folder the CLI runs the
+ *   pipeline in, by real path (see `posixFunction`); unknown when that is not known.
  * - Arguments are validated by Node itself (a non-string throws the TypeError it throws at run time); an
  *   object is never converted to a string (Node does not either).
  */
@@ -62,20 +63,28 @@ function applyNative(realm: Realm, f: () => unknown, node: ts.Node): Value {
   return realm.opaque(`${realm.text(node)} is not modelled by the analysis`, node);
 }
 
-const isAbsolute = (v: unknown): boolean => typeof v === 'string' && posix.isAbsolute(v);
-
 type PathFn = (...args: unknown[]) => unknown;
 
-/** A function of `path.posix` applied to known arguments; `cwdFree` says when the result cannot depend on the working directory. */
-function posixFunction(name: string, f: PathFn, cwdFree?: (args: readonly unknown[]) => boolean): BuiltinFunction {
+/**
+ * A function of `path.posix` applied to known arguments. `inWorkingDirectory`, for one that may read
+ * the working directory (`resolve`, `relative`), applies it there: the folder the CLI runs the pipeline
+ * in, by real path, as `process.cwd()` gives it (the system resolves links in it). Unknown without one
+ * (a pipeline not saved in a folder), or after code the analysis does not follow ran (it may have
+ * called `process.chdir`).
+ */
+function posixFunction(name: string, f: PathFn, inWorkingDirectory?: { readonly needed: (args: readonly string[]) => boolean; readonly apply: (cwd: string, args: readonly string[]) => unknown }): BuiltinFunction {
   return fn(`path.posix.${name}`, (realm, _this, args, site) => {
     const native = nativeArgs(args);
     if (native instanceof Opaque) return native;
     realm.charge(native.reduce((n: number, a) => n + (typeof a === 'string' ? a.length : 0), 1), site.node);
-    if (cwdFree && !cwdFree(native)) {
+    // Node checks the arguments' types before it reads the working directory.
+    if (!inWorkingDirectory || !native.every((a) => typeof a === 'string') || !inWorkingDirectory.needed(native as string[])) return applyNative(realm, () => f(...native), site.node);
+    const directory = realm.workingDirectory;
+    if (directory === undefined || realm.unseenCodeRuns > 0) {
       return realm.opaque(`${realm.text(site.node)} depends on the working directory the pipeline is encoded in`, site.node);
     }
-    return applyNative(realm, () => f(...native), site.node);
+    const cwd = realm.realPath(directory);
+    return applyNative(realm, () => inWorkingDirectory.apply(cwd, native as string[]), site.node);
   });
 }
 
@@ -108,9 +117,10 @@ const POSIX_FUNCTIONS: [string, Value][] = [
   ['parse', posixFunction('parse', posix.parse as PathFn)],
   ['toNamespacedPath', posixFunction('toNamespacedPath', posix.toNamespacedPath as PathFn)],
   ['format', format],
-  // Scanning from the right, `resolve` stops at the first absolute path: the working directory is not read.
-  ['resolve', posixFunction('resolve', posix.resolve as PathFn, (args) => args.some(isAbsolute))],
-  ['relative', posixFunction('relative', posix.relative as PathFn, ([from, to]) => typeof from !== 'string' || typeof to !== 'string' || from === to || (isAbsolute(from) && isAbsolute(to)))],
+  // Scanning from the right, `resolve` stops at the first absolute path: the working directory is read
+  // only when there is none.
+  ['resolve', posixFunction('resolve', posix.resolve as PathFn, { needed: (args) => !args.some((a) => posix.isAbsolute(a)), apply: (cwd, args) => posix.resolve(cwd, ...args) })],
+  ['relative', posixFunction('relative', posix.relative as PathFn, { needed: ([from, to]) => from !== to && !(posix.isAbsolute(from!) && posix.isAbsolute(to!)), apply: (cwd, [from, to]) => posix.relative(posix.resolve(cwd, from!), posix.resolve(cwd, to!)) })],
   ['sep', '/'],
   ['delimiter', ':'],
 ];
