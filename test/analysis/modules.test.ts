@@ -411,6 +411,8 @@ export default dag;
       notAwaitedThere: { body: "const order: string[] = [];\nasync function step() { order.push('a1'); await null; order.push('a2'); }\nconst p = step(); order.push('main'); await p;\ndag.task('a', { image: 'x', order: order.join() });", unknown: /calls an async function or generator/ },
       // In a try, `return f()` leaves f's rest to run after the finally (and its rejection to the caller).
       returnedInATry: { body: "let x = 'early';\nasync function f() { await null; return x; }\nasync function g() { try { return f(); } finally { x = 'late'; } }\ndag.task('a', { image: await g() });", unknown: /calls an async function or generator|only known at run time/ },
+      // A module with a top-level await is bundled as an ES module, which is strict: a write to a getter throws.
+      strictBundle: { body: "await null;\nconst o: any = { get a() { return 1; } };\nlet r = 'ok'; try { o.a = 2; } catch { r = 'threw'; }\ndag.task('a', { image: r });", unknown: /may throw/ },
       thenable: { body: "const v = await { then(resolve: (x: string) => void) { resolve('t'); } };\ndag.task('a', { image: 'x', v });", unknown: /only known at run time/ },
       thenChain: { body: `${H}const c = await readFile('conf.json', 'utf8').then(JSON.parse);\ndag.task('a', { image: c.image });`, unknown: /only known at run time/ },
       newPromise: { body: "const v = await new Promise<string>((resolve) => resolve('np'));\ndag.task('a', { image: v });", unknown: /only known at run time|constructs an object/ },
@@ -721,6 +723,23 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
         assert.equal(bareRan, !strict, `${statement} under ${tsconfig}`);
         if (strict) assert.ok(defaultDag(analysis).tainted, `${statement}: the module fails, and the analysis claims no Dag`);
       }
+    }
+  });
+
+  test('a write that may run a setter or meet a read-only property may throw: a catch may run', async () => {
+    // [made before the try, the write in it]
+    const writes = [
+      ["const o: any = { set x(v: unknown) { throw new Error('no'); } };", 'o.x = 2;'],
+      ["const o: any = {}; Object.defineProperty(o, 'x', { set() { throw new Error('no'); } });", 'o.x = 2;'],
+      // Only in strict code: the catch may run (the bundle is strict under some tsconfigs, or with a top-level await).
+      ['const o: any = { get x() { return 1; } };', 'o.x = 2;'],
+      ["const list = [1]; Object.defineProperty(list, 'length', { writable: false });", 'list.length = 0;'],
+    ];
+    for (const [made, statement] of writes) {
+      const caught = `${DSL}const dag = new Dag();\n${made}\nlet r = 'ran';\ntry { ${statement} } catch { r = 'caught'; }\ndag.task('y', { r });\nexport default dag;\n`;
+      const { ran, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': caught }), 'main.alamode.ts', caught);
+      assert.ok(ran, made);
+      assert.equal(summariseAnalysis(defaultDag(analysis)).tasks[0]!.output, undefined, made);
     }
   });
 

@@ -136,13 +136,19 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
   if (isPrimitive(obj)) return ev.throwsIfStrict(`${ev.text(assignment)} sets a property of a primitive value`, assignment);
   const range = ev.range(assignment);
   if (obj instanceof ObjectValue) {
-    if (obj.tainted) return ev.escape(value, obj.tainted);
+    if (obj.tainted) return writeUnfollowed(ev, obj.tainted, value);
     // An instance: a setter of its prototype may run instead.
     if (obj instanceof InstanceValue && ev.setInstanceProperty(obj, key, value, assignment)) return;
     if (obj.frozen) return ev.throwsIfStrict(`${ev.text(assignment)} writes to a frozen object`, assignment);
     const s = obj.props.get(key);
     if (s?.accessor || key === '__proto__') {
       const why = new UnknownValue(key === '__proto__' ? `${ev.text(assignment)} changes the prototype of an object` : `${ev.text(assignment)} runs a setter`, range);
+      // A setter is code the analysis does not follow (it may throw), and a getter without one throws in
+      // strict code: either way the module may fail here.
+      if (s?.accessor) {
+        ev.unseenCodeRuns++;
+        ev.throwsIfStrict(`${ev.text(assignment)} writes a property that has a getter or a setter`, assignment);
+      }
       ev.escape(obj, why);
       ev.escape(value, why);
       return;
@@ -153,7 +159,7 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
     return;
   }
   if (obj instanceof ArrayValue) {
-    if (obj.tainted) return ev.escape(value, obj.tainted);
+    if (obj.tainted) return writeUnfollowed(ev, obj.tainted, value);
     if (obj.frozen) return ev.throwsIfStrict(`${ev.text(assignment)} writes to a frozen object`, assignment);
     const i = arrayIndex(key);
     if (i !== undefined) {
@@ -226,6 +232,15 @@ export function setProperty(ev: Interpreter, obj: Value, key: string, value: Val
   }
   if (changesBuiltins(obj)) patchBuiltins(ev, assignment);
   ev.escape(value, new UnknownValue(`${ev.text(assignment)} stores a value where the analysis does not follow it`, range));
+}
+
+/**
+ * A write to an object code the analysis does not see had: it may have given the object a setter, a
+ * property that is not writable, or frozen it, so the write may throw.
+ */
+function writeUnfollowed(ev: Interpreter, why: UnknownValue, value: Value): void {
+  ev.mayThrow();
+  ev.escape(value, why);
 }
 
 export function deleteProperty(ev: Interpreter, obj: Value, key: string | Opaque, node: ts.Node): Value {
