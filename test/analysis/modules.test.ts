@@ -422,6 +422,23 @@ export default dag;
     sameAsTheCli(files, cases);
   });
 
+  test('a promise rejected with no handler while the module waits on a file may fail the CLI (it does here): the analysis claims no Dag and says why', () => {
+    const bodies = [
+      // The failed open comes back long before a 4 MB file is read (several trips to the thread pool).
+      "import { readFile } from 'node:fs/promises';\nconst p = readFile('missing.json', 'utf8');\nawait readFile('big.txt', 'utf8');\nlet r = 'n'; try { await p; } catch { r = 'c'; }\ndag.task('a', { image: r });",
+    ];
+    for (const body of bodies) {
+      const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
+      const r = repo({ 'big.txt': 'x'.repeat(4 << 20), 'main.alamode.ts': text });
+      const run = alamode(['encode', r.path('main.alamode.ts'), '--json']);
+      assert.notEqual(run.status, 0, 'the CLI fails');
+      assert.match(run.stderr, /ENOENT/);
+      const analysis = analyseIn(r, 'main.alamode.ts', text);
+      assert.ok(defaultDag(analysis).tainted, body);
+      assert.match(analysis.diagnostics.map((d) => d.message).join('\n'), /a promise rejected with no handler yet \(ENOENT.*\) may end the process while the module waits here/);
+    }
+  });
+
   test('a function a built-in would call and the analysis does not run escapes: a JSON reviver or replacer, a custom iterable spread, an object converted by a string method', () => {
     const T = "\ndag.task('a', { image: 'x', n });";
     sameAsTheCli({}, {

@@ -21,7 +21,7 @@ import type { RegionFacts } from './regions';
 import { UNREAD_DEEP_CODE, deepRegionsOf, isStackOverflow, type DeepRegion } from './deepNesting';
 import { ThrowSignal } from './signals';
 import type { ChainResult, Completion, Interpreter, Reference, YieldSink } from './realm';
-import { DagState, NO_REACH, ObjectValue, Opaque, Scope, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type TemplateStringsValue, type Value } from './values';
+import { DagState, NO_REACH, ObjectValue, Opaque, Scope, type PromiseOpaque, bindingValue, quietOpaque, type Binding, type BindingKind, type BuiltinFunction, type CallSite, type Chain, type ClassValue, type Closure, type HeapValue, type InstanceValue, type MutableHeapValue, type Primitive, type PrivateMember, type Slot, type TaskState, type TemplateStringsValue, type Value } from './values';
 import { bindingIdentifiers, hasErrorInside, isCallExpression, isClassDeclaration, isExpressionStatement, isModuleLoadingDeclaration, isVariableStatement, isElementAccess, isNewExpression, isPropertyAccess, mentionsImportMeta, skipOuter, skipTrivia } from './syntax';
 import { parseDiagnosticsOf } from './parse';
 import { ModuleGraph, runsUnfollowedCode, type ModuleRecord } from './modules/graph';
@@ -49,6 +49,7 @@ export class Evaluator implements Interpreter {
   drainedCall: ts.Node | undefined = undefined;
   awaitedCall: ts.Node | undefined = undefined;
   awaitedFunction: ts.Node | undefined = undefined;
+  readonly unhandledRejections = new Set<PromiseOpaque>();
   drainIsolated = false;
   readonly yieldSinks: YieldSink[] = [];
   builtinsPatched: UnknownValue | undefined;
@@ -516,6 +517,21 @@ export class Evaluator implements Interpreter {
     if (this.catchDepth > 0) return this.mayThrow();
     if (this.mayFail) return;
     const why = this.unknown(`${what}: a TypeError in strict mode (tsconfig strict or alwaysStrict, 'use strict'), nothing otherwise; whether the module fails here is not known to the analysis`, node);
+    this.report('not-static', why.range, why.why, why.origin);
+    this.mayFail = why;
+  }
+
+  /**
+   * Where the module waits (an `await` of `awaited`, at `node`): a promise rejected with no handler may
+   * be found so by Node while it waits on a file, which ends the process whatever a `try` around it does.
+   * Whether its handler comes first depends on when the reads end, so the module may fail there. (At the
+   * module's end it does not: the CLI has its Dag before the read fails.)
+   */
+  failsOnUnhandledRejection(node: ts.Node, awaited: Value): void {
+    const unhandled = [...this.unhandledRejections].find((p) => p !== awaited);
+    if (!unhandled || this.mayFail) return;
+    const rejection = (unhandled.settled as { rejection: string } | undefined)?.rejection ?? 'rejected';
+    const why = this.unknown(`a promise rejected with no handler yet (${rejection}) may end the process while the module waits here, as Node does with an unhandled rejection`, node);
     this.report('not-static', why.range, why.why, why.origin);
     this.mayFail = why;
   }

@@ -223,6 +223,8 @@ export interface Interpreter extends Realm, MergeHost {
 
   // ── expressions.ts ──
   evalExpr(node: ts.Expression, scope: Scope): Value;
+  /** See `Evaluator.failsOnUnhandledRejection`. */
+  failsOnUnhandledRejection(node: ts.Node, awaited: Value): void;
   /** Evaluates an expression whose value is awaited at once (`evalAwaitedOperand` in semantics/expressions.ts). */
   evalAwaitedOperand(node: ts.Expression, scope: Scope): Value;
   evalChainOperand(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, scope: Scope): ChainResult;

@@ -363,6 +363,8 @@ export class PromiseOpaque extends Opaque {
     unknown: UnknownValue,
     public settled: { readonly value: Value } | { readonly rejection: string } | undefined,
     readonly epoch: number,
+    /** For a rejected promise: the realm's promises rejected with no handler yet, which holds it until one may have been given. */
+    private readonly unhandled?: Set<PromiseOpaque>,
   ) {
     super(unknown, settled && 'value' in settled ? reachOf([settled.value]) : NO_REACH);
     opaquesMade--; // a value known in part: see quietUnknown
@@ -370,6 +372,13 @@ export class PromiseOpaque extends Opaque {
 
   override forget(): void {
     this.settled = undefined;
+    // Code that may have changed it may have given it a handler (`.catch(…)`) too.
+    this.handled();
+  }
+
+  /** A handler was given (it is awaited, or handed to Promise.all), or may have been. */
+  handled(): void {
+    this.unhandled?.delete(this);
   }
 }
 
@@ -601,6 +610,11 @@ export interface Realm {
   readonly builtinsPatched: UnknownValue | undefined;
   /** Counts the havocs so far (code skipped whose effects are not followed), for {@link RegExpOpaque}. */
   readonly havocEpoch: number;
+  /**
+   * Promises the analysis saw rejected that have no handler yet: when the module waits while one is
+   * there, Node may end the process (an unhandled rejection).
+   */
+  readonly unhandledRejections: Set<PromiseOpaque>;
   /**
    * The folder `alamode` runs the pipeline in (its own, by real path), for relative file paths;
    * undefined when the analysis reads no files (no host).

@@ -18,7 +18,10 @@ type Settled = NonNullable<PromiseOpaque['settled']>;
 /** A promise settled as `settled`, made at `node`. */
 export function settledPromise(realm: Realm, settled: Settled, node: ts.Node): PromiseOpaque {
   const why = quietUnknown(realm, `${realm.text(node)} is a promise, which the analysis follows only into await`, node);
-  return new PromiseOpaque(why, settled, realm.havocEpoch);
+  if (!('rejection' in settled)) return new PromiseOpaque(why, settled, realm.havocEpoch);
+  const promise = new PromiseOpaque(why, settled, realm.havocEpoch, realm.unhandledRejections);
+  realm.unhandledRejections.add(promise);
+  return promise;
 }
 
 /**
@@ -27,6 +30,8 @@ export function settledPromise(realm: Realm, settled: Settled, node: ts.Node): P
  * JS). Unknown for a thenable (its `then` runs later, not followed) and for an unknown value.
  */
 export function resolution(realm: Realm, v: Value, node: ts.Node): Settled | Opaque {
+  // Resolving with a promise gives it a handler.
+  if (v instanceof PromiseOpaque) v.handled();
   const settled = settledOf(realm, v);
   if (settled) return settled;
   if (v instanceof Opaque) return new Opaque(v.unknown, reachOf([v]));

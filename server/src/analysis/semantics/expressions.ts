@@ -566,6 +566,7 @@ export function binaryOp(ev: Interpreter, op: ts.SyntaxKind, a: Value, b: Value,
  */
 function evalAwait(ev: Interpreter, node: ts.AwaitExpression, scope: Scope): Value {
   const v = evalAwaitedOperand(ev, node.expression, scope);
+  ev.failsOnUnhandledRejection(node, v);
   const settled = resolution(ev, v, node);
   if (!(settled instanceof Opaque)) {
     if ('rejection' in settled) ev.throwError(settled.rejection, node);
