@@ -728,6 +728,29 @@ dag.task('b', { n: b.n });`),
   });
 });
 
+describe('try and catch', () => {
+  test('around calls of the module\'s functions and `throw new Error(…)`: the catch runs exactly when the error is thrown, as running gives', async () => {
+    await sameAsRunning(main(`function check(x: string) { if (!x) throw new Error('empty'); return x; }
+function parse(s: string) { try { return JSON.parse(s); } catch { throw new TypeError('bad json: ' + s.length); } }
+let a = 'ok'; try { check(''); a = 'unreached'; } catch { a = 'caught'; }
+let b = 'ok'; try { b = check('given'); } catch { b = 'caught'; }
+let c = 'ok'; try { parse('{'); } catch { c = 'caught'; }
+let d = 'ok'; try { throw RangeError('r'); } catch { d = 'caught'; }
+let e = 'ok'; try { const made = new SyntaxError('s', undefined); e = 'made'; } catch { e = 'caught'; }
+const dag = new Dag();
+dag.task('t', { a, b, c, d, e });`));
+  });
+
+  test('an error the analysis cannot make certainly (a symbol or object message, Error replaced) leaves the catch possible', () => {
+    for (const made of ["new Error(Symbol('s') as any)", "new Error({ toString() { throw 1; } } as any)", "new (class extends Error {})('x')"]) {
+      const { analysis } = analyse(`const dag = new Dag();\nlet r = 'ran';\ntry { ${made}; } catch { r = 'caught'; }\ndag.task('t', { r });\n`);
+      assert.equal(outcomes(onlyDag(analysis)).get('t')!.output, undefined, made);
+    }
+    const { analysis } = analyse("const dag = new Dag();\n(globalThis as any).Error = function () { throw 'replaced'; };\nlet r = 'ran';\ntry { new Error('x'); } catch { r = 'caught'; }\ndag.task('t', { r });\n");
+    assert.equal(outcomes(onlyDag(analysis)).get('t')!.output, undefined);
+  });
+});
+
 describe('node:path', () => {
   test('every form of import, in the pipeline and in a helper, as POSIX', async () => {
     await sameAsRunning({

@@ -243,6 +243,16 @@ export function quietUnknown(realm: Realm, why: string, node: ts.Node): UnknownV
   return unknown;
 }
 
+/** What `make` gives, the opaque values it made not counted as possible hidden throws (see {@link opaqueCount}). */
+export function quietly<T>(make: () => T): T {
+  const before = opaquesMade;
+  try {
+    return make();
+  } finally {
+    opaquesMade = before;
+  }
+}
+
 /** Marks a value the evaluator did not follow; see the module comment. */
 export class Opaque {
   constructor(

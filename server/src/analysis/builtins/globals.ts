@@ -13,6 +13,7 @@ import {
   isHeap,
   type Realm,
   type Value,
+  quietly,
 } from '../values';
 import { arrayFn } from './arrays';
 import { structuredCloneFn } from './clone';
@@ -33,6 +34,9 @@ export const MODELLED_GLOBALS: ReadonlySet<string> = new Set([
   'URL', 'Promise',
 ]);
 
+/** The error constructors whose errors the analysis makes without running code (`callOpaque` in calls.ts). */
+export const ERROR_CONSTRUCTORS: ReadonlySet<string> = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']);
+
 /**
  * Whether a write to (or a delete from) `obj` may change a built-in the analysis applies: a modelled
  * global or a property of one (`String.prototype`, `RegExp.prototype`), a global named `key` on
@@ -43,7 +47,7 @@ export function changesBuiltins(obj: Value, key?: string): boolean {
     // A member of a Node module the analysis models, read or imported (`crypto.Hash.prototype`, `import { Hash } from 'node:crypto'`).
     if (obj.chain?.kind === 'import') return isModelledNodeModule(obj.chain.root);
     if (obj.chain?.kind !== 'global') return false;
-    if (obj.chain.root === 'globalThis') return key === undefined || MODELLED_GLOBALS.has(key);
+    if (obj.chain.root === 'globalThis') return key === undefined || MODELLED_GLOBALS.has(key) || ERROR_CONSTRUCTORS.has(key);
     return MODELLED_GLOBALS.has(obj.chain.root) || isModelledNodeModule(obj.chain.root);
   }
   return obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue;
@@ -143,5 +147,7 @@ export function globalValue(realm: Realm, name: string, node: ts.Node): Value {
   }
   const g = GLOBALS.get(name);
   if (g !== undefined && !realm.builtinsPatched) return g;
+  // An error constructor is always there (replacing it patches built-ins): reading it cannot throw.
+  if (ERROR_CONSTRUCTORS.has(name) && !realm.builtinsPatched) return quietly(() => realm.chainOpaque({ kind: 'global', root: name }, node, 'read'));
   return realm.chainOpaque({ kind: 'global', root: name }, node, 'read');
 }

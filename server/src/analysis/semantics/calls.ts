@@ -21,6 +21,8 @@ import {
   type CallSite,
   type Value,
   bindingValue,
+  quietOpaque,
+  quietly,
 } from '../values';
 import {
   SK,
@@ -38,7 +40,7 @@ import { SHORT, type ChainResult, type Completion, type Interpreter, type YieldS
 import { deepRegionAt } from '../deepNesting';
 import { isIsolatedGenerator } from '../isolatedGenerators';
 import { NOT_ISOLATED, ThrowSignal } from '../signals';
-import { MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
+import { ERROR_CONSTRUCTORS, MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
 import { newDag } from '../dsl';
 
 export function call(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite): Value {
@@ -74,11 +76,16 @@ export function callUnseen(ev: Interpreter, fn: Value, thisValue: Value, args: r
 }
 
 export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: readonly Value[], site: CallSite): Value {
-  ev.mayThrow();
-  ev.unseenCodeRuns++;
   const n = site.node;
   const calleeNode = ts.isCallExpression(n) || ts.isNewExpression(n) ? n.expression : undefined;
   const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
+  // `throw new Error(message)`: an error object, made without running code or throwing (a symbol
+  // message throws), so a `try` around it knows the `throw` is what leaves it.
+  if (chain?.kind === 'global' && ERROR_CONSTRUCTORS.has(chain.root) && !ev.builtinsPatched && args.every((a) => isPrimitive(a) && typeof a !== 'symbol')) {
+    return quietOpaque(ev.unknown(`${ev.text(n)} is an error object, which the analysis does not model`, n));
+  }
+  ev.mayThrow();
+  ev.unseenCodeRuns++;
   // One reason for the call, whether for its result or for what it was given.
   const result = chain ? ev.chainOpaque(chain, n, 'call') : undefined;
   // Safe only with primitives: a built-in converts an object it is given (`String.prototype.trim.call(obj)`
@@ -259,7 +266,9 @@ function boxedThis(ev: Interpreter, node: ts.Node): Opaque {
 }
 
 export function globalThisValue(ev: Interpreter, node: ts.Node): Opaque {
-  return new Opaque(ev.unknown('`this` in a plain function call is the global object (or undefined in strict code)', node), NO_REACH, { kind: 'global', root: 'globalThis' });
+  // Made for every plain call: not an operation on unknown data, so no possible hidden throw (what is
+  // done with it is).
+  return quietly(() => new Opaque(ev.unknown('`this` in a plain function call is the global object (or undefined in strict code)', node), NO_REACH, { kind: 'global', root: 'globalThis' }));
 }
 
 /**
