@@ -751,6 +751,23 @@ dag.task('t', { a, b, c, d, e });`));
   });
 });
 
+describe('built-ins changed through a value', () => {
+  test('a prototype reached from a literal, a regular expression, a URL or the global object: what the built-ins give after it is unknown, never wrong', () => {
+    for (const change of [
+      "([] as any).__proto__.join = function () { return 'P'; };",
+      "(''.constructor as any).prototype.trim = function () { return 'P'; };",
+      "(/x/ as any).__proto__.test = function () { return true; };",
+      "(new URL('https://example.com/') as any).__proto__.toString = function () { return 'P'; };",
+      "const g: any = globalThis;\ng.String.prototype.trim = function () { return 'P'; };",
+      "(globalThis as any).Array.prototype.join = function () { return 'P'; };",
+    ]) {
+      const { analysis } = analyse(`const dag = new Dag();\n${change}\ndag.task('t', { v: [' a '.trim(), ['a'].join(), String(/y/.test('a')), String(new URL('https://example.org/'))] });\n`);
+      assert.equal(outcomes(onlyDag(analysis)).get('t')!.output, undefined, change);
+      assert.match(unknownsIn(analysis.dags).map((u) => u.why).join('\n'), /changes a built-in object/, change);
+    }
+  });
+});
+
 describe('node:path', () => {
   test('every form of import, in the pipeline and in a helper, as POSIX', async () => {
     await sameAsRunning({

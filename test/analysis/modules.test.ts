@@ -316,8 +316,20 @@ export default dag;
       // path.resolve and path.relative from the folder the CLI runs the pipeline in.
       resolved: { body: "import { readFileSync } from 'node:fs';\nimport { relative, resolve } from 'node:path';\nconst conf = resolve('conf.json');\ndag.task('a', { image: JSON.parse(readFileSync(conf, 'utf8')).image, at: conf, up: resolve('..', 'x'), rel: relative('queries/sub', 'conf.json'), back: relative(resolve('..'), 'queries'), from: relative('/', '.') });" },
       resolvedAfterSideEffects: { body: "import 'setup-queries';\nimport { resolve } from 'node:path';\ndag.task('a', { image: 'x', at: resolve('conf.json') });", unknown: /working directory/ },
+      // relative reads two arguments: more, of any type, are ignored (reduce passes four).
+      relativeExtra: { body: "import * as path from 'node:path';\ndag.task('a', { image: 'x', r: (path.relative as any)('..', 'q', 0), s: ['..', 'q'].reduce(path.relative as any) });" },
+      // A getter may run whenever its object is read, copied or spread: it may change the working directory.
+      resolvedAfterAGetter: { body: "import { resolve } from 'node:path';\nconst o = { get x() { return 1; } };\nconst copy = { ...o };\ndag.task('a', { image: 'x', at: resolve('conf.json') });", unknown: /working directory/ },
     };
     sameAsTheCli(files, cases);
+  });
+
+  test('a pipeline in a folder whose name holds a backslash (TypeScript reads it as a slash): what it reads from its folder is unknown, never another folder\'s', () => {
+    const r = repo({ 'back\\slash/conf.json': '{ "image": "py:real" }', 'back/slash/conf.json': '{ "image": "py:decoy" }', 'back\\slash/main.alamode.ts': `${DSL}import { readFileSync } from 'node:fs';\nconst dag = new Dag();\ndag.task('a', { image: JSON.parse(readFileSync('conf.json', 'utf8')).image });\nexport default dag;\n` });
+    const module = r.path('back\\slash/main.alamode.ts');
+    assert.equal(alamode(['encode', module, '--json']).status, 0);
+    const summary = summariseAnalysis(defaultDag(analyseIn(r, 'back\\slash/main.alamode.ts', readFileSync(module, 'utf8'))));
+    assert.equal(summary.tasks[0]!.output, undefined);
   });
 
   test('path.resolve in a pipeline reached through a symbolic link to its folder: the working directory is the real folder, as process.cwd() gives it', () => {
@@ -365,7 +377,11 @@ export default dag;
       // What may change the bytes out of the analysis' sight (a helper's review found each).
       changedThroughAMerge: { body: `${H}let x: any = [0];\nif (process.env.PATH) x = b;\nx.fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
       changedByAnEscapedFunction: { body: `${H}new Promise<void>((resolve) => { b[0] = 65; resolve(); });\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
-      prototypePatched: { body: `${H}Buffer.prototype.toString = function () { return 'P'; } as any;\ndag.task('a', { image: String(b) });`, unknown: /is a Buffer/ },
+      prototypePatched: { body: `${H}Buffer.prototype.toString = function () { return 'P'; } as any;\ndag.task('a', { image: String(b) });`, unknown: /changes a built-in object/ },
+      // A Buffer read after its prototype changed, however the prototype was reached.
+      patchedThenRead: { body: `${H}Buffer.prototype.toString = function () { return 'P'; } as any;\ndag.task('a', { image: readFileSync('n.txt').toString() });`, unknown: /changes a built-in object/ },
+      patchedThroughGlobalThis: { body: `${H}const g: any = globalThis;\ng.Buffer.prototype.toString = function () { return 'P'; };\ndag.task('a', { image: String(readFileSync('n.txt')) });`, unknown: /changes a built-in object/ },
+      patchedThroughAnInstance: { body: `${H}(b as any).__proto__.toString = function () { return 'P'; };\ndag.task('a', { image: readFileSync('n.txt').toString() });`, unknown: /changes a built-in object/ },
       encodingObject: { body: `${H}b.toString({ toString() { b[0] = 65; return 'hex'; } } as any);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
       sharedPool: { body: `${H}new Uint8Array(readFileSync('n.txt').buffer).fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
     };

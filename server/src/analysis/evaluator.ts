@@ -143,7 +143,11 @@ export class Evaluator implements Interpreter {
 
   /** A module's path on disk, when the analysis reads files (a host, a POSIX server: see nodePath.ts). */
   private diskPathOf(sf: ts.SourceFile): string | undefined {
-    const path = sourcePathOf(sf.fileName);
+    // The path the module was read from. TypeScript's file name turns `\` into `/`, which on POSIX
+    // names another file: such a path is not followed.
+    const record = sf === this.sf ? this.graph.entry : this.graph.all.find((r) => r.sf === sf);
+    const path = sourcePathOf(record?.path ?? sf.fileName);
+    if (path.includes('\\')) return undefined;
     return this.graph.reader && process.platform !== 'win32' && posix.isAbsolute(path) ? path : undefined;
   }
 

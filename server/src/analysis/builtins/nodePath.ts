@@ -72,19 +72,21 @@ type PathFn = (...args: unknown[]) => unknown;
  * (a pipeline not saved in a folder), or after code the analysis does not follow ran (it may have
  * called `process.chdir`).
  */
-function posixFunction(name: string, f: PathFn, inWorkingDirectory?: { readonly needed: (args: readonly string[]) => boolean; readonly apply: (cwd: string, args: readonly string[]) => unknown }): BuiltinFunction {
+function posixFunction(name: string, f: PathFn, inWorkingDirectory?: { readonly arity?: number; readonly needed: (args: readonly string[]) => boolean; readonly apply: (cwd: string, args: readonly string[]) => unknown }): BuiltinFunction {
   return fn(`path.posix.${name}`, (realm, _this, args, site) => {
     const native = nativeArgs(args);
     if (native instanceof Opaque) return native;
     realm.charge(native.reduce((n: number, a) => n + (typeof a === 'string' ? a.length : 0), 1), site.node);
-    // Node checks the arguments' types before it reads the working directory.
-    if (!inWorkingDirectory || !native.every((a) => typeof a === 'string') || !inWorkingDirectory.needed(native as string[])) return applyNative(realm, () => f(...native), site.node);
+    // Node checks the types of the arguments it reads (`relative` reads two; more are ignored) before it
+    // reads the working directory.
+    const read = native.slice(0, inWorkingDirectory?.arity ?? native.length);
+    if (!inWorkingDirectory || !read.every((a) => typeof a === 'string') || !inWorkingDirectory.needed(read as string[])) return applyNative(realm, () => f(...native), site.node);
     const directory = realm.workingDirectory;
     if (directory === undefined || realm.unseenCodeRuns > 0) {
       return realm.opaque(`${realm.text(site.node)} depends on the working directory the pipeline is encoded in`, site.node);
     }
     const cwd = realm.realPath(directory);
-    return applyNative(realm, () => inWorkingDirectory.apply(cwd, native as string[]), site.node);
+    return applyNative(realm, () => inWorkingDirectory.apply(cwd, read as string[]), site.node);
   });
 }
 
@@ -120,7 +122,7 @@ const POSIX_FUNCTIONS: [string, Value][] = [
   // Scanning from the right, `resolve` stops at the first absolute path: the working directory is read
   // only when there is none.
   ['resolve', posixFunction('resolve', posix.resolve as PathFn, { needed: (args) => !args.some((a) => posix.isAbsolute(a)), apply: (cwd, args) => posix.resolve(cwd, ...args) })],
-  ['relative', posixFunction('relative', posix.relative as PathFn, { needed: ([from, to]) => from !== to && !(posix.isAbsolute(from!) && posix.isAbsolute(to!)), apply: (cwd, [from, to]) => posix.relative(posix.resolve(cwd, from!), posix.resolve(cwd, to!)) })],
+  ['relative', posixFunction('relative', posix.relative as PathFn, { arity: 2, needed: ([from, to]) => from !== to && !(posix.isAbsolute(from!) && posix.isAbsolute(to!)), apply: (cwd, [from, to]) => posix.relative(posix.resolve(cwd, from!), posix.resolve(cwd, to!)) })],
   ['sep', '/'],
   ['delimiter', ':'],
 ];

@@ -397,8 +397,11 @@ export function evalObjectLiteral(ev: Interpreter, node: ts.ObjectLiteralExpress
       const key = ev.propertyKey(p.name, scope);
       const fn = ev.makeClosure(p, scope);
       const why = ev.unknown(`${ev.text(p.name)} is a ${isGetAccessor(p) ? 'getter' : 'setter'}, which the analysis does not run`, p);
-      // An accessor may run whenever the property is read or written, so its body is out of sight.
+      // An accessor may run whenever the property is read or written (a spread, a copy, an await's
+      // look at `then`), so its body is out of sight, and it counts as code not followed that runs from
+      // here on (it may write files or change the working directory).
       ev.escape(fn, why);
+      ev.unseenCodeRuns++;
       accessor ??= why;
       if (key instanceof Opaque) unknown ??= key.unknown;
       else obj.props.set(key, { value: new Opaque(why), range: ev.range(p), accessor: true });

@@ -37,7 +37,7 @@ import { arrayProperty } from '../builtins/arrays';
 import { toPrimitiveValue } from '../builtins/coercion';
 import { collectionProperty } from '../builtins/collections';
 import { dateProperty } from '../builtins/dates';
-import { changesBuiltins } from '../builtins/globals';
+import { changesBuiltins, isBuiltinGlobal } from '../builtins/globals';
 import { functionMethod } from '../builtins/functions';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
@@ -65,6 +65,10 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   if (obj instanceof Opaque) {
     obj.forget(); // `re.compile(…)`, `re.lastIndex`: not followed
     ev.mayThrow();
+    // A built-in global read through the global object is that global (so a write to
+    // `globalThis.Buffer.prototype` changes built-ins, as one to `Buffer.prototype` does), however the
+    // global object was reached (`(globalThis as any)`, a variable).
+    if (obj.chain?.kind === 'global' && GLOBAL_OBJECTS.has(obj.chain.root) && isBuiltinGlobal(key)) return chainOpaque(ev, { kind: 'global', root: key }, node, 'read');
     if (obj.chain && objNode && ev.sameSpot(obj.unknown, objNode)) return chainOpaque(ev, obj.chain, node, 'read');
     return obj;
   }
@@ -111,6 +115,9 @@ export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.N
   // Closures and iterators: their other properties are not modelled.
   return ev.opaque(`${ev.text(node)} is not modelled by the analysis`, node, [obj]);
 }
+
+/** The global objects: a member of one is the global of that name (`globalThis.Buffer` is `Buffer`). */
+const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['globalThis', 'global', 'window', 'self']);
 
 export function chainOpaque(ev: Interpreter, chain: Chain, node: ts.Node, mode: 'read' | 'call'): Opaque {
   const text = ev.text(node);
