@@ -383,7 +383,8 @@ export default dag;
       patchedThroughGlobalThis: { body: `${H}const g: any = globalThis;\ng.Buffer.prototype.toString = function () { return 'P'; };\ndag.task('a', { image: String(readFileSync('n.txt')) });`, unknown: /changes a built-in object/ },
       patchedThroughAnInstance: { body: `${H}(b as any).__proto__.toString = function () { return 'P'; };\ndag.task('a', { image: readFileSync('n.txt').toString() });`, unknown: /changes a built-in object/ },
       encodingObject: { body: `${H}b.toString({ toString() { b[0] = 65; return 'hex'; } } as any);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
-      sharedPool: { body: `${H}new Uint8Array(readFileSync('n.txt').buffer).fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer/ },
+      // (Handed to code the analysis cannot see, a Buffer may also stand for its prototype: built-ins are not modelled after it.)
+      sharedPool: { body: `${H}new Uint8Array(readFileSync('n.txt').buffer).fill(65);\ndag.task('a', { image: 'x', code: sha(b) });`, unknown: /is a Buffer|changes a built-in object/ },
     };
     sameAsTheCli(files, cases, (r) => writeFileSync(r.path('binary.dat'), Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00, 0x41])));
   });
@@ -773,6 +774,35 @@ describe('what the analysis cannot follow is unknown, never wrong', () => {
       const { ran, analysis } = await assertNoWrongOutputIn(repo({ 'main.alamode.ts': caught }), 'main.alamode.ts', caught);
       assert.ok(ran, made);
       assert.equal(summariseAnalysis(defaultDag(analysis)).tasks[0]!.output, undefined, made);
+    }
+  });
+
+  test('what may change an error constructor, the runtime\'s built-ins, or a name that cannot be assigned leaves a catch possible; a DSL method on another object is not followed: unknown, never wrong', () => {
+    const files = { 'node_modules/evil/package.json': '{ "name": "evil", "main": "index.js" }', 'node_modules/evil/index.js': "exports.doEvil = () => { globalThis.Error = function () { throw 1; }; };\n" };
+    const later = "let r = 'ran'; try { new Error('x'); r = 'made'; } catch { r = 'threw'; }\nspec.command.push(r);";
+    const head = "const spec = { image: 'x', command: ['run'] };\ndag.task('a', spec);\n";
+    const WHY = /changes a built-in object|runs code|may throw|method of the DSL|function expression/;
+    sameAsTheCli(files, {
+      // The task is made first: the runtime itself calls Error.captureStackTrace.
+      errorAssigned: { body: `${head}Object.assign(globalThis, { Error: function () { throw 1; } });\n${later}`, unknown: WHY },
+      errorReplacedByAPackage: { body: `import { doEvil } from 'evil';\n${head}doEvil();\n${later}`, unknown: WHY },
+      // Ignored in sloppy code (the bundle here), a TypeError in strict code.
+      functionNameAssigned: { body: "const f = function g(): any { (g as any) = 1; return typeof g; };\nlet r = 'ran'; try { r = f(); } catch { r = 'caught'; }\ndag.task('a', { image: 'x', r });", unknown: WHY },
+      // addDep of nothing on no task reads nothing: the module goes on (the analysis does not follow it, and claims no failure).
+      addDepOnNothing: { body: "const t = dag.task('t', { image: 'x' });\nconst add = t.addDep;\n(add as any)();" },
+    });
+    // The runtime calls Error.captureStackTrace in dag.task: replaced, the task in the try is not made.
+    for (const body of ["const orig = Error.captureStackTrace;\n(Error as any).captureStackTrace = () => { throw new Error('no'); };\nlet r = 'ran'; try { dag.task('u', { image: 'x' }); r = 'after'; } catch { r = 'caught'; }\nError.captureStackTrace = orig;\ndag.task('t', { image: 'x', r });",
+      "const orig = Error.captureStackTrace;\nObject.defineProperty(Error, 'captureStackTrace', { value: () => { throw 1; }, writable: true });\nlet r = 'ran'; try { dag.task('u', { image: 'x' }); r = 'after'; } catch { r = 'caught'; }\nError.captureStackTrace = orig;\ndag.task('t', { image: 'x', r });"]) {
+      const text = `${DSL}const dag = new Dag();\n${body}\nexport default dag;\n`;
+      const r = repo({ 'main.alamode.ts': text });
+      const run = alamode(['encode', r.path('main.alamode.ts'), '--json']);
+      assert.equal(run.status, 0, run.stderr);
+      const cli = (JSON.parse(run.stdout) as { tasks: Record<string, { r: string }> }).tasks;
+      assert.deepEqual(Object.keys(cli), ['t']);
+      assert.equal(cli.t!.r, 'caught');
+      const summary = summariseAnalysis(defaultDag(analyseIn(r, 'main.alamode.ts', text)));
+      assert.equal(summary.tasks.find((t) => t.name === 't')!.output, undefined, body);
     }
   });
 

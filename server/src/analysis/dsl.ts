@@ -72,14 +72,29 @@ function asInterpreter(realm: Realm): Interpreter {
  */
 function patched(ev: Interpreter, dag: DagState, args: readonly Value[]): boolean {
   if (!ev.builtinsPatched) return false;
+  // The runtime's own code calls built-ins (Error.captureStackTrace, push): changed, they may throw.
+  ev.mayThrow();
   ev.escape(dag, ev.builtinsPatched);
   for (const a of args) ev.escape(a, ev.builtinsPatched);
   return true;
 }
 
+/**
+ * A method of the DSL called on something other than a Dag or a task (`t.addDep.call(other)`,
+ * `const add = t.addDep; add()`): the runtime's code runs on it, and what it does there (fail, or not:
+ * `addDep()` of nothing reads nothing) is not followed.
+ */
+function foreignThis(ev: Interpreter, thisValue: Value, args: readonly Value[], site: CallSite): Opaque {
+  const why = ev.unknown(`${ev.text(site.node)} calls a method of the DSL on ${describeValue(thisValue)}, which the analysis does not follow`, site.node);
+  ev.mayThrow();
+  ev.escape(thisValue, why);
+  for (const a of args) ev.escape(a, why);
+  return new Opaque(why);
+}
+
 const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, args, site) => {
   const ev: Interpreter = asInterpreter(realm);
-  if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
+  if (!(thisValue instanceof DagState)) return foreignThis(ev, thisValue, args, site);
   const dag = thisValue;
   patched(ev, dag, args);
   const [nameValue, spec] = args;
@@ -129,7 +144,7 @@ const dagTask = new BuiltinFunction('Dag.prototype.task', (realm, thisValue, arg
 
 const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args, site) => {
   const ev: Interpreter = asInterpreter(realm);
-  if (!(thisValue instanceof DagState)) ev.throwError(`Cannot read properties of ${describeValue(thisValue)} (reading 'taskList')`, site.node);
+  if (!(thisValue instanceof DagState)) return foreignThis(ev, thisValue, args, site);
   const dag = thisValue;
   if (patched(ev, dag, args)) return new Opaque(ev.builtinsPatched!, [dag]);
   const nameValue = args[0];
@@ -167,7 +182,7 @@ const dagGet = new BuiltinFunction('Dag.prototype.get', (realm, thisValue, args,
 
 const taskAddDep = new BuiltinFunction('Task.prototype.addDep', (realm, thisValue, args, site) => {
   const ev: Interpreter = asInterpreter(realm);
-  if (!(thisValue instanceof TaskState)) ev.throwError(`addDep is called on ${describeValue(thisValue)}, not a task`, site.node);
+  if (!(thisValue instanceof TaskState)) return foreignThis(ev, thisValue, args, site);
   const task = thisValue;
   patched(ev, task.dag, args);
   ev.touch(task);

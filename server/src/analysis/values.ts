@@ -600,6 +600,8 @@ export interface Realm {
   limitOpaque(why: string, node: ts.Node): Opaque;
   /** Conservatively hands `value` to code the analysis cannot see. */
   escape(value: Value, why: UnknownValue): void;
+  /** Notes that code at `node` may change a built-in the analysis applies: built-ins are not modelled after it. */
+  patchBuiltins(node: ts.Node): void;
   /** `objNode`: the object's expression, when the read is written `obj.key` (names the unknown). */
   getProperty(obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value;
   /** Must be called before changing a heap value in place (speculative branches restore it). */
@@ -743,7 +745,8 @@ export function bindingValue(b: Binding, depth = 0): Value {
 /** The binding of a module's scope that `export default <expression>` (or an anonymous function or class) exports. */
 export const DEFAULT_BINDING = '*default*';
 
-export type BindingKind = 'const' | 'let' | 'var' | 'function' | 'param' | 'import' | 'class' | 'catch';
+/** `self`: the name a function expression has inside itself (`function g() { … g … }`), which cannot be assigned. */
+export type BindingKind = 'const' | 'let' | 'var' | 'function' | 'param' | 'import' | 'class' | 'catch' | 'self';
 
 export interface Binding {
   value: Value;

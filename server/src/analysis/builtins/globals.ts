@@ -83,8 +83,9 @@ export function changesBuiltins(obj: Value, key?: string): boolean {
     // A member of a Node module the analysis models, read or imported (`crypto.Hash.prototype`, `import { Hash } from 'node:crypto'`).
     if (obj.chain?.kind === 'import') return isModelledNodeModule(obj.chain.root);
     if (obj.chain?.kind !== 'global') return false;
-    if (obj.chain.root === 'globalThis') return key === undefined || MODELLED_GLOBALS.has(key) || ERROR_CONSTRUCTORS.has(key);
-    return MODELLED_GLOBALS.has(obj.chain.root) || isModelledNodeModule(obj.chain.root);
+    if (obj.chain.root === 'globalThis') return key === undefined || isBuiltinGlobal(key);
+    // A member of an error constructor too: the runtime's code calls Error.captureStackTrace.
+    return isBuiltinGlobal(obj.chain.root) || isModelledNodeModule(obj.chain.root);
   }
   return obj instanceof BuiltinFunction || obj instanceof NamespaceValue || obj instanceof DagClassValue;
 }
@@ -184,6 +185,6 @@ export function globalValue(realm: Realm, name: string, node: ts.Node): Value {
   const g = GLOBALS.get(name);
   if (g !== undefined && !realm.builtinsPatched) return g;
   // An error constructor is always there (replacing it patches built-ins): reading it cannot throw.
-  if (ERROR_CONSTRUCTORS.has(name) && !realm.builtinsPatched) return quietly(() => realm.chainOpaque({ kind: 'global', root: name }, node, 'read'));
+  if (ERROR_CONSTRUCTORS.has(name) && !realm.builtinsPatched && realm.unseenCodeRuns === 0) return quietly(() => realm.chainOpaque({ kind: 'global', root: name }, node, 'read'));
   return realm.chainOpaque({ kind: 'global', root: name }, node, 'read');
 }

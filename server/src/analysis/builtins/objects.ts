@@ -18,6 +18,7 @@ import {
   type Value,
 } from '../values';
 import { describeValue, firstOpaque, fn, members, newArray } from './support';
+import { changesBuiltins } from './globals';
 
 function ownKeys(realm: Realm, v: Value, node: ts.Node): string[] | Opaque {
   if (v === null || v === undefined) realm.throwError('Cannot convert undefined or null to object', node);
@@ -111,6 +112,8 @@ const objectAssign = fn('Object.assign', (realm, _this, args, site) => {
   if (!(target instanceof ObjectValue) || target.tainted || target.frozen || (target instanceof InstanceValue && (target.cls.chainEscaped() || target.cls.hasAccessors())) || sources.some((s) => s instanceof Opaque || ((s instanceof ObjectValue || s instanceof ArrayValue) && s.tainted))) {
     const o = firstOpaque(args);
     const why = o?.unknown ?? new UnknownValue(`${realm.text(site.node)} is not modelled by the analysis`, realm.range(site.node));
+    // Onto the global object, a built-in or its prototype: `Object.assign(globalThis, { Error })`.
+    if (target instanceof Opaque && changesBuiltins(target)) realm.patchBuiltins(site.node);
     for (const a of args) realm.escape(a, why);
     return new Opaque(why, reachOf([target]));
   }

@@ -303,6 +303,10 @@ export function setVariable(ev: Interpreter, id: ts.Identifier, value: Value, sc
     b.initialised = true;
   } else if (b.kind === 'const' || b.kind === 'import') {
     ev.throwError('Assignment to constant variable.', id);
+  } else if (b.kind === 'self') {
+    // A function expression's own name: the write is ignored in sloppy code, a TypeError in strict code.
+    ev.throwsIfStrict(`${ev.text(id)} = … assigns the name of the function expression it is in`, id);
+    return;
   }
   if (b.volatile) ev.escape(value, b.volatile);
   b.value = value;

@@ -40,7 +40,7 @@ import { SHORT, type ChainResult, type Completion, type Interpreter, type YieldS
 import { deepRegionAt } from '../deepNesting';
 import { isIsolatedGenerator } from '../isolatedGenerators';
 import { NOT_ISOLATED, ThrowSignal } from '../signals';
-import { ERROR_CONSTRUCTORS, MODELLED_GLOBALS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
+import { changesBuiltins, ERROR_CONSTRUCTORS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
 import { newDag } from '../dsl';
 
 export function call(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite): Value {
@@ -81,7 +81,8 @@ export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: 
   const chain = fn.chain !== undefined && calleeNode !== undefined && ev.sameSpot(fn.unknown, calleeNode) ? fn.chain : undefined;
   // `throw new Error(message)`: an error object, made without running code or throwing (a symbol
   // message throws), so a `try` around it knows the `throw` is what leaves it.
-  if (chain?.kind === 'global' && ERROR_CONSTRUCTORS.has(chain.root) && !ev.builtinsPatched && args.every((a) => isPrimitive(a) && typeof a !== 'symbol')) {
+  // (Not after code the analysis does not follow ran: it may have replaced the constructor.)
+  if (chain?.kind === 'global' && ERROR_CONSTRUCTORS.has(chain.root) && !ev.builtinsPatched && ev.unseenCodeRuns === 0 && args.every((a) => isPrimitive(a) && typeof a !== 'symbol')) {
     return quietOpaque(ev.unknown(`${ev.text(n)} is an error object, which the analysis does not model`, n));
   }
   ev.mayThrow();
@@ -98,7 +99,8 @@ export function callOpaque(ev: Interpreter, fn: Opaque, thisValue: Value, args: 
     ev.escape(fn, why);
     ev.escape(thisValue, why);
     for (const a of args) {
-      if (a instanceof Opaque && a.chain?.kind === 'global' && MODELLED_GLOBALS.has(a.chain.root)) ev.patchBuiltins(n);
+      // A built-in (or what may be one's prototype) handed over may be changed (`Object.defineProperty(Error, …)`).
+      if (a instanceof Opaque && changesBuiltins(a)) ev.patchBuiltins(n);
       ev.escape(a, why);
     }
   }
@@ -177,7 +179,7 @@ export function callClosure(ev: Interpreter, fn: Closure, thisValue: Value, args
   // In a plain call, `this` is the global object in the (sloppy) bundle, undefined in strict code.
   const callThis = isArrow ? thisValue : thisValue === undefined || thisValue === null ? globalThisValue(ev, site.node) : isPrimitive(thisValue) && !ts.findAncestor(node, ts.isClassLike) ? boxedThis(ev, site.node) : thisValue;
   const scope = new Scope(fn.scope, true, isArrow ? undefined : { value: callThis });
-  if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'function', initialised: true });
+  if (ts.isFunctionExpression(node) && node.name) ev.declare(scope, node.name.text, { value: fn, kind: 'self', initialised: true });
   // A call from the analysed module into another module's function: what happens there shows here.
   const fromEntry = ev.inEntry(site.node);
   const anchored = fromEntry && !ev.inEntry(node);
