@@ -18,7 +18,7 @@ import {
   type Value,
 } from '../values';
 import { describeValue, firstOpaque, fn, members, newArray } from './support';
-import { changesBuiltins } from './globals';
+import { changesBuiltins } from './patches';
 
 function ownKeys(realm: Realm, v: Value, node: ts.Node): string[] | Opaque {
   if (v === null || v === undefined) realm.throwError('Cannot convert undefined or null to object', node);

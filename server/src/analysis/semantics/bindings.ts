@@ -48,7 +48,8 @@ import {
 import type { Interpreter, Reference } from '../realm';
 import { deepRegionAt, deepRegionsOf } from '../deepNesting';
 import { iterateSnapshot } from '../builtins/coercion';
-import { changesBuiltins, globalValue } from '../builtins/globals';
+import { globalValue } from '../builtins/globals';
+import { changesBuiltins } from '../builtins/patches';
 import { describeValue } from '../builtins/support';
 
 /** The `var` names of each function body: syntax, so shared by every analysis. */

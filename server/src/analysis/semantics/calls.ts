@@ -40,7 +40,8 @@ import { SHORT, type ChainResult, type Completion, type Interpreter, type YieldS
 import { deepRegionAt } from '../deepNesting';
 import { isIsolatedGenerator } from '../isolatedGenerators';
 import { NOT_ISOLATED, ThrowSignal } from '../signals';
-import { changesBuiltins, ERROR_CONSTRUCTORS, SAFE_GLOBAL_CALLS } from '../builtins/globals';
+import { SAFE_GLOBAL_CALLS } from '../builtins/globals';
+import { changesBuiltins, ERROR_CONSTRUCTORS } from '../builtins/patches';
 import { newDag } from '../dsl';
 
 export function call(ev: Interpreter, fn: Value, thisValue: Value, args: readonly Value[], site: CallSite): Value {

@@ -37,7 +37,7 @@ import { arrayProperty } from '../builtins/arrays';
 import { toPrimitiveValue } from '../builtins/coercion';
 import { collectionProperty } from '../builtins/collections';
 import { dateProperty } from '../builtins/dates';
-import { changesBuiltins, isBuiltinGlobal } from '../builtins/globals';
+import { changesBuiltins, isBuiltinGlobal } from '../builtins/patches';
 import { functionMethod } from '../builtins/functions';
 import { objectProtoProperty } from '../builtins/objects';
 import { primitiveProperty } from '../builtins/primitives';
