@@ -70,7 +70,8 @@ const all = fn('Promise.all', (realm, thisValue, args, site) => {
       for (const other of items) realm.escape(other, r.unknown);
       return r;
     }
-    // Every promise is settled already: their reactions run in order, and the first rejection wins.
+    // Which rejection Node sees first depends on when the reads end; the error is unknown to the module
+    // either way (errors are not modelled), so the first one stands for it.
     if ('rejection' in r) rejection ??= r;
     else values.push(r.value);
   }
