@@ -532,9 +532,11 @@ export class Evaluator implements Interpreter {
    * module's end it does not: the CLI has its Dag before the read fails.)
    */
   failsOnUnhandledRejection(node: ts.Node, awaited: Value): void {
+    if (this.unhandledRejections.size === 0) return;
     const unhandled = [...this.unhandledRejections].find((p) => p !== awaited);
     if (!unhandled || this.mayFail) return;
-    const rejection = (unhandled.settled as { rejection: string } | undefined)?.rejection ?? 'rejected';
+    const settled = unhandled.known;
+    const rejection = settled && 'rejection' in settled ? settled.rejection : 'rejected';
     const why = this.unknown(`a promise rejected with no handler yet (${rejection}) may end the process while the module waits here, as Node does with an unhandled rejection`, node);
     this.report('not-static', why.range, why.why, why.origin);
     this.mayFail = why;

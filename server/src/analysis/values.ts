@@ -285,103 +285,92 @@ export interface Chain {
 }
 
 /**
- * A regular expression object made by a literal. It is unknown to everything except the string methods
- * that take it as their pattern (replace, replaceAll, split, match with /g, search: see
- * builtins/regexps.ts). `pattern` is dropped, leaving a plain unknown, as soon as code may have changed
- * the object: a property read or write, a hand-over to code the analysis does not see; `epoch` ties it
- * to the havocs so far (code the analysis skipped may have changed it too).
+ * An object the analysis knows in part, for the few operations that read it without changing it: a
+ * regular expression literal's pattern, a file's bytes, a URL's href, how a promise settled. `known` is
+ * dropped, leaving a plain unknown, as soon as code may have changed the object: a property read or
+ * write other than those, a hand-over to code the analysis does not see; `epoch` ties it to the havocs
+ * so far (code the analysis skipped may have changed it too). The kinds below say what they are known to.
  */
-export class RegExpOpaque extends Opaque {
+export abstract class PartlyKnownOpaque<T> extends Opaque {
   constructor(
     unknown: UnknownValue,
-    public pattern: { readonly source: string; readonly flags: string } | undefined,
+    public known: T | undefined,
     readonly epoch: number,
+    reach?: readonly HeapValue[],
   ) {
-    super(unknown);
+    super(unknown, reach);
   }
 
   override forget(): void {
-    this.pattern = undefined;
+    this.known = undefined;
+  }
+
+  /** What is known of it, while nothing may have changed it. */
+  knownIn(realm: { readonly havocEpoch: number }): T | undefined {
+    return this.epoch === realm.havocEpoch ? this.known : undefined;
   }
 }
 
 /**
- * The Buffer `readFileSync` gives without an encoding, most often hashed for a code tag
- * (`createHash('sha256').update(readFileSync(script)).digest('hex')`). It is unknown to everything
- * except `hash.update(buf)`, `buf.toString(encoding?)` and `buf.length` (see {@link bytesOf}). `text`
- * is the file's text, whose UTF-8 encoding is the file's bytes (a file that is not UTF-8 text is a plain
- * unknown). Like a regular expression's pattern, it is dropped as soon as code may have changed the
- * bytes: a property read or write, a hand-over to code the analysis does not see; `epoch` ties it to
- * the havocs so far.
+ * A regular expression object made by a literal: known (its pattern) only to the string methods that
+ * take it as their pattern (replace, replaceAll, split, match with /g, search: see builtins/regexps.ts).
  */
-export class BytesOpaque extends Opaque {
-  constructor(
-    unknown: UnknownValue,
-    public text: string | undefined,
-    readonly epoch: number,
-  ) {
-    super(unknown);
-  }
+export class RegExpOpaque extends PartlyKnownOpaque<{ readonly source: string; readonly flags: string }> {}
 
-  override forget(): void {
-    this.text = undefined;
-  }
-}
+/**
+ * The Buffer `readFileSync` gives without an encoding, most often hashed for a code tag
+ * (`createHash('sha256').update(readFileSync(script)).digest('hex')`). It is known only to
+ * `hash.update(buf)`, `buf.toString(encoding?)` and `buf.length` (see {@link bytesOf}): the file's text,
+ * whose UTF-8 encoding is the file's bytes (a file that is not UTF-8 text is a plain unknown).
+ */
+export class BytesOpaque extends PartlyKnownOpaque<string> {}
 
 /** The text whose UTF-8 encoding a Buffer `readFileSync` gave holds, while nothing may have changed it. */
 export function bytesOf(realm: Realm, v: Value): string | undefined {
-  return v instanceof BytesOpaque && v.epoch === realm.havocEpoch ? v.text : undefined;
+  return v instanceof BytesOpaque ? v.knownIn(realm) : undefined;
 }
 
 /**
  * A `new URL(…)` of known strings, most often a file beside the module:
- * `readFileSync(new URL('./config.json', import.meta.url), 'utf8')`. It is unknown to everything except
- * its string properties (`href`, `pathname`, …), `toString`, `toJSON`, conversion to a string,
- * `fileURLToPath` and the `fs` functions (see `builtins/nodeUrl.ts`). As for a file's Buffer, `href` is
- * dropped as soon as code may have changed the object: a property read other than those (`searchParams`),
- * a write, a hand-over to code the analysis does not see; `epoch` ties it to the havocs so far.
+ * `readFileSync(new URL('./config.json', import.meta.url), 'utf8')`. Its href is known to its string
+ * properties (`href`, `pathname`, …; `searchParams` is not), `toString`, `toJSON`, conversion to a
+ * string, `fileURLToPath` and the `fs` functions (see `builtins/nodeUrl.ts`).
  */
-export class UrlOpaque extends Opaque {
-  constructor(
-    unknown: UnknownValue,
-    public href: string | undefined,
-    readonly epoch: number,
-  ) {
-    super(unknown);
+export class UrlOpaque extends PartlyKnownOpaque<string> {
+  constructor(unknown: UnknownValue, href: string, epoch: number) {
+    super(unknown, href, epoch);
     opaquesMade--; // a value known in part: see quietUnknown
-  }
-
-  override forget(): void {
-    this.href = undefined;
   }
 }
 
 /** The `href` of a URL `new URL(…)` made, while nothing may have changed it. */
 export function hrefOf(realm: Realm, v: Value): string | undefined {
-  return v instanceof UrlOpaque && v.epoch === realm.havocEpoch ? v.href : undefined;
+  return v instanceof UrlOpaque ? v.knownIn(realm) : undefined;
 }
+
+/** How a promise settled: with a value, or rejected (the error's message). */
+export type Settlement = { readonly value: Value } | { readonly rejection: string };
 
 /**
  * A promise the analysis knows settled: what `readFile` of `fs/promises` gives, `Promise.resolve(…)`,
  * `Promise.all` of such. `await` takes its value (or throws its rejection) at once (see
- * `builtins/promises.ts`); it is unknown to everything else (`.then(…)`, a property). As for a file's
- * Buffer, what is known is dropped as soon as code may have changed the object (its `then` or
- * `constructor`): a property read or write, a hand-over; `epoch` ties it to the havocs so far.
+ * `builtins/promises.ts`); it is unknown to everything else (`.then(…)`, a property: they may change
+ * its `then` or `constructor`).
  */
-export class PromiseOpaque extends Opaque {
+export class PromiseOpaque extends PartlyKnownOpaque<Settlement> {
   constructor(
     unknown: UnknownValue,
-    public settled: { readonly value: Value } | { readonly rejection: string } | undefined,
-    readonly epoch: number,
+    settled: Settlement,
+    epoch: number,
     /** For a rejected promise: the realm's promises rejected with no handler yet, which holds it until one may have been given. */
     private readonly unhandled?: Set<PromiseOpaque>,
   ) {
-    super(unknown, settled && 'value' in settled ? reachOf([settled.value]) : NO_REACH);
+    super(unknown, settled, epoch, 'value' in settled ? reachOf([settled.value]) : NO_REACH);
     opaquesMade--; // a value known in part: see quietUnknown
   }
 
   override forget(): void {
-    this.settled = undefined;
+    super.forget();
     // Code that may have changed it may have given it a handler (`.catch(…)`) too.
     this.handled();
   }
@@ -393,8 +382,8 @@ export class PromiseOpaque extends Opaque {
 }
 
 /** How a promise the analysis made settled, while nothing may have changed it. */
-export function settledOf(realm: Realm, v: Value): PromiseOpaque['settled'] {
-  return v instanceof PromiseOpaque && v.epoch === realm.havocEpoch ? v.settled : undefined;
+export function settledOf(realm: Realm, v: Value): Settlement | undefined {
+  return v instanceof PromiseOpaque ? v.knownIn(realm) : undefined;
 }
 
 /** Stands for the elements of `...xs` when `xs` is not known: the number of arguments is unknown too. */

@@ -10,13 +10,11 @@
  * called without being awaited there) is unknown, and so is what awaiting it gives.
  */
 import type ts from 'typescript';
-import { DagState, Opaque, PromiseOpaque, TaskState, isPrimitive, quietUnknown, reachOf, settledOf, type Realm, type Value } from '../values';
+import { DagState, Opaque, PromiseOpaque, TaskState, isPrimitive, quietUnknown, reachOf, settledOf, type Realm, type Settlement, type Value } from '../values';
 import { fn, isCallable, members, newArray } from './support';
 
-type Settled = NonNullable<PromiseOpaque['settled']>;
-
 /** A promise settled as `settled`, made at `node`. */
-export function settledPromise(realm: Realm, settled: Settled, node: ts.Node): PromiseOpaque {
+export function settledPromise(realm: Realm, settled: Settlement, node: ts.Node): PromiseOpaque {
   const why = quietUnknown(realm, `${realm.text(node)} is a promise, which the analysis follows only into await`, node);
   if (!('rejection' in settled)) return new PromiseOpaque(why, settled, realm.havocEpoch);
   const promise = new PromiseOpaque(why, settled, realm.havocEpoch, realm.unhandledRejections);
@@ -29,7 +27,7 @@ export function settledPromise(realm: Realm, settled: Settled, node: ts.Node): P
  * primitive, or an object whose `then` is not a function, as itself (reading `then` runs a getter, as in
  * JS). Unknown for a thenable (its `then` runs later, not followed) and for an unknown value.
  */
-export function resolution(realm: Realm, v: Value, node: ts.Node): Settled | Opaque {
+export function resolution(realm: Realm, v: Value, node: ts.Node): Settlement | Opaque {
   // Resolving with a promise gives it a handler.
   if (v instanceof PromiseOpaque) v.handled();
   const settled = settledOf(realm, v);
@@ -63,7 +61,7 @@ const all = fn('Promise.all', (realm, thisValue, args, site) => {
   const items = realm.iterate(args[0], site.node);
   if (items instanceof Opaque) return items;
   const values: Value[] = [];
-  let rejection: Settled | undefined;
+  let rejection: Settlement | undefined;
   for (const item of items) {
     const r = resolution(realm, item, site.node);
     if (r instanceof Opaque) {

@@ -29,7 +29,7 @@ export function regExpLiteral(realm: Realm, node: ts.RegularExpressionLiteral): 
   const slash = text.lastIndexOf('/');
   const source = text.slice(1, slash);
   const flags = text.slice(slash + 1);
-  let pattern: RegExpOpaque['pattern'];
+  let pattern: RegExpOpaque['known'];
   try {
     new RegExp(source, flags);
     pattern = { source, flags };
@@ -318,10 +318,11 @@ const UNSAFE = Symbol('unsafe');
 export function regExpFor(realm: Realm, value: Value, subject: string, node: ts.Node): RegExp | Opaque | undefined {
   if (!(value instanceof RegExpOpaque)) return undefined;
   if (realm.builtinsPatched) return new Opaque(realm.builtinsPatched);
-  if (!value.pattern || value.epoch !== realm.havocEpoch) {
+  const pattern = value.knownIn(realm);
+  if (!pattern) {
     return realm.opaque(`${realm.text(node)} uses a regular expression that code the analysis does not follow may have changed`, node);
   }
-  const { source, flags } = value.pattern;
+  const { source, flags } = pattern;
   if (flags.includes('y')) return realm.opaque(`${realm.text(node)} uses a sticky regular expression (/y), which depends on its lastIndex`, node);
   const risk = backtrackingRisk(source, flags);
   if (risk === 'unsafe') {
@@ -388,7 +389,7 @@ export const regExpExec = methodFn('RegExp.prototype.exec', (realm, thisValue, a
  */
 function regExpWithoutState(realm: Realm, thisValue: Value, args: readonly Value[], site: CallSite, method: string): { regExp: RegExp; subject: string } | Opaque {
   if (!(thisValue instanceof RegExpOpaque)) return realm.opaque(`${realm.text(site.node)} is not modelled by the analysis`, site.node, reachOf([thisValue, ...args]));
-  if (thisValue.pattern?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose ${method} depends on its lastIndex`, site.node);
+  if (thisValue.known?.flags.includes('g')) return realm.opaque(`${realm.text(site.node)} uses a global regular expression (/g), whose ${method} depends on its lastIndex`, site.node);
   const subject = realm.toStr(args[0], site.node);
   if (subject instanceof Opaque) return subject;
   const re = regExpFor(realm, thisValue, subject, site.node);

@@ -49,10 +49,10 @@ import { urlProperty } from '../builtins/nodeUrl';
 
 export function getProperty(ev: Interpreter, obj: Value, key: string, node: ts.Node, objNode?: ts.Node): Value {
   // Reading `re.test` changes nothing (calling it is followed for a literal no code changed).
-  if (obj instanceof RegExpOpaque && key === 'test' && obj.pattern) return regExpTest;
-  if (obj instanceof RegExpOpaque && key === 'exec' && obj.pattern) return regExpExec;
+  if (obj instanceof RegExpOpaque && key === 'test' && obj.known) return regExpTest;
+  if (obj instanceof RegExpOpaque && key === 'exec' && obj.known) return regExpExec;
   // A file's Buffer (`readFileSync` without an encoding): what reads it without changing it.
-  if (obj instanceof BytesOpaque && obj.text !== undefined && (key === 'toString' || key === 'length' || key === 'byteLength')) {
+  if (obj instanceof BytesOpaque && obj.known !== undefined && (key === 'toString' || key === 'length' || key === 'byteLength')) {
     if (key === 'toString') return bytesToString;
     const bytes = bytesOf(ev, obj);
     if (bytes !== undefined) return Buffer.byteLength(bytes, 'utf8');
