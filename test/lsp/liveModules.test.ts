@@ -75,6 +75,29 @@ async function lensesBecome(uri: string, expected: Record<string, string>, what:
   assert.deepEqual(last, expected, what);
 }
 
+/**
+ * A folder of `files` beside `config/pipeline.json` (stages load and clean), with its pipeline `module`
+ * open: the lenses are the CLI's, and a stage added to the config on disk (reported by a watcher) adds
+ * its task and re-keys `rekeyed`, as the CLI does.
+ */
+async function followsConfigOnDisk(prefix: string, files: Record<string, string>, module: string, tasks: string[], rekeyed: string, what: string): Promise<void> {
+  const dir = mkdtempSync(join(scratch, prefix));
+  const configPath = join(dir, 'config', 'pipeline.json');
+  mkdirSync(dirname(configPath));
+  writeFileSync(configPath, '{ "image": "py:3.12", "stages": ["load", "clean"] }');
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  const path = join(dir, module);
+  const uri = await client.open(path);
+  const before = encodedIds(path);
+  assert.deepEqual(Object.keys(before).sort(), tasks);
+  assert.deepEqual(await lensIds(uri), before);
+  writeFileSync(configPath, '{ "image": "py:3.13", "stages": ["load", "clean", "dedupe"] }');
+  await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(configPath).href, type: FileChangeType.Changed }] });
+  const after = encodedIds(path);
+  assert.ok('dedupe' in after && after[rekeyed] !== before[rekeyed]);
+  await lensesBecome(uri, after, what);
+}
+
 async function waitFor(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!check()) {
@@ -164,43 +187,18 @@ describe('a shared helper edited, closed, and changed on disk', () => {
   });
 
   test('config read with readFileSync (beside __dirname, import.meta.dirname, fileURLToPath(import.meta.url), or the pipeline\'s folder) shows the CLI\'s IDs, and follows the file on disk', async () => {
-    const dir = mkdtempSync(join(scratch, 'fs-config-'));
-    const configPath = join(dir, 'config', 'pipeline.json');
-    mkdirSync(dirname(configPath));
-    writeFileSync(configPath, '{ "image": "py:3.12", "stages": ["load", "clean"] }');
-    writeFileSync(join(dir, 'stages.txt'), 'report\n');
-    writeFileSync(join(dir, 'lib.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n");
-    const path = join(dir, 'fs.alamode.ts');
-    writeFileSync(path, `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { basename, dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`);
-    const cli = () => encodedIds(path);
-    const uri = await client.open(path);
-    const before = cli();
-    assert.deepEqual(Object.keys(before).sort(), ['clean', 'load', 'report']);
-    assert.deepEqual(await lensIds(uri), before);
-    writeFileSync(configPath, '{ "image": "py:3.13", "stages": ["load", "clean", "dedupe"] }');
-    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(configPath).href, type: FileChangeType.Changed }] });
-    const after = cli();
-    assert.ok('dedupe' in after && after.report !== before.report);
-    await lensesBecome(uri, after, 'a stage added to the config read with readFileSync adds its task');
+    await followsConfigOnDisk('fs-config-', {
+      'stages.txt': 'report\n',
+      'lib.ts': "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const config = JSON.parse(readFileSync(join(__dirname, 'config', 'pipeline.json'), 'utf8'));\n",
+      'fs.alamode.ts': `import { Dag } from 'a-la-mode';\nimport * as fs from 'node:fs';\nimport { basename, dirname, join } from 'node:path';\nimport { fileURLToPath } from 'node:url';\nimport { config } from './lib';\nconst dag = new Dag();\nconst again = JSON.parse(fs.readFileSync(import.meta.dirname + '/config/pipeline.json', { encoding: 'utf-8' }));\nconst here = dirname(fileURLToPath(import.meta.url));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, from: fs.readFileSync(join(here, 'stages.txt'), 'utf8').length });\nfor (const stage of fs.readFileSync('stages.txt', 'utf8').split('\\n').filter(Boolean)) dag.task(stage, { image: config.image }).addDep(...config.stages);\nexport default dag;\n`,
+    }, 'fs.alamode.ts', ['clean', 'load', 'report'], 'report', 'a stage added to the config read with readFileSync adds its task');
   });
 
   test('config read the ES module way (new URL(…, import.meta.url), await readFile of fs/promises in an async helper awaited where it is called) shows the CLI\'s IDs, and follows the file on disk', async () => {
-    const dir = mkdtempSync(join(scratch, 'esm-config-'));
-    const configPath = join(dir, 'config', 'pipeline.json');
-    mkdirSync(dirname(configPath));
-    writeFileSync(configPath, '{ "image": "py:3.12", "stages": ["load", "clean"] }');
-    writeFileSync(join(dir, 'lib.ts'), "import { readFile } from 'node:fs/promises';\nexport async function loadConfig(name: string) {\n  return JSON.parse(await readFile(new URL(`./config/${name}`, import.meta.url), 'utf8'));\n}\n");
-    const path = join(dir, 'esm.alamode.ts');
-    writeFileSync(path, "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nimport { loadConfig } from './lib';\nconst dag = new Dag();\nconst config = await loadConfig('pipeline.json');\nconst again = JSON.parse(readFileSync(new URL('./config/pipeline.json', import.meta.url), 'utf8'));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, n: config.stages.length });\nexport default dag;\n");
-    const uri = await client.open(path);
-    const before = encodedIds(path);
-    assert.deepEqual(Object.keys(before).sort(), ['clean', 'load']);
-    assert.deepEqual(await lensIds(uri), before);
-    writeFileSync(configPath, '{ "image": "py:3.13", "stages": ["load", "clean", "dedupe"] }');
-    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(configPath).href, type: FileChangeType.Changed }] });
-    const after = encodedIds(path);
-    assert.ok('dedupe' in after && after.load !== before.load);
-    await lensesBecome(uri, after, 'a stage added to the config an async helper reads adds its task');
+    await followsConfigOnDisk('esm-config-', {
+      'lib.ts': "import { readFile } from 'node:fs/promises';\nexport async function loadConfig(name: string) {\n  return JSON.parse(await readFile(new URL(`./config/${name}`, import.meta.url), 'utf8'));\n}\n",
+      'esm.alamode.ts': "import { Dag } from 'a-la-mode';\nimport { readFileSync } from 'node:fs';\nimport { loadConfig } from './lib';\nconst dag = new Dag();\nconst config = await loadConfig('pipeline.json');\nconst again = JSON.parse(readFileSync(new URL('./config/pipeline.json', import.meta.url), 'utf8'));\nfor (const stage of config.stages) dag.task(stage, { image: again.image, n: config.stages.length });\nexport default dag;\n",
+    }, 'esm.alamode.ts', ['clean', 'load'], 'load', 'a stage added to the config an async helper reads adds its task');
   });
 
   test('readFileSync of a file that is not there throws as it does when the CLI runs; a Buffer read, and a read after code not followed (which may have written the file), are unknown', async () => {

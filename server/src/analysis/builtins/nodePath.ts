@@ -79,8 +79,9 @@ function posixFunction(name: string, f: PathFn, inWorkingDirectory?: { readonly 
     realm.charge(native.reduce((n: number, a) => n + (typeof a === 'string' ? a.length : 0), 1), site.node);
     // Node checks the types of the arguments it reads (`relative` reads two; more are ignored) before it
     // reads the working directory.
-    const read = native.slice(0, inWorkingDirectory?.arity ?? native.length);
-    if (!inWorkingDirectory || !read.every((a) => typeof a === 'string') || !inWorkingDirectory.needed(read as string[])) return applyNative(realm, () => f(...native), site.node);
+    if (!inWorkingDirectory) return applyNative(realm, () => f(...native), site.node);
+    const read = native.slice(0, inWorkingDirectory.arity ?? native.length);
+    if (!read.every((a) => typeof a === 'string') || !inWorkingDirectory.needed(read as string[])) return applyNative(realm, () => f(...native), site.node);
     const directory = realm.workingDirectory;
     if (directory === undefined || realm.unseenCodeRuns > 0) {
       return realm.opaque(`${realm.text(site.node)} depends on the working directory the pipeline is encoded in`, site.node);
